@@ -1,0 +1,270 @@
+package io.fortress.cluster;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One PostgreSQL server of a {@link LocalCluster}: the primary or a streaming replica, listening on
+ * 127.0.0.1 only. Operations block until the server is in the requested state.
+ */
+public final class Node {
+    /** The only address a local cluster ever listens on. */
+    public static final String HOST = "127.0.0.1";
+
+    private final LocalCluster cluster;
+    private final String name;
+    private final Path dataDirectory;
+    private final Path logFile;
+    private volatile int port;
+
+    Node(LocalCluster cluster, String name, Path dataDirectory, Path logFile, int port) {
+        this.cluster = cluster;
+        this.name = name;
+        this.dataDirectory = dataDirectory;
+        this.logFile = logFile;
+        this.port = port;
+    }
+
+    /** "primary", "replica-1", "replica-2", ... (the name the node was created with, whatever its role now). */
+    public String name() {
+        return name;
+    }
+
+    public String host() {
+        return HOST;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** {@code host:port}, as the DB_REPLICA_HOSTS variable takes it. */
+    public String address() {
+        return HOST + ":" + port;
+    }
+
+    /** JDBC URL of the cluster's database on this node; carries no credentials. */
+    public String jdbcUrl() {
+        return jdbcUrl(cluster.database());
+    }
+
+    /** JDBC URL of the given database on this node; carries no credentials. */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + HOST + ":" + port + "/" + database;
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    /** The server's log file (outside the data directory). */
+    public Path logFile() {
+        return logFile;
+    }
+
+    /** True when the node is configured as a standby (it has not been promoted). */
+    public boolean isStandby() {
+        return Files.exists(dataDirectory.resolve("standby.signal"));
+    }
+
+    /** True while a postmaster for this data directory is alive. */
+    public boolean isRunning() {
+        return postmasterPid().flatMap(ProcessHandle::of).map(Processes::isAlive).orElse(false);
+    }
+
+    /** Starts the server and waits until it accepts connections. A running node is left alone. */
+    public synchronized void start() {
+        if (isRunning()) {
+            return;
+        }
+        cluster.writeNodeConfig(this);
+        cluster.pgCtl("start", "-D", dataDirectory.toString(), "-l", logFile.toString(), "-w", "-t", "120");
+    }
+
+    /** Stops the server cleanly (fast shutdown: sessions are ended, a checkpoint is written). */
+    public synchronized void stop() {
+        shutdown("fast");
+    }
+
+    /** Stops the server with an immediate shutdown, which leaves crash recovery for the next start. */
+    public synchronized void stopImmediately() {
+        shutdown("immediate");
+    }
+
+    /** Shuts down with pg_ctl in the given mode and returns once the postmaster process has exited. */
+    private void shutdown(String mode) {
+        Optional<ProcessHandle> postmaster = postmasterPid().flatMap(ProcessHandle::of).filter(Processes::isAlive);
+        if (postmaster.isEmpty()) {
+            return;
+        }
+        cluster.pgCtl("stop", "-D", dataDirectory.toString(), "-m", mode, "-w", "-t", "120");
+        awaitExit(List.of(postmaster.get()), "pg_ctl stop");
+    }
+
+    /**
+     * Waits for processes that are not children of this JVM; polls, because ProcessHandle.onExit()
+     * polls such processes with sleeps of 300 ms and more.
+     */
+    private void awaitExit(List<ProcessHandle> processes, String after) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (ProcessHandle process : processes) {
+            while (Processes.isAlive(process)) {
+                if (System.nanoTime() > deadline) {
+                    throw new ClusterException("process " + process.pid() + " of node " + name + " did not exit after " + after);
+                }
+                sleep(10);
+            }
+        }
+    }
+
+    /** Kills the postmaster and every server process with SIGKILL, as a machine crash would. */
+    public synchronized void kill() {
+        Optional<ProcessHandle> postmaster = postmasterPid().flatMap(ProcessHandle::of);
+        if (postmaster.isEmpty()) {
+            return;
+        }
+        List<ProcessHandle> processes = new java.util.ArrayList<>(postmaster.get().descendants().toList());
+        processes.add(postmaster.get());
+        processes.forEach(ProcessHandle::destroyForcibly);
+        awaitExit(processes, "SIGKILL");
+        // A new postmaster refuses to start while the old pid still exists, even as a zombie.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (postmaster.get().isAlive() && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+    }
+
+    /** Stops (fast) and starts the server. */
+    public synchronized void restart() {
+        stop();
+        start();
+    }
+
+    /** Pauses WAL replay on this standby; it keeps receiving WAL but applies none. */
+    public void pauseReplay() {
+        execute("SELECT pg_wal_replay_pause()");
+    }
+
+    /** Resumes WAL replay on this standby. */
+    public void resumeReplay() {
+        execute("SELECT pg_wal_replay_resume()");
+    }
+
+    /** Promotes this standby to a primary and waits until it accepts writes. */
+    public void promote() {
+        String promoted = queryValue("SELECT pg_promote(true, 60)");
+        if (!"t".equals(promoted)) {
+            throw new ClusterException("node " + name + " did not finish promotion within 60 s");
+        }
+    }
+
+    /**
+     * Points this standby's WAL receiver at another port on 127.0.0.1 (a new primary, or a dead port to
+     * cut replication) and reloads the configuration; takes effect without a restart.
+     */
+    public void followPort(int upstreamPort) {
+        String conninfo = cluster.primaryConninfo(this, upstreamPort);
+        execute("ALTER SYSTEM SET primary_conninfo = '" + conninfo.replace("'", "''") + "'");
+        execute("SELECT pg_reload_conf()");
+    }
+
+    /** Opens a connection to the cluster's database as the cluster's superuser. */
+    public Connection connect() throws SQLException {
+        return connect(cluster.database());
+    }
+
+    /** Opens a connection to the given database as the cluster's superuser. */
+    public Connection connect(String database) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", cluster.superuser());
+        props.setProperty("password", cluster.password());
+        props.setProperty("connectTimeout", "10");
+        props.setProperty("sslmode", "disable");
+        props.setProperty("ApplicationName", "fortress-cluster");
+        return DriverManager.getConnection(jdbcUrl(database), props);
+    }
+
+    /** Runs SQL (one or more statements) on the cluster's database as the superuser. */
+    public void execute(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new ClusterException("SQL failed on node " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first column of the first row of a query, as text; null when there is no row or the value is NULL. */
+    public String queryValue(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new ClusterException("SQL failed on node " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits until this standby has replayed everything the primary had written when this was called. */
+    public void awaitReplayOf(Node primary, Duration timeout) {
+        String target = primary.queryValue("SELECT pg_current_wal_lsn()");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String caughtUp = queryValue("SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn");
+            if ("t".equals(caughtUp)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ClusterException("node " + name + " did not replay up to " + target + " within " + timeout.toSeconds() + " s");
+            }
+            sleep(20);
+        }
+    }
+
+    /** The last lines of the server log, for error messages. */
+    public String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log at " + logFile + ")";
+        }
+    }
+
+    Optional<Long> postmasterPid() {
+        Path pidFile = dataDirectory.resolve("postmaster.pid");
+        try {
+            List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    void setPort(int port) {
+        this.port = port;
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException("interrupted", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "@" + address();
+    }
+}

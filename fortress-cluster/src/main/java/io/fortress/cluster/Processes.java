@@ -1,0 +1,93 @@
+package io.fortress.cluster;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs short-lived commands (initdb, pg_ctl, tar) to completion, with a timeout and captured output. */
+final class Processes {
+    private Processes() {
+    }
+
+    /** Output and exit status of a finished command. */
+    record Result(int exitCode, String output) {
+    }
+
+    /** Runs the command; a non-zero exit status is an error that carries the command's output. */
+    static String runChecked(List<String> command, Duration timeout) {
+        Result result = run(command, timeout);
+        if (result.exitCode() != 0) {
+            throw new ClusterException("command failed with exit status " + result.exitCode() + ": "
+                    + String.join(" ", command) + "\n" + result.output().strip());
+        }
+        return result.output();
+    }
+
+    static Result run(List<String> command, Duration timeout) {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        scrubEnvironment(builder.environment());
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new ClusterException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
+        }
+        // Drain output on another thread so a chatty child can never block on a full pipe.
+        StringBuilder output = new StringBuilder();
+        Thread drainer = new Thread(() -> {
+            try (InputStream in = process.getInputStream()) {
+                output.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // the process ended; whatever was read is kept
+            }
+        }, "fortress-cluster-output");
+        drainer.setDaemon(true);
+        drainer.start();
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new ClusterException("command did not finish within " + timeout.toSeconds() + " s: "
+                        + String.join(" ", command));
+            }
+            drainer.join(5_000);
+        } catch (InterruptedException e) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new ClusterException("interrupted while running " + command.get(0), e);
+        }
+        synchronized (output) {
+            return new Result(process.exitValue(), output.toString());
+        }
+    }
+
+    /**
+     * True while the process exists and has not exited. A zombie (exited, not yet reaped) counts as
+     * ended: server processes are re-parented to init once pg_ctl exits, and some inits reap late.
+     */
+    static boolean isAlive(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(process.pid()), "stat"));
+            // the state follows the parenthesised command name, which may itself contain spaces or ')'
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return process.isAlive();
+        }
+    }
+
+    /**
+     * Removes libpq variables (PGPORT, PGPASSWORD, ...) from a child's environment, so the caller's
+     * settings can neither redirect the cluster's own tools nor leak into them.
+     */
+    static void scrubEnvironment(Map<String, String> environment) {
+        environment.keySet().removeIf(name -> name.startsWith("PG"));
+    }
+}

@@ -1,0 +1,162 @@
+package io.fortress.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Operations that break a cluster; each test has its own. */
+class LocalClusterOperationsTest {
+
+    @Test
+    void stopStartKillAndRestartEachNode() {
+        try (LocalCluster cluster = LocalCluster.builder().replicas(1).start()) {
+            Node replica = cluster.replica(1);
+            replica.stop();
+            assertThat(replica.isRunning()).isFalse();
+            replica.start();
+            cluster.awaitStreaming(replica, Duration.ofSeconds(30));
+
+            long pid = replica.postmasterPid().orElseThrow();
+            List<ProcessHandle> processes = ProcessHandle.of(pid).orElseThrow().descendants().toList();
+            replica.kill();
+            assertThat(replica.isRunning()).isFalse();
+            assertThat(processes).noneMatch(Processes::isAlive);
+            replica.start();
+            cluster.awaitStreaming(replica, Duration.ofSeconds(30));
+
+            cluster.primary().restart();
+            cluster.primary().execute("CREATE TABLE after_restart(id int)");
+            cluster.awaitStreaming(replica, Duration.ofSeconds(30));
+            cluster.awaitReplication(Duration.ofSeconds(30));
+            assertThat(replica.queryValue("SELECT count(*) FROM after_restart")).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void pausedReplayHoldsBackOnlyThatReplica() {
+        try (LocalCluster cluster = LocalCluster.builder().replicas(2).start()) {
+            Node paused = cluster.replica(1);
+            paused.pauseReplay();
+            assertThat(paused.queryValue("SELECT pg_get_wal_replay_pause_state()")).isIn("paused", "pause requested");
+            cluster.primary().execute("CREATE TABLE during_pause AS SELECT generate_series(1, 1000) AS id");
+            cluster.replica(2).awaitReplayOf(cluster.primary(), Duration.ofSeconds(30));
+            assertThat(cluster.replica(2).queryValue("SELECT count(*) FROM during_pause")).isEqualTo("1000");
+            assertThatThrownBy(() -> paused.queryValue("SELECT count(*) FROM during_pause")).hasMessageContaining("does not exist");
+
+            paused.resumeReplay();
+            paused.awaitReplayOf(cluster.primary(), Duration.ofSeconds(30));
+            assertThat(paused.queryValue("SELECT count(*) FROM during_pause")).isEqualTo("1000");
+        }
+    }
+
+    @Test
+    void promotedReplicaAcceptsWrites() {
+        try (LocalCluster cluster = LocalCluster.builder().replicas(1).start()) {
+            Node replica = cluster.replica(1);
+            replica.promote();
+            assertThat(replica.isStandby()).isFalse();
+            assertThat(replica.queryValue("SELECT pg_is_in_recovery()")).isEqualTo("f");
+            replica.execute("CREATE TABLE written_after_promotion(id int)");
+        }
+    }
+
+    @Test
+    void followingADeadPortStopsTheWalReceiver() {
+        try (LocalCluster cluster = LocalCluster.builder().replicas(1).start()) {
+            Node replica = cluster.replica(1);
+            replica.followPort(1); // nothing listens on port 1
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            String status;
+            do {
+                Node.sleep(200);
+                status = replica.queryValue("SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'none')");
+            } while ("streaming".equals(status) && System.nanoTime() < deadline);
+            assertThat(status).isNotEqualTo("streaming");
+            replica.followPort(cluster.primary().port());
+            cluster.awaitStreaming(replica, Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void throwAwayClusterLeavesNothingBehind() {
+        LocalCluster cluster = LocalCluster.builder().replicas(1).start();
+        Path root = cluster.rootDirectory();
+        List<ProcessHandle> postmasters = cluster.nodes().stream()
+                .map(n -> ProcessHandle.of(n.postmasterPid().orElseThrow()).orElseThrow()).toList();
+        cluster.stop();
+        assertThat(postmasters).noneMatch(Processes::isAlive);
+        assertThat(root).doesNotExist();
+    }
+
+    @Test
+    void persistentClusterKeepsDataPortsAndPassword(@TempDir Path tmp) throws Exception {
+        Path dataDir = reachableDirectory(tmp);
+        int primaryPort;
+        String password;
+        try (LocalCluster cluster = LocalCluster.builder().replicas(1).dataDirectory(dataDir).start()) {
+            cluster.primary().execute("CREATE TABLE kept(v text); INSERT INTO kept VALUES ('still here')");
+            primaryPort = cluster.primary().port();
+            password = cluster.password();
+        }
+        assertThat(dataDir.resolve("primary")).isDirectory();
+        try (LocalCluster again = LocalCluster.builder().replicas(1).dataDirectory(dataDir).start()) {
+            assertThat(again.primary().port()).isEqualTo(primaryPort);
+            assertThat(again.password()).isEqualTo(password);
+            assertThat(again.primary().queryValue("SELECT v FROM kept")).isEqualTo("still here");
+            again.awaitReplication(Duration.ofSeconds(30));
+            assertThat(again.replica(1).queryValue("SELECT v FROM kept")).isEqualTo("still here");
+        }
+        assertThatThrownBy(() -> LocalCluster.builder().replicas(2).dataDirectory(dataDir).start())
+                .isInstanceOf(ClusterException.class)
+                .hasMessageContaining("was created with superuser postgres, database fortress and 1 replicas");
+    }
+
+    @Test
+    void serversEndWhenTheJvmIsKilled() throws Exception {
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process child = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
+                ClusterChildMain.class.getName()).redirectErrorStream(true).start();
+        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()));
+        String line;
+        String rootLine = null;
+        String pidsLine = null;
+        while ((line = reader.readLine()) != null) {
+            if (line.startsWith("ROOT ")) {
+                rootLine = line.substring(5);
+            } else if (line.startsWith("PIDS ")) {
+                pidsLine = line.substring(5);
+                break;
+            }
+        }
+        assertThat(pidsLine).as("child cluster started").isNotNull();
+        List<ProcessHandle> postmasters = java.util.Arrays.stream(pidsLine.split(","))
+                .map(p -> ProcessHandle.of(Long.parseLong(p)).orElseThrow()).toList();
+        assertThat(postmasters).allMatch(Processes::isAlive);
+
+        child.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no shutdown hook runs
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (postmasters.stream().anyMatch(Processes::isAlive) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(postmasters).noneMatch(Processes::isAlive);
+        Path root = Path.of(rootLine);
+        while (Files.exists(root) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(root).doesNotExist();
+    }
+
+    /** A temporary folder the server user can reach even when the JUnit temp folder is root-only. */
+    static Path reachableDirectory(Path tmp) throws Exception {
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return tmp.resolve("cluster");
+    }
+}
