@@ -1,0 +1,385 @@
+package io.fortress.db;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Immutable settings of a {@link Database}: where the primary and replicas are, how to log in, pool
+ * sizes and lifetimes, timeouts and TLS. Every setting is defined once in {@link DbSettings}.
+ *
+ * <p>Build one in code with {@link #builder()}, or from the seed's environment variables with
+ * {@link #fromEnv()}. Invalid values fail at {@link Builder#build()} with a message naming the
+ * setting, its variable, the value and what is accepted; nothing is silently corrected.
+ * {@link #toString()} never shows a password.
+ */
+public final class DbConfig {
+    private final Map<Setting<?>, Object> values;
+
+    private DbConfig(Map<Setting<?>, Object> values) {
+        this.values = Collections.unmodifiableMap(values);
+    }
+
+    /** A builder starting from every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Reads every setting's environment variable from this process's environment. */
+    public static DbConfig fromEnv() {
+        return fromEnv(System.getenv());
+    }
+
+    /**
+     * Reads settings from the given variables (unset or empty variables keep their defaults).
+     *
+     * @throws DbConfigException naming the first variable whose value is refused
+     */
+    public static DbConfig fromEnv(Map<String, String> environment) {
+        return builder().applyEnv(environment).build();
+    }
+
+    /** A builder holding this configuration's values, to derive another. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.values.putAll(values);
+        return b;
+    }
+
+    /** The value of any setting (the default when it was not given). */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+        return (T) values.get(setting);
+    }
+
+    public String host() {
+        return get(DbSettings.HOST);
+    }
+
+    public int port() {
+        return get(DbSettings.PORT);
+    }
+
+    /** The primary's address. */
+    public HostAndPort primaryAddress() {
+        return HostAndPort.parse(host(), port());
+    }
+
+    public String user() {
+        return get(DbSettings.USER);
+    }
+
+    public String database() {
+        return get(DbSettings.DATABASE);
+    }
+
+    public int maxOpenConns() {
+        return get(DbSettings.MAX_OPEN_CONNS);
+    }
+
+    public int maxIdleConns() {
+        return get(DbSettings.MAX_IDLE_CONNS);
+    }
+
+    public Duration connMaxLifetime() {
+        return get(DbSettings.CONN_MAX_LIFETIME);
+    }
+
+    public Duration connMaxIdleTime() {
+        return get(DbSettings.CONN_MAX_IDLE_TIME);
+    }
+
+    /** The replicas' addresses, in the order given; entries without a port use {@link #port()}. */
+    public List<HostAndPort> replicaHosts() {
+        return get(DbSettings.REPLICA_HOSTS).stream().map(h -> HostAndPort.parse(h, port())).toList();
+    }
+
+    /** The user replica pools log in as. */
+    public String replicaUser() {
+        String replicaUser = get(DbSettings.REPLICA_USER);
+        return replicaUser == null ? user() : replicaUser;
+    }
+
+    /** Where the primary's password comes from: a literal, a file re-read for new connections, or none. */
+    public PasswordSource passwordSource() {
+        return PasswordSource.of(get(DbSettings.PASSWORD), get(DbSettings.PASSWORD_FILE));
+    }
+
+    /**
+     * Where the replicas' password comes from: the replica password settings when given; otherwise the
+     * primary's password, unless a separate replica user was named (then none).
+     */
+    public PasswordSource replicaPasswordSource() {
+        Secret password = get(DbSettings.REPLICA_PASSWORD);
+        Path file = get(DbSettings.REPLICA_PASSWORD_FILE);
+        if (password != null || file != null) {
+            return PasswordSource.of(password, file);
+        }
+        return get(DbSettings.REPLICA_USER) == null ? passwordSource() : PasswordSource.none();
+    }
+
+    public Duration connectTimeout() {
+        return get(DbSettings.CONNECT_TIMEOUT);
+    }
+
+    public Duration poolTimeout() {
+        return get(DbSettings.POOL_TIMEOUT);
+    }
+
+    public Duration statementTimeout() {
+        return get(DbSettings.STATEMENT_TIMEOUT);
+    }
+
+    public SslMode sslMode() {
+        return get(DbSettings.SSL_MODE);
+    }
+
+    public Optional<Path> sslRootCert() {
+        return Optional.ofNullable(get(DbSettings.SSL_ROOT_CERT));
+    }
+
+    public Optional<Path> sslCert() {
+        return Optional.ofNullable(get(DbSettings.SSL_CERT));
+    }
+
+    public Optional<Path> sslKey() {
+        return Optional.ofNullable(get(DbSettings.SSL_KEY));
+    }
+
+    public Duration slowQueryThreshold() {
+        return get(DbSettings.SLOW_QUERY_THRESHOLD);
+    }
+
+    public boolean logQueryParameters() {
+        return get(DbSettings.LOG_QUERY_PARAMETERS);
+    }
+
+    public String applicationName() {
+        return get(DbSettings.APPLICATION_NAME);
+    }
+
+    public Duration reconnectInterval() {
+        return get(DbSettings.RECONNECT_INTERVAL);
+    }
+
+    /** Every setting and its value; passwords show as {@code <redacted>}. */
+    @Override
+    public String toString() {
+        return DbSettings.ALL.stream()
+                .map(s -> s.name() + "=" + s.display(values.get(s)))
+                .collect(Collectors.joining(", ", "DbConfig{", "}"));
+    }
+
+    /** Collects settings; {@link #build()} validates them all at once. */
+    public static final class Builder {
+        private final Map<Setting<?>, Object> values = new IdentityHashMap<>();
+
+        private Builder() {
+        }
+
+        /** Sets any setting; null returns it to its default. */
+        public <T> Builder set(Setting<T> setting, T value) {
+            if (value == null) {
+                values.remove(setting);
+            } else {
+                values.put(setting, value);
+            }
+            return this;
+        }
+
+        /** Applies every setting whose variable is set (and not empty) in the given environment. */
+        public Builder applyEnv(Map<String, String> environment) {
+            for (Setting<?> setting : DbSettings.ALL) {
+                String raw = setting.variable() == null ? null : environment.get(setting.variable());
+                if (raw != null && !raw.isBlank()) {
+                    values.put(setting, setting.parseVariable(raw));
+                }
+            }
+            return this;
+        }
+
+        public Builder host(String host) {
+            return set(DbSettings.HOST, host);
+        }
+
+        public Builder port(int port) {
+            return set(DbSettings.PORT, port);
+        }
+
+        public Builder user(String user) {
+            return set(DbSettings.USER, user);
+        }
+
+        public Builder password(String password) {
+            return set(DbSettings.PASSWORD, password == null ? null : Secret.of(password));
+        }
+
+        public Builder passwordFile(Path file) {
+            return set(DbSettings.PASSWORD_FILE, file);
+        }
+
+        public Builder database(String database) {
+            return set(DbSettings.DATABASE, database);
+        }
+
+        public Builder maxOpenConns(int n) {
+            return set(DbSettings.MAX_OPEN_CONNS, n);
+        }
+
+        public Builder maxIdleConns(int n) {
+            return set(DbSettings.MAX_IDLE_CONNS, n);
+        }
+
+        public Builder connMaxLifetime(Duration d) {
+            return set(DbSettings.CONN_MAX_LIFETIME, d);
+        }
+
+        public Builder connMaxIdleTime(Duration d) {
+            return set(DbSettings.CONN_MAX_IDLE_TIME, d);
+        }
+
+        /** Replica addresses, {@code host} or {@code host:port}. */
+        public Builder replicaHosts(String... hosts) {
+            return replicaHosts(Arrays.asList(hosts));
+        }
+
+        public Builder replicaHosts(List<String> hosts) {
+            return set(DbSettings.REPLICA_HOSTS, List.copyOf(hosts));
+        }
+
+        public Builder replicaUser(String user) {
+            return set(DbSettings.REPLICA_USER, user);
+        }
+
+        public Builder replicaPassword(String password) {
+            return set(DbSettings.REPLICA_PASSWORD, password == null ? null : Secret.of(password));
+        }
+
+        public Builder replicaPasswordFile(Path file) {
+            return set(DbSettings.REPLICA_PASSWORD_FILE, file);
+        }
+
+        public Builder connectTimeout(Duration d) {
+            return set(DbSettings.CONNECT_TIMEOUT, d);
+        }
+
+        public Builder poolTimeout(Duration d) {
+            return set(DbSettings.POOL_TIMEOUT, d);
+        }
+
+        public Builder statementTimeout(Duration d) {
+            return set(DbSettings.STATEMENT_TIMEOUT, d);
+        }
+
+        public Builder sslMode(SslMode mode) {
+            return set(DbSettings.SSL_MODE, mode);
+        }
+
+        public Builder sslRootCert(Path file) {
+            return set(DbSettings.SSL_ROOT_CERT, file);
+        }
+
+        public Builder sslCert(Path file) {
+            return set(DbSettings.SSL_CERT, file);
+        }
+
+        public Builder sslKey(Path file) {
+            return set(DbSettings.SSL_KEY, file);
+        }
+
+        public Builder slowQueryThreshold(Duration d) {
+            return set(DbSettings.SLOW_QUERY_THRESHOLD, d);
+        }
+
+        public Builder logQueryParameters(boolean log) {
+            return set(DbSettings.LOG_QUERY_PARAMETERS, log);
+        }
+
+        public Builder applicationName(String name) {
+            return set(DbSettings.APPLICATION_NAME, name);
+        }
+
+        public Builder reconnectInterval(Duration d) {
+            return set(DbSettings.RECONNECT_INTERVAL, d);
+        }
+
+        /**
+         * Validates every setting and their combinations.
+         *
+         * @throws DbConfigException naming the first refused setting and what is accepted
+         */
+        public DbConfig build() {
+            Map<Setting<?>, Object> resolved = new IdentityHashMap<>();
+            for (Setting<?> setting : DbSettings.ALL) {
+                resolved.put(setting, resolve(setting));
+            }
+            DbConfig config = new DbConfig(resolved);
+            validateCombinations(config);
+            return config;
+        }
+
+        private <T> T resolve(Setting<T> setting) {
+            @SuppressWarnings("unchecked")
+            T value = (T) values.get(setting);
+            if (value == null) {
+                return setting.defaultValue();
+            }
+            setting.check(value);
+            return value;
+        }
+
+        private static void validateCombinations(DbConfig c) {
+            if (c.maxIdleConns() > c.maxOpenConns()) {
+                throw new DbConfigException("maxIdleConns (DB_MAX_IDLE_CONNS) = " + c.maxIdleConns()
+                        + " exceeds maxOpenConns (DB_MAX_OPEN_CONNS) = " + c.maxOpenConns() + "; keep it at most maxOpenConns");
+            }
+            Duration lifetime = c.connMaxLifetime();
+            Duration idle = c.connMaxIdleTime();
+            if (!lifetime.isZero() && !idle.isZero() && idle.compareTo(lifetime) >= 0) {
+                throw new DbConfigException("connMaxIdleTime (DB_CONN_MAX_IDLE_TIME) = " + Durations.format(idle)
+                        + " must be shorter than connMaxLifetime (DB_CONN_MAX_LIFETIME) = " + Durations.format(lifetime)
+                        + ", or 0; a connection cannot idle longer than it lives");
+            }
+            exclusive(c, DbSettings.PASSWORD, DbSettings.PASSWORD_FILE);
+            exclusive(c, DbSettings.REPLICA_PASSWORD, DbSettings.REPLICA_PASSWORD_FILE);
+            readable(c, DbSettings.PASSWORD_FILE);
+            readable(c, DbSettings.REPLICA_PASSWORD_FILE);
+            readable(c, DbSettings.SSL_ROOT_CERT);
+            readable(c, DbSettings.SSL_CERT);
+            readable(c, DbSettings.SSL_KEY);
+            if (c.sslCert().isPresent() != c.sslKey().isPresent()) {
+                throw new DbConfigException("sslCert (DB_SSLCERT) and sslKey (DB_SSLKEY) go together: set both for client "
+                        + "certificate authentication, or neither");
+            }
+            try {
+                c.primaryAddress();
+            } catch (IllegalArgumentException e) {
+                throw new DbConfigException("host (DB_HOST) = " + c.host() + " is invalid: " + e.getMessage()
+                        + "; expected a host name or address");
+            }
+        }
+
+        private static void exclusive(DbConfig c, Setting<?> a, Setting<?> b) {
+            if (c.get(a) != null && c.get(b) != null) {
+                throw new DbConfigException(a.name() + " (" + a.variable() + ") and " + b.name() + " (" + b.variable()
+                        + ") are both set; set only one of them");
+            }
+        }
+
+        private static void readable(DbConfig c, Setting<Path> setting) {
+            Path file = c.get(setting);
+            if (file != null && !(Files.isRegularFile(file) && Files.isReadable(file))) {
+                throw new DbConfigException(setting.name() + " (" + setting.variable() + ") = " + file
+                        + " is invalid: expected " + setting.accepted() + ", but it "
+                        + (Files.exists(file) ? "cannot be read" : "does not exist"));
+            }
+        }
+    }
+}

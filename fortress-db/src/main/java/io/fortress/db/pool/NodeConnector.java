@@ -1,0 +1,193 @@
+package io.fortress.db.pool;
+
+import io.fortress.db.DbConfig;
+import io.fortress.db.HostAndPort;
+import io.fortress.db.PasswordSource;
+import io.fortress.db.SslMode;
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.Properties;
+import java.util.Set;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.postgresql.Driver;
+
+/**
+ * Opens the physical connections of one node, for its HikariCP pool and for probes.
+ *
+ * <p>Every connection gets the node's login (the password is asked of the {@link PasswordSource}
+ * anew, so a rotated password file applies to new connections), TLS settings, timeouts and session
+ * settings (statement_timeout; default_transaction_read_only on replicas). The JDBC URL holds no
+ * credentials. Pooled connections are wrapped so that their closing can be attributed to a cause.
+ */
+public final class NodeConnector implements DataSource {
+    private static final Driver DRIVER = new Driver();
+    /** Calls that are not use of the connection: the pool's own liveness checks and closing. */
+    private static final Set<String> NOT_USE = Set.of("close", "isClosed", "isValid", "setNetworkTimeout",
+            "getNetworkTimeout", "abort", "toString", "hashCode", "equals");
+
+    private final String nodeName;
+    private final String url;
+    private final String user;
+    private final PasswordSource password;
+    private final Properties settings;
+    private volatile CloseListener closeListener;
+
+    /** Told when a pooled connection closes, with its age and how long it had been unused. */
+    interface CloseListener {
+        void closed(long ageNanos, long idleNanos);
+    }
+
+    NodeConnector(String nodeName, HostAndPort address, boolean replica, DbConfig config) {
+        this.nodeName = nodeName;
+        this.url = "jdbc:postgresql://" + address + "/" + config.database();
+        this.user = replica ? config.replicaUser() : config.user();
+        this.password = replica ? config.replicaPasswordSource() : config.passwordSource();
+        this.settings = driverSettings(config, replica);
+    }
+
+    private static Properties driverSettings(DbConfig config, boolean replica) {
+        Properties p = new Properties();
+        long connectSeconds = Math.max(1, (config.connectTimeout().toMillis() + 999) / 1000);
+        p.setProperty("connectTimeout", Long.toString(connectSeconds));
+        p.setProperty("loginTimeout", Long.toString(connectSeconds));
+        p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("ApplicationName", config.applicationName());
+        SslMode ssl = config.sslMode();
+        p.setProperty("sslmode", ssl.value());
+        config.sslRootCert().ifPresent(f -> p.setProperty("sslrootcert", f.toString()));
+        config.sslCert().ifPresent(f -> p.setProperty("sslcert", f.toString()));
+        config.sslKey().ifPresent(f -> p.setProperty("sslkey", f.toString()));
+        StringBuilder options = new StringBuilder();
+        if (!config.statementTimeout().isZero()) {
+            options.append("-c statement_timeout=").append(config.statementTimeout().toMillis());
+        }
+        if (replica) {
+            // A write sent to a replica by mistake fails loudly (25006) and is re-sent to the primary.
+            options.append(options.isEmpty() ? "" : " ").append("-c default_transaction_read_only=on");
+        }
+        if (!options.isEmpty()) {
+            p.setProperty("options", options.toString());
+        }
+        return p;
+    }
+
+    void onClose(CloseListener listener) {
+        this.closeListener = listener;
+    }
+
+    /** The node's JDBC URL, without credentials. */
+    public String url() {
+        return url;
+    }
+
+    /** A new physical connection, not pooled; the caller closes it. */
+    Connection openDirect(int socketTimeoutSeconds) throws SQLException {
+        Properties p = loginSettings();
+        if (socketTimeoutSeconds > 0) {
+            p.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
+        }
+        return connect(p);
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        Connection physical = connect(loginSettings());
+        CloseListener listener = closeListener;
+        return listener == null ? physical : track(physical, listener);
+    }
+
+    private Properties loginSettings() {
+        Properties p = new Properties();
+        p.putAll(settings);
+        p.setProperty("user", user);
+        password.current().ifPresent(secret -> p.setProperty("password", secret.reveal()));
+        return p;
+    }
+
+    private Connection connect(Properties p) throws SQLException {
+        Connection c = DRIVER.connect(url, p);
+        if (c == null) {
+            throw new SQLException("the PostgreSQL driver does not accept " + url);
+        }
+        return c;
+    }
+
+    private static Connection track(Connection physical, CloseListener listener) {
+        long created = System.nanoTime();
+        InvocationHandler handler = new InvocationHandler() {
+            private volatile long lastUse = created;
+
+            @Override
+            public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+                String name = method.getName();
+                if (!NOT_USE.contains(name)) {
+                    lastUse = System.nanoTime();
+                } else if (name.equals("close") && !physical.isClosed()) {
+                    long now = System.nanoTime();
+                    listener.closed(now - created, now - lastUse);
+                }
+                try {
+                    return method.invoke(physical, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            }
+        };
+        return (Connection) Proxy.newProxyInstance(NodeConnector.class.getClassLoader(), new Class<?>[] {Connection.class}, handler);
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException("the login of node " + nodeName + " comes from its configuration");
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return null;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+        // driver logging goes through java.util.logging
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) {
+        // the login timeout comes from connectTimeout
+    }
+
+    @Override
+    public int getLoginTimeout() {
+        return Integer.parseInt(settings.getProperty("loginTimeout"));
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        throw new SQLException("not a wrapper of " + iface.getName());
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this);
+    }
+
+    @Override
+    public String toString() {
+        return nodeName + " " + url;
+    }
+}

@@ -1,0 +1,29 @@
+package io.fortress.db;
+
+import io.fortress.cluster.LocalCluster;
+import io.fortress.cluster.Node;
+import java.util.List;
+
+/** Configurations pointing at a LocalCluster. */
+final class TestDatabases {
+    private TestDatabases() {
+    }
+
+    /** The primary and every replica of the cluster, as the superuser. */
+    static DbConfig.Builder config(LocalCluster cluster) {
+        return DbConfig.builder()
+                .host(Node.HOST)
+                .port(cluster.primary().port())
+                .user(cluster.superuser())
+                .password(cluster.password())
+                .database(cluster.database())
+                .replicaHosts(cluster.replicas().stream().map(Node::address).toList())
+                .connectTimeout(java.time.Duration.ofSeconds(5))
+                .reconnectInterval(java.time.Duration.ofMillis(300));
+    }
+
+    /** The ports of the cluster's replicas, as inet_server_port() reports them. */
+    static List<Integer> replicaPorts(LocalCluster cluster) {
+        return cluster.replicas().stream().map(Node::port).toList();
+    }
+}
