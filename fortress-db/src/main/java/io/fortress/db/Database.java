@@ -61,7 +61,10 @@ public final class Database implements AutoCloseable {
         return new Database(config, router, metrics);
     }
 
-    /** Runs a writing statement (INSERT, UPDATE, DELETE, DDL, ...) on the primary; returns the affected row count. */
+    /**
+     * Runs a writing statement (INSERT, UPDATE, DELETE, DDL, ...) on the primary; returns the affected row
+     * count (0 for statements that affect no rows or return rows, which are discarded).
+     */
     public long exec(String sql, Object... params) {
         return router.exec(sql, params);
     }
@@ -126,9 +129,9 @@ public final class Database implements AutoCloseable {
         long errors = 0;
         long slow = 0;
         long latencyNanos = 0;
-        for (NodePool node : nodes()) {
+        for (NodePool node : pools()) {
             NodeCounters c = node.counters();
-            if (node.role() == NodePool.Role.REPLICA) {
+            if (node.role() == NodeRole.REPLICA) {
                 replicaQueries += c.queries();
             }
             errors += c.errors();
@@ -145,8 +148,13 @@ public final class Database implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(c.waitNanos()), c.idleClosed(), c.lifetimeClosed());
     }
 
-    /** The primary, then the replicas in configuration order. */
-    private List<NodePool> nodes() {
+    /** Every node as the router sees it now: the primary, then the replicas in configuration order. */
+    public List<NodeStatus> nodes() {
+        return pools().stream().map(n -> new NodeStatus(n.name(), n.role(), n.address(), n.status().up(),
+                n.status().reason(), n.status().since())).toList();
+    }
+
+    private List<NodePool> pools() {
         return Stream.concat(Stream.of(router.primary()), router.replicas().stream()).toList();
     }
 

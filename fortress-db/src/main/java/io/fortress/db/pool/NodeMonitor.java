@@ -1,5 +1,7 @@
 package io.fortress.db.pool;
 
+import io.fortress.db.NodeRole;
+
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -95,10 +97,13 @@ final class NodeMonitor implements AutoCloseable {
                 onChange.run();
             }
         } catch (SQLException e) {
-            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+            if (reason.endsWith(".")) {
+                reason = reason.substring(0, reason.length() - 1);
+            }
             if (node.markDown(reason)) {
                 LOG.warn("{} is down: {}; {}, probing every {}", node, reason,
-                        node.role() == NodePool.Role.PRIMARY ? "writes fail fast" : "reads go to other nodes",
+                        node.role() == NodeRole.PRIMARY ? "writes fail fast" : "reads go to other nodes",
                         io.fortress.db.Durations.format(interval));
                 onChange.run();
             }

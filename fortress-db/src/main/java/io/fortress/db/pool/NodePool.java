@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.fortress.db.DbConfig;
 import io.fortress.db.HostAndPort;
+import io.fortress.db.NodeRole;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -22,17 +23,12 @@ import java.time.Instant;
  * pool never fails to start because its node is down; it fills once the node is back.
  */
 public final class NodePool implements AutoCloseable {
-    /** What a node is for. */
-    public enum Role {
-        PRIMARY, REPLICA
-    }
-
     /** Whether a node takes statements, and why not. */
     public record Status(boolean up, String reason, Instant since) {
     }
 
     private final String name;
-    private final Role role;
+    private final NodeRole role;
     private final HostAndPort address;
     private final NodeConnector connector;
     private final HikariDataSource pool;
@@ -45,11 +41,11 @@ public final class NodePool implements AutoCloseable {
     private volatile Status status = new Status(true, "not checked yet", Instant.now());
     private volatile boolean closing;
 
-    NodePool(String name, Role role, HostAndPort address, DbConfig config, MeterRegistry registry) {
+    NodePool(String name, NodeRole role, HostAndPort address, DbConfig config, MeterRegistry registry) {
         this.name = name;
         this.role = role;
         this.address = address;
-        this.connector = new NodeConnector(name, address, role == Role.REPLICA, config);
+        this.connector = new NodeConnector(name, address, role == NodeRole.REPLICA, config);
         this.minimumIdle = config.maxIdleConns();
         this.idleTimeoutNanos = config.connMaxIdleTime().toNanos();
         long lifetime = config.connMaxLifetime().toNanos();
@@ -91,7 +87,7 @@ public final class NodePool implements AutoCloseable {
         return name;
     }
 
-    public Role role() {
+    public NodeRole role() {
         return role;
     }
 

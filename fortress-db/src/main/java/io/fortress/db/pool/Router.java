@@ -1,5 +1,7 @@
 package io.fortress.db.pool;
 
+import io.fortress.db.NodeRole;
+
 import io.fortress.db.DatabaseException;
 import io.fortress.db.DatabaseUnavailableException;
 import io.fortress.db.DbConfig;
@@ -64,11 +66,11 @@ public final class Router implements AutoCloseable {
     private final LongAdder[] reroutes = new LongAdder[Reroute.values().length];
 
     private Router(DbConfig config, MeterRegistry registry) {
-        this.primary = new NodePool("primary", NodePool.Role.PRIMARY, config.primaryAddress(), config, registry);
+        this.primary = new NodePool("primary", NodeRole.PRIMARY, config.primaryAddress(), config, registry);
         List<NodePool> list = new ArrayList<>();
         List<HostAndPort> hosts = config.replicaHosts();
         for (int i = 0; i < hosts.size(); i++) {
-            list.add(new NodePool("replica-" + (i + 1), NodePool.Role.REPLICA, hosts.get(i), config, registry));
+            list.add(new NodePool("replica-" + (i + 1), NodeRole.REPLICA, hosts.get(i), config, registry));
         }
         this.replicas = List.copyOf(list);
         this.balancer = new ReadBalancer(replicas);
@@ -122,7 +124,7 @@ public final class Router implements AutoCloseable {
         try {
             return attempt(node, sql, params, c -> {
                 try (PreparedStatement ps = prepare(c, sql, params)) {
-                    return ps.executeLargeUpdate();
+                    return execute(ps);
                 }
             });
         } catch (SQLException e) {
@@ -464,6 +466,12 @@ public final class Router implements AutoCloseable {
         return new DatabaseException(message, e, state, node.name());
     }
 
+    /** Runs any statement, as Go's Exec does; the affected row count, 0 for statements that return rows or none. */
+    private static long execute(PreparedStatement ps) throws SQLException {
+        boolean returnedRows = ps.execute();
+        return returnedRows ? 0 : Math.max(0, ps.getLargeUpdateCount());
+    }
+
     static PreparedStatement prepare(Connection c, String sql, Object[] params) throws SQLException {
         PreparedStatement ps = c.prepareStatement(sql);
         try {
@@ -515,7 +523,7 @@ public final class Router implements AutoCloseable {
         public long exec(String sql, Object... params) {
             return run(sql, params, c -> {
                 try (PreparedStatement ps = prepare(c, sql, params)) {
-                    return ps.executeLargeUpdate();
+                    return execute(ps);
                 }
             });
         }

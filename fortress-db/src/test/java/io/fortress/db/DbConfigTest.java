@@ -1,0 +1,154 @@
+package io.fortress.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class DbConfigTest {
+
+    @Test
+    void defaultsAreTheSeeds() {
+        DbConfig c = DbConfig.builder().build();
+        assertThat(c.host()).isEqualTo("localhost");
+        assertThat(c.port()).isEqualTo(5432);
+        assertThat(c.user()).isEqualTo("postgres");
+        assertThat(c.database()).isEqualTo("fortress");
+        assertThat(c.maxOpenConns()).isEqualTo(25);
+        assertThat(c.maxIdleConns()).isEqualTo(5);
+        assertThat(c.connMaxLifetime()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.connMaxIdleTime()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.replicaHosts()).isEmpty();
+        assertThat(c.slowQueryThreshold()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.sslMode()).isEqualTo(SslMode.PREFER);
+        assertThat(c.passwordSource().current()).isEmpty();
+    }
+
+    @Test
+    void readsEverySeedVariable() {
+        Map<String, String> env = Map.ofEntries(
+                Map.entry("DB_HOST", "db.internal"), Map.entry("DB_PORT", "6432"), Map.entry("DB_USER", "credits"),
+                Map.entry("DB_NAME", "ledger"), Map.entry("PGPASSWORD", "s3cret!"),
+                Map.entry("DB_MAX_OPEN_CONNS", "100"), Map.entry("DB_MAX_IDLE_CONNS", "10"),
+                Map.entry("DB_CONN_MAX_LIFETIME", "1h"), Map.entry("DB_CONN_MAX_IDLE_TIME", "5m"),
+                Map.entry("DB_REPLICA_HOSTS", "replica1.example.com, replica2.example.com:6433,[::1]:6434"),
+                Map.entry("DB_SSLMODE", "verify-full"), Map.entry("DB_CONNECT_TIMEOUT", "10s"),
+                Map.entry("DB_STATEMENT_TIMEOUT", "30s"), Map.entry("DB_SLOW_QUERY_THRESHOLD", "1500ms"),
+                Map.entry("DB_REPLICA_USER", "reader"), Map.entry("DB_REPLICA_PASSWORD", "r3ad"));
+        DbConfig c = DbConfig.fromEnv(env);
+        assertThat(c.primaryAddress()).isEqualTo(new HostAndPort("db.internal", 6432));
+        assertThat(c.user()).isEqualTo("credits");
+        assertThat(c.database()).isEqualTo("ledger");
+        assertThat(c.passwordSource().current().orElseThrow().reveal()).isEqualTo("s3cret!");
+        assertThat(c.maxOpenConns()).isEqualTo(100);
+        assertThat(c.maxIdleConns()).isEqualTo(10);
+        assertThat(c.connMaxLifetime()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.connMaxIdleTime()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.replicaHosts()).containsExactly(new HostAndPort("replica1.example.com", 6432),
+                new HostAndPort("replica2.example.com", 6433), new HostAndPort("::1", 6434));
+        assertThat(c.sslMode()).isEqualTo(SslMode.VERIFY_FULL);
+        assertThat(c.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.statementTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.slowQueryThreshold()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.replicaUser()).isEqualTo("reader");
+        assertThat(c.replicaPasswordSource().current().orElseThrow().reveal()).isEqualTo("r3ad");
+    }
+
+    @Test
+    void emptyVariablesKeepDefaults() {
+        DbConfig c = DbConfig.fromEnv(Map.of("DB_PORT", "", "DB_REPLICA_HOSTS", " "));
+        assertThat(c.port()).isEqualTo(5432);
+        assertThat(c.replicaHosts()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "DB_MAX_OPEN_CONNS|abc|DB_MAX_OPEN_CONNS=abc is invalid: 'abc' is not an integer; expected an integer from 1 to 10000",
+            "DB_MAX_OPEN_CONNS|0|DB_MAX_OPEN_CONNS=0 is invalid: expected an integer from 1 to 10000",
+            "DB_PORT|70000|DB_PORT=70000 is invalid: expected an integer from 1 to 65535",
+            "DB_CONN_MAX_LIFETIME|5|DB_CONN_MAX_LIFETIME=5 is invalid: '5' has a number without a unit",
+            "DB_CONN_MAX_LIFETIME|10s|DB_CONN_MAX_LIFETIME=10s is invalid: expected 0 (no limit) or a duration of at least 30s",
+            "DB_CONN_MAX_IDLE_TIME|5 minutes|DB_CONN_MAX_IDLE_TIME=5 minutes is invalid: '5 minutes' has an unknown unit",
+            "DB_CONNECT_TIMEOUT|500ms|DB_CONNECT_TIMEOUT=500ms is invalid: expected a duration from 1s to 1h",
+            "DB_SSLMODE|strict|DB_SSLMODE=strict is invalid: 'strict' is not an sslmode; expected one of disable, allow, prefer, require, verify-ca, verify-full",
+            "DB_REPLICA_HOSTS|a,,b|DB_REPLICA_HOSTS=a,,b is invalid: 'a,,b' has an empty entry",
+            "DB_REPLICA_HOSTS|r1:port|DB_REPLICA_HOSTS=r1:port is invalid: 'r1:port' has a port that is not a number",
+            "DB_LOG_QUERY_PARAMETERS|maybe|DB_LOG_QUERY_PARAMETERS=maybe is invalid: 'maybe' is not a boolean; expected true or false",
+    })
+    void invalidVariablesAreNamedWithWhatIsAccepted(String variable, String value, String message) {
+        assertThatThrownBy(() -> DbConfig.fromEnv(Map.of(variable, value)))
+                .isInstanceOf(DbConfigException.class)
+                .hasMessageStartingWith(message);
+    }
+
+    @Test
+    void combinationsAreChecked(@TempDir Path tmp) throws Exception {
+        assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("DB_MAX_OPEN_CONNS", "4", "DB_MAX_IDLE_CONNS", "5")))
+                .hasMessage("maxIdleConns (DB_MAX_IDLE_CONNS) = 5 exceeds maxOpenConns (DB_MAX_OPEN_CONNS) = 4; keep it at most maxOpenConns");
+        assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("DB_CONN_MAX_LIFETIME", "1m", "DB_CONN_MAX_IDLE_TIME", "1m")))
+                .hasMessageContaining("connMaxIdleTime (DB_CONN_MAX_IDLE_TIME) = 1m must be shorter than connMaxLifetime (DB_CONN_MAX_LIFETIME) = 1m");
+        Path secret = Files.writeString(tmp.resolve("pw"), "x\n");
+        assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("PGPASSWORD", "hunter2", "DB_PASSWORD_FILE", secret.toString())))
+                .hasMessage("password (PGPASSWORD) and passwordFile (DB_PASSWORD_FILE) are both set; set only one of them");
+        assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("DB_PASSWORD_FILE", tmp.resolve("missing").toString())))
+                .hasMessageContaining("passwordFile (DB_PASSWORD_FILE) = " + tmp.resolve("missing"))
+                .hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("DB_SSLCERT", secret.toString())))
+                .hasMessageContaining("sslCert (DB_SSLCERT) and sslKey (DB_SSLKEY) go together");
+        assertThatThrownBy(() -> DbConfig.builder().maxOpenConns(-3).build())
+                .hasMessage("maxOpenConns = -3 is invalid: expected an integer from 1 to 10000 (environment variable DB_MAX_OPEN_CONNS)");
+        assertThatThrownBy(() -> DbConfig.builder().connMaxLifetime(Duration.ofSeconds(5)).build())
+                .hasMessageContaining("connMaxLifetime = 5s is invalid");
+    }
+
+    @Test
+    void passwordsNeverShow() {
+        DbConfig c = DbConfig.fromEnv(Map.of("PGPASSWORD", "hunter2-secret", "DB_REPLICA_PASSWORD", "r3plica-secret",
+                "DB_REPLICA_USER", "reader"));
+        assertThat(c.toString()).doesNotContain("hunter2-secret").doesNotContain("r3plica-secret")
+                .contains("password=<redacted>").contains("replicaPassword=<redacted>").contains("maxOpenConns=25");
+        assertThat(c.passwordSource().toString()).doesNotContain("hunter2");
+        assertThat(Secret.of("hunter2").toString()).isEqualTo("<redacted>");
+    }
+
+    @Test
+    void replicasUseThePrimaryLoginUnlessTheirOwnIsGiven() {
+        DbConfig same = DbConfig.fromEnv(Map.of("DB_USER", "app", "PGPASSWORD", "pw"));
+        assertThat(same.replicaUser()).isEqualTo("app");
+        assertThat(same.replicaPasswordSource().current().orElseThrow().reveal()).isEqualTo("pw");
+        DbConfig separate = DbConfig.fromEnv(Map.of("DB_USER", "app", "PGPASSWORD", "pw", "DB_REPLICA_USER", "reader"));
+        assertThat(separate.replicaUser()).isEqualTo("reader");
+        assertThat(separate.replicaPasswordSource().current()).as("never send the primary's password to another user").isEmpty();
+    }
+
+    @Test
+    void passwordFileIsReadAgainWhenItChanges(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("db-password"), "first\n");
+        DbConfig c = DbConfig.fromEnv(Map.of("DB_PASSWORD_FILE", file.toString()));
+        PasswordSource source = c.passwordSource();
+        assertThat(source.current().orElseThrow().reveal()).isEqualTo("first");
+        Files.writeString(file, "second-and-longer\n");
+        assertThat(source.current().orElseThrow().reveal()).isEqualTo("second-and-longer");
+        assertThat(source.toString()).isEqualTo("password file " + file);
+    }
+
+    @Test
+    void everySettingIsDefinedOnceWithVariableAndDescription() {
+        List<String> variables = DbSettings.ALL.stream().map(Setting::variable).toList();
+        assertThat(variables).doesNotHaveDuplicates().doesNotContainNull();
+        assertThat(DbSettings.ALL).extracting(Setting::name).doesNotHaveDuplicates();
+        assertThat(DbSettings.ALL).allSatisfy(s -> assertThat(s.description()).isNotBlank());
+        Map<String, String> all = new HashMap<>();
+        variables.forEach(v -> all.put(v, ""));
+        assertThat(DbConfig.fromEnv(all).toString()).isEqualTo(DbConfig.builder().build().toString());
+    }
+}
