@@ -64,6 +64,7 @@ public final class LocalCluster implements AutoCloseable {
     private final String superuser;
     private final String database;
     private final Map<String, String> extraSettings;
+    private final boolean tls;
     private final PgBinaries binaries;
     private final ServerUser serverUser;
     private final List<Node> nodes = new ArrayList<>();
@@ -77,7 +78,8 @@ public final class LocalCluster implements AutoCloseable {
         this.replicaCount = b.replicas;
         this.superuser = b.superuser;
         this.database = b.database;
-        this.binaries = PgBinaries.locate();
+        this.tls = b.tls;
+        this.binaries = b.binaries != null ? b.binaries : PgBinaries.locate();
         this.serverUser = ServerUser.detect();
         Map<String, String> settings = new LinkedHashMap<>();
         if (!persistent) {
@@ -246,6 +248,26 @@ public final class LocalCluster implements AutoCloseable {
         return binaries;
     }
 
+    /** The certificate of the authority that signed the servers' certificates, when TLS is on. */
+    public java.util.Optional<Path> tlsRootCertificate() {
+        return tls ? java.util.Optional.of(tlsFiles().caCertificate()) : java.util.Optional.empty();
+    }
+
+    /**
+     * Issues a client certificate for {@code user} into {@code directory}; the user logs in with it when
+     * it is a member of {@code fortress_cert_users}. Needs TLS.
+     */
+    public ClientCertificate issueClientCertificate(String user, Path directory) {
+        if (!tls) {
+            throw new IllegalStateException("client certificates need a cluster built with tls(true)");
+        }
+        return tlsFiles().issueClient(user, directory);
+    }
+
+    private Tls tlsFiles() {
+        return new Tls(root.resolve("tls"));
+    }
+
     /** {@code host:port} of every replica, comma-separated, as DB_REPLICA_HOSTS takes it. */
     public String replicaAddresses() {
         return String.join(",", replicas().stream().map(Node::address).toList());
@@ -302,6 +324,9 @@ public final class LocalCluster implements AutoCloseable {
             nodes.add(newNode("replica-" + i, freePort()));
         }
         startWatchdog();
+        if (tls) {
+            tlsFiles().create(serverUser);
+        }
 
         Node primary = primary();
         Processes.runChecked(serverUser.command(List.of(binaries.tool("initdb"), "-D", primary.dataDirectory().toString(),
@@ -313,6 +338,9 @@ public final class LocalCluster implements AutoCloseable {
         primary.start();
         try (Connection c = primary.connect("postgres"); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + quoteIdentifier(database));
+            if (tls) {
+                s.execute("CREATE ROLE " + Tls.CLIENT_CERT_GROUP + " NOLOGIN");
+            }
         } catch (SQLException e) {
             throw new ClusterException("cannot create database " + database + ": " + e.getMessage(), e);
         }
@@ -416,6 +444,13 @@ public final class LocalCluster implements AutoCloseable {
             setting(conf, "primary_conninfo", primaryConninfo(node, primary().port()));
             setting(conf, "primary_slot_name", slotName(node));
         }
+        if (tls) {
+            Tls files = tlsFiles();
+            setting(conf, "ssl", "on");
+            setting(conf, "ssl_cert_file", files.serverCertificate().toString());
+            setting(conf, "ssl_key_file", files.serverKey().toString());
+            setting(conf, "ssl_ca_file", files.caCertificate().toString());
+        }
         extraSettings.forEach((name, value) -> setting(conf, name, value));
         Path file = node.dataDirectory().resolve(NODE_CONFIG);
         try {
@@ -441,11 +476,11 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void writePgHba(Path dataDirectory) {
-        String hba = """
-                # Written by fortress LocalCluster: loopback TCP only, password (SCRAM) authentication.
-                host    all            all    127.0.0.1/32    scram-sha-256
-                host    replication    all    127.0.0.1/32    scram-sha-256
-                """;
+        String hba = "# Written by fortress LocalCluster: loopback TCP only, password (SCRAM) authentication"
+                + (tls ? ", or a client certificate for members of " + Tls.CLIENT_CERT_GROUP : "") + ".\n"
+                + (tls ? "hostssl all            +" + Tls.CLIENT_CERT_GROUP + "    127.0.0.1/32    cert\n" : "")
+                + "host    all            all    127.0.0.1/32    scram-sha-256\n"
+                + "host    replication    all    127.0.0.1/32    scram-sha-256\n";
         try {
             Files.writeString(dataDirectory.resolve("pg_hba.conf"), hba, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -476,6 +511,7 @@ public final class LocalCluster implements AutoCloseable {
         state.setProperty("superuser", superuser);
         state.setProperty("database", database);
         state.setProperty("replicas", Integer.toString(replicaCount));
+        state.setProperty("tls", Boolean.toString(tls));
         for (Node node : nodes) {
             state.setProperty(node.name() + ".port", Integer.toString(node.port()));
         }
@@ -499,6 +535,11 @@ public final class LocalCluster implements AutoCloseable {
         String storedUser = state.getProperty("superuser");
         String storedDatabase = state.getProperty("database");
         int storedReplicas = Integer.parseInt(state.getProperty("replicas", "-1"));
+        boolean storedTls = Boolean.parseBoolean(state.getProperty("tls", "false"));
+        if (storedTls != tls) {
+            throw new ClusterException("the cluster in " + root + " was created " + (storedTls ? "with" : "without")
+                    + " TLS; build it with tls(" + storedTls + ") or use another data directory");
+        }
         if (!superuser.equals(storedUser) || !database.equals(storedDatabase) || storedReplicas != replicaCount) {
             throw new ClusterException("the cluster in " + root + " was created with superuser " + storedUser + ", database "
                     + storedDatabase + " and " + storedReplicas + " replicas, not " + superuser + ", " + database + " and "
@@ -636,8 +677,26 @@ public final class LocalCluster implements AutoCloseable {
         private String superuser = "postgres";
         private String database = "fortress";
         private final Map<String, String> settings = new LinkedHashMap<>();
+        private boolean tls;
+        private PgBinaries binaries;
 
         private Builder() {
+        }
+
+        /** The server binaries to use instead of those {@link PgBinaries#locate()} finds. */
+        public Builder binaries(PgBinaries binaries) {
+            this.binaries = binaries;
+            return this;
+        }
+
+        /**
+         * Serves TLS with a certificate for 127.0.0.1 and localhost signed by a private authority made
+         * with openssl ({@link LocalCluster#tlsRootCertificate()}); plain connections stay allowed, and
+         * members of the role {@code fortress_cert_users} log in with a client certificate instead of a password.
+         */
+        public Builder tls(boolean tls) {
+            this.tls = tls;
+            return this;
         }
 
         /** Number of streaming replicas (0 or more); 2 by default. */

@@ -71,7 +71,7 @@ public final class DbSettings {
     public static final Setting<Path> SSL_CERT = Setting.file("sslCert", "DB_SSLCERT",
             "PEM file of the client certificate, for certificate authentication; needs sslKey");
     public static final Setting<Path> SSL_KEY = Setting.file("sslKey", "DB_SSLKEY",
-            "file of the client certificate's private key (PKCS#8 DER .pk8, or PEM); needs sslCert");
+            "file of the client certificate's private key: unencrypted PKCS#8 DER (.pk8), or PKCS#12 (.p12, .pfx); needs sslCert");
 
     public static final Setting<Duration> SLOW_QUERY_THRESHOLD = Setting.duration("slowQueryThreshold", "DB_SLOW_QUERY_THRESHOLD",
             Duration.ofSeconds(1), d -> !d.isNegative(), "0 (off) or a positive duration",

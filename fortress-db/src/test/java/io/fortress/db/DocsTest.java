@@ -1,0 +1,27 @@
+package io.fortress.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** docs/configuration.md lists exactly the settings of DbSettings, with their defaults and accepted values. */
+class DocsTest {
+    private static final Path CONFIGURATION = Path.of("..", "docs", "configuration.md");
+
+    @Test
+    void configurationPageMatchesTheSettingsTable() throws Exception {
+        List<String> rows = Files.readAllLines(CONFIGURATION).stream().filter(l -> l.startsWith("| `")).toList();
+        assertThat(rows).hasSize(DbSettings.ALL.size());
+        for (int i = 0; i < rows.size(); i++) {
+            Setting<?> s = DbSettings.ALL.get(i);
+            Object d = s.defaultValue();
+            String shown = d == null ? "(unset)" : s.display(d);
+            String expectedDefault = shown.isEmpty() ? "(none)" : shown.startsWith("(") ? shown : "`" + shown + "`";
+            assertThat(rows.get(i)).isEqualTo("| `" + s.variable() + "` | `" + s.name() + "` | " + expectedDefault + " | "
+                    + s.accepted() + " | " + s.description() + " |");
+        }
+    }
+}
