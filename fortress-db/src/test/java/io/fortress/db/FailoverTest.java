@@ -35,14 +35,17 @@ class FailoverTest {
     void readsFallBackToThePrimaryWhileBothReplicasAreStoppedAndReturnAfterwards() {
         cluster = LocalCluster.builder().replicas(2).start();
         int primaryPort = cluster.primary().port();
-        try (Database db = Database.open(TestDatabases.config(cluster).build())) {
+        try (Database db = Database.open(TestDatabases.config(cluster).poolTimeout(Duration.ofSeconds(20)).build())) {
             assertThat(serverPort(db)).isIn(TestDatabases.replicaPorts(cluster));
 
             cluster.replica(1).stop();
             cluster.replica(2).stop();
+            long start = System.nanoTime();
             for (int i = 0; i < 20; i++) {
                 assertThat(serverPort(db)).isEqualTo(primaryPort); // never an error, even before they are known down
             }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no read waited out the 20 s pool timeout on a dead replica")
+                    .isLessThan(Duration.ofSeconds(10));
             await().atMost(Duration.ofSeconds(10)).until(() -> db.nodes().stream().filter(n -> !n.up()).count() == 2);
             long primaryQueries = db.stats().metrics().primaryQueries();
             long replicaQueries = db.stats().metrics().replicaQueries();

@@ -98,6 +98,31 @@ class StatsTest {
     }
 
     @Test
+    void aPoolTimeoutCountsOnceInHikariMetersAndAsAnError() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        DbConfig config = TestDatabases.config(CLUSTER.cluster()).maxOpenConns(1).maxIdleConns(1)
+                .poolTimeout(Duration.ofSeconds(1)).build();
+        try (Database db = Database.open(config, registry)) {
+            CountDownLatch inside = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> db.useTransaction(tx -> {
+                inside.countDown();
+                release.await(30, TimeUnit.SECONDS);
+            }));
+            assertThat(inside.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThatThrownBy(() -> db.exec("SELECT 1"))
+                    .isInstanceOf(DatabaseUnavailableException.class)
+                    .hasMessageContaining("Connection is not available, request timed out after");
+            release.countDown();
+            holder.get(30, TimeUnit.SECONDS);
+            assertThat(registry.get("hikaricp.connections.timeout").tag("pool", "primary").counter().count()).isEqualTo(1);
+            assertThat(registry.get("hikaricp.connections.acquire").tag("pool", "primary").timer().max(TimeUnit.MILLISECONDS))
+                    .isGreaterThanOrEqualTo(900);
+            assertThat(db.stats().metrics().errors()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void jsonHasExactlyTheSeedsKeys() throws Exception {
         try (Database db = Database.open(TestDatabases.config(CLUSTER.cluster()).build())) {
             db.query("SELECT 1", RowMapper.firstLong());

@@ -3,7 +3,7 @@ package io.fortress.db.pool;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
-import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import com.zaxxer.hikari.pool.HikariPool;
 import io.fortress.db.DbConfig;
 import io.fortress.db.HostAndPort;
 import io.fortress.db.NodeRole;
@@ -11,9 +11,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One node (the primary or a replica): its HikariCP pool, its counters and whether it is up.
@@ -23,6 +25,9 @@ import java.time.Instant;
  * pool never fails to start because its node is down; it fills once the node is back.
  */
 public final class NodePool implements AutoCloseable {
+    /** How long one slice of a borrow waits before checking that the node is still up. */
+    static final long WAIT_SLICE_MILLIS = 200;
+
     /** Whether a node takes statements, and why not. */
     public record Status(boolean up, String reason, Instant since) {
     }
@@ -32,7 +37,10 @@ public final class NodePool implements AutoCloseable {
     private final HostAndPort address;
     private final NodeConnector connector;
     private final HikariDataSource pool;
+    private final HikariPool hikariPool;
     private final HikariPoolMXBean poolBean;
+    private final BorrowMetrics borrowMetrics;
+    private final long poolTimeoutMillis;
     private final NodeCounters counters = new NodeCounters();
     private final int minimumIdle;
     private final long idleTimeoutNanos;
@@ -67,11 +75,15 @@ public final class NodePool implements AutoCloseable {
         hc.setValidationTimeout(Math.max(250, Math.min(5_000, config.poolTimeout().toMillis() / 2)));
         hc.setInitializationFailTimeout(-1); // start even when the node is down; it is marked down and retried
         hc.setAutoCommit(true);
-        if (registry != null) {
-            hc.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
+        this.borrowMetrics = registry == null ? null : new BorrowMetrics(registry);
+        if (borrowMetrics != null) {
+            hc.setMetricsTrackerFactory(borrowMetrics);
         }
+        this.poolTimeoutMillis = config.poolTimeout().toMillis();
         this.pool = new HikariDataSource(hc);
         this.poolBean = pool.getHikariPoolMXBean();
+        // HikariDataSource exposes its pool as the MXBean; the pool takes a per-call timeout.
+        this.hikariPool = (HikariPool) poolBean;
     }
 
     /** HikariCP pings idle connections every keepalive; it must stay under the lifetime (and is at least 30 s). */
@@ -138,18 +150,60 @@ public final class NodePool implements AutoCloseable {
     }
 
     /**
-     * Borrows a pooled connection. A borrow that finds no idle connection counts as a wait, with its
-     * duration, as Go's sql.DBStats counts WaitCount and WaitDuration.
+     * Borrows a pooled connection, waiting up to the pool timeout, but failing at once when the node is
+     * down and within {@link #WAIT_SLICE_MILLIS} when it goes down during the wait: HikariCP alone would
+     * keep a caller waiting the whole timeout for a node that is gone. A borrow that finds no idle
+     * connection counts as a wait, with its duration, as Go's sql.DBStats counts WaitCount and
+     * WaitDuration.
+     *
+     * @throws SQLTransientConnectionException when no connection came in time, or the node is down
      */
     public Connection borrow() throws SQLException {
+        if (!isUp()) {
+            throw new SQLTransientConnectionException(name + " is down: " + status.reason(), "08001");
+        }
         boolean mustWait = poolBean.getIdleConnections() == 0;
-        long start = mustWait ? System.nanoTime() : 0;
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(poolTimeoutMillis);
+        BorrowMetrics.beginSlices();
         try {
-            return pool.getConnection();
+            while (true) {
+                long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                try {
+                    Connection c = hikariPool.getConnection(Math.max(1, Math.min(WAIT_SLICE_MILLIS, remainingMillis)));
+                    record(borrowMetrics, start, false);
+                    return c;
+                } catch (SQLTransientConnectionException timeout) {
+                    if (!isUp()) {
+                        record(borrowMetrics, start, true);
+                        throw new SQLTransientConnectionException(name + " went down while waiting for a connection: "
+                                + status.reason(), "08001", timeout);
+                    }
+                    if (remainingMillis <= WAIT_SLICE_MILLIS) {
+                        record(borrowMetrics, start, true);
+                        throw new SQLTransientConnectionException(name + " - Connection is not available, request timed out after "
+                                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + "ms (total=" + openConnections()
+                                + ", active=" + inUse() + ", idle=" + idle() + ", waiting=" + pending() + ")",
+                                timeout.getSQLState(), timeout.getCause());
+                    }
+                }
+            }
         } finally {
+            BorrowMetrics.endSlices();
             if (mustWait) {
                 counters.waits.increment();
                 counters.waitNanos.add(System.nanoTime() - start);
+            }
+        }
+    }
+
+    private static void record(BorrowMetrics metrics, long start, boolean timedOut) {
+        if (metrics != null) {
+            long nanos = System.nanoTime() - start;
+            if (timedOut) {
+                metrics.timedOut(nanos);
+            } else {
+                metrics.acquired(nanos);
             }
         }
     }

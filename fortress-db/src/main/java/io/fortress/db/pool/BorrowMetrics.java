@@ -1,0 +1,89 @@
+package io.fortress.db.pool;
+
+import com.zaxxer.hikari.metrics.IMetricsTracker;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
+import com.zaxxer.hikari.metrics.PoolStats;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * HikariCP's Micrometer meters for one pool, kept true for borrows that wait in slices
+ * ({@link NodePool#borrow()}): while such a borrow runs, what HikariCP records per slice is dropped,
+ * and the borrow's outcome is recorded once, with its whole wait.
+ */
+final class BorrowMetrics implements MetricsTrackerFactory {
+    private static final ThreadLocal<Boolean> IN_SLICED_BORROW = new ThreadLocal<>();
+
+    private final MicrometerMetricsTrackerFactory delegate;
+    private volatile IMetricsTracker tracker;
+
+    BorrowMetrics(MeterRegistry registry) {
+        this.delegate = new MicrometerMetricsTrackerFactory(registry);
+    }
+
+    /** Marks this thread as inside a sliced borrow until {@link #endSlices()}. */
+    static void beginSlices() {
+        IN_SLICED_BORROW.set(Boolean.TRUE);
+    }
+
+    static void endSlices() {
+        IN_SLICED_BORROW.remove();
+    }
+
+    private static boolean inSlices() {
+        return IN_SLICED_BORROW.get() != null;
+    }
+
+    /** A sliced borrow got a connection after waiting this long in all. */
+    void acquired(long nanos) {
+        IMetricsTracker t = tracker;
+        if (t != null) {
+            t.recordConnectionAcquiredNanos(nanos);
+        }
+    }
+
+    /** A sliced borrow gave up after waiting this long in all. */
+    void timedOut(long nanos) {
+        IMetricsTracker t = tracker;
+        if (t != null) {
+            t.recordConnectionAcquiredNanos(nanos);
+            t.recordConnectionTimeout();
+        }
+    }
+
+    @Override
+    public IMetricsTracker create(String poolName, PoolStats poolStats) {
+        IMetricsTracker real = delegate.create(poolName, poolStats);
+        this.tracker = real;
+        return new IMetricsTracker() {
+            @Override
+            public void recordConnectionCreatedMillis(long millis) {
+                real.recordConnectionCreatedMillis(millis);
+            }
+
+            @Override
+            public void recordConnectionAcquiredNanos(long nanos) {
+                if (!inSlices()) {
+                    real.recordConnectionAcquiredNanos(nanos);
+                }
+            }
+
+            @Override
+            public void recordConnectionUsageMillis(long millis) {
+                real.recordConnectionUsageMillis(millis);
+            }
+
+            @Override
+            public void recordConnectionTimeout() {
+                if (!inSlices()) {
+                    real.recordConnectionTimeout();
+                }
+            }
+
+            @Override
+            public void close() {
+                real.close();
+            }
+        };
+    }
+}
