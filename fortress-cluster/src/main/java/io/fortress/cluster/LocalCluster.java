@@ -636,7 +636,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private static boolean isPortTaken(int port) {
         try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(Node.HOST))) {
-            return false;
+            return !socket.isBound();
         } catch (IOException e) {
             return true;
         }

@@ -152,6 +152,7 @@ public final class PgBinaries {
      * Unpacks the embedded binaries once per content into {@code <tmp>/fortress-pgbin-<size>}; the folder
      * is world-readable so that an unprivileged server user can run them when this JVM is root.
      */
+    @SuppressWarnings("try") // the lock is held, not used
     private static Optional<Path> unpackEmbedded() {
         ClassLoader loader = PgBinaries.class.getClassLoader();
         var url = loader.getResource(EMBEDDED_RESOURCE);

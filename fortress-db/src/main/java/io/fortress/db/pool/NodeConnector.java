@@ -4,18 +4,14 @@ import io.fortress.db.DbConfig;
 import io.fortress.db.HostAndPort;
 import io.fortress.db.PasswordSource;
 import io.fortress.db.SslMode;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.Properties;
 import java.util.Set;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.postgresql.Driver;
 
 /**
@@ -26,13 +22,12 @@ import org.postgresql.Driver;
  * settings (statement_timeout; default_transaction_read_only on replicas). The JDBC URL holds no
  * credentials. Pooled connections are wrapped so that their closing can be attributed to a cause.
  */
-public final class NodeConnector implements DataSource {
+public final class NodeConnector extends BaseDataSource {
     private static final Driver DRIVER = new Driver();
     /** Calls that are not use of the connection: the pool's own liveness checks and closing. */
     private static final Set<String> NOT_USE = Set.of("close", "isClosed", "isValid", "setNetworkTimeout",
             "getNetworkTimeout", "abort", "toString", "hashCode", "equals");
 
-    private final String nodeName;
     private final String url;
     private final String user;
     private final PasswordSource password;
@@ -45,7 +40,7 @@ public final class NodeConnector implements DataSource {
     }
 
     NodeConnector(String nodeName, HostAndPort address, boolean replica, DbConfig config) {
-        this.nodeName = nodeName;
+        super("connections of " + nodeName);
         this.url = "jdbc:postgresql://" + address + "/" + config.database();
         this.user = replica ? config.replicaUser() : config.user();
         this.password = replica ? config.replicaPasswordSource() : config.passwordSource();
@@ -141,53 +136,5 @@ public final class NodeConnector implements DataSource {
             }
         };
         return (Connection) Proxy.newProxyInstance(NodeConnector.class.getClassLoader(), new Class<?>[] {Connection.class}, handler);
-    }
-
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-        throw new SQLFeatureNotSupportedException("the login of node " + nodeName + " comes from its configuration");
-    }
-
-    @Override
-    public PrintWriter getLogWriter() {
-        return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {
-        // driver logging goes through java.util.logging
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) {
-        // the login timeout comes from connectTimeout
-    }
-
-    @Override
-    public int getLoginTimeout() {
-        return Integer.parseInt(settings.getProperty("loginTimeout"));
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        throw new SQLException("not a wrapper of " + iface.getName());
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
-    }
-
-    @Override
-    public String toString() {
-        return nodeName + " " + url;
     }
 }

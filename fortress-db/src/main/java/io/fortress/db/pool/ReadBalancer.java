@@ -2,39 +2,52 @@ package io.fortress.db.pool;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
 
 /**
- * Round robin over the replicas that are up. Selection reads one immutable snapshot, so a replica
- * leaving or joining never shifts a read onto the wrong node mid-choice, and the long counter is
- * reduced with floorMod, so it can run forever without a negative index.
+ * Round robin over the replicas that are eligible. Selection reads one immutable snapshot, so a
+ * replica leaving or joining never shifts a read onto the wrong node mid-choice, and the long counter
+ * is reduced with floorMod, so it can run forever without a negative index.
+ *
+ * @param <T> a replica
  */
-final class ReadBalancer {
-    private static final NodePool[] NONE = new NodePool[0];
-    private final List<NodePool> replicas;
-    private final AtomicLong next = new AtomicLong();
-    private volatile NodePool[] eligible = NONE;
+final class ReadBalancer<T> {
+    private final List<T> replicas;
+    private final Predicate<T> eligible;
+    private final IntFunction<T[]> newArray;
+    private final AtomicLong next;
+    private volatile T[] snapshot;
 
-    ReadBalancer(List<NodePool> replicas) {
+    ReadBalancer(List<T> replicas, Predicate<T> eligible, IntFunction<T[]> newArray) {
+        this(replicas, eligible, newArray, 0);
+    }
+
+    /** Starts the counter at {@code start}; tests use it to cross the counter's overflow. */
+    ReadBalancer(List<T> replicas, Predicate<T> eligible, IntFunction<T[]> newArray, long start) {
         this.replicas = replicas;
+        this.eligible = eligible;
+        this.newArray = newArray;
+        this.next = new AtomicLong(start);
         refresh();
     }
 
-    /** Re-reads which replicas are up; called whenever a node's status changes. */
+    /** Re-reads which replicas are eligible; called whenever a node's status changes. */
     void refresh() {
-        eligible = replicas.stream().filter(NodePool::isUp).toArray(NodePool[]::new);
+        snapshot = replicas.stream().filter(eligible).toArray(newArray);
     }
 
     /** The eligible replicas, the next one in round-robin order first, then the others to retry on. */
-    NodePool[] order() {
-        NodePool[] snapshot = eligible;
-        int n = snapshot.length;
+    T[] order() {
+        T[] current = snapshot;
+        int n = current.length;
         if (n <= 1) {
-            return snapshot;
+            return current;
         }
         int start = (int) Math.floorMod(next.getAndIncrement(), (long) n);
-        NodePool[] ordered = new NodePool[n];
+        T[] ordered = newArray.apply(n);
         for (int i = 0; i < n; i++) {
-            ordered[i] = snapshot[(start + i) % n];
+            ordered[i] = current[(start + i) % n];
         }
         return ordered;
     }

@@ -58,7 +58,7 @@ public final class Router implements AutoCloseable {
 
     private final NodePool primary;
     private final List<NodePool> replicas;
-    private final ReadBalancer balancer;
+    private final ReadBalancer<NodePool> balancer;
     private final NodeMonitor monitor;
     private final long slowNanos;
     private final boolean logParameters;
@@ -73,7 +73,7 @@ public final class Router implements AutoCloseable {
             list.add(new NodePool("replica-" + (i + 1), NodeRole.REPLICA, hosts.get(i), config, registry));
         }
         this.replicas = List.copyOf(list);
-        this.balancer = new ReadBalancer(replicas);
+        this.balancer = new ReadBalancer<>(replicas, NodePool::isUp, NodePool[]::new);
         List<NodePool> all = new ArrayList<>();
         all.add(primary);
         all.addAll(replicas);

@@ -1,0 +1,48 @@
+package io.fortress.db.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+
+class ReadBalancerTest {
+
+    @Test
+    void rotatesEvenlyAndListsTheOthersForRetries() {
+        ReadBalancer<String> balancer = new ReadBalancer<>(List.of("a", "b", "c"), r -> true, String[]::new);
+        Map<String, Integer> first = new HashMap<>();
+        for (int i = 0; i < 300; i++) {
+            String[] order = balancer.order();
+            assertThat(order).containsExactlyInAnyOrder("a", "b", "c");
+            first.merge(order[0], 1, Integer::sum);
+        }
+        assertThat(first).containsOnly(Map.entry("a", 100), Map.entry("b", 100), Map.entry("c", 100));
+    }
+
+    @Test
+    void survivesTheCounterOverflowing() {
+        ReadBalancer<String> balancer = new ReadBalancer<>(List.of("a", "b", "c"), r -> true, String[]::new, Long.MAX_VALUE - 5);
+        for (int i = 0; i < 20; i++) {
+            assertThat(balancer.order()).containsExactlyInAnyOrder("a", "b", "c");
+        }
+    }
+
+    @Test
+    void skipsIneligibleReplicasFromTheNextSnapshotOn() {
+        Set<String> down = ConcurrentHashMap.newKeySet();
+        ReadBalancer<String> balancer = new ReadBalancer<>(List.of("a", "b"), r -> !down.contains(r), String[]::new);
+        down.add("a");
+        assertThat(balancer.order()).hasSize(2); // not refreshed yet
+        balancer.refresh();
+        for (int i = 0; i < 5; i++) {
+            assertThat(balancer.order()).containsExactly("b");
+        }
+        down.add("b");
+        balancer.refresh();
+        assertThat(balancer.order()).isEmpty();
+    }
+}
