@@ -40,29 +40,29 @@ public final class Setting<T> {
         return new Setting<>(name, variable, defaultValue, parser, check, accepted, description, false);
     }
 
-    static Setting<Integer> integer(String name, String variable, Integer defaultValue, int min, int max, String description) {
+    public static Setting<Integer> integer(String name, String variable, Integer defaultValue, int min, int max, String description) {
         return of(name, variable, defaultValue, Setting::parseInt, v -> v >= min && v <= max,
                 "an integer from " + min + " to " + max, description);
     }
 
-    static Setting<Duration> duration(String name, String variable, Duration defaultValue, Predicate<Duration> check,
+    public static Setting<Duration> duration(String name, String variable, Duration defaultValue, Predicate<Duration> check,
                                       String accepted, String description) {
         return of(name, variable, defaultValue, Durations::parse, check, accepted, description);
     }
 
-    static Setting<String> text(String name, String variable, String defaultValue, String description) {
+    public static Setting<String> text(String name, String variable, String defaultValue, String description) {
         return of(name, variable, defaultValue, s -> s, s -> !s.isBlank(), "a non-empty text", description);
     }
 
-    static Setting<Path> file(String name, String variable, String description) {
+    public static Setting<Path> file(String name, String variable, String description) {
         return of(name, variable, null, Path::of, p -> !p.toString().isBlank(), "the path of a readable file", description);
     }
 
-    static Setting<Boolean> bool(String name, String variable, boolean defaultValue, String description) {
+    public static Setting<Boolean> bool(String name, String variable, boolean defaultValue, String description) {
         return of(name, variable, defaultValue, Setting::parseBoolean, v -> true, "true or false", description);
     }
 
-    static Setting<Secret> secret(String name, String variable, String description) {
+    public static Setting<Secret> secret(String name, String variable, String description) {
         return new Setting<>(name, variable, null, Secret::of, v -> true, "any text", description, true);
     }
 
@@ -95,8 +95,12 @@ public final class Setting<T> {
         return secret;
     }
 
-    /** Parses and checks a value read from this setting's environment variable. */
-    T parseVariable(String raw) {
+    /**
+     * Parses and checks a value read from this setting's environment variable.
+     *
+     * @throws DbConfigException naming the variable, the value (unless secret) and what is accepted
+     */
+    public T parseVariable(String raw) {
         T value;
         try {
             value = parser.apply(raw.strip());
@@ -111,8 +115,12 @@ public final class Setting<T> {
         return value;
     }
 
-    /** Checks a value given in code. */
-    void check(T value) {
+    /**
+     * Checks a value given in code.
+     *
+     * @throws DbConfigException naming the setting, the value (unless secret) and what is accepted
+     */
+    public void check(T value) {
         if (value != null && !check.test(value)) {
             throw new DbConfigException(name + " = " + display(value) + " is invalid: expected " + accepted
                     + (variable == null ? "" : " (environment variable " + variable + ")"));
