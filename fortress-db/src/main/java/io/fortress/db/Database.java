@@ -1,10 +1,13 @@
 package io.fortress.db;
 
+import io.fortress.db.health.HealthChecker;
+import io.fortress.db.health.NodeHealth;
 import io.fortress.db.metrics.DatabaseMetrics;
 import io.fortress.db.pool.NodeCounters;
 import io.fortress.db.pool.NodePool;
 import io.fortress.db.pool.Router;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -13,13 +16,16 @@ import javax.sql.DataSource;
 
 /**
  * A PostgreSQL primary and its streaming replicas behind one routed API: writes and transactions go
- * to the primary; autocommit reads go to a replica chosen per statement (round robin over those that
- * are up), or to the primary when none is.
+ * to the primary; reads go to a replica chosen per statement by the call's {@link Consistency} (by
+ * default any healthy replica within DB_MAX_REPLICA_LAG, round robin), or to the primary when none
+ * qualifies.
  *
  * <pre>{@code
  * try (Database db = Database.open(DbConfig.fromEnv())) {
  *     db.exec("INSERT INTO users(id, name) VALUES (?, ?)", id, name);
- *     List<String> names = db.query("SELECT name FROM users WHERE active", RowMapper.firstString());
+ *     ConsistencyToken token = db.consistencyToken();
+ *     Optional<String> name = db.queryOne(Consistency.readYourWrites(token),
+ *             "SELECT name FROM users WHERE id = ?", RowMapper.firstString(), id);
  *     db.useTransaction(tx -> {
  *         tx.exec("UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, from);
  *         tx.exec("UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, to);
@@ -30,25 +36,28 @@ import javax.sql.DataSource;
  * <p>Statements take {@code ?} parameters only; values are never put into SQL text. Replica sessions
  * are read-only, so a write sent through {@link #query} fails there and is re-sent to the primary. A
  * read that fails on a replica because the connection or server went away, or because of a recovery
- * conflict, is retried on another replica and then the primary; nothing inside a transaction is.
- * Failures raise {@link DatabaseException} (with the SQLSTATE and node), or
- * {@link DatabaseUnavailableException} when no node can serve the call. Thread-safe.
+ * conflict, is retried on another replica and then the primary; nothing inside a transaction is. A
+ * {@link HealthChecker} watches every node and routing follows its states. Failures raise
+ * {@link DatabaseException} (with the SQLSTATE and node), or {@link DatabaseUnavailableException}
+ * when no node can serve the call. Thread-safe.
  */
 public final class Database implements AutoCloseable {
     private final DbConfig config;
     private final Router router;
+    private final HealthChecker health;
     private final DatabaseMetrics metrics;
 
-    private Database(DbConfig config, Router router, DatabaseMetrics metrics) {
+    private Database(DbConfig config, Router router, HealthChecker health, DatabaseMetrics metrics) {
         this.config = config;
         this.router = router;
+        this.health = health;
         this.metrics = metrics;
     }
 
     /**
-     * Opens one pool per node. Fails with {@link DatabaseUnavailableException} when the primary cannot
-     * be reached within {@code connectTimeout}; a replica that is down is marked down and probed until
-     * it returns, without failing start-up.
+     * Opens one pool per node, checks every node and starts the health checker. Fails with
+     * {@link DatabaseUnavailableException} when no primary candidate accepts writes within
+     * {@code connectTimeout}; a replica that is down only starts out of rotation.
      */
     public static Database open(DbConfig config) {
         return open(config, null);
@@ -56,9 +65,17 @@ public final class Database implements AutoCloseable {
 
     /** Like {@link #open(DbConfig)}, and registers the layer's and HikariCP's meters in {@code registry}. */
     public static Database open(DbConfig config, MeterRegistry registry) {
-        Router router = Router.open(config, registry);
-        DatabaseMetrics metrics = registry == null ? null : DatabaseMetrics.bind(router, registry);
-        return new Database(config, router, metrics);
+        Router router = Router.create(config, registry);
+        HealthChecker health;
+        try {
+            health = HealthChecker.attach(router, config);
+        } catch (RuntimeException e) {
+            router.close();
+            throw e;
+        }
+        DatabaseMetrics metrics = registry == null ? null : DatabaseMetrics.bind(router, health, registry);
+        health.start();
+        return new Database(config, router, health, metrics);
     }
 
     /**
@@ -69,22 +86,46 @@ public final class Database implements AutoCloseable {
         return router.exec(sql, params);
     }
 
-    /** Runs a read on a replica (the primary when none is up) and maps every row. */
+    /**
+     * A token covering every transaction committed on the primary so far (its WAL insert position now).
+     * Take it after a write and pass it to {@link Consistency#readYourWrites} to read that write on a
+     * replica; {@link ConsistencyToken#toString()} carries it across requests.
+     */
+    public ConsistencyToken consistencyToken() {
+        return router.consistencyToken();
+    }
+
+    /** Runs a read on a healthy replica within the maximum lag (the primary when none is) and maps every row. */
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
-        return router.query(sql, mapper, params);
+        return router.query(Consistency.any(), sql, mapper, params);
+    }
+
+    /** Runs a read on a node that satisfies {@code consistency} and maps every row. */
+    public <T> List<T> query(Consistency consistency, String sql, RowMapper<T> mapper, Object... params) {
+        return router.query(consistency, sql, mapper, params);
     }
 
     /** Runs a read expected to return at most one row; more than one is an error. */
     public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... params) {
-        return router.queryOne(sql, mapper, params);
+        return router.queryOne(Consistency.any(), sql, mapper, params);
+    }
+
+    /** Runs a read expected to return at most one row on a node that satisfies {@code consistency}. */
+    public <T> Optional<T> queryOne(Consistency consistency, String sql, RowMapper<T> mapper, Object... params) {
+        return router.queryOne(consistency, sql, mapper, params);
     }
 
     /**
-     * Streams a large read from a server-side cursor on a replica (the primary when none is up). The
-     * stream holds a connection until closed: always use try-with-resources.
+     * Streams a large read from a server-side cursor on a healthy replica (the primary when none is).
+     * The stream holds a connection until closed: always use try-with-resources.
      */
     public <T> Stream<T> stream(String sql, RowMapper<T> mapper, Object... params) {
-        return router.stream(sql, mapper, params);
+        return router.stream(Consistency.any(), sql, mapper, params);
+    }
+
+    /** Like {@link #stream(String, RowMapper, Object...)}, on a node that satisfies {@code consistency}. */
+    public <T> Stream<T> stream(Consistency consistency, String sql, RowMapper<T> mapper, Object... params) {
+        return router.stream(consistency, sql, mapper, params);
     }
 
     /** Runs the callback in a transaction on the primary and returns its result; commits on return, rolls back on throw. */
@@ -101,30 +142,48 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Runs the callback in a read-only REPEATABLE READ transaction pinned to one replica (the primary
-     * when none is up): every statement in it sees the same snapshot.
+     * Runs the callback in a read-only REPEATABLE READ transaction pinned to one healthy replica (the
+     * primary when none is): every statement in it sees the same snapshot.
      */
     public <T> T inReadOnlyTransaction(TransactionCallback<T> callback) {
-        return router.inReadOnlyTransaction(callback);
+        return router.inReadOnlyTransaction(Consistency.any(), callback);
     }
 
-    /** Connections of the primary pool, for frameworks that take a DataSource (their statements are not in {@link #stats()}). */
+    /** Like {@link #inReadOnlyTransaction(TransactionCallback)}, on a node that satisfies {@code consistency}. */
+    public <T> T inReadOnlyTransaction(Consistency consistency, TransactionCallback<T> callback) {
+        return router.inReadOnlyTransaction(consistency, callback);
+    }
+
+    /** Connections of the primary's pool, for frameworks that take a DataSource (their statements are not in {@link #stats()}). */
     public DataSource primaryDataSource() {
         return router.primaryDataSource();
     }
 
     /**
-     * Connections of a replica pool, chosen round robin per {@code getConnection()} among the replicas
-     * that are up; the primary's when none is. For frameworks' read-only work.
+     * Connections of a healthy replica's pool, chosen round robin per {@code getConnection()}; the
+     * primary's when none is healthy. For frameworks' read-only work.
      */
     public DataSource readDataSource() {
         return router.readDataSource();
     }
 
+    /** The checker watching every node; {@link HealthChecker#status()} is the cached view of all of them. */
+    public HealthChecker healthChecker() {
+        return health;
+    }
+
+    /** Every node as last checked: the primary, then the replicas in configuration order. */
+    public List<NodeHealth> nodes() {
+        List<NodeHealth> nodes = new ArrayList<>();
+        nodes.add(router.primary().health());
+        router.replicas().forEach(r -> nodes.add(r.health()));
+        return nodes;
+    }
+
     /** Pool and statement statistics in the seed's GetStats shape. */
     public DbStats stats() {
         List<DbStats.Pool> replicas = router.replicas().stream().map(Database::poolStats).toList();
-        long primaryQueries = router.primary().counters().queries();
+        long primaryQueries = 0;
         long replicaQueries = 0;
         long errors = 0;
         long slow = 0;
@@ -133,6 +192,8 @@ public final class Database implements AutoCloseable {
             NodeCounters c = node.counters();
             if (node.role() == NodeRole.REPLICA) {
                 replicaQueries += c.queries();
+            } else {
+                primaryQueries += c.queries();
             }
             errors += c.errors();
             slow += c.slowQueries();
@@ -148,14 +209,12 @@ public final class Database implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(c.waitNanos()), c.idleClosed(), c.lifetimeClosed());
     }
 
-    /** Every node as the router sees it now: the primary, then the replicas in configuration order. */
-    public List<NodeStatus> nodes() {
-        return pools().stream().map(n -> new NodeStatus(n.name(), n.role(), n.address(), n.status().up(),
-                n.status().reason(), n.status().since())).toList();
-    }
-
+    /** Every pool: the primary candidates' that exist, then the replicas'. */
     private List<NodePool> pools() {
-        return Stream.concat(Stream.of(router.primary()), router.replicas().stream()).toList();
+        List<NodePool> pools = new ArrayList<>();
+        router.primaryCandidates().forEach(a -> router.existingPrimaryPool(a).ifPresent(pools::add));
+        pools.addAll(router.replicas());
+        return pools;
     }
 
     /** The configuration this Database was opened with. */
@@ -163,9 +222,10 @@ public final class Database implements AutoCloseable {
         return config;
     }
 
-    /** Closes every pool and stops probing nodes. */
+    /** Stops the health checker and closes every pool. */
     @Override
     public void close() {
+        health.close();
         if (metrics != null) {
             metrics.close();
         }
@@ -174,6 +234,6 @@ public final class Database implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Database{primary=" + config.primaryAddress() + ", replicas=" + config.replicaHosts() + "}";
+        return "Database{primary=" + router.primary().address() + ", replicas=" + config.replicaHosts() + "}";
     }
 }

@@ -67,9 +67,14 @@ public final class DbConfig {
         return get(DbSettings.PORT);
     }
 
-    /** The primary's address. */
+    /** The first primary candidate's address. */
     public HostAndPort primaryAddress() {
-        return HostAndPort.parse(host(), port());
+        return primaryCandidates().get(0);
+    }
+
+    /** Every address DB_HOST lists, in order; entries without a port use {@link #port()}. */
+    public List<HostAndPort> primaryCandidates() {
+        return Arrays.stream(host().split(",")).map(h -> HostAndPort.parse(h, port())).toList();
     }
 
     public String user() {
@@ -165,8 +170,40 @@ public final class DbConfig {
         return get(DbSettings.APPLICATION_NAME);
     }
 
-    public Duration reconnectInterval() {
-        return get(DbSettings.RECONNECT_INTERVAL);
+    public Duration healthInterval() {
+        return get(DbSettings.HEALTH_INTERVAL);
+    }
+
+    public Duration healthTimeout() {
+        return get(DbSettings.HEALTH_TIMEOUT);
+    }
+
+    public Duration healthFastInterval() {
+        return get(DbSettings.HEALTH_FAST_INTERVAL);
+    }
+
+    public int healthFall() {
+        return get(DbSettings.HEALTH_FALL);
+    }
+
+    public int healthRise() {
+        return get(DbSettings.HEALTH_RISE);
+    }
+
+    public Duration maxReplicaLag() {
+        return get(DbSettings.MAX_REPLICA_LAG);
+    }
+
+    public ReplicaFallback replicaFallback() {
+        return get(DbSettings.REPLICA_FALLBACK);
+    }
+
+    public Duration maxFallbackLag() {
+        return get(DbSettings.MAX_FALLBACK_LAG);
+    }
+
+    public Duration readYourWritesWait() {
+        return get(DbSettings.READ_YOUR_WRITES_WAIT);
     }
 
     /** Every setting and its value; passwords show as {@code <redacted>}. */
@@ -306,8 +343,40 @@ public final class DbConfig {
             return set(DbSettings.APPLICATION_NAME, name);
         }
 
-        public Builder reconnectInterval(Duration d) {
-            return set(DbSettings.RECONNECT_INTERVAL, d);
+        public Builder healthInterval(Duration d) {
+            return set(DbSettings.HEALTH_INTERVAL, d);
+        }
+
+        public Builder healthTimeout(Duration d) {
+            return set(DbSettings.HEALTH_TIMEOUT, d);
+        }
+
+        public Builder healthFastInterval(Duration d) {
+            return set(DbSettings.HEALTH_FAST_INTERVAL, d);
+        }
+
+        public Builder healthFall(int checks) {
+            return set(DbSettings.HEALTH_FALL, checks);
+        }
+
+        public Builder healthRise(int checks) {
+            return set(DbSettings.HEALTH_RISE, checks);
+        }
+
+        public Builder maxReplicaLag(Duration d) {
+            return set(DbSettings.MAX_REPLICA_LAG, d);
+        }
+
+        public Builder replicaFallback(ReplicaFallback fallback) {
+            return set(DbSettings.REPLICA_FALLBACK, fallback);
+        }
+
+        public Builder maxFallbackLag(Duration d) {
+            return set(DbSettings.MAX_FALLBACK_LAG, d);
+        }
+
+        public Builder readYourWritesWait(Duration d) {
+            return set(DbSettings.READ_YOUR_WRITES_WAIT, d);
         }
 
         /**
@@ -358,11 +427,10 @@ public final class DbConfig {
                 throw new DbConfigException("sslCert (DB_SSLCERT) and sslKey (DB_SSLKEY) go together: set both for client "
                         + "certificate authentication, or neither");
             }
-            try {
-                c.primaryAddress();
-            } catch (IllegalArgumentException e) {
-                throw new DbConfigException("host (DB_HOST) = " + c.host() + " is invalid: " + e.getMessage()
-                        + "; expected a host name or address");
+            if (c.healthTimeout().compareTo(c.healthInterval()) > 0) {
+                throw new DbConfigException("healthTimeout (DB_HEALTH_TIMEOUT) = " + Durations.format(c.healthTimeout())
+                        + " exceeds healthInterval (DB_HEALTH_INTERVAL) = " + Durations.format(c.healthInterval())
+                        + "; a check must end before the next one is due");
             }
         }
 

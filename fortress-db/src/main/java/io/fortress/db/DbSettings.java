@@ -13,8 +13,10 @@ public final class DbSettings {
     private DbSettings() {
     }
 
-    public static final Setting<String> HOST = Setting.text("host", "DB_HOST", "localhost",
-            "host name or address of the primary");
+    public static final Setting<String> HOST = Setting.of("host", "DB_HOST", "localhost", s -> s, DbSettings::validHostList,
+            "a host or host:port, or a comma-separated list of them",
+            "the primary; with several candidates (after a failover any of them may be the primary), the one that accepts "
+                    + "writes on the newest timeline is used");
     public static final Setting<Integer> PORT = Setting.integer("port", "DB_PORT", 5432, 1, 65535,
             "TCP port of the primary, and of replicas listed without a port");
     public static final Setting<String> USER = Setting.text("user", "DB_USER", "postgres",
@@ -80,9 +82,32 @@ public final class DbSettings {
             "show parameter values in slow-query logs; off by default, when only their number and types are logged");
     public static final Setting<String> APPLICATION_NAME = Setting.text("applicationName", "DB_APPLICATION_NAME", "fortress-db",
             "application_name of every connection, as shown in pg_stat_activity");
-    public static final Setting<Duration> RECONNECT_INTERVAL = Setting.duration("reconnectInterval", "DB_RECONNECT_INTERVAL",
-            Duration.ofSeconds(2), d -> d.compareTo(Duration.ofMillis(100)) >= 0, "a duration of at least 100ms",
-            "how often a node that was found down is probed for its return");
+
+    public static final Setting<Duration> HEALTH_INTERVAL = Setting.duration("healthInterval", "DB_HEALTH_INTERVAL",
+            Duration.ofSeconds(5), d -> d.compareTo(Duration.ofMillis(100)) >= 0, "a duration of at least 100ms",
+            "how often every node is checked, each on a connection of its own outside the pools");
+    public static final Setting<Duration> HEALTH_TIMEOUT = Setting.duration("healthTimeout", "DB_HEALTH_TIMEOUT",
+            Duration.ofSeconds(5), d -> d.compareTo(Duration.ofMillis(100)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0,
+            "a duration from 100ms to 10m", "connect, socket and statement timeout of one check");
+    public static final Setting<Duration> HEALTH_FAST_INTERVAL = Setting.duration("healthFastInterval", "DB_HEALTH_FAST_INTERVAL",
+            Duration.ofMillis(500), d -> d.compareTo(Duration.ofMillis(50)) >= 0, "a duration of at least 50ms",
+            "how soon a node is checked again while its state is changing, or after a statement on it lost its connection");
+    public static final Setting<Integer> HEALTH_FALL = Setting.integer("healthFall", "DB_HEALTH_FALL", 2, 1, 100,
+            "consecutive bad checks before a healthy node is taken out of rotation");
+    public static final Setting<Integer> HEALTH_RISE = Setting.integer("healthRise", "DB_HEALTH_RISE", 2, 1, 100,
+            "consecutive good checks before a node is put back into rotation");
+    public static final Setting<Duration> MAX_REPLICA_LAG = Setting.duration("maxReplicaLag", "DB_MAX_REPLICA_LAG",
+            Duration.ofSeconds(30), d -> d.compareTo(Duration.ofMillis(100)) >= 0, "a duration of at least 100ms",
+            "replicas further behind than this take no reads of the default consistency");
+    public static final Setting<ReplicaFallback> REPLICA_FALLBACK = Setting.of("replicaFallback", "DB_REPLICA_FALLBACK",
+            ReplicaFallback.PRIMARY, ReplicaFallback::parse, f -> true, "primary or least-lagged",
+            "where default-consistency reads go when no replica is healthy");
+    public static final Setting<Duration> MAX_FALLBACK_LAG = Setting.duration("maxFallbackLag", "DB_MAX_FALLBACK_LAG",
+            Duration.ofMinutes(5), d -> !d.isNegative(), "a duration",
+            "with replicaFallback=least-lagged, the most a fallback replica may lag; beyond it reads go to the primary");
+    public static final Setting<Duration> READ_YOUR_WRITES_WAIT = Setting.duration("readYourWritesWait", "DB_READ_YOUR_WRITES_WAIT",
+            Duration.ofMillis(500), d -> !d.isNegative() && d.compareTo(Duration.ofMinutes(1)) <= 0, "a duration from 0 to 1m",
+            "how long a read-your-writes read waits for a replica to replay the write before it goes to the primary");
 
     /** Every setting, in the order docs and {@code toString} list them. */
     public static final List<Setting<?>> ALL = List.of(HOST, PORT, USER, PASSWORD, PASSWORD_FILE, DATABASE,
@@ -90,7 +115,17 @@ public final class DbSettings {
             REPLICA_HOSTS, REPLICA_USER, REPLICA_PASSWORD, REPLICA_PASSWORD_FILE,
             CONNECT_TIMEOUT, POOL_TIMEOUT, STATEMENT_TIMEOUT,
             SSL_MODE, SSL_ROOT_CERT, SSL_CERT, SSL_KEY,
-            SLOW_QUERY_THRESHOLD, LOG_QUERY_PARAMETERS, APPLICATION_NAME, RECONNECT_INTERVAL);
+            SLOW_QUERY_THRESHOLD, LOG_QUERY_PARAMETERS, APPLICATION_NAME,
+            HEALTH_INTERVAL, HEALTH_TIMEOUT, HEALTH_FAST_INTERVAL, HEALTH_FALL, HEALTH_RISE,
+            MAX_REPLICA_LAG, REPLICA_FALLBACK, MAX_FALLBACK_LAG, READ_YOUR_WRITES_WAIT);
+
+    private static boolean validHostList(String text) {
+        try {
+            return !parseHosts(text).isEmpty();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
 
     /** Splits the list and checks each entry's syntax; ports are resolved against {@link #PORT} by DbConfig. */
     private static List<String> parseHosts(String text) {

@@ -46,7 +46,7 @@ class FailoverTest {
             }
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no read waited out the 20 s pool timeout on a dead replica")
                     .isLessThan(Duration.ofSeconds(10));
-            await().atMost(Duration.ofSeconds(10)).until(() -> db.nodes().stream().filter(n -> !n.up()).count() == 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> db.nodes().stream().filter(n -> !n.state().isGood()).count() == 2);
             long primaryQueries = db.stats().metrics().primaryQueries();
             long replicaQueries = db.stats().metrics().replicaQueries();
             for (int i = 0; i < 50; i++) {
@@ -57,7 +57,7 @@ class FailoverTest {
 
             cluster.replica(1).start();
             cluster.replica(2).start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> db.nodes().stream().allMatch(NodeStatus::up));
+            await().atMost(Duration.ofSeconds(10)).until(() -> db.nodes().stream().allMatch(n -> n.state().isGood()));
             Map<Integer, Integer> perPort = new ConcurrentHashMap<>();
             for (int i = 0; i < 100; i++) {
                 perPort.merge(serverPort(db), 1, Integer::sum);
@@ -95,7 +95,7 @@ class FailoverTest {
             Node victim = cluster.replica(1);
             victim.kill();
             int atKill = reads.get();
-            await().atMost(Duration.ofSeconds(10)).until(() -> !db.nodes().get(1).up());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !db.nodes().get(1).state().isGood());
             long victimQueries = queries(registry, "replica-1");
             await().until(() -> reads.get() > atKill + 300);
             running.set(false);
@@ -107,7 +107,7 @@ class FailoverTest {
                     .isEqualTo(victimQueries);
 
             victim.start();
-            await().atMost(Duration.ofSeconds(15)).until(() -> db.nodes().get(1).up());
+            await().atMost(Duration.ofSeconds(15)).until(() -> db.nodes().get(1).state().isGood());
             await().atMost(Duration.ofSeconds(10)).until(() -> serverPort(db) == victim.port());
         }
     }
@@ -117,13 +117,13 @@ class FailoverTest {
         cluster = LocalCluster.builder().replicas(2).start();
         cluster.replica(2).stop();
         try (Database db = Database.open(TestDatabases.config(cluster).build())) {
-            assertThat(db.nodes().get(2).up()).isFalse();
+            assertThat(db.nodes().get(2).state().isGood()).isFalse();
             assertThat(db.nodes().get(2).reason()).containsIgnoringCase("refused");
             for (int i = 0; i < 20; i++) {
                 assertThat(serverPort(db)).isEqualTo(cluster.replica(1).port());
             }
             cluster.replica(2).start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> db.nodes().get(2).up());
+            await().atMost(Duration.ofSeconds(10)).until(() -> db.nodes().get(2).state().isGood());
             await().atMost(Duration.ofSeconds(5)).until(() -> serverPort(db) == cluster.replica(2).port());
         }
     }
@@ -151,17 +151,17 @@ class FailoverTest {
             db.exec("INSERT INTO w VALUES (1)");
             cluster.primary().stop();
             assertThatThrownBy(() -> db.exec("INSERT INTO w VALUES (2)")).isInstanceOf(DatabaseException.class);
-            await().atMost(Duration.ofSeconds(10)).until(() -> !db.nodes().get(0).up());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !db.nodes().get(0).state().isGood());
             long start = System.nanoTime();
             assertThatThrownBy(() -> db.exec("INSERT INTO w VALUES (3)"))
                     .isInstanceOf(DatabaseUnavailableException.class)
-                    .hasMessageContaining("primary 127.0.0.1:" + cluster.primary().port() + " is down since");
+                    .hasMessageContaining("primary 127.0.0.1:" + cluster.primary().port() + " is DOWN since");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
             // reads keep working on the replica meanwhile
             assertThat(serverPort(db)).isEqualTo(cluster.replica(1).port());
 
             cluster.primary().start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> db.nodes().get(0).up());
+            await().atMost(Duration.ofSeconds(10)).until(() -> db.nodes().get(0).state().isGood());
             assertThat(db.exec("INSERT INTO w VALUES (4)")).isEqualTo(1);
         }
     }

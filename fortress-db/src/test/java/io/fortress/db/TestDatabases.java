@@ -19,7 +19,9 @@ final class TestDatabases {
                 .database(cluster.database())
                 .replicaHosts(cluster.replicas().stream().map(Node::address).toList())
                 .connectTimeout(java.time.Duration.ofSeconds(5))
-                .reconnectInterval(java.time.Duration.ofMillis(300));
+                .healthInterval(java.time.Duration.ofSeconds(1))
+                .healthTimeout(java.time.Duration.ofSeconds(1))
+                .healthFastInterval(java.time.Duration.ofMillis(200));
     }
 
     /** The ports of the cluster's replicas, as inet_server_port() reports them. */

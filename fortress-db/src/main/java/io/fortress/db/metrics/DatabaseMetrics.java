@@ -1,5 +1,10 @@
 package io.fortress.db.metrics;
 
+import io.fortress.db.NodeRole;
+import io.fortress.db.health.CheckedNode;
+import io.fortress.db.health.HealthChecker;
+import io.fortress.db.health.NodeHealth;
+import io.fortress.db.health.NodeState;
 import io.fortress.db.pool.NodeCounters;
 import io.fortress.db.pool.NodePool;
 import io.fortress.db.pool.Router;
@@ -9,57 +14,70 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 
 /**
- * The layer's Micrometer meters. They read the same counters as {@code Database.stats()}, so the
- * statement path pays for one set of counters only. Names follow Prometheus conventions once
- * exported: counters end in {@code _total}, durations are in {@code _seconds}.
+ * The layer's Micrometer meters. They read the same counters as {@code Database.stats()} and the
+ * health checker's snapshot, so the statement path pays for one set of counters only. Names follow
+ * Prometheus conventions once exported: counters end in {@code _total}, durations are in
+ * {@code _seconds}, sizes in {@code _bytes}; no label holds SQL text or parameters.
  *
  * <table>
- * <caption>Meters (tags: node = primary|replica-N, role = primary|replica)</caption>
+ * <caption>Meters (tags: node = primary|primary-N|replica-N, role = primary|replica)</caption>
  * <tr><td>fortress_db_queries_total</td><td>statements run, per node</td></tr>
  * <tr><td>fortress_db_query_errors_total</td><td>statements failed, per node</td></tr>
  * <tr><td>fortress_db_slow_queries_total</td><td>statements at or over the slow-query threshold</td></tr>
  * <tr><td>fortress_db_query_duration_seconds</td><td>count and sum of statement time</td></tr>
  * <tr><td>fortress_db_pool_wait_seconds</td><td>count and sum of borrows that waited for a connection</td></tr>
  * <tr><td>fortress_db_pool_connections_closed_total</td><td>closed connections by reason (idle, lifetime, other)</td></tr>
- * <tr><td>fortress_db_node_up</td><td>1 while the node takes statements, 0 while it is down</td></tr>
- * <tr><td>fortress_db_read_reroutes_total</td><td>reads not served by the replica first chosen, by reason</td></tr>
+ * <tr><td>fortress_db_node_up</td><td>1 while the node takes statements (primary UP, replica STREAMING)</td></tr>
+ * <tr><td>fortress_db_node_state</td><td>1 for the node's current state (tag state), 0 for the others</td></tr>
+ * <tr><td>fortress_db_replication_lag_seconds</td><td>replica lag in seconds (NaN when unknown)</td></tr>
+ * <tr><td>fortress_db_replication_lag_bytes</td><td>replica lag in WAL bytes, kind=replay|receive</td></tr>
+ * <tr><td>fortress_db_health_check_seconds</td><td>count and sum of health check time, per node</td></tr>
+ * <tr><td>fortress_db_health_check_failures_total</td><td>failed checks by reason (connect, timeout, query)</td></tr>
+ * <tr><td>fortress_db_role_changes_total</td><td>times writes moved to another primary candidate</td></tr>
+ * <tr><td>fortress_db_read_reroutes_total</td><td>reads not served by a replica of their first choice, by reason</td></tr>
  * </table>
  * HikariCP adds its own {@code hikaricp_connections_*} meters per pool ({@code pool=primary|replica-N}).
  */
 public final class DatabaseMetrics implements AutoCloseable {
+    private static final Set<NodeState> PRIMARY_STATES = EnumSet.of(NodeState.UP, NodeState.DOWN, NodeState.DEMOTED);
+    private static final Set<NodeState> REPLICA_STATES = EnumSet.complementOf(EnumSet.copyOf(PRIMARY_STATES));
+
     private final MeterRegistry registry;
-    private final List<Meter> meters = new ArrayList<>();
+    private final List<Meter> meters = new CopyOnWriteArrayList<>();
 
     private DatabaseMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 
-    /** Registers the meters of every node of the router. */
-    public static DatabaseMetrics bind(Router router, MeterRegistry registry) {
+    /** Registers the meters of every pool of the router (and of pools it creates later) and of every checked node. */
+    public static DatabaseMetrics bind(Router router, HealthChecker health, MeterRegistry registry) {
         DatabaseMetrics metrics = new DatabaseMetrics(registry);
-        List<NodePool> nodes = new ArrayList<>();
-        nodes.add(router.primary());
-        nodes.addAll(router.replicas());
-        for (NodePool node : nodes) {
-            metrics.bindNode(node);
-        }
+        router.primaryCandidates().forEach(a -> router.existingPrimaryPool(a).ifPresent(metrics::bindPool));
+        router.replicas().forEach(metrics::bindPool);
+        router.onPoolCreated(metrics::bindPool);
+        health.checkedNodes().forEach(metrics::bindCheckedNode);
         for (Router.Reroute reason : Router.Reroute.values()) {
             metrics.meters.add(FunctionCounter.builder("fortress.db.read.reroutes", router, r -> r.reroutes(reason))
-                    .tag("reason", reason.name().toLowerCase(java.util.Locale.ROOT))
-                    .description("Reads not served by the replica first chosen for them")
-                    .register(registry));
+                    .tag("reason", reason.name().toLowerCase(Locale.ROOT))
+                    .description("Reads not served by a replica of their consistency's first choice").register(registry));
         }
+        metrics.meters.add(FunctionCounter.builder("fortress.db.role.changes", health, HealthChecker::roleChanges)
+                .description("Times writes moved to another primary candidate").register(registry));
         return metrics;
     }
 
-    private void bindNode(NodePool node) {
-        Tags tags = Tags.of("node", node.name(), "role", node.role().name().toLowerCase(java.util.Locale.ROOT));
+    private void bindPool(NodePool node) {
+        Tags tags = tags(node.name(), node.role());
         NodeCounters c = node.counters();
         counter("fortress.db.queries", tags, c, NodeCounters::queries, "Statements run");
         counter("fortress.db.query.errors", tags, c, NodeCounters::errors, "Statements that failed");
@@ -75,8 +93,48 @@ public final class DatabaseMetrics implements AutoCloseable {
                 "Connections closed, by reason");
         counter("fortress.db.pool.connections.closed", tags.and("reason", "other"), c, NodeCounters::otherClosed,
                 "Connections closed, by reason");
-        meters.add(Gauge.builder("fortress.db.node.up", node, n -> n.isUp() ? 1 : 0)
-                .tags(tags).description("1 while the node takes statements, 0 while it is down").register(registry));
+        meters.add(Gauge.builder("fortress.db.node.up", node, n -> n.isGood() ? 1 : 0)
+                .tags(tags).description("1 while the node takes statements (primary UP, replica STREAMING)").register(registry));
+    }
+
+    private void bindCheckedNode(CheckedNode node) {
+        NodeHealth h = node.health();
+        Tags tags = tags(h.name(), h.role());
+        for (NodeState state : h.role() == NodeRole.PRIMARY ? PRIMARY_STATES : REPLICA_STATES) {
+            gauge("fortress.db.node.state", tags.and("state", state.name().toLowerCase(Locale.ROOT)), node,
+                    n -> n.health().state() == state ? 1 : 0, null, "1 for the node's current state, 0 for the others");
+        }
+        if (h.role() == NodeRole.REPLICA) {
+            gauge("fortress.db.replication.lag", tags, node, n -> orNaN(n.health().lagSeconds()), "seconds",
+                    "How far behind the primary the replica's replayed data is");
+            gauge("fortress.db.replication.lag.bytes", tags.and("kind", "replay"), node, n -> orNaN(n.health().lagBytes()), null,
+                    "WAL bytes the replica has not replayed (replay) or not received (receive)");
+            gauge("fortress.db.replication.lag.bytes", tags.and("kind", "receive"), node, n -> orNaN(n.health().receiveLagBytes()), null,
+                    "WAL bytes the replica has not replayed (replay) or not received (receive)");
+        }
+        meters.add(FunctionTimer.builder("fortress.db.health.check", node, CheckedNode::checks, CheckedNode::checkNanos,
+                TimeUnit.NANOSECONDS).tags(tags).description("Health checks and their time").register(registry));
+        for (CheckedNode.Failure failure : CheckedNode.Failure.values()) {
+            meters.add(FunctionCounter.builder("fortress.db.health.check.failures", node, n -> n.failures(failure))
+                    .tags(tags.and("reason", failure.name().toLowerCase(Locale.ROOT)))
+                    .description("Failed health checks, by reason").register(registry));
+        }
+    }
+
+    private static Tags tags(String node, NodeRole role) {
+        return Tags.of("node", node, "role", role.name().toLowerCase(Locale.ROOT));
+    }
+
+    private static double orNaN(Number n) {
+        return n == null ? Double.NaN : n.doubleValue();
+    }
+
+    private <T> void gauge(String name, Tags tags, T source, ToDoubleFunction<T> value, String unit, String description) {
+        Gauge.Builder<T> builder = Gauge.builder(name, source, value).tags(tags).description(description);
+        if (unit != null) {
+            builder.baseUnit(unit);
+        }
+        meters.add(builder.register(registry));
     }
 
     private void counter(String name, Tags tags, NodeCounters counters, ToLongFunction<NodeCounters> value, String description) {

@@ -82,13 +82,26 @@ public final class NodeConnector extends BaseDataSource {
         return url;
     }
 
-    /** A new physical connection, not pooled; the caller closes it. */
-    Connection openDirect(int socketTimeoutSeconds) throws SQLException {
+    /**
+     * A new physical connection outside the pool, for health checks: connect, login and socket
+     * timeouts and the server's statement_timeout and lock_timeout all bounded by {@code timeout}. The
+     * caller closes it.
+     */
+    public Connection openDedicated(java.time.Duration timeout, String purpose) throws SQLException {
+        long seconds = Math.max(1, (timeout.toMillis() + 999) / 1000);
         Properties p = loginSettings();
-        if (socketTimeoutSeconds > 0) {
-            p.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
+        p.setProperty("connectTimeout", Long.toString(seconds));
+        p.setProperty("loginTimeout", Long.toString(seconds));
+        p.setProperty("socketTimeout", Long.toString(seconds + 1));
+        p.setProperty("ApplicationName", settings.getProperty("ApplicationName") + " " + purpose);
+        Connection c = connect(p);
+        try (java.sql.Statement s = c.createStatement()) {
+            s.execute("SET statement_timeout = " + timeout.toMillis() + "; SET lock_timeout = " + timeout.toMillis());
+            return c;
+        } catch (SQLException e) {
+            c.close();
+            throw e;
         }
-        return connect(p);
     }
 
     @Override

@@ -7,18 +7,17 @@ import com.zaxxer.hikari.pool.HikariPool;
 import io.fortress.db.DbConfig;
 import io.fortress.db.HostAndPort;
 import io.fortress.db.NodeRole;
+import io.fortress.db.health.NodeHealth;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One node (the primary or a replica): its HikariCP pool, its counters and whether it is up.
+ * One node (the primary or a replica): its HikariCP pool, its counters and its health as last checked.
  *
  * <p>Pool settings map the seed's: maxOpenConns → maximumPoolSize, maxIdleConns → minimumIdle,
  * connMaxLifetime → maxLifetime, connMaxIdleTime → idleTimeout, poolTimeout → connectionTimeout. The
@@ -27,10 +26,6 @@ import java.util.concurrent.TimeUnit;
 public final class NodePool implements AutoCloseable {
     /** How long one slice of a borrow waits before checking that the node is still up. */
     static final long WAIT_SLICE_MILLIS = 200;
-
-    /** Whether a node takes statements, and why not. */
-    public record Status(boolean up, String reason, Instant since) {
-    }
 
     private final String name;
     private final NodeRole role;
@@ -45,22 +40,22 @@ public final class NodePool implements AutoCloseable {
     private final int minimumIdle;
     private final long idleTimeoutNanos;
     private final long earliestRetirementNanos;
-    private final int probeTimeoutSeconds;
-    private volatile Status status = new Status(true, "not checked yet", Instant.now());
+    private final AtomicLong replayedLsn = new AtomicLong();
+    private volatile NodeHealth health;
     private volatile boolean closing;
 
-    NodePool(String name, NodeRole role, HostAndPort address, DbConfig config, MeterRegistry registry) {
+    NodePool(String name, NodeRole role, HostAndPort address, NodeConnector connector, DbConfig config, MeterRegistry registry) {
         this.name = name;
         this.role = role;
         this.address = address;
-        this.connector = new NodeConnector(name, address, role == NodeRole.REPLICA, config);
+        this.connector = connector;
         this.minimumIdle = config.maxIdleConns();
         this.idleTimeoutNanos = config.connMaxIdleTime().toNanos();
         long lifetime = config.connMaxLifetime().toNanos();
         // HikariCP retires a connection at a random point of the last 1/factor of its lifetime.
         long varianceFactor = Math.min(40, Math.max(2, Long.getLong("com.zaxxer.hikari.lifeTimeVarianceFactor", 4)));
         this.earliestRetirementNanos = lifetime == 0 ? 0 : lifetime - lifetime / varianceFactor;
-        this.probeTimeoutSeconds = (int) Math.max(1, config.connectTimeout().toSeconds());
+        this.health = NodeHealth.unchecked(name, role, address);
         connector.onClose(this::connectionClosed);
 
         HikariConfig hc = new HikariConfig();
@@ -111,12 +106,47 @@ public final class NodePool implements AutoCloseable {
         return counters;
     }
 
-    public Status status() {
-        return status;
+    /** The node as the health checker last saw it. */
+    public NodeHealth health() {
+        return health;
     }
 
-    public boolean isUp() {
-        return status.up();
+    /** Set by the health checker after every check. */
+    public void setHealth(NodeHealth health) {
+        this.health = health;
+        if (health.walLsn() != null && role == NodeRole.REPLICA) {
+            advanceReplayedLsn(health.walLsn());
+        }
+    }
+
+    /** True while the node is in a good state: a primary that is UP, a replica that is STREAMING. */
+    public boolean isGood() {
+        return health.state().isGood();
+    }
+
+    /** True while the node answers checks, whatever its state. */
+    public boolean isReachable() {
+        return health.state().isReachable();
+    }
+
+    /** The furthest WAL position this replica is known to have replayed (from checks and read-your-writes probes). */
+    public long knownReplayedLsn() {
+        return replayedLsn.get();
+    }
+
+    /** Records a replayed position seen on this replica; positions only move forward. */
+    public void advanceReplayedLsn(long lsn) {
+        replayedLsn.accumulateAndGet(lsn, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+    }
+
+    /** The connector of this node, for connections outside the pool (health checks). */
+    public NodeConnector connector() {
+        return connector;
+    }
+
+    /** Retires every pooled connection (idle ones now, busy ones when returned), e.g. after the node restarted. */
+    public void evictConnections() {
+        poolBean.softEvictConnections();
     }
 
     /** The node's JDBC URL, without credentials. */
@@ -159,8 +189,8 @@ public final class NodePool implements AutoCloseable {
      * @throws SQLTransientConnectionException when no connection came in time, or the node is down
      */
     public Connection borrow() throws SQLException {
-        if (!isUp()) {
-            throw new SQLTransientConnectionException(name + " is down: " + status.reason(), "08001");
+        if (!isReachable()) {
+            throw new SQLTransientConnectionException(name + " is " + health.state() + ": " + health.reason(), "08001");
         }
         boolean mustWait = poolBean.getIdleConnections() == 0;
         long start = System.nanoTime();
@@ -174,10 +204,10 @@ public final class NodePool implements AutoCloseable {
                     record(borrowMetrics, start, false);
                     return c;
                 } catch (SQLTransientConnectionException timeout) {
-                    if (!isUp()) {
+                    if (!isReachable()) {
                         record(borrowMetrics, start, true);
-                        throw new SQLTransientConnectionException(name + " went down while waiting for a connection: "
-                                + status.reason(), "08001", timeout);
+                        throw new SQLTransientConnectionException(name + " became " + health.state()
+                                + " while waiting for a connection: " + health.reason(), "08001", timeout);
                     }
                     if (remainingMillis <= WAIT_SLICE_MILLIS) {
                         record(borrowMetrics, start, true);
@@ -218,38 +248,6 @@ public final class NodePool implements AutoCloseable {
         if (slow) {
             counters.slowQueries.increment();
         }
-    }
-
-    /**
-     * Checks the node on a fresh connection outside the pool, so a full or broken pool cannot hide the
-     * node's real state.
-     *
-     * @throws SQLException when the node cannot be reached or does not answer
-     */
-    void probe() throws SQLException {
-        try (Connection c = connector.openDirect(probeTimeoutSeconds); Statement s = c.createStatement()) {
-            s.setQueryTimeout(probeTimeoutSeconds);
-            try (ResultSet rs = s.executeQuery("SELECT 1")) {
-                rs.next();
-            }
-        }
-    }
-
-    /** Marks the node down; returns true if it was up. */
-    boolean markDown(String reason) {
-        Status current = status;
-        status = new Status(false, reason, current.up() ? Instant.now() : current.since());
-        return current.up();
-    }
-
-    /** Marks the node up; returns true if it was down. A node that returns gets its stale connections evicted. */
-    boolean markUp() {
-        Status current = status;
-        status = new Status(true, "reachable", current.up() ? current.since() : Instant.now());
-        if (!current.up()) {
-            poolBean.softEvictConnections();
-        }
-        return !current.up();
     }
 
     /** Attributes a closed pooled connection to its cause, as Go's MaxIdleClosed and MaxLifetimeClosed do. */

@@ -39,7 +39,15 @@ final class ReadBalancer<T> {
 
     /** The eligible replicas, the next one in round-robin order first, then the others to retry on. */
     T[] order() {
-        T[] current = snapshot;
+        return rotate(snapshot);
+    }
+
+    /** The replicas passing {@code filter} now (whatever their snapshot eligibility), rotated the same way. */
+    T[] order(Predicate<T> filter) {
+        return rotate(replicas.stream().filter(filter).toArray(newArray));
+    }
+
+    private T[] rotate(T[] current) {
         int n = current.length;
         if (n <= 1) {
             return current;

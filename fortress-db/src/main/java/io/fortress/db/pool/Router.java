@@ -1,26 +1,39 @@
 package io.fortress.db.pool;
 
-import io.fortress.db.NodeRole;
-
+import io.fortress.db.Consistency;
+import io.fortress.db.ConsistencyToken;
 import io.fortress.db.DatabaseException;
 import io.fortress.db.DatabaseUnavailableException;
 import io.fortress.db.DbConfig;
+import io.fortress.db.Durations;
 import io.fortress.db.HostAndPort;
+import io.fortress.db.Lsn;
+import io.fortress.db.NodeRole;
+import io.fortress.db.ReplicaFallback;
 import io.fortress.db.RowMapper;
 import io.fortress.db.Transaction;
 import io.fortress.db.TransactionCallback;
+import io.fortress.db.health.NodeHealth;
+import io.fortress.db.health.NodeState;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -32,8 +45,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes every statement by intent over one pool per node: writes and transactions to the primary,
- * autocommit reads to a replica chosen per statement (round robin over those that are up), the
- * primary when none is.
+ * reads to a replica chosen per statement by the caller's {@link Consistency} (round robin among
+ * those that qualify), the primary when none does. Node states come from the health checker.
  *
  * <p>An autocommit read that fails on a replica because the connection or server is gone, because of
  * a recovery conflict (40001) or because its pool had no connection in time is retried on the next
@@ -45,64 +58,61 @@ public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
     private static final Logger SLOW = LoggerFactory.getLogger("io.fortress.db.SlowQuery");
     private static final int STREAM_FETCH_SIZE = 500;
+    private static final String REPLAYED_SQL = "SELECT pg_last_wal_replay_lsn()::text";
 
-    /** Why a read did not run on the replica first chosen for it. */
+    /** Why a read did not run on a replica of its consistency's first choice. */
     public enum Reroute {
-        /** No replica was up: the primary served the read. */
+        /** No replica was healthy and within the maximum lag: the primary served the read. */
         NO_REPLICA,
+        /** No replica was healthy; the least-lagged one within DB_MAX_FALLBACK_LAG served the read. */
+        LEAST_LAGGED,
         /** The read failed on a replica (connection lost, recovery conflict, pool timeout) and was retried. */
         RETRY,
         /** The read wrote (FOR UPDATE, nextval, ...) and was re-sent to the primary. */
-        NEEDS_PRIMARY
+        NEEDS_PRIMARY,
+        /** No replica had replayed the caller's consistency token in time: the primary served the read. */
+        TOKEN_NOT_REPLAYED,
+        /** No replica was known to be within the caller's staleness bound: the primary served the read. */
+        TOO_STALE
     }
 
-    private final NodePool primary;
+    private final DbConfig config;
+    private final MeterRegistry registry;
+    private final List<HostAndPort> candidates;
+    private final Map<HostAndPort, NodePool> primaryPools = new ConcurrentHashMap<>();
     private final List<NodePool> replicas;
     private final ReadBalancer<NodePool> balancer;
-    private final NodeMonitor monitor;
     private final long slowNanos;
     private final boolean logParameters;
-    private final String reconnectInterval;
     private final LongAdder[] reroutes = new LongAdder[Reroute.values().length];
+    private final List<Consumer<NodePool>> poolListeners = new CopyOnWriteArrayList<>();
+    private volatile NodePool primary;
+    private volatile Consumer<NodePool> suspicion = node -> { };
 
     private Router(DbConfig config, MeterRegistry registry) {
-        this.primary = new NodePool("primary", NodeRole.PRIMARY, config.primaryAddress(), config, registry);
+        this.config = config;
+        this.registry = registry;
+        this.candidates = config.primaryCandidates();
+        this.primary = primaryPool(candidates.get(0));
         List<NodePool> list = new ArrayList<>();
         List<HostAndPort> hosts = config.replicaHosts();
         for (int i = 0; i < hosts.size(); i++) {
-            list.add(new NodePool("replica-" + (i + 1), NodeRole.REPLICA, hosts.get(i), config, registry));
+            String name = "replica-" + (i + 1);
+            list.add(new NodePool(name, NodeRole.REPLICA, hosts.get(i), new NodeConnector(name, hosts.get(i), true, config), config, registry));
         }
         this.replicas = List.copyOf(list);
-        this.balancer = new ReadBalancer<>(replicas, NodePool::isUp, NodePool[]::new);
-        List<NodePool> all = new ArrayList<>();
-        all.add(primary);
-        all.addAll(replicas);
-        this.monitor = new NodeMonitor(List.copyOf(all), config.reconnectInterval(), balancer::refresh);
+        this.balancer = new ReadBalancer<>(replicas, NodePool::isGood, NodePool[]::new);
         this.slowNanos = config.slowQueryThreshold().toNanos();
         this.logParameters = config.logQueryParameters();
-        this.reconnectInterval = io.fortress.db.Durations.format(config.reconnectInterval());
         Arrays.setAll(reroutes, i -> new LongAdder());
     }
 
-    /**
-     * Creates the pools and checks every node. Fails when the primary cannot be reached within the
-     * connect timeout; a replica that is down is only marked down (and probed until it returns).
-     */
-    public static Router open(DbConfig config, MeterRegistry registry) {
-        Router router = new Router(config, registry);
-        try {
-            router.primary.probe();
-        } catch (SQLException e) {
-            router.close();
-            throw new DatabaseUnavailableException("cannot reach the primary " + config.primaryAddress() + " (database "
-                    + config.database() + ", user " + config.user() + ") within connectTimeout "
-                    + io.fortress.db.Durations.format(config.connectTimeout()) + ": " + e.getMessage(), e, "primary");
-        }
-        router.monitor.checkAll(config.connectTimeout().plusSeconds(1));
-        router.monitor.start();
-        return router;
+    /** Creates the pools of the first primary candidate and of every replica; the health checker then checks them. */
+    public static Router create(DbConfig config, MeterRegistry registry) {
+        return new Router(config, registry);
     }
 
+    /** The node writes go to now. */
     public NodePool primary() {
         return primary;
     }
@@ -111,18 +121,75 @@ public final class Router implements AutoCloseable {
         return replicas;
     }
 
+    /** Every address that may be the primary (DB_HOST), in configured order. */
+    public List<HostAndPort> primaryCandidates() {
+        return candidates;
+    }
+
+    /** The name of the candidate at {@code address}: {@code primary}, then {@code primary-2}, ... */
+    public String candidateName(HostAndPort address) {
+        int i = candidates.indexOf(address);
+        return i == 0 ? "primary" : "primary-" + (i + 1);
+    }
+
+    /** A connector for a primary candidate (primary session settings), for health checks; creates no pool. */
+    public NodeConnector candidateConnector(HostAndPort address) {
+        NodePool pool = primaryPools.get(address);
+        return pool != null ? pool.connector() : new NodeConnector(candidateName(address), address, false, config);
+    }
+
+    /** The pool of a primary candidate if it was created. */
+    public Optional<NodePool> existingPrimaryPool(HostAndPort address) {
+        return Optional.ofNullable(primaryPools.get(address));
+    }
+
+    /** The pool of a primary candidate, created on first use. */
+    public NodePool primaryPool(HostAndPort address) {
+        return primaryPools.computeIfAbsent(address, a -> {
+            String name = candidateName(a);
+            NodePool pool = new NodePool(name, NodeRole.PRIMARY, a, new NodeConnector(name, a, false, config), config, registry);
+            poolListeners.forEach(l -> l.accept(pool));
+            return pool;
+        });
+    }
+
+    /** Sends writes to another candidate from now on; the old primary's connections are retired. */
+    public void switchPrimary(NodePool next) {
+        NodePool previous = primary;
+        if (next == previous) {
+            return;
+        }
+        primary = next;
+        previous.evictConnections();
+    }
+
+    /** Called with every pool created after start-up (a primary candidate), e.g. to register its meters. */
+    public void onPoolCreated(Consumer<NodePool> listener) {
+        poolListeners.add(listener);
+    }
+
+    /** Called with a node on which a statement lost its connection, or a write found a read-only node. */
+    public void onSuspicion(Consumer<NodePool> listener) {
+        this.suspicion = listener;
+    }
+
+    /** Re-reads which replicas are healthy; the health checker calls it after every state change. */
+    public void refresh() {
+        balancer.refresh();
+    }
+
     /** How many reads were rerouted for the given reason. */
     public long reroutes(Reroute reason) {
         return reroutes[reason.ordinal()].sum();
     }
 
-    // ---------------------------------------------------------------- autocommit statements
+    // ---------------------------------------------------------------- writes
 
-    /** Runs a writing statement on the primary; returns the affected row count. */
+    /** Runs a statement on the primary; returns the affected row count. */
     public long exec(String sql, Object[] params) {
-        NodePool node = requireUp(primary);
+        NodePool node = writablePrimary();
         try {
-            return attempt(node, sql, params, c -> {
+            return attempt(node, null, sql, params, c -> {
                 try (PreparedStatement ps = prepare(c, sql, params)) {
                     return execute(ps);
                 }
@@ -132,9 +199,27 @@ public final class Router implements AutoCloseable {
         }
     }
 
-    /** Runs a read on a replica (or the primary) and maps every row. */
-    public <T> List<T> query(String sql, RowMapper<T> mapper, Object[] params) {
-        return read(sql, node -> attempt(node, sql, params, c -> {
+    /** The primary's WAL insert position now: at or after the commit of every transaction committed so far. */
+    public ConsistencyToken consistencyToken() {
+        NodePool node = writablePrimary();
+        String sql = "SELECT pg_current_wal_insert_lsn()::text";
+        try {
+            return attempt(node, null, sql, null, c -> {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+                    rs.next();
+                    return new ConsistencyToken(Lsn.parse(rs.getString(1)));
+                }
+            });
+        } catch (SQLException e) {
+            throw failure(e, node, sql);
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /** Runs a read on a node that satisfies the consistency and maps every row. */
+    public <T> List<T> query(Consistency consistency, String sql, RowMapper<T> mapper, Object[] params) {
+        return read(consistency, sql, (node, guard) -> attempt(node, guard, sql, params, c -> {
             try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
                 return mapAll(rs, mapper);
             }
@@ -142,26 +227,28 @@ public final class Router implements AutoCloseable {
     }
 
     /** Runs a read expected to return at most one row. */
-    public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object[] params) {
-        return atMostOne(query(sql, mapper, params), sql);
+    public <T> Optional<T> queryOne(Consistency consistency, String sql, RowMapper<T> mapper, Object[] params) {
+        return atMostOne(query(consistency, sql, mapper, params), sql);
     }
 
     /**
-     * Runs a read on a replica (or the primary) and streams its rows from a server-side cursor, a batch
-     * at a time. The stream holds a connection until it is closed; use try-with-resources. Opening the
-     * cursor is retried like any read; a failure after rows were handed out is not.
+     * Runs a read and streams its rows from a server-side cursor, a batch at a time. The stream holds a
+     * connection until it is closed; use try-with-resources. Opening the cursor is retried like any
+     * read; a failure after rows were handed out is not.
      */
-    public <T> Stream<T> stream(String sql, RowMapper<T> mapper, Object[] params) {
-        return read(sql, node -> openStream(node, sql, params, mapper));
+    public <T> Stream<T> stream(Consistency consistency, String sql, RowMapper<T> mapper, Object[] params) {
+        return read(consistency, sql, (node, guard) -> openStream(node, guard, sql, params, mapper));
     }
 
-    private <T> Stream<T> openStream(NodePool node, String sql, Object[] params, RowMapper<T> mapper) throws SQLException {
+    private <T> Stream<T> openStream(NodePool node, ReplayGuard guard, String sql, Object[] params, RowMapper<T> mapper)
+            throws SQLException {
         long start = System.nanoTime();
         boolean failed = true;
         Connection c = null;
         PreparedStatement ps = null;
         try {
             c = node.borrow();
+            checkReplayed(node, guard, c);
             c.setAutoCommit(false); // the driver uses a cursor only inside a transaction
             ps = prepare(c, sql, params);
             ps.setFetchSize(STREAM_FETCH_SIZE);
@@ -184,10 +271,10 @@ public final class Router implements AutoCloseable {
                     }
                 }
             };
-            return StreamSupport.stream(rows, false).onClose(() -> closeCursor(node, connection, statement, sql));
+            return StreamSupport.stream(rows, false).onClose(() -> closeCursor(node, connection, statement));
         } catch (SQLException | RuntimeException e) {
             if (c != null) {
-                closeCursor(node, c, ps, sql);
+                closeCursor(node, c, ps);
             }
             if (e instanceof SQLException sqlException) {
                 suspectIfGone(sqlException, node);
@@ -198,7 +285,7 @@ public final class Router implements AutoCloseable {
         }
     }
 
-    private void closeCursor(NodePool node, Connection c, PreparedStatement ps, String sql) {
+    private void closeCursor(NodePool node, Connection c, PreparedStatement ps) {
         try (c) {
             if (ps != null) {
                 ps.close();
@@ -213,10 +300,10 @@ public final class Router implements AutoCloseable {
 
     /** Runs the callback in a read-write transaction on one primary connection; commits when it returns. */
     public <T> T inTransaction(TransactionCallback<T> callback) {
-        NodePool node = requireUp(primary);
+        NodePool node = writablePrimary();
         Connection c;
         try {
-            c = begin(node, false);
+            c = begin(node, null, false);
         } catch (SQLException e) {
             throw failure(e, node, "BEGIN");
         }
@@ -224,40 +311,23 @@ public final class Router implements AutoCloseable {
     }
 
     /**
-     * Runs the callback in a read-only REPEATABLE READ transaction pinned to one replica (the primary
-     * when none is up), so all its statements see one snapshot. Beginning it is retried on another node
-     * like a read; once the callback runs, nothing is retried.
+     * Runs the callback in a read-only REPEATABLE READ transaction pinned to one node that satisfies the
+     * consistency (the primary when none does), so all its statements see one snapshot. Beginning it is
+     * retried like a read; once the callback runs, nothing is.
      */
-    public <T> T inReadOnlyTransaction(TransactionCallback<T> callback) {
-        NodePool[] order = balancer.order();
-        for (NodePool node : order) {
-            Connection c;
-            try {
-                c = begin(node, true);
-            } catch (SQLException e) {
-                if (!SqlStates.isRetryableRead(e)) {
-                    throw failure(e, node, "BEGIN READ ONLY");
-                }
-                reroutes[Reroute.RETRY.ordinal()].increment();
-                continue;
-            }
-            return finish(node, c, callback);
-        }
-        if (order.length == 0) {
-            reroutes[Reroute.NO_REPLICA.ordinal()].increment();
-        }
-        NodePool node = requireUp(primary);
-        try {
-            return finish(node, begin(node, true), callback);
-        } catch (SQLException e) {
-            throw failure(e, node, "BEGIN READ ONLY");
-        }
+    public <T> T inReadOnlyTransaction(Consistency consistency, TransactionCallback<T> callback) {
+        Begun begun = read(consistency, "BEGIN READ ONLY", (node, guard) -> new Begun(node, begin(node, guard, true)));
+        return finish(begun.node, begun.connection, callback);
+    }
+
+    private record Begun(NodePool node, Connection connection) {
     }
 
     /** Borrows a connection and opens a transaction on it; read-only ones get one snapshot for all statements. */
-    private Connection begin(NodePool node, boolean readOnly) throws SQLException {
+    private Connection begin(NodePool node, ReplayGuard guard, boolean readOnly) throws SQLException {
         Connection c = node.borrow();
         try {
+            checkReplayed(node, guard, c);
             c.setAutoCommit(false);
             if (readOnly) {
                 // Standbys cannot run SERIALIZABLE; REPEATABLE READ gives one snapshot. The driver sends
@@ -311,36 +381,30 @@ public final class Router implements AutoCloseable {
 
     // ---------------------------------------------------------------- DataSources for other frameworks
 
-    /** Connections of the primary pool. */
+    /** Connections of the current primary's pool. */
     public DataSource primaryDataSource() {
-        return new BorrowingDataSource("primary", () -> requireUpForDataSource(primary).borrow());
-    }
-
-    /**
-     * Connections of a replica pool, chosen round robin per {@code getConnection()}; the primary's when no
-     * replica is up or every replica failed to give a connection.
-     */
-    public DataSource readDataSource() {
-        return new BorrowingDataSource("read", () -> {
-            for (NodePool node : balancer.order()) {
-                try {
-                    return node.borrow();
-                } catch (SQLException e) {
-                    if (!SqlStates.isRetryableRead(e)) {
-                        throw e;
-                    }
-                    suspectIfGone(e, node);
-                }
+        return new BorrowingDataSource("primary", () -> {
+            NodePool node = primary;
+            if (!node.isGood()) {
+                throw new SQLException(downMessage(node), "08001");
             }
-            return requireUpForDataSource(primary).borrow();
+            return node.borrow();
         });
     }
 
-    private NodePool requireUpForDataSource(NodePool node) throws SQLException {
-        if (!node.isUp()) {
-            throw new SQLException(downMessage(node), "08001");
-        }
-        return node;
+    /**
+     * Connections of a healthy replica's pool, chosen round robin per {@code getConnection()}; the
+     * primary's when no replica is healthy or every replica failed to give a connection.
+     */
+    public DataSource readDataSource() {
+        return new BorrowingDataSource("read", () -> read(Consistency.any(), "getConnection()", (node, guard) -> {
+            try {
+                return node.borrow();
+            } catch (SQLException e) {
+                suspectIfGone(e, node);
+                throw e;
+            }
+        }));
     }
 
     // ---------------------------------------------------------------- the read path
@@ -350,24 +414,84 @@ public final class Router implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
+    /** A read attempt on one node; {@code guard} (null when not needed) checks the node replayed far enough. */
     @FunctionalInterface
     interface NodeWork<T> {
-        T run(NodePool node) throws SQLException;
+        T run(NodePool node, ReplayGuard guard) throws SQLException;
     }
 
-    /** Tries the read on each eligible replica in round-robin order, then on the primary. */
-    private <T> T read(String sql, NodeWork<T> work) {
-        NodePool[] order = balancer.order();
+    /** A consistency token a node must have replayed before the read runs there. */
+    record ReplayGuard(ConsistencyToken token) {
+    }
+
+    /** Thrown when a replica has not yet replayed a read's token; cheap, it carries no stack trace. */
+    private static final class NotReplayedYet extends SQLException {
+        private static final long serialVersionUID = 1L;
+        private static final NotReplayedYet INSTANCE = new NotReplayedYet();
+
+        private NotReplayedYet() {
+            super("not replayed yet", null, 0);
+            setStackTrace(new StackTraceElement[0]);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /** Checks on the borrowed connection that the node replayed the guard's token; refreshes what is known. */
+    private static void checkReplayed(NodePool node, ReplayGuard guard, Connection c) throws SQLException {
+        if (guard == null || guard.token().isReachedBy(node.knownReplayedLsn())) {
+            return;
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(REPLAYED_SQL)) {
+            rs.next();
+            String replayed = rs.getString(1);
+            if (replayed != null) {
+                node.advanceReplayedLsn(Lsn.parse(replayed));
+            }
+        }
+        if (!guard.token().isReachedBy(node.knownReplayedLsn())) {
+            throw NotReplayedYet.INSTANCE;
+        }
+    }
+
+    private <T> T read(Consistency consistency, String sql, NodeWork<T> work) {
+        if (consistency instanceof Consistency.Strong) {
+            return onPrimary(sql, work);
+        }
+        if (consistency instanceof Consistency.ReadYourWrites ryw) {
+            return readYourWrites(ryw.token(), sql, work);
+        }
+        NodePool[] order;
+        Reroute fallbackReason;
+        if (consistency instanceof Consistency.BoundedStaleness bounded) {
+            order = balancer.order(node -> withinStaleness(node, bounded.maxLag()));
+            fallbackReason = Reroute.TOO_STALE;
+        } else {
+            order = balancer.order();
+            fallbackReason = Reroute.NO_REPLICA;
+            if (order.length == 0 && config.replicaFallback() == ReplicaFallback.LEAST_LAGGED) {
+                Optional<NodePool> least = leastLagged();
+                if (least.isPresent()) {
+                    order = new NodePool[] {least.get()};
+                    fallbackReason = Reroute.LEAST_LAGGED;
+                }
+            }
+        }
+        if (order.length == 0 || fallbackReason == Reroute.LEAST_LAGGED) {
+            reroutes[fallbackReason.ordinal()].increment();
+        }
         SQLException lastFailure = null;
         NodePool lastNode = null;
         for (NodePool node : order) {
             try {
-                return work.run(node);
+                return work.run(node, null);
             } catch (SQLException e) {
                 if (SqlStates.isReadOnlyViolation(e)) {
                     reroutes[Reroute.NEEDS_PRIMARY.ordinal()].increment();
-                    lastFailure = null;
-                    break;
+                    return onPrimary(sql, work);
                 }
                 if (!SqlStates.isRetryableRead(e)) {
                     throw failure(e, node, sql);
@@ -377,25 +501,85 @@ public final class Router implements AutoCloseable {
                 lastNode = node;
             }
         }
-        if (order.length == 0) {
-            reroutes[Reroute.NO_REPLICA.ordinal()].increment();
-        }
-        if (!primary.isUp() && lastFailure != null) {
+        if (lastFailure != null && !primary.isGood()) {
             throw failure(lastFailure, lastNode, sql);
         }
-        NodePool node = requireUp(primary);
+        return onPrimary(sql, work);
+    }
+
+    /**
+     * Tries replicas that may have replayed the token, checking each on the borrowed connection, for up
+     * to DB_READ_YOUR_WRITES_WAIT; then the primary.
+     */
+    private <T> T readYourWrites(ConsistencyToken token, String sql, NodeWork<T> work) {
+        ReplayGuard guard = new ReplayGuard(token);
+        long deadline = System.nanoTime() + config.readYourWritesWait().toNanos();
+        long pause = TimeUnit.MILLISECONDS.toNanos(1);
+        while (true) {
+            for (NodePool node : balancer.order(Router::mayServeTokens)) {
+                try {
+                    return work.run(node, guard);
+                } catch (NotReplayedYet notYet) {
+                    // try the next replica
+                } catch (SQLException e) {
+                    if (SqlStates.isReadOnlyViolation(e)) {
+                        reroutes[Reroute.NEEDS_PRIMARY.ordinal()].increment();
+                        return onPrimary(sql, work);
+                    }
+                    if (!SqlStates.isRetryableRead(e)) {
+                        throw failure(e, node, sql);
+                    }
+                    reroutes[Reroute.RETRY.ordinal()].increment();
+                }
+            }
+            if (System.nanoTime() + pause > deadline) {
+                reroutes[Reroute.TOKEN_NOT_REPLAYED.ordinal()].increment();
+                return onPrimary(sql, work);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    private <T> T onPrimary(String sql, NodeWork<T> work) {
+        NodePool node = writablePrimary();
         try {
-            return work.run(node);
+            return work.run(node, null);
         } catch (SQLException e) {
             throw failure(e, node, sql);
         }
     }
 
+    /** A replica whose lag, as measured, plus the age of the measurement, is within the bound. */
+    private static boolean withinStaleness(NodePool node, Duration maxLag) {
+        NodeHealth h = node.health();
+        if (!mayServeTokens(node) || h.lagSeconds() == null) {
+            return false;
+        }
+        double age = Duration.between(h.checkedAt(), Instant.now()).toNanos() / 1e9;
+        return h.lagSeconds() + age <= maxLag.toNanos() / 1e9;
+    }
+
+    /** A node that answers and replays WAL as a standby, whatever its lag. */
+    private static boolean mayServeTokens(NodePool node) {
+        NodeState state = node.health().state();
+        return state.isReachable() && state != NodeState.PROMOTED;
+    }
+
+    private Optional<NodePool> leastLagged() {
+        double bound = config.maxFallbackLag().toNanos() / 1e9;
+        return replicas.stream()
+                .filter(n -> mayServeTokens(n) && n.health().state() != NodeState.RECEIVER_DOWN)
+                .filter(n -> n.health().lagSeconds() != null && n.health().lagSeconds() <= bound)
+                .min(Comparator.comparingDouble(n -> n.health().lagSeconds()));
+    }
+
     /** Runs one statement on a node, recording its time, failure and slowness there. */
-    private <T> T attempt(NodePool node, String sql, Object[] params, SqlWork<T> work) throws SQLException {
+    private <T> T attempt(NodePool node, ReplayGuard guard, String sql, Object[] params, SqlWork<T> work) throws SQLException {
         long start = System.nanoTime();
         boolean failed = true;
         try (Connection c = node.borrow()) {
+            checkReplayed(node, guard, c);
             T result = work.run(c);
             failed = false;
             return result;
@@ -428,31 +612,29 @@ public final class Router implements AutoCloseable {
                 + ", values redacted";
     }
 
+    /** A lost connection makes the node suspect; so does a write refused as read-only by the primary (demoted?). */
     private void suspectIfGone(SQLException e, NodePool node) {
-        if (SqlStates.isConnectionFailure(e)) {
-            monitor.suspect(node);
+        if (e instanceof NotReplayedYet) {
+            return;
+        }
+        if (SqlStates.isConnectionFailure(e) || (node.role() == NodeRole.PRIMARY && SqlStates.isReadOnlyViolation(e))) {
+            suspicion.accept(node);
         }
     }
 
-    private NodePool requireUp(NodePool node) {
-        if (!node.isUp()) {
+    /** The current primary, or an immediate failure while it is known to be down or read-only. */
+    private NodePool writablePrimary() {
+        NodePool node = primary;
+        if (!node.isGood()) {
             throw new DatabaseUnavailableException(downMessage(node), null, node.name());
         }
         return node;
     }
 
     private String downMessage(NodePool node) {
-        NodePool.Status status = node.status();
-        return node.name() + " " + node.address() + " is down since " + status.since() + " (" + status.reason()
-                + "); statements fail fast until it answers again (probed every " + reconnectInterval + ")";
-    }
-
-    private static Connection borrowOrThrow(NodePool node) {
-        try {
-            return node.borrow();
-        } catch (SQLException e) {
-            throw new DatabaseException("no connection to " + node + ": " + e.getMessage(), e, e.getSQLState(), node.name());
-        }
+        NodeHealth h = node.health();
+        return node.name() + " " + node.address() + " is " + h.state() + " since " + h.since() + " (" + h.reason()
+                + "); statements fail fast until it is back (checked every " + Durations.format(config.healthInterval()) + ")";
     }
 
     private DatabaseException failure(SQLException e, NodePool node, String sql) {
@@ -504,8 +686,7 @@ public final class Router implements AutoCloseable {
 
     @Override
     public void close() {
-        monitor.close();
-        primary.close();
+        primaryPools.values().forEach(NodePool::close);
         replicas.forEach(NodePool::close);
     }
 

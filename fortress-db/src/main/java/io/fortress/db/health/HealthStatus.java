@@ -1,0 +1,27 @@
+package io.fortress.db.health;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A snapshot of every node's health, as the seed's Check() returns it. Reading it never queries a
+ * database; {@link #age()} says how old it is.
+ *
+ * @param primaryHealthy whether the primary takes writes
+ * @param primary        the primary's health
+ * @param replicas       each replica's health, in configuration order
+ * @param takenAt        when the snapshot was assembled
+ */
+public record HealthStatus(boolean primaryHealthy, NodeHealth primary, List<NodeHealth> replicas, Instant takenAt) {
+
+    /** How long ago the snapshot was assembled. */
+    public Duration age() {
+        return Duration.between(takenAt, Instant.now());
+    }
+
+    /** The replicas that take reads of the default consistency. */
+    public List<NodeHealth> streamingReplicas() {
+        return replicas.stream().filter(r -> r.state() == NodeState.STREAMING).toList();
+    }
+}

@@ -1,0 +1,51 @@
+package io.fortress.db.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class WalHistoryTest {
+    private static final long S = 1_000_000_000L;
+
+    @Test
+    void idlePrimaryMeansNoLagHoweverLongItIsIdle() {
+        WalHistory h = new WalHistory(16);
+        h.add(0, 100);
+        for (long t = 1; t < 100; t++) {
+            h.add(t * S, 100); // the position does not move
+        }
+        assertThat(h.stalenessNanos(100, 100 * S)).isZero();
+    }
+
+    @Test
+    void lagIsTheAgeOfTheFirstPositionNotYetReplayed() {
+        WalHistory h = new WalHistory(16);
+        h.add(0, 100);
+        h.add(10 * S, 200);
+        h.add(20 * S, 300);
+        assertThat(h.stalenessNanos(300, 25 * S)).isZero();
+        assertThat(h.stalenessNanos(250, 25 * S)).isEqualTo(5 * S);
+        assertThat(h.stalenessNanos(150, 25 * S)).isEqualTo(15 * S);
+        // a stuck replica keeps getting staler as time passes
+        assertThat(h.stalenessNanos(150, 40 * S)).isEqualTo(30 * S);
+    }
+
+    @Test
+    void aReplicaBehindEverySampleHeldGetsTheOldestAgeAsALowerBound() {
+        WalHistory h = new WalHistory(3);
+        for (long t = 0; t < 10; t++) {
+            h.add(t * S, 100 + t);
+        }
+        assertThat(h.latest()).isEqualTo(109);
+        assertThat(h.stalenessNanos(50, 10 * S)).isEqualTo(3 * S); // oldest kept sample is t=7
+    }
+
+    @Test
+    void unknownBeforeTheFirstSampleAndUnsignedPositions() {
+        WalHistory h = new WalHistory(4);
+        assertThat(h.stalenessNanos(0, S)).isEqualTo(-1);
+        assertThat(h.latest()).isEqualTo(-1);
+        h.add(0, 0x8000_0000_0000_0000L); // beyond Long.MAX_VALUE as unsigned
+        assertThat(h.stalenessNanos(0x7FFF_FFFF_FFFF_FFFFL, 2 * S)).isEqualTo(2 * S);
+    }
+}
