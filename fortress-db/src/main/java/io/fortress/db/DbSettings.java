@@ -91,7 +91,7 @@ public final class DbSettings {
             "a duration from 100ms to 10m", "connect, socket and statement timeout of one check");
     public static final Setting<Duration> HEALTH_FAST_INTERVAL = Setting.duration("healthFastInterval", "DB_HEALTH_FAST_INTERVAL",
             Duration.ofMillis(500), d -> d.compareTo(Duration.ofMillis(50)) >= 0, "a duration of at least 50ms",
-            "how soon a node is checked again while its state is changing, or after a statement on it lost its connection");
+            "how soon a node is checked again while it stops or starts answering, or after a statement on it lost its connection");
     public static final Setting<Integer> HEALTH_FALL = Setting.integer("healthFall", "DB_HEALTH_FALL", 2, 1, 100,
             "consecutive bad checks before a healthy node is taken out of rotation");
     public static final Setting<Integer> HEALTH_RISE = Setting.integer("healthRise", "DB_HEALTH_RISE", 2, 1, 100,

@@ -462,7 +462,9 @@ public final class HealthChecker implements AutoCloseable {
             }
             router.refresh();
         }
-        if (slot.tracker.pending()) {
+        // A node that stopped or started answering is checked again soon, so routing learns fast; lag,
+        // pause and receiver changes are judged at the regular pace, so short spikes stay damped.
+        if (slot.tracker.pending() && (!o.state.isReachable() || !slot.tracker.state().isReachable())) {
             checkLater(slot);
         }
     }
