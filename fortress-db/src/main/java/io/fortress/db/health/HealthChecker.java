@@ -457,8 +457,10 @@ public final class HealthChecker implements AutoCloseable {
                 LOG.warn("{} ({}) is {}: {}; {}", slot.name, slot.address, change.to(), reason,
                         slot.role == NodeRole.PRIMARY ? "writes fail fast" : "reads go to other nodes");
             }
-            if (!change.from().isReachable() && change.to().isReachable() && slot.pool != null) {
-                slot.pool.evictConnections(); // connections from before the outage are dead
+            boolean cameBack = !change.from().isReachable() && change.to().isReachable();
+            if ((cameBack || change.to() == NodeState.DEMOTED) && slot.pool != null) {
+                // connections from before an outage are dead; those to a demoted primary would only meet 25006
+                slot.pool.evictConnections();
             }
             router.refresh();
         }
