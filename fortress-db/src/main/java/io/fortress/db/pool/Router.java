@@ -514,7 +514,7 @@ public final class Router implements AutoCloseable {
     private <T> T readYourWrites(ConsistencyToken token, String sql, NodeWork<T> work) {
         ReplayGuard guard = new ReplayGuard(token);
         long deadline = System.nanoTime() + config.readYourWritesWait().toNanos();
-        long pause = TimeUnit.MILLISECONDS.toNanos(1);
+        long pause = TimeUnit.MICROSECONDS.toNanos(100); // streaming replicas usually replay within a millisecond
         while (true) {
             for (NodePool node : balancer.order(Router::mayServeTokens)) {
                 try {

@@ -1,0 +1,30 @@
+package io.fortress.bench;
+
+import io.fortress.db.Database;
+import io.fortress.db.DbConfig;
+import io.fortress.db.RowMapper;
+import java.util.Map;
+
+/**
+ * Started in its own JVM by the memory benchmark: either nothing (the JVM alone) or a Database with a
+ * primary and two replica pools, idle after one read; prints READY and waits to be measured and killed.
+ * Connection settings come from the environment (DB_* variables), never from arguments.
+ */
+public final class MemoryChild {
+    private MemoryChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Database db = null;
+        if (args.length > 0 && args[0].equals("database")) {
+            db = Database.open(DbConfig.fromEnv(Map.copyOf(System.getenv())));
+            db.query("SELECT 1", RowMapper.firstLong());
+        }
+        System.out.println("READY");
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+        if (db != null) {
+            db.close();
+        }
+    }
+}
