@@ -65,6 +65,9 @@ public final class LocalCluster implements AutoCloseable {
     private final String database;
     private final Map<String, String> extraSettings;
     private final boolean tls;
+    private final boolean detached;
+    /** The nodes this instance started (and so stops); in a persistent cluster others may already run. */
+    private final List<Node> ownNodes = new ArrayList<>();
     private final PgBinaries binaries;
     private final ServerUser serverUser;
     private final List<Node> nodes = new ArrayList<>();
@@ -79,6 +82,10 @@ public final class LocalCluster implements AutoCloseable {
         this.superuser = b.superuser;
         this.database = b.database;
         this.tls = b.tls;
+        this.detached = b.detached;
+        if (detached && b.dataDirectory == null) {
+            throw new IllegalArgumentException("a detached cluster must be persistent: give it a dataDirectory");
+        }
         this.binaries = b.binaries != null ? b.binaries : PgBinaries.locate();
         this.serverUser = ServerUser.detect();
         Map<String, String> settings = new LinkedHashMap<>();
@@ -118,9 +125,17 @@ public final class LocalCluster implements AutoCloseable {
             if (!Files.exists(root.resolve(STATE_FILE))) {
                 initialize();
             } else {
-                load();
-                startWatchdog();
+                if (nodes.isEmpty()) {
+                    load();
+                }
+                ownNodes.clear();
                 for (Node node : nodes) {
+                    if (!node.isRunning()) {
+                        ownNodes.add(node);
+                    }
+                }
+                startWatchdog();
+                for (Node node : ownNodes) {
                     node.start();
                 }
                 for (Node replica : replicas()) {
@@ -132,18 +147,54 @@ public final class LocalCluster implements AutoCloseable {
             throw e;
         }
         started = true;
-        shutdownHook = new Thread(this::stopQuietly, "fortress-cluster-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        if (!detached) {
+            shutdownHook = new Thread(this::stopQuietly, "fortress-cluster-shutdown");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
         LOG.info("local cluster up in {} ms: {} ({})", (System.nanoTime() - begin) / 1_000_000, nodes, binaries);
         return this;
     }
 
     /**
-     * Stops every node (replicas first) and, in throw-away mode, deletes the cluster folder.
-     * Persistent clusters are shut down cleanly and keep their data.
+     * Stops the nodes this instance started (replicas first) and, in throw-away mode, deletes the
+     * cluster folder. Persistent clusters are shut down cleanly and keep their data; nodes that were
+     * already running when this instance started (e.g. a detached cluster) are left running.
      */
     public synchronized void stop() {
-        List<Node> order = new ArrayList<>(nodes);
+        stop(ownNodes);
+    }
+
+    /** Stops every node of the cluster, whoever started it (e.g. {@code fortress cluster stop}). */
+    public synchronized void stopAll() {
+        if (nodes.isEmpty()) {
+            inspect();
+        }
+        stop(nodes);
+    }
+
+    /**
+     * Reads an existing persistent cluster's state (nodes, ports, password) without starting anything,
+     * so that {@link #nodes()} and {@link Node#isRunning()} tell what runs.
+     *
+     * @throws ClusterException when the data directory holds no cluster
+     */
+    public synchronized LocalCluster inspect() {
+        if (!persistent || !Files.exists(root.resolve(STATE_FILE))) {
+            throw new ClusterException("no local cluster in " + root + "; start one first (fortress cluster start)");
+        }
+        if (nodes.isEmpty()) {
+            load();
+        }
+        return this;
+    }
+
+    /** True when the persistent data directory holds a cluster created earlier. */
+    public boolean exists() {
+        return Files.exists(root.resolve(STATE_FILE));
+    }
+
+    private void stop(List<Node> which) {
+        List<Node> order = new ArrayList<>(which);
         Collections.reverse(order);
         RuntimeException failure = null;
         for (Node node : order) {
@@ -323,6 +374,7 @@ public final class LocalCluster implements AutoCloseable {
         for (int i = 1; i <= replicaCount; i++) {
             nodes.add(newNode("replica-" + i, freePort()));
         }
+        ownNodes.addAll(nodes);
         startWatchdog();
         if (tls) {
             tlsFiles().create(serverUser);
@@ -558,6 +610,9 @@ public final class LocalCluster implements AutoCloseable {
      * an immediate shutdown, then SIGKILL) and removes a throw-away folder. It is killed on a normal stop.
      */
     private void startWatchdog() {
+        if (detached || ownNodes.isEmpty()) {
+            return;
+        }
         String script = """
                 jvm=$1; cleanup=$2; shift 2
                 while kill -0 "$jvm" 2>/dev/null; do sleep 1; done
@@ -573,7 +628,7 @@ public final class LocalCluster implements AutoCloseable {
                 """;
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script, "fortress-cluster-watchdog",
                 Long.toString(ProcessHandle.current().pid()), persistent ? "" : root.toString()));
-        for (Node node : nodes) {
+        for (Node node : ownNodes) {
             command.add(node.dataDirectory().toString());
         }
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -678,9 +733,19 @@ public final class LocalCluster implements AutoCloseable {
         private String database = "fortress";
         private final Map<String, String> settings = new LinkedHashMap<>();
         private boolean tls;
+        private boolean detached;
         private PgBinaries binaries;
 
         private Builder() {
+        }
+
+        /**
+         * Lets the servers outlive this JVM (no watchdog, no shutdown hook), for a persistent cluster
+         * started by one command and used or stopped by later ones.
+         */
+        public Builder detached(boolean detached) {
+            this.detached = detached;
+            return this;
         }
 
         /** The server binaries to use instead of those {@link PgBinaries#locate()} finds. */

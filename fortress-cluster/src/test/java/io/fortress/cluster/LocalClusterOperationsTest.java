@@ -119,6 +119,30 @@ class LocalClusterOperationsTest {
     }
 
     @Test
+    void aDetachedClusterOutlivesItsStarterAndIsStoppedByAnother(@TempDir Path tmp) throws Exception {
+        Path dataDir = reachableDirectory(tmp);
+        LocalCluster starter = LocalCluster.builder().replicas(1).dataDirectory(dataDir).detached(true).start();
+        List<Node> nodes = starter.nodes();
+        starter.stop(); // it started the nodes, so it stops them...
+        assertThat(nodes).noneMatch(Node::isRunning);
+
+        starter = LocalCluster.builder().replicas(1).dataDirectory(dataDir).detached(true).start();
+        // ...but a second instance that finds them running leaves them running when it stops
+        LocalCluster user = LocalCluster.builder().replicas(1).dataDirectory(dataDir).start();
+        user.primary().execute("CREATE TABLE IF NOT EXISTS shared(v int)");
+        user.stop();
+        assertThat(starter.nodes()).allMatch(Node::isRunning);
+
+        LocalCluster stopper = LocalCluster.builder().replicas(1).dataDirectory(dataDir).build().inspect();
+        assertThat(stopper.nodes()).extracting(Node::port).containsExactlyElementsOf(starter.nodes().stream().map(Node::port).toList());
+        assertThat(stopper.password()).isEqualTo(starter.password());
+        stopper.stopAll();
+        assertThat(starter.nodes()).noneMatch(Node::isRunning);
+        assertThatThrownBy(() -> LocalCluster.builder().dataDirectory(tmp.resolve("empty")).build().inspect())
+                .hasMessageContaining("no local cluster in");
+    }
+
+    @Test
     void serversEndWhenTheJvmIsKilled() throws Exception {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         Process child = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
