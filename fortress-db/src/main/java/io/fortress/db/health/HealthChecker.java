@@ -308,9 +308,10 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
-    /** One check of one node; a check already running on the node makes this one a no-op. */
+    /** One check of one node; while one runs, another request runs it again once it ends. */
     private void checkNow(Slot slot, Duration checkTimeout) {
         if (!slot.busy.compareAndSet(false, true)) {
+            slot.again.set(true);
             return;
         }
         long start = System.nanoTime();
@@ -329,6 +330,9 @@ public final class HealthChecker implements AutoCloseable {
         apply(slot, observation, Duration.ofNanos(nanos));
         if (slot.role == NodeRole.PRIMARY && candidates.size() > 1) {
             selectPrimary();
+        }
+        if (slot.again.getAndSet(false)) {
+            checkSoon(slot); // asked for while this check ran, perhaps about a failure it started too early to see
         }
     }
 
@@ -558,6 +562,7 @@ public final class HealthChecker implements AutoCloseable {
         final NodeProbe probe;
         final StateTracker tracker = new StateTracker(config.healthFall(), config.healthRise());
         final AtomicBoolean busy = new AtomicBoolean();
+        final AtomicBoolean again = new AtomicBoolean();
         final LongAdder checks = new LongAdder();
         final LongAdder checkNanos = new LongAdder();
         final Map<Failure, LongAdder> failures = new EnumMap<>(Failure.class);

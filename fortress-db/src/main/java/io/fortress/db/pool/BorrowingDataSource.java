@@ -19,6 +19,11 @@ final class BorrowingDataSource extends BaseDataSource {
 
     @Override
     public Connection getConnection() throws SQLException {
-        return borrower.borrow();
+        try {
+            return borrower.borrow();
+        } catch (io.fortress.db.DatabaseException e) {
+            // a DataSource reports failures as SQLException, whatever the layer's own API does
+            throw new SQLException(e.getMessage(), e.sqlState() == null ? "08001" : e.sqlState(), e);
+        }
     }
 }
