@@ -56,7 +56,7 @@ final class ServerAccess {
             rs.next();
             return PgVersion.ofServer(rs.getInt(1), rs.getString(2));
         } catch (SQLException e) {
-            throw new BackupException("cannot read the server version of " + config.primaryAddress() + ": " + e.getMessage(), e);
+            throw new BackupException("cannot reach database " + config.database() + " on " + config.primaryAddress() + ": " + e.getMessage(), e);
         }
     }
 
