@@ -142,28 +142,35 @@ final class BackupTesting {
                 .collect(java.util.stream.Collectors.joining("\n"));
     }
 
-    /** Runs a client tool against the cluster's primary as the superuser (password through the cluster's 0600 file). */
+    /** Runs a client tool against the cluster's primary as the superuser (password through the cluster's 0600 file); with no cluster, just runs it. */
     static String run(LocalCluster cluster, List<String> command) {
         try {
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
             pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+            if (cluster == null) {
+                return finish(pb, command);
+            }
             pb.environment().put("PGHOST", Node.HOST);
             pb.environment().put("PGPORT", Integer.toString(cluster.primary().port()));
             pb.environment().put("PGUSER", cluster.superuser());
             pb.environment().put("PGPASSFILE", cluster.rootDirectory().resolve("pgpass").toString());
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new IllegalStateException(command + " failed: " + out);
-            }
-            return out;
+            return finish(pb, command);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String finish(ProcessBuilder pb, List<String> command) throws IOException, InterruptedException {
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException(command + " failed: " + out);
+        }
+        return out;
     }
 
     /** Client tools of the machine: the server binaries' folder when it has pg_dump, else the PATH's. */
