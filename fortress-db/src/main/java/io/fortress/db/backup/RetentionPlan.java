@@ -16,7 +16,7 @@ import java.util.List;
  * @param dryRun    true when nothing was deleted
  */
 @JsonPropertyOrder({"database", "at", "dry_run", "decisions"})
-public record RetentionPlan(@JsonProperty("database") String database, @JsonProperty("at") Instant at,
+public record RetentionPlan(@JsonProperty("database") String database, @com.fasterxml.jackson.annotation.JsonIgnore Instant at,
                             @JsonProperty("decisions") List<Decision> decisions, @JsonProperty("dry_run") boolean dryRun) {
 
     /** Keep or delete one backup, with every reason that applied. */
@@ -37,6 +37,12 @@ public record RetentionPlan(@JsonProperty("database") String database, @JsonProp
         public String status() {
             return backup.status().spelling();
         }
+    }
+
+    /** The time the plan was made for, ISO-8601 UTC, as the JSON shows it. */
+    @JsonProperty("at")
+    public String atText() {
+        return at.toString();
     }
 
     /** The backups deleted (or, for a dry run, that would be). */
