@@ -204,7 +204,7 @@ class BackupFailureTest {
         LocalCluster cluster = CLUSTER.cluster();
         BackupTesting.createDatabase(cluster, "doomed");
         Path dir = BackupTesting.folder(tmp, "doomed");
-        try (Database doomed = Database.open(config().database("doomed").build())) {
+        try (Database doomed = Database.open(config().database("doomed").poolTimeout(Duration.ofSeconds(1)).build())) {
             BackupManager m = BackupManager.create(doomed, BackupConfig.builder().backupDir(dir).build());
             BackupTesting.dropDatabase(cluster, "doomed");
             assertThatThrownBy(m::backup).isInstanceOf(RuntimeException.class).hasMessageContaining("doomed");
