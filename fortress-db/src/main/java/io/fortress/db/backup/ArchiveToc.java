@@ -109,11 +109,6 @@ final class ArchiveToc {
         return header("TOC Entries").map(Integer::parseInt);
     }
 
-    /** The version of the pg_dump that wrote the archive. */
-    Optional<PgVersion> dumpedBy() {
-        return header("Dumped by pg_dump version").map(PgVersion::parseVersionText);
-    }
-
     boolean hasTableData(String schema, String name) {
         return entries.stream().anyMatch(e -> e.is("TABLE DATA", schema, name));
     }

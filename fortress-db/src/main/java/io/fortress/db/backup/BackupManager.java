@@ -87,6 +87,7 @@ public final class BackupManager {
      * @throws BackupVerificationException when the new backup failed verification (it stays, marked corrupt)
      * @throws BackupException for any other failure; no file of the failed run is left behind
      */
+    @SuppressWarnings("try") // the lock is held, not used
     public BackupInfo backup(ProgressListener listener) {
         Instant started = ctx.clock().instant();
         long t0 = System.nanoTime();

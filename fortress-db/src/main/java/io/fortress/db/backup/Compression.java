@@ -92,11 +92,6 @@ public record Compression(Method method, Integer level) {
         throw new IllegalArgumentException("'" + text + "' is not a compression setting");
     }
 
-    /** The oldest pg_dump major version that supports this method. */
-    int sinceMajor() {
-        return method.sinceMajor;
-    }
-
     /**
      * The value of pg_dump's {@code --compress} for a client of the given major version; empty for
      * pg_dump's own default (gzip). Integer levels are used where they mean the same on every version.

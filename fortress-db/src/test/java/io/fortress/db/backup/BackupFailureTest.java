@@ -99,6 +99,34 @@ class BackupFailureTest {
     }
 
     @Test
+    void pgDumpIsEndedOnTimeoutAndOnCancelAndLeavesNothing() throws Exception {
+        Path dir = BackupTesting.folder(tmp, "ended");
+        BackupManager timed = BackupManager.create(db, BackupConfig.builder().backupDir(dir).lockWaitTimeout(Duration.ZERO)
+                .timeout(Duration.ofSeconds(1)).build());
+        BackupManager patient = manager(dir, Duration.ZERO);
+        try (Connection lock = holdLock()) {
+            assertThatThrownBy(timed::backup).hasMessageContaining("pg_dump did not finish within 1s (BACKUP_TIMEOUT) and was ended");
+            assertThat(ProcessHandle.current().descendants().filter(p -> p.info().command().orElse("").endsWith("/pg_dump"))).isEmpty();
+
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread worker = new Thread(() -> {
+                try {
+                    patient.backup();
+                } catch (RuntimeException e) {
+                    failure.set(e);
+                }
+            });
+            worker.start();
+            ProcessHandle pgDump = awaitPgDump(ProcessHandle.current());
+            worker.interrupt();
+            worker.join(30_000);
+            assertThat(pgDump.isAlive()).isFalse();
+            assertThat(failure.get()).hasMessageContaining("pg_dump was cancelled and ended");
+        }
+        assertThat(backupFiles(dir)).isEmpty();
+    }
+
+    @Test
     void aKilledPgDumpLeavesNothingListedAndNoFiles() throws Exception {
         Path dir = BackupTesting.folder(tmp, "killed");
         BackupManager m = manager(dir, Duration.ZERO);
