@@ -85,6 +85,17 @@ public final class PgBinaries {
                 .orElseThrow(() -> new ClusterException("the io.zonky.test.postgres embedded binaries are not on the classpath"));
     }
 
+    /**
+     * The server binaries in a given folder, e.g. another major version than {@link #locate()} finds;
+     * fails when the folder lacks initdb, pg_ctl or postgres.
+     */
+    public static PgBinaries in(Path binDir) {
+        if (!hasServer(binDir)) {
+            throw new ClusterException(binDir + " does not contain " + String.join(", ", REQUIRED));
+        }
+        return new PgBinaries(binDir, binDir.toString());
+    }
+
     /** The folder holding initdb, pg_ctl and postgres. */
     public Path binDir() {
         return binDir;

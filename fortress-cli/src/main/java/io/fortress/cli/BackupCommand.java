@@ -1,0 +1,294 @@
+package io.fortress.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fortress.db.Database;
+import io.fortress.db.DbConfig;
+import io.fortress.db.backup.BackupConfig;
+import io.fortress.db.backup.BackupInfo;
+import io.fortress.db.backup.BackupManager;
+import io.fortress.db.backup.BackupPhase;
+import io.fortress.db.backup.BackupVerificationException;
+import io.fortress.db.backup.ProgressListener;
+import io.fortress.db.backup.RestoreOptions;
+import io.fortress.db.backup.RestoreResult;
+import io.fortress.db.backup.RetentionPlan;
+import io.fortress.db.backup.VerificationReport;
+import io.fortress.db.backup.VerifyLevel;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code fortress backup create|list|restore|verify|cleanup|pin|unpin}: the seed's backup tool over
+ * {@link BackupManager}, against the database the {@code DB_*} variables name, with the backup
+ * settings of {@code BACKUP_DIR}, {@code RETENTION_DAYS}, {@code COMPRESSION}, {@code PARALLEL_JOBS}, ...
+ */
+@Command(name = "backup", mixinStandardHelpOptions = true,
+        description = {"Back up, list, verify, restore and clean up pg_dump backups of the database named by DB_*.",
+                "Settings: DB_HOST, DB_PORT, DB_USER, PGPASSWORD or DB_PASSWORD_FILE, DB_NAME, BACKUP_DIR, RETENTION_DAYS,",
+                "COMPRESSION, PARALLEL_JOBS, BACKUP_FORMAT, BACKUP_VERIFY, ... (see docs/backup.md).",
+                "Exit status: 0 success, 1 failure (including a failed verification), 2 invalid usage or settings."},
+        subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Restore.class,
+                BackupCommand.Verify.class, BackupCommand.Cleanup.class, BackupCommand.Pin.class, BackupCommand.Unpin.class})
+final class BackupCommand implements Runnable {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @ParentCommand
+    FortressCommand fortress;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Opens the database (or, for restores, a maintenance database of the same server) and runs the work with a manager. */
+    <T> T withManager(String connectTo, Function<BackupManager, T> work) {
+        DbConfig.Builder db = DbConfig.fromEnv(fortress.environment()).toBuilder().maxOpenConns(2).maxIdleConns(0);
+        if (connectTo != null) {
+            db.database(connectTo);
+        }
+        BackupConfig config = BackupConfig.fromEnv(fortress.environment());
+        try (Database database = Database.open(db.build())) {
+            return work.apply(BackupManager.create(database, config));
+        }
+    }
+
+    /** Prints phase changes of a long run to stderr. */
+    static ProgressListener progressTo(PrintWriter err) {
+        AtomicReference<BackupPhase> last = new AtomicReference<>();
+        return p -> {
+            if (last.getAndSet(p.phase()) != p.phase() && p.phase() != BackupPhase.DONE) {
+                err.println("fortress: " + p.phase().name().toLowerCase(Locale.ROOT).replace('_', ' ') + "...");
+                err.flush();
+            }
+        };
+    }
+
+    static ObjectNode json(BackupInfo b) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("id", b.id());
+        n.put("path", b.path().toString());
+        n.put("database", b.database());
+        n.put("format", b.format().spelling());
+        n.put("created_at", b.createdAt().toString());
+        n.put("size_bytes", b.sizeBytes());
+        n.put("status", b.status().spelling());
+        n.put("pinned", b.pinned());
+        return n;
+    }
+
+    static String write(Object node) {
+        try {
+            return JSON.writeValueAsString(node);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Take a backup now: dump, checksum, manifest, verify (BACKUP_VERIFY).")
+    static final class Create implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Option(names = "--json", description = "Print the new backup as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            BackupInfo b = backup.withManager(null, m -> m.backup(progressTo(spec.commandLine().getErr())));
+            out.println(json ? write(json(b)) : "created backup " + b.id() + " (" + b.status().spelling() + ", " + b.sizeBytes()
+                    + " bytes): " + b.path());
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the backups in BACKUP_DIR that have a valid manifest, newest first.")
+    static final class ListBackups implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Option(names = "--json", description = "Print {\"backups\": [{id, path, database, format, created_at, size_bytes, status}]}.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            List<BackupInfo> backups = backup.withManager(null, BackupManager::listAllBackups);
+            if (json) {
+                ObjectNode root = JSON.createObjectNode();
+                ArrayNode list = root.putArray("backups");
+                backups.forEach(b -> list.add(json(b)));
+                out.println(write(root));
+                return 0;
+            }
+            if (backups.isEmpty()) {
+                out.println("no backups in " + BackupConfig.fromEnv(backup.fortress.environment()).backupDir());
+                return 0;
+            }
+            out.printf("%-32s %-20s %-9s %12s %-9s %s%n", "ID", "CREATED", "FORMAT", "SIZE", "STATUS", "PATH");
+            for (BackupInfo b : backups) {
+                out.printf("%-32s %-20s %-9s %12d %-9s %s%n", b.id(), b.createdAt().toString().replace("T", " ").replace("Z", ""),
+                        b.format().spelling(), b.sizeBytes(), b.status().spelling() + (b.pinned() ? "*" : ""), b.path());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true,
+            description = {"Restore a backup (path or id) after checking its checksums.",
+                    "Into --target-db, or DB_NAME as in the seed (DB_NAME=test_restore ... restore FILE); the database is",
+                    "created when missing. A database that holds objects is replaced in place only with --force."})
+    static final class Restore implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "BACKUP", description = "The backup's archive, folder, manifest or id.")
+        String reference;
+        @Option(names = "--target-db", paramLabel = "NAME", description = "Database to restore into (default: DB_NAME).")
+        String targetDb;
+        @Option(names = "--force", description = "Replace the objects of a database that has some (pg_restore --clean --if-exists).")
+        boolean force;
+        @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "pg_restore jobs (default: PARALLEL_JOBS).")
+        Integer jobs;
+        @Option(names = "--schema", paramLabel = "SCHEMA", description = "Restore only this schema (repeatable).")
+        List<String> schemas = new ArrayList<>();
+        @Option(names = "--table", paramLabel = "SCHEMA.TABLE", description = "Restore only this table with its indexes, constraints and sequences (repeatable).")
+        List<String> tables = new ArrayList<>();
+        @Option(names = "--globals", description = "Also restore the roles saved with the backup (BACKUP_GLOBALS); needs a superuser.")
+        boolean globals;
+        @Option(names = "--no-owner", description = "Make the restoring user own every object.")
+        boolean noOwner;
+        @Option(names = "--no-privileges", description = "Do not restore privileges.")
+        boolean noPrivileges;
+        @Option(names = "--maintenance-db", paramLabel = "NAME", defaultValue = "postgres",
+                description = "Existing database to connect to while the target is created (default: ${DEFAULT-VALUE}).")
+        String maintenanceDb;
+
+        @Override
+        public Integer call() {
+            String target = targetDb != null ? targetDb : DbConfig.fromEnv(backup.fortress.environment()).database();
+            RestoreOptions.Builder options = RestoreOptions.builder().targetDatabase(target).force(force).globals(globals)
+                    .noOwner(noOwner).noPrivileges(noPrivileges);
+            if (jobs != null) {
+                options.jobs(jobs);
+            }
+            schemas.forEach(options::schema);
+            tables.forEach(options::table);
+            RestoreResult r = backup.withManager(maintenanceDb, m -> m.restore(m.find(reference).path(), options.build(),
+                    progressTo(spec.commandLine().getErr())));
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("restored backup " + r.backup().id() + " into database " + r.targetDatabase()
+                    + (r.createdDatabase() ? " (created)" : r.inPlace() ? " (in place)" : "") + " in " + r.duration().toMillis() + " ms");
+            r.leftOut().forEach(l -> out.println("  not restored: " + l));
+            return 0;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Verify a backup (path or id): checksums, contents, full read, and with --level restore-drill a",
+                    "restore into a scratch database compared with the manifest's row counts. Exit status 1 when any level fails."})
+    static final class Verify implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "BACKUP", description = "The backup's archive, folder, manifest or id.")
+        String reference;
+        @Option(names = "--level", paramLabel = "LEVEL", defaultValue = "full-read",
+                description = "checksums, contents, full-read or restore-drill (default: ${DEFAULT-VALUE}).")
+        String level;
+        @Option(names = "--json", description = "Print the report as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            VerifyLevel lvl = VerifyLevel.parse(level);
+            PrintWriter out = spec.commandLine().getOut();
+            VerificationReport report;
+            int status = 0;
+            try {
+                report = backup.withManager(null, m -> m.verifyBackup(m.find(reference).path(), lvl));
+            } catch (BackupVerificationException e) {
+                report = e.report();
+                status = FortressCommand.FAILED;
+            }
+            out.println(json ? report.toJson() : report.summary());
+            return status;
+        }
+    }
+
+    @Command(name = "cleanup", mixinStandardHelpOptions = true,
+            description = {"Delete this database's backups that no retention rule keeps (RETENTION_DAYS, BACKUP_MIN_KEEP,",
+                    "BACKUP_KEEP_DAILY/WEEKLY/MONTHLY, pinned, newest verified), and sweep leftovers of interrupted runs."})
+    static final class Cleanup implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Option(names = "--dry-run", description = "Only print what would be deleted and why.")
+        boolean dryRun;
+        @Option(names = "--json", description = "Print the decisions as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            RetentionPlan plan = backup.withManager(null, m -> dryRun ? m.planCleanup() : m.cleanupOldBackups());
+            spec.commandLine().getOut().print(json ? plan.toJson() + "\n" : plan.describe());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "pin", mixinStandardHelpOptions = true, description = "Pin a backup: cleanup never deletes it.")
+    static final class Pin implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "BACKUP")
+        String reference;
+
+        @Override
+        public Integer call() {
+            BackupInfo b = backup.withManager(null, m -> m.pin(m.find(reference).path(), true));
+            spec.commandLine().getOut().println("pinned " + b.id());
+            return 0;
+        }
+    }
+
+    @Command(name = "unpin", mixinStandardHelpOptions = true, description = "Unpin a backup: retention applies to it again.")
+    static final class Unpin implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "BACKUP")
+        String reference;
+
+        @Override
+        public Integer call() {
+            BackupInfo b = backup.withManager(null, m -> m.pin(m.find(reference).path(), false));
+            spec.commandLine().getOut().println("unpinned " + b.id());
+            return 0;
+        }
+    }
+}

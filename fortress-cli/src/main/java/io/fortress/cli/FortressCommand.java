@@ -1,0 +1,89 @@
+package io.fortress.cli;
+
+import io.fortress.db.DbConfigException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code fortress} command. Each area is a sibling subcommand class registered in
+ * {@link #newCommandLine}; today {@code backup}. Commands read their settings from the environment
+ * (the seed's {@code DB_*} and backup variables) through {@link #environment()}.
+ *
+ * <p>Exit status: 0 success, 1 the operation failed (a failed verification included), 2 invalid
+ * usage or configuration.
+ */
+@Command(name = "fortress", mixinStandardHelpOptions = true, versionProvider = FortressCommand.Version.class,
+        description = "Operate the fortress-db PostgreSQL layer.",
+        subcommands = {BackupCommand.class, CommandLine.HelpCommand.class})
+public final class FortressCommand implements Runnable {
+    /** The operation failed. */
+    public static final int FAILED = 1;
+    /** Invalid usage or configuration. */
+    public static final int USAGE = 2;
+
+    private final Map<String, String> environment;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    FortressCommand(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+    }
+
+    /** Runs the command line with the given environment and streams; returns the exit status. */
+    public static int execute(String[] args, Map<String, String> environment, PrintWriter out, PrintWriter err) {
+        return newCommandLine(environment, out, err).execute(args);
+    }
+
+    static CommandLine newCommandLine(Map<String, String> environment, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new FortressCommand(environment));
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("fortress: " + message(e));
+            commandLine.getErr().flush();
+            return e instanceof DbConfigException || e instanceof IllegalArgumentException ? USAGE : FAILED;
+        });
+        return cli;
+    }
+
+    private static String message(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    /** The environment the command was started with (settings come from it). */
+    Map<String, String> environment() {
+        return environment;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The version the build stamped into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = FortressCommand.class.getResourceAsStream("/fortress-version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"fortress " + p.getProperty("version", "development")};
+        }
+    }
+}

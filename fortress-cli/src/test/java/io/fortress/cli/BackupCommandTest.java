@@ -1,0 +1,164 @@
+package io.fortress.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fortress.cluster.LocalCluster;
+import io.fortress.cluster.LocalClusterExtension;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `fortress backup ...` in process, against a real cluster: output, JSON shapes and exit statuses. */
+class BackupCommandTest {
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    record Run(int status, String out, String err) {
+    }
+
+    @BeforeAll
+    static void data() throws Exception {
+        try (Connection c = CLUSTER.cluster().primary().connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE items AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 2000) g");
+        }
+    }
+
+    private static Run run(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = FortressCommand.execute(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    private Map<String, String> env() {
+        LocalCluster cluster = CLUSTER.cluster();
+        return CliEnvironment.of(cluster, cluster.database(), tmp.resolve("backups").toString());
+    }
+
+    private static long rows(String database) throws Exception {
+        try (Connection c = CLUSTER.cluster().primary().connect(database); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM items")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void helpAndVersion() {
+        Run help = run(Map.of(), "--help");
+        assertThat(help.status()).isZero();
+        assertThat(help.out()).contains("Usage: fortress").contains("backup");
+        assertThat(run(Map.of(), "backup", "--help").out()).contains("create").contains("restore").contains("cleanup");
+        Run version = run(Map.of(), "--version");
+        assertThat(version.status()).isZero();
+        assertThat(version.out()).startsWith("fortress ");
+        assertThat(run(Map.of(), "backup", "frobnicate").status()).isEqualTo(2);
+    }
+
+    @Test
+    void createListVerifyRestoreAndCleanup() throws Exception {
+        Map<String, String> env = env();
+        Run create = run(env, "backup", "create", "--json");
+        assertThat(create.status()).as(create.err()).isZero();
+        JsonNode created = JSON.readTree(create.out());
+        String id = created.get("id").asText();
+        assertThat(create.err()).contains("fortress: dumping...");
+
+        Run list = run(env, "backup", "list", "--json");
+        assertThat(list.status()).isZero();
+        JsonNode backups = JSON.readTree(list.out()).get("backups");
+        assertThat(backups).hasSize(1);
+        JsonNode b = backups.get(0);
+        assertThat(b.get("id").asText()).isEqualTo(id);
+        assertThat(b.get("database").asText()).isEqualTo("fortress");
+        assertThat(b.get("format").asText()).isEqualTo("custom");
+        assertThat(b.get("status").asText()).isEqualTo("verified");
+        assertThat(b.get("size_bytes").asLong()).isPositive();
+        assertThat(b.has("path") && b.has("created_at")).isTrue();
+        assertThat(run(env, "backup", "list").out()).contains(id).contains("verified");
+
+        Run verify = run(env, "backup", "verify", id, "--level", "restore-drill", "--json");
+        assertThat(verify.status()).as(verify.out() + verify.err()).isZero();
+        assertThat(JSON.readTree(verify.out()).get("passed").asBoolean()).isTrue();
+
+        // the seed's form: DB_NAME names the new database
+        Map<String, String> seedRestore = new HashMap<>(env);
+        seedRestore.put("DB_NAME", "test_restore");
+        Run restore = run(seedRestore, "backup", "restore", b.get("path").asText());
+        assertThat(restore.status()).as(restore.err()).isZero();
+        assertThat(restore.out()).contains("into database test_restore (created)");
+        assertThat(rows("test_restore")).isEqualTo(2000);
+        // again: refused, the database has objects now
+        Run again = run(seedRestore, "backup", "restore", id);
+        assertThat(again.status()).isEqualTo(1);
+        assertThat(again.err()).contains("already exists").contains("--force");
+        assertThat(run(env, "backup", "restore", id, "--target-db", "test_restore", "--force").status()).isZero();
+        assertThat(run(env, "backup", "restore", id, "--target-db", "other_copy").out()).contains("other_copy (created)");
+
+        Run dry = run(env, "backup", "cleanup", "--dry-run");
+        assertThat(dry.status()).isZero();
+        assertThat(dry.out()).contains("keep " + id);
+        assertThat(run(env, "backup", "cleanup", "--json").out()).contains("\"dry_run\" : false");
+    }
+
+    @Test
+    void aDamagedBackupFailsVerificationWithStatusOne() throws Exception {
+        Map<String, String> env = new HashMap<>(env());
+        env.put("COMPRESSION", "false");
+        Run create = run(env, "backup", "create", "--json");
+        assertThat(create.status()).as(create.err()).isZero();
+        Path archive = Path.of(JSON.readTree(create.out()).get("path").asText());
+        try (RandomAccessFile f = new RandomAccessFile(archive.toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            int x = f.read();
+            f.seek(f.length() / 2);
+            f.write(x ^ 1);
+        }
+        Run verify = run(env, "backup", "verify", archive.toString());
+        assertThat(verify.status()).isEqualTo(1);
+        assertThat(verify.out()).contains("FAILED verification").contains("checksums: FAILED");
+        JsonNode listed = JSON.readTree(run(env, "backup", "list", "--json").out()).get("backups").get(0);
+        assertThat(listed.get("status").asText()).isEqualTo("corrupt");
+    }
+
+    @Test
+    void wrongPasswordAndBadSettingsFailWithoutLeavingFiles() throws Exception {
+        Map<String, String> env = new HashMap<>(env());
+        env.put("PGPASSWORD", "wrong-password");
+        Run wrong = run(env, "backup", "create");
+        assertThat(wrong.status()).isEqualTo(1);
+        assertThat(wrong.err()).contains("password authentication failed").doesNotContain("wrong-password");
+        Path dir = tmp.resolve("backups");
+        if (Files.exists(dir)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                assertThat(files).isEmpty();
+            }
+        }
+        env.put("PGPASSWORD", CLUSTER.cluster().password());
+        env.put("COMPRESSION", "brotli");
+        Run bad = run(env, "backup", "create");
+        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.err()).contains("COMPRESSION=brotli is invalid");
+        env.put("COMPRESSION", "true");
+        env.put("DB_NAME", "no_such_db");
+        assertThat(run(env, "backup", "create").status()).isEqualTo(1);
+    }
+}

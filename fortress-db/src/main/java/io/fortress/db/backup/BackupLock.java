@@ -1,0 +1,78 @@
+package io.fortress.db.backup;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+
+/**
+ * The per-database backup lock: an OS file lock on {@code .<database>.lock} in the backup folder,
+ * so two backups of one database cannot run together, whether in this JVM, another JVM, or
+ * another {@code fortress} process. The OS releases it when the holder dies, so a killed run never
+ * leaves a stale lock. The file records who holds it, for messages.
+ */
+final class BackupLock implements AutoCloseable {
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private BackupLock(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /** Takes the lock without waiting, or empty when someone holds it. */
+    static java.util.Optional<BackupLock> tryAcquire(Path dir, String database, String purpose) {
+        Path file = dir.resolve("." + BackupStore.filePrefix(database) + ".lock");
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException heldInThisJvm) {
+                lock = null;
+            }
+            if (lock == null) {
+                channel.close();
+                return java.util.Optional.empty();
+            }
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap((purpose + " by pid " + ProcessHandle.current().pid() + " since " + Instant.now() + "\n")
+                    .getBytes(StandardCharsets.UTF_8)), 0);
+            return java.util.Optional.of(new BackupLock(channel, lock));
+        } catch (IOException e) {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // reported below
+                }
+            }
+            throw new BackupException("cannot open the backup lock file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Who holds the lock of a database, as its holder wrote it; empty when unknown. */
+    static String holder(Path dir, String database) {
+        try {
+            return java.nio.file.Files.readString(dir.resolve("." + BackupStore.filePrefix(database) + ".lock")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release();
+            channel.close();
+        } catch (IOException ignored) {
+            // closing the channel releases the lock in any case
+        }
+    }
+}

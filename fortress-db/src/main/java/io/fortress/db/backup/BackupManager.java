@@ -1,0 +1,277 @@
+package io.fortress.db.backup;
+
+import io.fortress.db.Database;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Backups of one database with the real pg_dump and pg_restore: the seed's BackupManager.
+ *
+ * <pre>{@code
+ * BackupManager backups = BackupManager.create(db, BackupConfig.fromEnv());
+ * BackupInfo backup = backups.backup();                    // dump, checksum, manifest, verify
+ * List<BackupInfo> all = backups.listBackups();            // only backups with a valid manifest
+ * backups.verifyBackup(backup.path(), VerifyLevel.RESTORE_DRILL);
+ * backups.restore(backup.path(), RestoreOptions.builder().targetDatabase("test_restore").build());
+ * RetentionPlan plan = backups.cleanupOldBackups();        // what was deleted and why
+ * }</pre>
+ *
+ * <p>A backup is a standard pg_dump archive (custom or directory format) that plain pg_restore reads,
+ * with a JSON manifest beside it holding checksums, versions, sizes and row counts; it exists only
+ * once the manifest is written, after the data was fsynced and renamed into place. The tools run
+ * from argument lists, get the password through a temporary 0600 password file, and are chosen to
+ * be at least the server's major version. Two backups of one database never run at once. The
+ * connection settings (host, port, user, password, database, TLS) are the Database's.
+ * Thread-safe.
+ */
+public final class BackupManager {
+    private static final Logger LOG = LoggerFactory.getLogger(BackupManager.class);
+
+    private final BackupContext ctx;
+    private final Dumper dumper;
+    private final Verifier verifier;
+    private final Restorer restorer;
+    private final RetentionPolicy retention;
+    private final AtomicReference<BackupStats> stats = new AtomicReference<>(BackupStats.initial());
+
+    private BackupManager(Database database, BackupConfig config, Clock clock, MeterRegistry registry) {
+        this.ctx = new BackupContext(database.config(), config, new BackupStore(config.backupDir()), new ServerAccess(database),
+                new PgToolLocator(config.pgBin()), clock);
+        this.dumper = new Dumper(ctx);
+        this.verifier = new Verifier(ctx);
+        this.restorer = new Restorer(ctx, verifier);
+        this.retention = new RetentionPolicy(config);
+        if (registry != null) {
+            BackupMetrics.bind(registry, ctx.database(), stats::get);
+        }
+    }
+
+    /** A manager for the Database's database (its primary) with the given settings. */
+    public static BackupManager create(Database database, BackupConfig config) {
+        return builder(database, config).build();
+    }
+
+    public static Builder builder(Database database, BackupConfig config) {
+        return new Builder(database, config);
+    }
+
+    /** The database this manager backs up. */
+    public String database() {
+        return ctx.database();
+    }
+
+    public BackupConfig config() {
+        return ctx.config();
+    }
+
+    /** Takes a backup; see {@link #backup(ProgressListener)}. */
+    public BackupInfo backup() {
+        return backup(ProgressListener.NONE);
+    }
+
+    /**
+     * Takes a backup and returns it once its manifest is written and it passed the configured
+     * verification ({@code BACKUP_VERIFY}). Before any file is written, the server's version is read
+     * and client tools at least as new are chosen; then the database's backup lock is taken and
+     * leftovers of interrupted runs are swept.
+     *
+     * @throws BackupInProgressException when another backup of the database is running
+     * @throws BackupVerificationException when the new backup failed verification (it stays, marked corrupt)
+     * @throws BackupException for any other failure; no file of the failed run is left behind
+     */
+    @SuppressWarnings("try") // the lock is held, not used
+    public BackupInfo backup(ProgressListener listener) {
+        Instant started = ctx.clock().instant();
+        long t0 = System.nanoTime();
+        try (ProgressTracker progress = tracker(listener)) {
+            PgVersion server = ctx.server().serverVersion();
+            ClientTools tools = ctx.toolsForServer(server);
+            Optional<String> compress = ctx.config().compression().pgDumpArgument(tools.version().majorNumber(), tools.describe("pg_dump"));
+            ctx.store().ensureWritable();
+            try (BackupLock lock = lock("backup")) {
+                BackupInfo dumped = dumper.dump(server, tools, compress, progress);
+                BackupInfo backup = dumped;
+                Optional<VerifyLevel> level = ctx.config().verifyAfterBackup();
+                if (level.isPresent()) {
+                    VerificationReport report = verifier.verify(dumped, level.get(), progress);
+                    if (!report.passed()) {
+                        throw new BackupVerificationException(report);
+                    }
+                    backup = ctx.store().read(dumped.manifestPath()).orElse(dumped);
+                }
+                BackupInfo done = backup;
+                Duration took = Duration.ofNanos(System.nanoTime() - t0);
+                progress.phase(BackupPhase.DONE);
+                stats.updateAndGet(s -> s.succeeded(ctx.clock().instant(), done.id(), took, done.sizeBytes()));
+                LOG.info("backup {} of database {}: {} in {} ms, {}", done.id(), ctx.database(),
+                        BackupProgress.humanBytes(done.sizeBytes()), took.toMillis(), done.status());
+                return done;
+            }
+        } catch (BackupInProgressException e) {
+            throw e; // not a failed run: the running one will report
+        } catch (RuntimeException e) {
+            stats.updateAndGet(s -> s.failed(ctx.clock().instant(), e.getMessage()));
+            LOG.error("backup of database {} started {} failed: {}", ctx.database(), started, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** This database's backups with a valid manifest, newest first (by the manifest's start time). */
+    public List<BackupInfo> listBackups() {
+        return ctx.store().list(ctx.database());
+    }
+
+    /** Every backup with a valid manifest in the backup folder, of any database, newest first. */
+    public List<BackupInfo> listAllBackups() {
+        return ctx.store().list(null);
+    }
+
+    /**
+     * The backup named by a path (its archive, folder or manifest) or by its id in the backup folder.
+     *
+     * @throws BackupException when there is none, or its manifest is not valid
+     */
+    public BackupInfo find(String pathOrId) {
+        return ctx.store().resolve(pathOrId);
+    }
+
+    /** Restores into the manager's database, which must not exist or be empty; see {@link RestoreOptions}. */
+    public RestoreResult restore(Path backup) {
+        return restore(backup, RestoreOptions.defaults());
+    }
+
+    public RestoreResult restore(Path backup, RestoreOptions options) {
+        return restore(backup, options, ProgressListener.NONE);
+    }
+
+    /**
+     * Restores a backup after checking its checksums.
+     *
+     * @throws BackupVerificationException when a file does not match the manifest (nothing is touched)
+     * @throws BackupException when the target holds objects and force is not set, or pg_restore fails
+     *         (a database the restore created is dropped again)
+     */
+    public RestoreResult restore(Path backup, RestoreOptions options, ProgressListener listener) {
+        BackupInfo info = find(backup.toString());
+        try (ProgressTracker progress = tracker(listener)) {
+            return restorer.restore(info, options, progress);
+        }
+    }
+
+    /** Verifies checksums, contents and a full read; see {@link #verifyBackup(Path, VerifyLevel)}. */
+    public VerificationReport verifyBackup(Path backup) {
+        return verifyBackup(backup, VerifyLevel.FULL_READ);
+    }
+
+    public VerificationReport verifyBackup(Path backup, VerifyLevel level) {
+        return verifyBackup(backup, level, ProgressListener.NONE);
+    }
+
+    /**
+     * Verifies a backup up to the given level and records the outcome in its manifest (verified or corrupt).
+     *
+     * @return the report of a backup that passed every level
+     * @throws BackupVerificationException when a level failed; {@link BackupVerificationException#report()} says which
+     */
+    public VerificationReport verifyBackup(Path backup, VerifyLevel level, ProgressListener listener) {
+        BackupInfo info = find(backup.toString());
+        try (ProgressTracker progress = tracker(listener)) {
+            VerificationReport report = verifier.verify(info, level, progress);
+            if (!report.passed()) {
+                throw new BackupVerificationException(report);
+            }
+            return report;
+        }
+    }
+
+    /** What {@link #cleanupOldBackups()} would delete now, and why; deletes nothing. */
+    public RetentionPlan planCleanup() {
+        return retention.plan(ctx.database(), listBackups(), ctx.clock().instant(), true);
+    }
+
+    /**
+     * Deletes this database's backups that no retention rule keeps (manifest first, then data), and
+     * sweeps leftovers of interrupted runs when no backup is running.
+     *
+     * @return the plan carried out: {@link RetentionPlan#deleted()} are gone
+     */
+    public RetentionPlan cleanupOldBackups() {
+        RetentionPlan plan = retention.plan(ctx.database(), listBackups(), ctx.clock().instant(), false);
+        for (BackupInfo b : plan.deleted()) {
+            ctx.store().delete(b);
+            LOG.info("deleted backup {} ({})", b.id(), String.join("; ", plan.decisions().stream()
+                    .filter(d -> d.backup().equals(b)).findFirst().map(RetentionPlan.Decision::reasons).orElse(List.of())));
+        }
+        Optional<BackupLock> lock = BackupLock.tryAcquire(ctx.store().dir(), ctx.database(), "cleanup");
+        lock.ifPresent(l -> {
+            try (l) {
+                ctx.store().sweep(ctx.database());
+            }
+        });
+        return plan;
+    }
+
+    /** Pins a backup (cleanup never deletes it) or unpins it; returns it as now recorded. */
+    public BackupInfo pin(Path backup, boolean pinned) {
+        BackupInfo info = find(backup.toString());
+        ctx.store().writeManifest(info.manifest().withPinned(pinned));
+        return find(info.manifestPath().toString());
+    }
+
+    /** Outcomes of this manager's backups so far, and the progress of one running now. */
+    public BackupStats stats() {
+        return stats.get();
+    }
+
+    private ProgressTracker tracker(ProgressListener listener) {
+        return new ProgressTracker(listener, p -> stats.updateAndGet(s -> s.progressing(p)));
+    }
+
+    private BackupLock lock(String purpose) {
+        return BackupLock.tryAcquire(ctx.store().dir(), ctx.database(), purpose).orElseThrow(() -> new BackupInProgressException(
+                "another backup of database " + ctx.database() + " is running (" + BackupLock.holder(ctx.store().dir(), ctx.database())
+                        + "); wait for it to finish"));
+    }
+
+    @Override
+    public String toString() {
+        return "BackupManager{database=" + ctx.database() + ", dir=" + ctx.store().dir() + "}";
+    }
+
+    /** Options of a manager beyond its database and settings. */
+    public static final class Builder {
+        private final Database database;
+        private final BackupConfig config;
+        private Clock clock = Clock.systemUTC();
+        private MeterRegistry registry;
+
+        private Builder(Database database, BackupConfig config) {
+            this.database = java.util.Objects.requireNonNull(database, "database");
+            this.config = java.util.Objects.requireNonNull(config, "config");
+        }
+
+        /** The clock backup ids, manifest times and retention use (UTC system clock by default). */
+        public Builder clock(Clock clock) {
+            this.clock = java.util.Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Registers the backup meters ({@code fortress_backup_*}, tag database) in this registry. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = registry;
+            return this;
+        }
+
+        public BackupManager build() {
+            return new BackupManager(database, config, clock, registry);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.fortress.db.backup;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.function.Supplier;
+
+/**
+ * Micrometer meters of a manager's backup runs, read from its {@link BackupStats} (tag
+ * {@code database}). Exported to Prometheus as:
+ * <ul>
+ *   <li>{@code fortress_backup_last_success_timestamp_seconds}: when the last successful backup finished (0: none yet)</li>
+ *   <li>{@code fortress_backup_last_duration_seconds}: how long it took</li>
+ *   <li>{@code fortress_backup_last_size_bytes}: its size</li>
+ *   <li>{@code fortress_backup_runs_total{result=success|failure}}: runs since start</li>
+ *   <li>{@code fortress_backup_running}: 1 while a backup runs</li>
+ * </ul>
+ */
+final class BackupMetrics {
+    private BackupMetrics() {
+    }
+
+    static void bind(MeterRegistry registry, String database, Supplier<BackupStats> stats) {
+        Tags tags = Tags.of("database", database);
+        Gauge.builder("fortress.backup.last.success.timestamp", stats,
+                        s -> s.get().lastSuccessAt().map(t -> t.toEpochMilli() / 1000.0).orElse(0.0))
+                .tags(tags).baseUnit("seconds").description("When the last successful backup finished (Unix time)").register(registry);
+        Gauge.builder("fortress.backup.last.duration", stats,
+                        s -> s.get().lastDuration().map(d -> d.toMillis() / 1000.0).orElse(0.0))
+                .tags(tags).baseUnit("seconds").description("Duration of the last successful backup").register(registry);
+        Gauge.builder("fortress.backup.last.size", stats, s -> s.get().lastSizeBytes())
+                .tags(tags).baseUnit("bytes").description("Size of the last successful backup").register(registry);
+        FunctionCounter.builder("fortress.backup.runs", stats, s -> s.get().successes())
+                .tags(tags.and("result", "success")).description("Backup runs").register(registry);
+        FunctionCounter.builder("fortress.backup.runs", stats, s -> s.get().failures())
+                .tags(tags.and("result", "failure")).description("Backup runs").register(registry);
+        Gauge.builder("fortress.backup.running", stats, s -> s.get().running().isPresent() ? 1 : 0)
+                .tags(tags).description("1 while a backup runs").register(registry);
+    }
+}

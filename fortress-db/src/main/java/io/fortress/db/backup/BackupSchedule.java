@@ -1,0 +1,128 @@
+package io.fortress.db.backup;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes a backup every interval (the seed's {@code NewBackupSchedule(bm, 24*time.Hour)}), then
+ * applies retention. Runs happen one at a time on one thread: a run that takes longer than the
+ * interval delays the next instead of overlapping it, and a run that finds another backup of the
+ * database in progress (a manual one, another process) is skipped. A failed run is logged and
+ * counted in the manager's stats; the schedule goes on.
+ *
+ * <pre>{@code
+ * BackupSchedule schedule = new BackupSchedule(manager, Duration.ofHours(24));
+ * schedule.start();   // first backup after one interval; start(Duration.ZERO) for one now
+ * ...
+ * schedule.stop();    // no new runs; a run in progress finishes
+ * }</pre>
+ */
+public final class BackupSchedule implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BackupSchedule.class);
+
+    private final BackupManager manager;
+    private final Duration interval;
+    private final AtomicLong runs = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
+    private ScheduledExecutorService executor;
+    private Future<?> task;
+
+    public BackupSchedule(BackupManager manager, Duration interval) {
+        if (interval == null || interval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("backup interval must be at least 1s, was " + interval);
+        }
+        this.manager = java.util.Objects.requireNonNull(manager, "manager");
+        this.interval = interval;
+    }
+
+    /** A schedule with the manager's configured interval (BACKUP_INTERVAL). */
+    public static BackupSchedule of(BackupManager manager) {
+        return new BackupSchedule(manager, manager.config().interval());
+    }
+
+    /** Starts with the first run one interval from now. */
+    public void start() {
+        start(interval);
+    }
+
+    /** Starts with the first run after {@code initialDelay}; does nothing when already started. */
+    public synchronized void start(Duration initialDelay) {
+        if (executor != null) {
+            return;
+        }
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fortress-backup-schedule-" + manager.database());
+            t.setDaemon(true);
+            return t;
+        });
+        // Fixed rate on one thread: starts stay on the interval's grid, and a late run delays the next rather than overlapping it.
+        task = executor.scheduleAtFixedRate(this::runOnce, initialDelay.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("backups of database {} every {}", manager.database(), io.fortress.db.Durations.format(interval));
+    }
+
+    /** Stops scheduling; waits up to {@code timeout} for a run in progress to finish, then cancels it (its partial files are removed). */
+    public void stop(Duration timeout) {
+        ScheduledExecutorService e;
+        synchronized (this) {
+            e = executor;
+            executor = null;
+            if (e == null) {
+                return;
+            }
+            task.cancel(false);
+            e.shutdown();
+        }
+        try {
+            if (!e.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                e.shutdownNow(); // interrupts the run: pg_dump is ended and the partial backup removed
+                e.awaitTermination(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException ie) {
+            e.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops scheduling and waits for a run in progress to finish. */
+    public void stop() {
+        stop(Duration.ofDays(365));
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public synchronized boolean isRunning() {
+        return executor != null;
+    }
+
+    /** Runs started by this schedule (including failed ones). */
+    public long runs() {
+        return runs.get();
+    }
+
+    /** Runs skipped because another backup of the database was in progress. */
+    public long skipped() {
+        return skipped.get();
+    }
+
+    private void runOnce() {
+        runs.incrementAndGet();
+        try {
+            manager.backup();
+            manager.cleanupOldBackups();
+        } catch (BackupInProgressException e) {
+            skipped.incrementAndGet();
+            LOG.warn("scheduled backup of database {} skipped: {}", manager.database(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("scheduled backup of database {} failed: {}", manager.database(), e.getMessage());
+        }
+    }
+}

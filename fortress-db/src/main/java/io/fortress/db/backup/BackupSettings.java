@@ -1,0 +1,72 @@
+package io.fortress.db.backup;
+
+import io.fortress.db.Setting;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every setting of {@link BackupConfig}, each defined once with its environment variable, default,
+ * accepted values and meaning. docs/backup.md lists the same table.
+ */
+public final class BackupSettings {
+    private BackupSettings() {
+    }
+
+    private static final Set<String> VERIFY_SPELLINGS = Set.of("none", "checksums", "contents", "full-read", "restore-drill");
+
+    public static final Setting<Path> BACKUP_DIR = Setting.of("backupDir", "BACKUP_DIR", Path.of("/var/backups/postgres"),
+            Path::of, p -> !p.toString().isBlank(), "a folder path (created when missing)",
+            "folder holding the backups, their manifests and lock files");
+    public static final Setting<Integer> RETENTION_DAYS = Setting.integer("retentionDays", "RETENTION_DAYS", 7, 0, 36_500,
+            "cleanup deletes backups older than this many days (by their manifest's start time), beyond minKeep and the "
+                    + "daily/weekly/monthly keeps; 0 keeps backups of any age");
+    public static final Setting<Integer> MIN_KEEP = Setting.integer("minKeep", "BACKUP_MIN_KEEP", 3, 1, 100_000,
+            "the newest this many good backups are always kept, however old; the newest verified backup is kept too");
+    public static final Setting<Integer> KEEP_DAILY = Setting.integer("keepDaily", "BACKUP_KEEP_DAILY", 0, 0, 100_000,
+            "also keep the newest good backup of each of the last this many days (UTC) that have one; 0 turns it off");
+    public static final Setting<Integer> KEEP_WEEKLY = Setting.integer("keepWeekly", "BACKUP_KEEP_WEEKLY", 0, 0, 100_000,
+            "also keep the newest good backup of each of the last this many ISO weeks (UTC) that have one; 0 turns it off");
+    public static final Setting<Integer> KEEP_MONTHLY = Setting.integer("keepMonthly", "BACKUP_KEEP_MONTHLY", 0, 0, 100_000,
+            "also keep the newest good backup of each of the last this many months (UTC) that have one; 0 turns it off");
+    public static final Setting<Compression> COMPRESSION = Setting.of("compression", "COMPRESSION", Compression.DEFAULT,
+            Compression::parse, c -> true, Compression.ACCEPTED, "how pg_dump compresses table data");
+    public static final Setting<BackupFormat> FORMAT = Setting.of("format", "BACKUP_FORMAT", BackupFormat.CUSTOM,
+            BackupFormat::parse, f -> true, "custom or directory",
+            "pg_dump archive format: custom (one file, the seed's CustomFormat) or directory (needed to dump with parallelJobs)");
+    public static final Setting<Boolean> INCLUDE_SCHEMA = Setting.bool("includeSchema", "BACKUP_INCLUDE_SCHEMA", true,
+            "dump table definitions and other objects (false: data only, pg_dump --data-only)");
+    public static final Setting<Boolean> INCLUDE_DATA = Setting.bool("includeData", "BACKUP_INCLUDE_DATA", true,
+            "dump table contents (false: definitions only, pg_dump --schema-only)");
+    public static final Setting<Integer> PARALLEL_JOBS = Setting.integer("parallelJobs", "PARALLEL_JOBS", 1, 1, 64,
+            "pg_dump jobs for the directory format (each opens a connection, plus one) and pg_restore jobs for both formats");
+    public static final Setting<Boolean> GLOBALS = Setting.bool("globals", "BACKUP_GLOBALS", false,
+            "also save roles and tablespaces (pg_dumpall --globals-only) beside each backup, for restore --globals");
+    public static final Setting<Boolean> ROLE_PASSWORDS = Setting.bool("rolePasswords", "BACKUP_ROLE_PASSWORDS", false,
+            "keep the roles' password hashes in the globals file (needs a superuser); restored roles otherwise have no password");
+    public static final Setting<String> VERIFY_AFTER_BACKUP = Setting.of("verifyAfterBackup", "BACKUP_VERIFY", "full-read",
+            s -> s.toLowerCase(java.util.Locale.ROOT).replace('_', '-'), VERIFY_SPELLINGS::contains,
+            "none, checksums, contents, full-read or restore-drill",
+            "how deeply every new backup is verified before backup() returns; a failure marks it corrupt and fails the backup");
+    public static final Setting<Boolean> ROW_COUNTS = Setting.bool("rowCounts", "BACKUP_ROW_COUNTS", true,
+            "count every table's rows in the dump's own snapshot and record them in the manifest, for restore drills "
+                    + "(costs a scan of each table)");
+    public static final Setting<Duration> TIMEOUT = Setting.duration("timeout", "BACKUP_TIMEOUT", Duration.ofHours(12),
+            d -> !d.isNegative(), "0 (no limit) or a positive duration",
+            "longest time one pg_dump, pg_restore or pg_dumpall may run before it is ended and the run fails");
+    public static final Setting<Duration> LOCK_WAIT_TIMEOUT = Setting.duration("lockWaitTimeout", "BACKUP_LOCK_WAIT_TIMEOUT",
+            Duration.ofSeconds(30), d -> !d.isNegative(), "0 (wait forever) or a positive duration",
+            "how long pg_dump waits for a table lock held by another session before the backup fails (--lock-wait-timeout)");
+    public static final Setting<Duration> INTERVAL = Setting.duration("interval", "BACKUP_INTERVAL", Duration.ofHours(24),
+            d -> d.compareTo(Duration.ofMinutes(1)) >= 0, "a duration of at least 1m",
+            "time between the starts of scheduled backups (BackupSchedule)");
+    public static final Setting<Path> PG_BIN = Setting.of("pgBin", "PG_BIN", null, Path::of, p -> !p.toString().isBlank(),
+            "a folder path", "folder with pg_dump, pg_restore, pg_dumpall and psql; when unset, the newest found through "
+                    + "pg_config --bindir, /usr/lib/postgresql/*/bin and PATH that is at least the server's major version");
+
+    /** Every setting, in the order docs and {@code toString} list them. */
+    public static final List<Setting<?>> ALL = List.of(BACKUP_DIR, RETENTION_DAYS, MIN_KEEP, KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY,
+            COMPRESSION, FORMAT, INCLUDE_SCHEMA, INCLUDE_DATA, PARALLEL_JOBS, GLOBALS, ROLE_PASSWORDS, VERIFY_AFTER_BACKUP,
+            ROW_COUNTS, TIMEOUT, LOCK_WAIT_TIMEOUT, INTERVAL, PG_BIN);
+}

@@ -1,0 +1,43 @@
+package io.fortress.db.backup;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Outcomes of this manager's backup runs, for health checks and metrics.
+ *
+ * @param lastSuccessAt   when the last successful backup finished
+ * @param lastSuccessId   its id
+ * @param lastDuration    how long the last successful backup took
+ * @param lastSizeBytes   its size
+ * @param lastFailureAt   when the last failed run ended
+ * @param lastFailure     why it failed
+ * @param successes       successful runs since the manager was made
+ * @param failures        failed runs since the manager was made
+ * @param running         progress of the run in progress, if any
+ */
+public record BackupStats(Optional<Instant> lastSuccessAt, Optional<String> lastSuccessId, Optional<Duration> lastDuration,
+                          long lastSizeBytes, Optional<Instant> lastFailureAt, Optional<String> lastFailure,
+                          long successes, long failures, Optional<BackupProgress> running) {
+
+    static BackupStats initial() {
+        return new BackupStats(Optional.empty(), Optional.empty(), Optional.empty(), 0, Optional.empty(), Optional.empty(), 0, 0,
+                Optional.empty());
+    }
+
+    BackupStats succeeded(Instant at, String id, Duration duration, long size) {
+        return new BackupStats(Optional.of(at), Optional.of(id), Optional.of(duration), size, lastFailureAt, lastFailure,
+                successes + 1, failures, Optional.empty());
+    }
+
+    BackupStats failed(Instant at, String reason) {
+        return new BackupStats(lastSuccessAt, lastSuccessId, lastDuration, lastSizeBytes, Optional.of(at), Optional.of(reason),
+                successes, failures + 1, Optional.empty());
+    }
+
+    BackupStats progressing(BackupProgress progress) {
+        return new BackupStats(lastSuccessAt, lastSuccessId, lastDuration, lastSizeBytes, lastFailureAt, lastFailure,
+                successes, failures, Optional.of(progress));
+    }
+}

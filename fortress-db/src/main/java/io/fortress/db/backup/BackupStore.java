@@ -1,0 +1,397 @@
+package io.fortress.db.backup;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The backup folder: how backups are named, published crash-safely, listed, read and deleted.
+ *
+ * <p>A backup {@code <id>} is an archive ({@code <id>.dump} file or {@code <id>.dir} folder), an
+ * optional {@code <id>.globals.sql}, and {@code <id>.manifest.json}. Everything is written under a
+ * {@code .partial} name, fsynced, renamed, and the folder fsynced; the manifest comes last. Ids are
+ * {@code <database>_<yyyyMMdd_HHmmss>} in UTC, as the seed names its files.
+ */
+final class BackupStore {
+    private static final Logger LOG = LoggerFactory.getLogger(BackupStore.class);
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final String MANIFEST_SUFFIX = ".manifest.json";
+    static final String GLOBALS_SUFFIX = ".globals.sql";
+    static final String PARTIAL_SUFFIX = ".partial";
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss").withZone(ZoneOffset.UTC);
+
+    private final Path dir;
+
+    BackupStore(Path dir) {
+        this.dir = dir.toAbsolutePath().normalize();
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** Creates the folder when missing; fails clearly when it cannot be written. */
+    void ensureWritable() {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new BackupException("cannot create the backup folder " + dir + " (BACKUP_DIR): " + e.getMessage(), e);
+        }
+        if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new BackupException("the backup folder " + dir + " (BACKUP_DIR) is not a writable folder");
+        }
+    }
+
+    /**
+     * The file-name form of a database name: letters, digits, '_' and '-' kept, anything else replaced,
+     * plus a short hash when something was replaced, so that different names never share a prefix.
+     */
+    static String filePrefix(String database) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : database.toCharArray()) {
+            sb.append(c < 128 && (Character.isLetterOrDigit(c) || c == '_' || c == '-') ? c : '_');
+        }
+        String safe = sb.toString();
+        if (safe.startsWith("-")) {
+            safe = "_" + safe.substring(1);
+        }
+        if (!safe.equals(database)) {
+            safe = safe + "-" + HexFormat.of().formatHex(sha256(database.getBytes(StandardCharsets.UTF_8)), 0, 4);
+        }
+        return safe;
+    }
+
+    /** Archives, globals, partials and manifests of one database: {@code <prefix>_<yyyyMMdd_HHmmss>[_n]<suffix>}. */
+    static Pattern namePattern(String database) {
+        return Pattern.compile(Pattern.quote(filePrefix(database)) + "_(\\d{8}_\\d{6}(?:_\\d+)?)(\\..+)");
+    }
+
+    /** A new id for a backup starting now; a suffix keeps ids unique within one second. */
+    String newId(String database, Instant now) {
+        String base = filePrefix(database) + "_" + STAMP.format(now);
+        String id = base;
+        for (int n = 1; taken(id); n++) {
+            id = base + "_" + n;
+        }
+        return id;
+    }
+
+    private boolean taken(String id) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(p -> p.getFileName().toString().startsWith(id + "."));
+        } catch (IOException e) {
+            throw new BackupException("cannot list the backup folder " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    Path archive(String id, BackupFormat format) {
+        return dir.resolve(id + format.suffix());
+    }
+
+    Path manifest(String id) {
+        return dir.resolve(id + MANIFEST_SUFFIX);
+    }
+
+    Path globals(String id) {
+        return dir.resolve(id + GLOBALS_SUFFIX);
+    }
+
+    static Path partial(Path target) {
+        return target.resolveSibling(target.getFileName() + PARTIAL_SUFFIX);
+    }
+
+    /** Every backup with a valid manifest (of one database, or all when null), newest first by manifest start time. */
+    List<BackupInfo> list(String database) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<BackupInfo> backups = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(p -> p.getFileName().toString().endsWith(MANIFEST_SUFFIX)).toList()) {
+                read(p).filter(b -> database == null || b.database().equals(database)).ifPresent(backups::add);
+            }
+        } catch (IOException e) {
+            throw new BackupException("cannot list the backup folder " + dir + ": " + e.getMessage(), e);
+        }
+        backups.sort(Comparator.comparing(BackupInfo::createdAt).thenComparing(BackupInfo::id).reversed());
+        return backups;
+    }
+
+    /** The backup a manifest describes, when the manifest is valid and its archive exists; a note in the log otherwise. */
+    Optional<BackupInfo> read(Path manifestPath) {
+        try {
+            BackupManifest m = JSON.readValue(manifestPath.toFile(), BackupManifest.class);
+            if (m.manifestVersion() != BackupManifest.VERSION || m.id() == null || m.database() == null || m.archive() == null
+                    || m.status() == null || m.files() == null || m.startedAt() == null || m.finishedAt() == null) {
+                LOG.warn("ignoring {}: not a complete manifest of version {}", manifestPath, BackupManifest.VERSION);
+                return Optional.empty();
+            }
+            m.started();
+            m.backupFormat();
+            Path archive = manifestPath.resolveSibling(m.archive());
+            if (!Files.exists(archive)) {
+                LOG.warn("ignoring {}: its archive {} does not exist", manifestPath, archive);
+                return Optional.empty();
+            }
+            return Optional.of(new BackupInfo(archive, manifestPath, m));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("ignoring {}: unreadable manifest ({})", manifestPath, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The backup named by a path (archive, folder or manifest) or an id in this folder.
+     *
+     * @throws BackupException when there is no such backup or its manifest is not valid
+     */
+    BackupInfo resolve(String reference) {
+        Path given = Path.of(reference);
+        Path manifestPath;
+        if (Files.exists(given)) {
+            Path absolute = given.toAbsolutePath().normalize();
+            String name = absolute.getFileName().toString();
+            if (name.endsWith(MANIFEST_SUFFIX)) {
+                manifestPath = absolute;
+            } else {
+                String id = stripSuffix(name);
+                manifestPath = absolute.resolveSibling(id + MANIFEST_SUFFIX);
+            }
+        } else if (!reference.contains("/") && Files.exists(manifest(reference))) {
+            manifestPath = manifest(reference);
+        } else {
+            throw new BackupException("no backup " + reference + ": it is neither an existing file or folder nor the id of a backup in "
+                    + dir + " (see: fortress backup list)");
+        }
+        if (!Files.exists(manifestPath)) {
+            throw new BackupException(reference + " has no manifest (" + manifestPath.getFileName() + "), so it is not a complete "
+                    + "backup of this tool; it may be a leftover of an interrupted run. A plain pg_dump archive can still be "
+                    + "restored with pg_restore directly");
+        }
+        return read(manifestPath).orElseThrow(() -> new BackupException("the manifest " + manifestPath
+                + " is not valid (unreadable, incomplete, or its archive is missing); see the log for details"));
+    }
+
+    private static String stripSuffix(String name) {
+        for (BackupFormat f : BackupFormat.values()) {
+            if (name.endsWith(f.suffix())) {
+                return name.substring(0, name.length() - f.suffix().length());
+            }
+        }
+        if (name.endsWith(GLOBALS_SUFFIX)) {
+            return name.substring(0, name.length() - GLOBALS_SUFFIX.length());
+        }
+        return name;
+    }
+
+    /** Writes the manifest under a temporary name, fsyncs it, renames it into place and fsyncs the folder. */
+    void writeManifest(BackupManifest manifest) {
+        Path target = manifest(manifest.id());
+        Path tmp = partial(target);
+        try {
+            Files.write(tmp, JSON.writeValueAsBytes(manifest));
+            fsync(tmp);
+            publish(tmp, target);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new BackupException("cannot write the manifest " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Renames a fully written file or folder into place atomically and fsyncs the folder. */
+    void publish(Path from, Path to) throws IOException {
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        force(dir);
+    }
+
+    /**
+     * Deletes a backup: the manifest first, so that a deletion cut short leaves an unlisted leftover
+     * (swept later), never a listed backup with missing files.
+     */
+    void delete(BackupInfo backup) {
+        try {
+            Files.deleteIfExists(backup.manifestPath());
+            force(dir);
+            deleteTree(backup.path());
+            if (backup.manifest().globals() != null) {
+                Files.deleteIfExists(dir.resolve(backup.manifest().globals()));
+            }
+        } catch (IOException e) {
+            throw new BackupException("cannot delete backup " + backup.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes what interrupted runs of one database left: partial files and folders, and archives or
+     * globals files without a manifest. Call only while holding the database's backup lock.
+     */
+    List<Path> sweep(String database) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        Pattern pattern = namePattern(database);
+        List<Path> removed = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                var m = pattern.matcher(p.getFileName().toString());
+                if (!m.matches()) {
+                    continue;
+                }
+                String id = filePrefix(database) + "_" + m.group(1);
+                String suffix = m.group(2);
+                boolean leftover = suffix.endsWith(PARTIAL_SUFFIX)
+                        || (!suffix.equals(MANIFEST_SUFFIX) && !Files.exists(manifest(id)));
+                if (leftover) {
+                    deleteTree(p);
+                    removed.add(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new BackupException("cannot sweep leftovers in " + dir + ": " + e.getMessage(), e);
+        }
+        if (!removed.isEmpty()) {
+            LOG.info("removed leftovers of interrupted runs: {}", removed);
+        }
+        return removed;
+    }
+
+    /** Size and SHA-256 of every file of an archive (one file, or every file in a directory archive), and of extras. */
+    List<BackupManifest.FileEntry> describe(Path archive, Path... extras) throws IOException {
+        List<Path> files = new ArrayList<>(regularFiles(archive));
+        for (Path extra : extras) {
+            if (extra != null) {
+                files.add(extra);
+            }
+        }
+        List<BackupManifest.FileEntry> entries = new ArrayList<>();
+        for (Path f : files) {
+            entries.add(new BackupManifest.FileEntry(dir.relativize(f).toString(), Files.size(f), HexFormat.of().formatHex(sha256(f))));
+        }
+        return entries;
+    }
+
+    /** The archive itself when it is a file; every regular file under it, sorted, when it is a folder. */
+    static List<Path> regularFiles(Path archive) throws IOException {
+        if (!Files.isDirectory(archive)) {
+            return List.of(archive);
+        }
+        try (Stream<Path> walk = Files.walk(archive)) {
+            return walk.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+
+    /** Bytes under a path (a file's size, or a folder's files' total); 0 while it does not exist. */
+    static long sizeOf(Path path) {
+        try {
+            if (!Files.exists(path)) {
+                return 0;
+            }
+            long total = 0;
+            for (Path f : regularFiles(path)) {
+                try {
+                    total += Files.size(f);
+                } catch (NoSuchFileException gone) {
+                    // written and removed meanwhile
+                }
+            }
+            return total;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    static byte[] sha256(Path file) throws IOException {
+        MessageDigest digest = newDigest();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return digest.digest();
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        return newDigest().digest(bytes);
+    }
+
+    private static MessageDigest newDigest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    /** Flushes a file, or a folder's entries and the files directly in it (a directory archive is flat), to stable storage. */
+    static void fsync(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            try (Stream<Path> children = Files.list(path)) {
+                for (Path child : children.filter(Files::isRegularFile).toList()) {
+                    force(child);
+                }
+            }
+        }
+        force(path);
+    }
+
+    /** fsync of one file, or of a folder's entries only. */
+    static void force(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    static void deleteQuietly(Path path) {
+        try {
+            deleteTree(path);
+        } catch (IOException ignored) {
+            // a leftover the next sweep removes
+        }
+    }
+}

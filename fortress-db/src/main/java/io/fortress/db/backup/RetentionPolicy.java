@@ -1,0 +1,100 @@
+package io.fortress.db.backup;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.temporal.IsoFields;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Decides which backups cleanup deletes, from manifest times only (never file names or
+ * modification times). A good (completed or verified) backup is kept when any rule keeps it:
+ * pinned; among the newest {@code minKeep}; the newest verified one; younger than
+ * {@code retentionDays}; or the newest of one of the last {@code keepDaily} days,
+ * {@code keepWeekly} ISO weeks or {@code keepMonthly} months (UTC) that have a backup. A corrupt
+ * backup counts for none of these and goes once it is older than {@code retentionDays}.
+ */
+final class RetentionPolicy {
+    private final int retentionDays;
+    private final int minKeep;
+    private final int keepDaily;
+    private final int keepWeekly;
+    private final int keepMonthly;
+
+    RetentionPolicy(BackupConfig config) {
+        this.retentionDays = config.retentionDays();
+        this.minKeep = config.minKeep();
+        this.keepDaily = config.keepDaily();
+        this.keepWeekly = config.keepWeekly();
+        this.keepMonthly = config.keepMonthly();
+    }
+
+    RetentionPlan plan(String database, List<BackupInfo> backups, Instant now, boolean dryRun) {
+        List<BackupInfo> ordered = new ArrayList<>(backups);
+        ordered.sort(Comparator.comparing(BackupInfo::createdAt).thenComparing(BackupInfo::id).reversed());
+        Map<BackupInfo, List<String>> keep = new LinkedHashMap<>();
+        ordered.forEach(b -> keep.put(b, new ArrayList<>()));
+        List<BackupInfo> good = ordered.stream().filter(b -> b.status().isGood()).toList();
+        Instant cutoff = now.minus(Duration.ofDays(retentionDays));
+
+        for (int i = 0; i < good.size() && i < minKeep; i++) {
+            keep.get(good.get(i)).add("one of the newest " + minKeep + " good backups (minKeep)");
+        }
+        good.stream().filter(b -> b.status() == BackupStatus.VERIFIED).findFirst()
+                .ifPresent(b -> keep.get(b).add("the newest verified backup"));
+        periods(good, keepDaily, b -> LocalDate.ofInstant(b.createdAt(), ZoneOffset.UTC).toString(), "day", "keepDaily", keep);
+        periods(good, keepWeekly, b -> {
+            LocalDate d = LocalDate.ofInstant(b.createdAt(), ZoneOffset.UTC);
+            return d.get(IsoFields.WEEK_BASED_YEAR) + "-W" + String.format("%02d", d.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR));
+        }, "week", "keepWeekly", keep);
+        periods(good, keepMonthly, b -> YearMonth.from(b.createdAt().atZone(ZoneOffset.UTC)).toString(), "month", "keepMonthly", keep);
+
+        List<RetentionPlan.Decision> decisions = new ArrayList<>();
+        for (BackupInfo b : ordered) {
+            List<String> reasons = keep.get(b);
+            if (b.pinned()) {
+                reasons.add(0, "pinned");
+            }
+            boolean young = retentionDays == 0 || b.createdAt().isAfter(cutoff);
+            if (young) {
+                reasons.add(retentionDays == 0 ? "retentionDays is 0: no age limit"
+                        : "younger than " + retentionDays + " days (retentionDays)" + (b.status().isGood() ? "" : "; corrupt, kept for inspection"));
+            }
+            if (reasons.isEmpty()) {
+                String age = "older than " + retentionDays + " days (retentionDays)";
+                decisions.add(new RetentionPlan.Decision(b, true, List.of(b.status().isGood()
+                        ? age + " and kept by no other rule" : "corrupt and " + age)));
+            } else {
+                decisions.add(new RetentionPlan.Decision(b, false, List.copyOf(reasons)));
+            }
+        }
+        return new RetentionPlan(database, now, List.copyOf(decisions), dryRun);
+    }
+
+    /** Keeps the newest backup of each of the last {@code count} periods that have one. */
+    private static void periods(List<BackupInfo> good, int count, Function<BackupInfo, String> period, String unit, String setting,
+                                Map<BackupInfo, List<String>> keep) {
+        if (count == 0) {
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        for (BackupInfo b : good) {
+            String p = period.apply(b);
+            if (seen.size() == count && !seen.contains(p)) {
+                break;
+            }
+            if (seen.add(p)) {
+                keep.get(b).add("newest of " + unit + " " + p + " (" + setting + "=" + count + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package io.fortress.db.backup;
+
+import io.fortress.db.DbConfig;
+import io.fortress.db.Database;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.postgresql.Driver;
+
+/**
+ * The SQL a backup needs: the server's version, databases (exists, empty, create, drop), the tables
+ * pg_dump writes data for, and their row counts. Connections to the configured database come from
+ * the Database's primary pool; other databases (restore targets, drill scratch databases) get
+ * short-lived direct connections with the same login and TLS settings.
+ */
+final class ServerAccess {
+    private static final Driver DRIVER = new Driver();
+
+    /** Ordinary tables whose rows pg_dump dumps: not system, temporary or extension-owned. Partitions count one by one. */
+    static final String TABLES_SQL = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            + "WHERE c.relkind = 'r' AND c.relpersistence <> 't' "
+            + "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' "
+            + "AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
+            + "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') "
+            + "ORDER BY 1, 2";
+
+    private final Database database;
+    private final DbConfig config;
+
+    ServerAccess(Database database) {
+        this.database = database;
+        this.config = database.config();
+    }
+
+    /** A table and its row count (null when not counted). */
+    record TableRows(String schema, String name, Long rows) {
+        String qualified() {
+            return quoteIdent(schema) + "." + quoteIdent(name);
+        }
+    }
+
+    Connection primary() throws SQLException {
+        return database.primaryDataSource().getConnection();
+    }
+
+    PgVersion serverVersion() {
+        try (Connection c = primary(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('server_version_num')::int, current_setting('server_version')")) {
+            rs.next();
+            return PgVersion.ofServer(rs.getInt(1), rs.getString(2));
+        } catch (SQLException e) {
+            throw new BackupException("cannot reach database " + config.database() + " on " + config.primaryAddress() + ": " + e.getMessage(), e);
+        }
+    }
+
+    boolean databaseExists(String name) {
+        try (Connection c = primary(); PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new BackupException("cannot look up database " + quoteIdent(name) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The number of user objects in a database: schemas other than public, relations, functions and
+     * types outside the system schemas. 0 for a database fresh from template0.
+     */
+    long userObjects(String name) {
+        String sql = "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname NOT IN ('public', 'pg_catalog', 'information_schema') "
+                + "AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%') "
+                + "+ (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%') "
+                + "+ (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                + "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')) "
+                + "+ (SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql')";
+        try (Connection c = open(name); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new BackupException("cannot inspect database " + quoteIdent(name) + ": " + e.getMessage(), e);
+        }
+    }
+
+    boolean schemaExists(String databaseName, String schema) {
+        try (Connection c = open(databaseName); PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new BackupException("cannot inspect database " + quoteIdent(databaseName) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** CREATE DATABASE from template0, so that local additions to template1 cannot collide with the archive. */
+    void createDatabase(String name) {
+        execute("CREATE DATABASE " + quoteIdent(name) + " TEMPLATE template0", "create database " + quoteIdent(name));
+    }
+
+    /** Drops a database, ending its sessions first. */
+    void dropDatabase(String name) {
+        execute("DROP DATABASE IF EXISTS " + quoteIdent(name) + " WITH (FORCE)", "drop database " + quoteIdent(name));
+    }
+
+    private void execute(String sql, String what) {
+        try (Connection c = primary(); Statement s = c.createStatement()) {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new BackupException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Tables of the connection's database as pg_dump sees them, in the connection's current snapshot. */
+    static List<TableRows> tables(Connection c) throws SQLException {
+        List<TableRows> tables = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(TABLES_SQL)) {
+            while (rs.next()) {
+                tables.add(new TableRows(rs.getString(1), rs.getString(2), null));
+            }
+        }
+        return tables;
+    }
+
+    /** Exact row counts ({@code ONLY}: children of inheritance are counted on their own). */
+    static List<TableRows> count(Connection c, List<TableRows> tables) throws SQLException {
+        List<TableRows> counted = new ArrayList<>();
+        try (Statement s = c.createStatement()) {
+            for (TableRows t : tables) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM ONLY " + t.qualified())) {
+                    rs.next();
+                    counted.add(new TableRows(t.schema(), t.name(), rs.getLong(1)));
+                }
+            }
+        }
+        return counted;
+    }
+
+    /** A direct connection to any database of the primary server, with the configured login; the caller closes it. */
+    Connection open(String databaseName) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", config.user());
+        config.passwordSource().current().ifPresent(s -> p.setProperty("password", s.reveal()));
+        p.setProperty("sslmode", config.sslMode().value());
+        config.sslRootCert().ifPresent(f -> p.setProperty("sslrootcert", f.toString()));
+        config.sslCert().ifPresent(f -> p.setProperty("sslcert", f.toString()));
+        config.sslKey().ifPresent(f -> p.setProperty("sslkey", f.toString()));
+        p.setProperty("ApplicationName", config.applicationName() + "-backup");
+        p.setProperty("connectTimeout", Long.toString(Math.max(1, config.connectTimeout().toSeconds())));
+        String url = "jdbc:postgresql://" + config.primaryAddress() + "/"
+                + URLEncoder.encode(databaseName, StandardCharsets.UTF_8).replace("+", "%20");
+        Connection c = DRIVER.connect(url, p);
+        if (c == null) {
+            throw new SQLException("the PostgreSQL driver does not accept the URL for database " + quoteIdent(databaseName));
+        }
+        return c;
+    }
+
+    /** A double-quoted SQL identifier. */
+    static String quoteIdent(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
+    /** A libpq connection string naming only the database, so any name (spaces, quotes, '=', leading '-') reaches libpq intact. */
+    static String dbnameConninfo(String name) {
+        return "dbname='" + name.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+}

@@ -1,0 +1,86 @@
+package io.fortress.db.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fortress.db.DbConfigException;
+import io.fortress.db.Setting;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BackupConfigTest {
+
+    @Test
+    void defaultsAreTheSeeds() {
+        BackupConfig c = BackupConfig.builder().build();
+        assertThat(c.backupDir()).isEqualTo(Path.of("/var/backups/postgres"));
+        assertThat(c.retentionDays()).isEqualTo(7);
+        assertThat(c.compression()).isEqualTo(Compression.DEFAULT);
+        assertThat(c.includeSchema()).isTrue();
+        assertThat(c.includeData()).isTrue();
+        assertThat(c.customFormat()).isTrue();
+        assertThat(c.verifyAfterBackup()).contains(VerifyLevel.FULL_READ);
+        assertThat(c.interval()).isEqualTo(Duration.ofHours(24));
+    }
+
+    @Test
+    void readsTheSeedsVariablesAndOurs() {
+        BackupConfig c = BackupConfig.fromEnv(Map.of("BACKUP_DIR", "/srv/backups", "RETENTION_DAYS", "14", "COMPRESSION", "false",
+                "PARALLEL_JOBS", "4", "BACKUP_FORMAT", "directory", "BACKUP_VERIFY", "restore-drill", "BACKUP_KEEP_WEEKLY", "4",
+                "BACKUP_INTERVAL", "12h", "PG_BIN", "/usr/lib/postgresql/16/bin"));
+        assertThat(c.backupDir()).isEqualTo(Path.of("/srv/backups"));
+        assertThat(c.retentionDays()).isEqualTo(14);
+        assertThat(c.compression()).isEqualTo(Compression.NONE);
+        assertThat(c.parallelJobs()).isEqualTo(4);
+        assertThat(c.format()).isEqualTo(BackupFormat.DIRECTORY);
+        assertThat(c.verifyAfterBackup()).contains(VerifyLevel.RESTORE_DRILL);
+        assertThat(c.keepWeekly()).isEqualTo(4);
+        assertThat(c.interval()).isEqualTo(Duration.ofHours(12));
+        assertThat(c.pgBin()).contains(Path.of("/usr/lib/postgresql/16/bin"));
+    }
+
+    @Test
+    void refusesBadValuesNamingTheVariableAndWhatIsAccepted() {
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("COMPRESSION", "brotli")))
+                .isInstanceOf(DbConfigException.class).hasMessageContaining("COMPRESSION=brotli is invalid")
+                .hasMessageContaining("lz4[:1-12]");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("COMPRESSION", "gzip:12"))).hasMessageContaining("gzip takes a level from 1 to 9");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("RETENTION_DAYS", "-1"))).hasMessageContaining("an integer from 0 to 36500");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_FORMAT", "tar"))).hasMessageContaining("custom or directory");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_VERIFY", "list"))).hasMessageContaining("none, checksums");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_MIN_KEEP", "0"))).hasMessageContaining("BACKUP_MIN_KEEP=0");
+        assertThatThrownBy(() -> BackupConfig.builder().includeData(false).includeSchema(false).build())
+                .hasMessageContaining("a backup would hold nothing");
+    }
+
+    @Test
+    void compressionMapsToArgumentsTheClientAccepts() {
+        assertThat(Compression.parse("true").pgDumpArgument(15, "pg_dump 15")).isEmpty();
+        assertThat(Compression.parse("0").pgDumpArgument(15, "pg_dump 15")).contains("0");
+        assertThat(Compression.parse("gzip:9").pgDumpArgument(15, "pg_dump 15")).contains("9");
+        assertThat(Compression.parse("zstd:3").pgDumpArgument(16, "pg_dump 16")).contains("zstd:3");
+        assertThatThrownBy(() -> Compression.parse("lz4").pgDumpArgument(15, "pg_dump 15.18 in /usr/lib/postgresql/15/bin"))
+                .hasMessageContaining("lz4 needs pg_dump 16 or newer, but the chosen pg_dump 15.18");
+    }
+
+    /** docs/backup.md lists exactly the settings of BackupSettings, in order, with defaults and accepted values. */
+    @Test
+    void theRunbookListsEverySetting() throws Exception {
+        List<String> lines = Files.readAllLines(Path.of("..", "docs", "backup.md"));
+        List<String> rows = lines.subList(lines.indexOf("## Settings"), lines.size()).stream()
+                .filter(l -> l.startsWith("| `")).toList();
+        assertThat(rows).hasSize(BackupSettings.ALL.size());
+        for (int i = 0; i < rows.size(); i++) {
+            Setting<?> s = BackupSettings.ALL.get(i);
+            Object d = s.defaultValue();
+            String shown = d == null ? "(unset)" : s.display(d);
+            String expectedDefault = shown.startsWith("(") ? shown : "`" + shown + "`";
+            assertThat(rows.get(i)).isEqualTo("| `" + s.variable() + "` | `" + s.name() + "` | " + expectedDefault + " | "
+                    + s.accepted() + " | " + s.description() + " |");
+        }
+    }
+}

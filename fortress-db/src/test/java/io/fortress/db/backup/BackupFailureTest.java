@@ -1,0 +1,253 @@
+package io.fortress.db.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.fortress.cluster.LocalCluster;
+import io.fortress.cluster.LocalClusterExtension;
+import io.fortress.db.Database;
+import io.fortress.db.DbConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * research §5(c) 8, 10, 12, 15, 16, 32: pg_dump killed or blocked, a second backup or a cleanup while
+ * one runs, and the password's whereabouts while pg_dump runs. pg_dump is held mid-run by a real
+ * ACCESS EXCLUSIVE lock that another session keeps on a table.
+ */
+class BackupFailureTest {
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    /** A login whose name and password need quoting everywhere: spaces, ':', '\', '@', quotes. */
+    private static final String USER = "back up";
+    private static final String PASSWORD = "p@ss: w\\rd 'q' \"dq\"";
+    private static Database db;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void data() {
+        LocalCluster cluster = CLUSTER.cluster();
+        BackupTesting.sql(cluster, "postgres", "CREATE ROLE \"back up\" LOGIN SUPERUSER PASSWORD '" + PASSWORD.replace("'", "''") + "'");
+        BackupTesting.createDatabase(cluster, "busy");
+        BackupTesting.sql(cluster, "busy", "CREATE TABLE blocker (id int)", "CREATE TABLE data AS SELECT g AS id FROM generate_series(1, 1000) g");
+        db = Database.open(config().build());
+    }
+
+    @AfterAll
+    static void close() {
+        db.close();
+    }
+
+    private static DbConfig.Builder config() {
+        return BackupTesting.db(CLUSTER.cluster(), "busy").user(USER).password(PASSWORD);
+    }
+
+    private BackupManager manager(Path dir, Duration lockWait) {
+        return BackupManager.create(db, BackupConfig.builder().backupDir(dir).lockWaitTimeout(lockWait).build());
+    }
+
+    /** Holds ACCESS EXCLUSIVE on busy.blocker until closed, so pg_dump waits at its LOCK TABLE. */
+    private static Connection holdLock() throws Exception {
+        Connection c = CLUSTER.cluster().primary().connect("busy");
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("LOCK TABLE blocker IN ACCESS EXCLUSIVE MODE");
+        }
+        return c;
+    }
+
+    private static ProcessHandle awaitPgDump(ProcessHandle parent) {
+        return await().atMost(Duration.ofSeconds(30)).until(() -> parent.descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/pg_dump")).orElse(false)).findFirst(), o -> o.isPresent()).get();
+    }
+
+    private static List<String> backupFiles(Path dir) throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".lock")).sorted().toList();
+        }
+    }
+
+    @Test
+    void aDumpBlockedByALockFailsAfterTheLockWaitTimeoutAndLeavesNothing() throws Exception {
+        Path dir = BackupTesting.folder(tmp, "blocked");
+        BackupManager m = manager(dir, Duration.ofMillis(500));
+        try (Connection lock = holdLock()) {
+            assertThatThrownBy(m::backup).isInstanceOf(BackupException.class)
+                    .hasMessageContaining("pg_dump failed").hasMessageContaining("blocked by a lock");
+        }
+        assertThat(backupFiles(dir)).isEmpty();
+        assertThat(m.listBackups()).isEmpty();
+        assertThat(m.stats().failures()).isEqualTo(1);
+    }
+
+    @Test
+    void pgDumpIsEndedOnTimeoutAndOnCancelAndLeavesNothing() throws Exception {
+        Path dir = BackupTesting.folder(tmp, "ended");
+        BackupManager timed = BackupManager.create(db, BackupConfig.builder().backupDir(dir).lockWaitTimeout(Duration.ZERO)
+                .timeout(Duration.ofSeconds(1)).build());
+        BackupManager patient = manager(dir, Duration.ZERO);
+        try (Connection lock = holdLock()) {
+            assertThatThrownBy(timed::backup).hasMessageContaining("pg_dump did not finish within 1s (BACKUP_TIMEOUT) and was ended");
+            assertThat(ProcessHandle.current().descendants().filter(p -> p.info().command().orElse("").endsWith("/pg_dump"))).isEmpty();
+
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread worker = new Thread(() -> {
+                try {
+                    patient.backup();
+                } catch (RuntimeException e) {
+                    failure.set(e);
+                }
+            });
+            worker.start();
+            ProcessHandle pgDump = awaitPgDump(ProcessHandle.current());
+            worker.interrupt();
+            worker.join(30_000);
+            assertThat(pgDump.isAlive()).isFalse();
+            assertThat(failure.get()).hasMessageContaining("pg_dump was cancelled and ended");
+        }
+        assertThat(backupFiles(dir)).isEmpty();
+    }
+
+    @Test
+    void aKilledPgDumpLeavesNothingListedAndNoFiles() throws Exception {
+        Path dir = BackupTesting.folder(tmp, "killed");
+        BackupManager m = manager(dir, Duration.ZERO);
+        BackupInfo earlier = m.backup();
+        try (Connection lock = holdLock()) {
+            CompletableFuture<BackupInfo> run = CompletableFuture.supplyAsync(m::backup);
+            ProcessHandle pgDump = awaitPgDump(ProcessHandle.current());
+            assertThat(backupFiles(dir)).anySatisfy(n -> assertThat(n).endsWith(".dump.partial"));
+            pgDump.destroyForcibly();
+            assertThatThrownBy(run::join).hasCauseInstanceOf(BackupException.class).hasMessageContaining("pg_dump failed");
+        }
+        assertThat(m.listBackups()).extracting(BackupInfo::id).containsExactly(earlier.id());
+        assertThat(backupFiles(dir)).containsExactly(earlier.id() + ".dump", earlier.id() + ".manifest.json");
+    }
+
+    @Test
+    void leftoversOfAKilledProcessAreNotListedAndAreSweptByTheNextBackup() throws Exception {
+        Path dir = BackupTesting.folder(tmp, "crashed");
+        Process child;
+        try (Connection lock = holdLock()) {
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), BackupChild.class.getName(), Integer.toString(CLUSTER.cluster().primary().port()),
+                    USER, "busy", dir.toString()).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile());
+            pb.environment().put("CHILD_PASSWORD", PASSWORD);
+            child = pb.start();
+            try {
+                ProcessHandle pgDump = awaitPgDump(child.toHandle());
+                child.destroyForcibly(); // kill -9 of the JVM mid-dump
+                child.waitFor();
+                pgDump.destroyForcibly(); // its orphaned pg_dump would fail at the lock anyway; end it now
+            } finally {
+                child.destroyForcibly();
+            }
+        }
+        assertThat(backupFiles(dir)).singleElement().satisfies(n -> assertThat(n).endsWith(".dump.partial"));
+        BackupManager m = manager(dir, Duration.ZERO);
+        assertThat(m.listBackups()).isEmpty();
+        BackupInfo next = m.backup();
+        assertThat(backupFiles(dir)).containsExactly(next.id() + ".dump", next.id() + ".manifest.json");
+    }
+
+    @Test
+    void aSecondBackupFailsFastAndCleanupSparesTheRunningOne() throws Exception {
+        Path dir = BackupTesting.folder(tmp, "concurrent");
+        BackupManager m = BackupManager.create(db, BackupConfig.builder().backupDir(dir).lockWaitTimeout(Duration.ZERO)
+                .retentionDays(0).minKeep(1).build());
+        BackupInfo first = m.backup();
+        BackupManager other = BackupManager.create(db, BackupConfig.builder().backupDir(dir).retentionDays(1).minKeep(1).build());
+        CompletableFuture<BackupInfo> running;
+        try (Connection lock = holdLock()) {
+            running = CompletableFuture.supplyAsync(m::backup);
+            awaitPgDump(ProcessHandle.current());
+            assertThatThrownBy(other::backup).isInstanceOf(BackupInProgressException.class)
+                    .hasMessageContaining("another backup of database busy is running").hasMessageContaining("backup by pid");
+            RetentionPlan plan = other.cleanupOldBackups();
+            assertThat(plan.deleted()).isEmpty();
+            assertThat(backupFiles(dir)).contains(first.id() + ".dump").anySatisfy(n -> assertThat(n).endsWith(".partial"));
+        }
+        BackupInfo second = running.get();
+        assertThat(m.listBackups()).extracting(BackupInfo::id).containsExactly(second.id(), first.id());
+    }
+
+    @Test
+    void thePasswordIsNeverOnACommandLineInTheLogsOrTheManifest() throws Exception {
+        Path dir = BackupTesting.folder(tmp, "secret");
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream logs = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
+        BackupInfo backup;
+        try {
+            BackupManager m = BackupManager.create(db, BackupConfig.builder().backupDir(dir).lockWaitTimeout(Duration.ZERO).globals(true).build());
+            try (Connection lock = holdLock()) {
+                CompletableFuture<BackupInfo> run = CompletableFuture.supplyAsync(m::backup);
+                ProcessHandle pgDump = awaitPgDump(ProcessHandle.current());
+                String cmdline = Files.readString(Path.of("/proc", Long.toString(pgDump.pid()), "cmdline")).replace('\0', ' ');
+                String environ = Files.readString(Path.of("/proc", Long.toString(pgDump.pid()), "environ")).replace('\0', '\n');
+                assertThat(cmdline).contains("--dbname=dbname='busy'").doesNotContain(PASSWORD).doesNotContain("p@ss");
+                assertThat(environ).doesNotContain("PGPASSWORD").contains("PGUSER=back up");
+                Path passFile = Path.of(environ.lines().filter(l -> l.startsWith("PGPASSFILE=")).findFirst().orElseThrow().substring(11));
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(passFile))).isEqualTo("rw-------");
+                lock.commit();
+                backup = run.get();
+                assertThat(passFile).doesNotExist();
+            }
+            BackupTesting.sql(CLUSTER.cluster(), "postgres", "ALTER ROLE \"back up\" PASSWORD 'changed'");
+            try {
+                assertThatThrownBy(() -> m.restore(backup.path(), RestoreOptions.builder().targetDatabase("new one").build()))
+                        .isInstanceOf(RuntimeException.class).satisfies(e -> assertThat(e.toString()).doesNotContain(PASSWORD));
+            } finally {
+                BackupTesting.sql(CLUSTER.cluster(), "postgres", "ALTER ROLE \"back up\" PASSWORD '" + PASSWORD.replace("'", "''") + "'");
+            }
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertThat(logs.toString(StandardCharsets.UTF_8)).contains(backup.id()).doesNotContain(PASSWORD).doesNotContain("p@ss");
+        for (Path f : List.of(backup.manifestPath(), backup.manifestPath().resolveSibling(backup.manifest().globals()))) {
+            assertThat(Files.readString(f)).doesNotContain(PASSWORD);
+        }
+    }
+
+    @Test
+    void aDroppedDatabaseOrAWrongPasswordLeavesNoFileBehind() throws Exception {
+        LocalCluster cluster = CLUSTER.cluster();
+        BackupTesting.createDatabase(cluster, "doomed");
+        Path dir = BackupTesting.folder(tmp, "doomed");
+        try (Database doomed = Database.open(config().database("doomed").poolTimeout(Duration.ofSeconds(1)).build())) {
+            BackupManager m = BackupManager.create(doomed, BackupConfig.builder().backupDir(dir).build());
+            BackupTesting.dropDatabase(cluster, "doomed");
+            assertThatThrownBy(m::backup).isInstanceOf(RuntimeException.class).hasMessageContaining("doomed");
+        }
+        try (Database wrong = Database.open(config().poolTimeout(Duration.ofSeconds(1)).build())) {
+            BackupManager m = BackupManager.create(wrong, BackupConfig.builder().backupDir(dir).build());
+            wrong.queryOne("SELECT 1", io.fortress.db.RowMapper.firstLong()); // one pooled connection logged in already
+            // the pools' open connections stay logged in; every new login, pg_dump's included, now fails
+            BackupTesting.sql(cluster, "postgres", "ALTER ROLE \"back up\" PASSWORD 'rotated'");
+            try {
+                assertThatThrownBy(m::backup).isInstanceOf(BackupException.class).hasMessageContaining("password authentication failed");
+            } finally {
+                BackupTesting.sql(cluster, "postgres", "ALTER ROLE \"back up\" PASSWORD '" + PASSWORD.replace("'", "''") + "'");
+            }
+        }
+        assertThat(Files.exists(dir) ? backupFiles(dir) : List.of()).isEmpty();
+    }
+}

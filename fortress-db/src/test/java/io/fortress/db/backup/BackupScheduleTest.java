@@ -1,0 +1,69 @@
+package io.fortress.db.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fortress.cluster.LocalClusterExtension;
+import io.fortress.db.Database;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Scheduled backups run one at a time, skip while another backup runs, and feed stats, progress and meters. */
+class BackupScheduleTest {
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void runsEveryIntervalNeverTwoAtOnceAndRecordsOutcomes() throws Exception {
+        BackupTesting.sql(CLUSTER.cluster(), CLUSTER.cluster().database(), "CREATE TABLE t AS SELECT g FROM generate_series(1, 100) g",
+                "CREATE TABLE blocker (id int)");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Database db = Database.open(BackupTesting.db(CLUSTER.cluster(), CLUSTER.cluster().database()).build())) {
+            Path dir = BackupTesting.folder(tmp, "scheduled");
+            BackupManager m = BackupManager.builder(db, BackupConfig.builder().backupDir(dir).lockWaitTimeout(Duration.ZERO).build())
+                    .meterRegistry(registry).build();
+            List<BackupProgress> seen = Collections.synchronizedList(new ArrayList<>());
+            BackupInfo manual;
+            try (BackupSchedule schedule = new BackupSchedule(m, Duration.ofSeconds(1))) {
+                // A manual backup held by a table lock: scheduled runs meanwhile are skipped, not stacked.
+                try (Connection lock = CLUSTER.cluster().primary().connect()) {
+                    lock.setAutoCommit(false);
+                    try (Statement s = lock.createStatement()) {
+                        s.execute("LOCK TABLE blocker IN ACCESS EXCLUSIVE MODE");
+                    }
+                    var running = java.util.concurrent.CompletableFuture.supplyAsync(() -> m.backup(seen::add));
+                    await().atMost(Duration.ofSeconds(20)).until(() -> m.stats().running().map(p -> p.phase() == BackupPhase.DUMPING).orElse(false));
+                    schedule.start(Duration.ZERO);
+                    await().atMost(Duration.ofSeconds(20)).until(() -> schedule.skipped() >= 2);
+                    assertThat(registry.get("fortress.backup.running").gauge().value()).isEqualTo(1.0);
+                    lock.commit();
+                    manual = running.get();
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> m.listBackups().size() >= 3);
+            }
+            assertThat(seen).extracting(BackupProgress::phase).contains(BackupPhase.PREPARING, BackupPhase.DUMPING, BackupPhase.PUBLISHING,
+                    BackupPhase.VERIFYING, BackupPhase.DONE);
+            assertThat(seen).anySatisfy(p -> assertThat(p.tablesDone()).isEqualTo(2));
+            assertThat(m.listBackups()).extracting(BackupInfo::id).contains(manual.id());
+            BackupStats stats = m.stats();
+            assertThat(stats.failures()).isZero();
+            assertThat(stats.successes()).isGreaterThanOrEqualTo(3);
+            assertThat(stats.lastSizeBytes()).isPositive();
+            assertThat(registry.get("fortress.backup.last.success.timestamp").gauge().value()).isPositive();
+            assertThat(registry.get("fortress.backup.runs").tag("result", "success").functionCounter().count()).isEqualTo(stats.successes());
+            assertThat(registry.get("fortress.backup.running").gauge().value()).isZero();
+        }
+    }
+}
