@@ -69,8 +69,9 @@ final class LockedRun implements AutoCloseable {
             if (!hadHistory) {
                 HistoryTable.create(c, names);
             }
-            MigrationVersion v = VersionTable.read(c, names);
-            if (!v.dirty()) {
+            List<MigrationVersion> rows = VersionTable.rows(c, names);
+            MigrationVersion v = rows.isEmpty() ? MigrationVersion.NIL : rows.get(0);
+            if (rows.size() <= 1 && !v.dirty()) {
                 reconcile(v.version(), hadHistory);
             }
             c.commit();
@@ -251,7 +252,8 @@ final class LockedRun implements AutoCloseable {
     /** force: sets the version, clean, running nothing; works on a dirty version. */
     void force(long version) throws SQLException {
         Connection c = session.connection();
-        MigrationVersion before = VersionTable.read(c, names());
+        List<MigrationVersion> rows = VersionTable.rows(c, names());
+        MigrationVersion before = rows.isEmpty() ? MigrationVersion.NIL : rows.get(0);
         c.setAutoCommit(false);
         try {
             VersionTable.write(c, names(), version, false);

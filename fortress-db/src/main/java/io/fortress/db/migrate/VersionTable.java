@@ -5,6 +5,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * golang-migrate's version table, read and written exactly as golang-migrate does: one row
@@ -47,23 +49,29 @@ final class VersionTable {
      * @throws MigrationException when the table holds more than one row
      */
     static MigrationVersion read(Connection c, TableNames names) throws SQLException {
+        List<MigrationVersion> rows = rows(c, names);
+        if (rows.size() > 1) {
+            throw new MigrationException(names.display() + " holds more than one row (versions " + rows.get(0).version() + " and "
+                    + rows.get(1).version() + (rows.size() > 2 ? ", ..." : "") + "); golang-migrate and fortress keep zero or one row, "
+                    + "and golang-migrate would pick one at random. Find the version the schema matches and call force(version), "
+                    + "which replaces every row with that one");
+        }
+        return rows.isEmpty() ? MigrationVersion.NIL : rows.get(0);
+    }
+
+    /** Up to three rows, lowest version first: {@link #read} refuses more than one, force replaces them. */
+    static List<MigrationVersion> rows(Connection c, TableNames names) throws SQLException {
+        List<MigrationVersion> rows = new ArrayList<>();
         if (!tableExists(c, names.schema(), names.table())) {
-            return MigrationVersion.NIL;
+            return rows;
         }
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT version, dirty FROM " + names.qualifiedTable() + " ORDER BY version LIMIT 3")) {
-            if (!rs.next()) {
-                return MigrationVersion.NIL;
+            while (rs.next()) {
+                rows.add(new MigrationVersion(rs.getLong(1), rs.getBoolean(2)));
             }
-            MigrationVersion first = new MigrationVersion(rs.getLong(1), rs.getBoolean(2));
-            if (rs.next()) {
-                throw new MigrationException(names.display() + " holds more than one row (versions " + first.version() + " and "
-                        + rs.getLong(1) + (rs.next() ? ", ..." : "") + "); golang-migrate and fortress keep zero or one row, and "
-                        + "golang-migrate would pick one at random. Find the version the schema matches and call force(version), "
-                        + "which replaces every row with that one");
-            }
-            return first;
         }
+        return rows;
     }
 
     /** Creates the schema when missing, then the table when missing (so a role without CREATE can still read it). */
