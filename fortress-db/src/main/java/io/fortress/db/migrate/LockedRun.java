@@ -170,6 +170,7 @@ final class LockedRun implements AutoCloseable {
                 done++;
             }
             current = null;
+            session.restoreIdentity();
             VersionTable.write(c, names, step.to(), false);
             HistoryTable.insert(c, names, event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0)),
                     session.clientInfo());

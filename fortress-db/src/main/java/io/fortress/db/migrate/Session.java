@@ -79,8 +79,7 @@ final class Session {
      * registrations, sequence caches and SQL-level prepared statements (not the driver's own).
      */
     void reset() throws SQLException {
-        execute("RESET SESSION AUTHORIZATION");
-        execute("RESET ROLE");
+        restoreIdentity();
         execute("RESET ALL");
         execute("CLOSE ALL");
         execute("UNLISTEN *");
@@ -96,6 +95,15 @@ final class Session {
         for (String name : prepared) {
             execute("DEALLOCATE " + TableNames.quote(name));
         }
+    }
+
+    /**
+     * Returns to the role that logged in, also inside a transaction: a file's SET ROLE must not change
+     * who writes the version and history rows (or fail them for lack of privileges).
+     */
+    void restoreIdentity() throws SQLException {
+        execute("RESET SESSION AUTHORIZATION");
+        execute("RESET ROLE");
     }
 
     /** Runs one statement as written: no JDBC escape processing, results discarded. */
