@@ -143,8 +143,10 @@ final class LockedRun implements AutoCloseable {
             runOutsideTransaction(step, analysis);
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        log.info("{}: {} ({}, {} statements) in {} ms; version {}", names().display(), describe(step), analysis.mode().label(),
-                analysis.statements().size(), ms, Planner.display(step.to()));
+        int statements = analysis.statements().size();
+        log.info("{}: ran {} in {} ms ({} statement{}, {}); now at version {}", names().display(), describe(step), ms, statements,
+                statements == 1 ? "" : "s", analysis.mode() == TransactionMode.TRANSACTION ? "in a transaction" : "outside a transaction",
+                Planner.display(step.to()));
         return new MigrationResult.Applied(step.migration().version(), step.migration().name(), step.direction(),
                 script == null ? null : script.fileName(), analysis.mode(), analysis.statements().size(), ms);
     }
