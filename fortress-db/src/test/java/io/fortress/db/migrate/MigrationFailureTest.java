@@ -6,6 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
+import io.fortress.cluster.Node;
+import io.fortress.db.Database;
+import io.fortress.db.DbConfig;
+import io.fortress.db.RowMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -281,6 +285,27 @@ class MigrationFailureTest {
         assertThat(TestDb.value(cluster(), "SELECT to_regclass('" + schema + ".two')")).isNull();
         assertNoAdvisoryLocks();
         assertThat(m.up().applied()).extracting(MigrationResult.Applied::version).containsExactly(2L);
+    }
+
+    @Test
+    void throughTheRoutedDatabaseThePooledConnectionComesBackClean() throws Exception {
+        String schema = newSchema();
+        MigrationFiles.of().add("1_t.up.sql", "CREATE TABLE t(id int);\nSET search_path = pg_catalog;\nSET work_mem = '3MB';")
+                .add("2_idx.up.sql", "CREATE INDEX CONCURRENTLY t_id ON t(id);").writeTo(dir);
+        DbConfig config = DbConfig.builder().host(Node.HOST).port(cluster().primary().port()).user(cluster().superuser())
+                .password(cluster().password()).database(cluster().database()).maxOpenConns(1).maxIdleConns(1).build();
+        try (Database db = Database.open(config)) {
+            String workMem = db.queryOne("SELECT current_setting('work_mem')", RowMapper.firstString()).orElseThrow();
+            String searchPath = db.queryOne("SELECT current_setting('search_path')", RowMapper.firstString()).orElseThrow();
+            MigrationResult r = MigrationManager.autoMigrate(db, MigrationSource.directory(dir), MigrationConfig.forSchema(schema));
+            assertThat(r.applied()).extracting(MigrationResult.Applied::transactionMode)
+                    .containsExactly(TransactionMode.TRANSACTION, TransactionMode.NONE);
+            // the pool's only connection ran the migrations and holds none of their settings, nor the lock
+            assertThat(db.queryOne("SELECT current_setting('work_mem') || ' ' || current_setting('search_path') || ' ' || "
+                    + "(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid())", RowMapper.firstString()))
+                    .contains(workMem + " " + searchPath + " 0");
+            assertThat(MigrationManager.autoMigrate(db, MigrationSource.directory(dir), MigrationConfig.forSchema(schema)).noChange()).isTrue();
+        }
     }
 
     @Test

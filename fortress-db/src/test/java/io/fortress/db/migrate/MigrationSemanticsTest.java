@@ -235,6 +235,25 @@ class MigrationSemanticsTest {
     }
 
     @Test
+    void a12AJarOnTheClasspathAndAFolderGiveTheSamePlan() throws Exception {
+        String schema = "jar" + SCHEMAS.incrementAndGet();
+        MigrationFiles files = MigrationFiles.of().add("000001_a.up.sql", "CREATE TABLE a(id int);\nINSERT INTO a VALUES (1);")
+                .add("000001_a.down.sql", "DROP TABLE a;").add("000002_b.up.sql", "CREATE INDEX CONCURRENTLY a_id ON a(id);");
+        Path jar = files.writeJar(dir.resolve("migrations.jar"), "db/" + schema);
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, null)) {
+            MigrationManager fromJar = MigrationManager.create(TestDb.dataSource(cluster()), MigrationSource.classpath("db/" + schema, loader),
+                    MigrationConfig.forSchema(schema));
+            MigrationManager fromDir = TestDb.manager(cluster(), schema, files.writeTo(dir.resolve("folder")));
+            MigrationPlan jarPlan = fromJar.plan();
+            MigrationPlan dirPlan = fromDir.plan();
+            assertThat(jarPlan.steps()).hasSize(2).isEqualTo(dirPlan.steps());
+            assertThat(jarPlan.source()).isEqualTo("classpath folder db/" + schema);
+            assertThat(fromJar.up().toVersion()).isEqualTo(2);
+            assertThat(fromDir.validate().valid()).isTrue();
+        }
+    }
+
+    @Test
     void c5DirtyBlocksEverythingUntilForceAndC6TheDirtyNilRowToo() {
         String schema = stubSource();
         MigrationManager m = manager(schema);

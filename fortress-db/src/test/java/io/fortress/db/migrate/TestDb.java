@@ -23,10 +23,14 @@ final class TestDb {
     }
 
     static DataSource dataSource(LocalCluster cluster, String user, String password) {
+        return dataSource(cluster, cluster.database(), user, password);
+    }
+
+    static DataSource dataSource(LocalCluster cluster, String database, String user, String password) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setServerNames(new String[] {Node.HOST});
         ds.setPortNumbers(new int[] {cluster.primary().port()});
-        ds.setDatabaseName(cluster.database());
+        ds.setDatabaseName(database);
         ds.setUser(user);
         ds.setPassword(password);
         ds.setSslMode("disable");
