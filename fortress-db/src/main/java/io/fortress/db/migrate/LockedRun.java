@@ -75,7 +75,15 @@ final class LockedRun implements AutoCloseable {
                 reconcile(v.version(), hadHistory);
             }
             c.commit();
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
+            session.rollbackQuietly();
+            if ("42501".equals(e.getSQLState())) {
+                throw new MigrationException("cannot create " + names.display() + " or its history: " + e.getMessage()
+                        + ". Migrate as the role that owns schema " + names.schema() + "; an administrator creates it for that role "
+                        + "(CREATE SCHEMA " + names.quotedSchema() + " AUTHORIZATION <role>, see docs/migrations.md)", e);
+            }
+            throw e;
+        } catch (RuntimeException e) {
             session.rollbackQuietly();
             throw e;
         } finally {

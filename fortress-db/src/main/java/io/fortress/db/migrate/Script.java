@@ -90,8 +90,5 @@ record Script(String fileName, long version, String text, String checksum) {
      * @param findings   lint findings about the file
      */
     record Analysis(List<SqlStatement> statements, TransactionMode mode, List<Finding> findings) {
-        boolean hasErrors() {
-            return findings.stream().anyMatch(Finding::isError);
-        }
     }
 }

@@ -107,6 +107,18 @@ class ServiceSchemasTest {
     }
 
     @Test
+    void aRoleThatMayNotCreateTheSchemaIsToldWhoShould() {
+        MigrationManager m = MigrationManager.create(TestDb.dataSource(cluster(), "credits_app", PASSWORD),
+                MigrationSource.directory(MIGRATIONS.resolve("credits")), MigrationConfig.forSchema("credits_copy"));
+        assertThat(m.version()).isEqualTo(MigrationVersion.NIL);
+        assertThatThrownBy(m::up).isInstanceOf(MigrationException.class)
+                .hasMessageContaining("cannot create credits_copy.schema_migrations")
+                .hasMessageContaining("permission denied for database")
+                .hasMessageContaining("CREATE SCHEMA \"credits_copy\" AUTHORIZATION <role>");
+        assertThat(TestDb.value(cluster(), "SELECT count(*) FROM pg_namespace WHERE nspname = 'credits_copy'")).isEqualTo("0");
+    }
+
+    @Test
     void nothingIsGrantedToPublic() {
         TestDb.execute(cluster(), "CREATE ROLE outsider LOGIN");
         for (String service : SERVICES) {
