@@ -156,6 +156,21 @@ class MigrationLockTest {
     }
 
     @Test
+    void b8AMigrationThatReleasesTheLockStopsTheRunBeforeTheNextOne() throws Exception {
+        String schema = "lock_b8";
+        List<Long> keys = keys(schema);
+        MigrationFiles.of().add("1_unlock.up.sql", "SELECT pg_advisory_unlock(" + keys.get(0) + ");")
+                .add("2_next.up.sql", "CREATE TABLE next();").writeTo(dir);
+        MigrationManager m = TestDb.manager(cluster(), schema, dir);
+        assertThatThrownBy(m::up).isInstanceOf(MigrationLockException.class)
+                .hasMessageContaining("the migration lock of lock_b8.schema_migrations was lost after 1_unlock.up.sql")
+                .hasMessageContaining("nothing further was run");
+        assertThat(m.version()).isEqualTo(new MigrationVersion(1, false));
+        assertThat(TestDb.value(cluster(), "SELECT to_regclass('" + schema + ".next')")).isNull();
+        assertThat(TestDb.count(cluster(), "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).isZero();
+    }
+
+    @Test
     void g2AutoMigrateAtTheLatestVersionTakesNoLock() throws Exception {
         String schema = "lock_g2";
         MigrationFiles.of().add("1_a.up.sql", "CREATE TABLE a();").writeTo(dir);
