@@ -1,0 +1,47 @@
+package io.fortress.db.migrate;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Reads the version and history in one read-only snapshot, without taking the lock or creating
+ * anything: what version(), status(), plan(), validate() and autoMigrate()'s fast path see.
+ */
+final class StateReader {
+    private StateReader() {
+    }
+
+    static DatabaseState read(Connection c, MigrationConfig config) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        boolean readOnly = c.isReadOnly();
+        int isolation = c.getTransactionIsolation();
+        try {
+            c.setAutoCommit(false);
+            c.setReadOnly(true);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            Session session = Session.open(c, config);
+            DatabaseState state = readIn(c, session.names());
+            c.rollback();
+            return state;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
+            c.setTransactionIsolation(isolation);
+            c.setReadOnly(readOnly);
+        }
+    }
+
+    /** Reads with the connection as it is (inside the caller's transaction, or under the lock). */
+    static DatabaseState readIn(Connection c, TableNames names) throws SQLException {
+        boolean tableExists = VersionTable.tableExists(c, names.schema(), names.table());
+        MigrationVersion version = tableExists ? VersionTable.read(c, names) : MigrationVersion.NIL;
+        boolean historyExists = HistoryTable.exists(c, names);
+        return new DatabaseState(names, tableExists, version, new HistoryLog(historyExists, HistoryTable.read(c, names)));
+    }
+}

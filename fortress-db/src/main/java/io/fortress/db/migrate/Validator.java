@@ -1,0 +1,153 @@
+package io.fortress.db.migrate;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Compares the source with what the database records: changed files, files that appeared below the
+ * current version, a version the source does not know, a dirty version, and changes made by
+ * golang-migrate since fortress last ran. Every finding says how to repair it.
+ */
+final class Validator {
+    private final MigrationCatalog catalog;
+    private final DatabaseState state;
+
+    Validator(MigrationCatalog catalog, DatabaseState state) {
+        this.catalog = catalog;
+        this.state = state;
+    }
+
+    /** Findings about the database against the source (not the files' own lint). */
+    List<Finding> findings() {
+        List<Finding> findings = new ArrayList<>();
+        MigrationVersion v = state.version();
+        HistoryLog history = state.history();
+        if (v.dirty()) {
+            findings.add(Finding.error(Finding.Kind.DIRTY, v.version(), fileOf(v.version()), dirtyMessage()));
+        }
+        if (v.version() >= 0 && !catalog.contains(v.version())) {
+            findings.add(Finding.error(Finding.Kind.UNKNOWN_DB_VERSION, v.version(), null, unknownVersionMessage()));
+        }
+        if (!state.versionTableExists()) {
+            return findings;
+        }
+        if (!history.exists()) {
+            if (v.version() >= 0) {
+                findings.add(Finding.info(Finding.Kind.NOT_ADOPTED, v.version(), null, state.names().display() + " is at version "
+                        + v + " without fortress history (migrated by golang-migrate); the next up, down, migrate or force records "
+                        + "versions up to " + v.version() + " as adopted, running nothing"));
+            }
+            return findings;
+        }
+        long recorded = history.lastRecordedVersion().orElse(-1L);
+        if (!v.dirty() && recorded != v.version()) {
+            findings.add(Finding.info(Finding.Kind.EXTERNAL_CHANGE, v.version(), null, "the version moved from "
+                    + Planner.display(recorded) + " to " + Planner.display(v.version()) + " outside fortress (golang-migrate?); the next run "
+                    + "records it as external_" + (v.version() > recorded ? "up" : "down")));
+        }
+        for (Migration m : catalog.all()) {
+            if (m.version() > v.version()) {
+                lastAttemptFailed(m).ifPresent(findings::add);
+                continue;
+            }
+            Optional<HistoryEntry> applied = history.lastApplied(m.version());
+            if (applied.isEmpty()) {
+                boolean notYetRecorded = m.version() > recorded;
+                if (!notYetRecorded && !history.forcedOver(m.version())) {
+                    findings.add(outOfOrder(m, v.version()));
+                }
+                continue;
+            }
+            HistoryEntry e = applied.get();
+            if (!Objects.equals(e.checksum(), m.upChecksum())) {
+                findings.add(Finding.error(Finding.Kind.MODIFIED, m.version(), m.displayName(), m.displayName() + " changed after version "
+                        + m.version() + " was applied (recorded SHA-256 " + shortSum(e.checksum()) + ", file now " + shortSum(m.upChecksum())
+                        + "); never modify deployed migrations. Restore the file as it was applied and put the change in a new "
+                        + "migration; or, if the database already matches the new text, accept it with repairChecksum(" + m.version() + ")"));
+            }
+            if (e.downChecksum() != null && !Objects.equals(e.downChecksum(), m.downChecksum())) {
+                String down = m.down() == null ? "its down file was removed" : m.down().fileName() + " changed";
+                findings.add(Finding.warning(Finding.Kind.DOWN_MODIFIED, m.version(), m.down() == null ? m.displayName() : m.down().fileName(),
+                        "version " + m.version() + " is applied and " + down + " since (recorded SHA-256 " + shortSum(e.downChecksum())
+                                + "); check that it still undoes what was applied; repairChecksum(" + m.version() + ") accepts it"));
+            }
+        }
+        for (long version : history.appliedVersions()) {
+            if (version <= v.version() && version != v.version() && !catalog.contains(version)) {
+                String name = history.lastApplied(version).map(HistoryEntry::name).orElse("?");
+                findings.add(Finding.warning(Finding.Kind.MISSING_FILE, version, null, "version " + version + " (" + name + ") is applied "
+                        + "but its files are gone from " + catalog.source() + "; it cannot be rolled back or checked; restore the files"));
+            }
+        }
+        return findings;
+    }
+
+    private Optional<Finding> lastAttemptFailed(Migration m) {
+        return state.history().lastEvent(m.version())
+                .filter(e -> e.status() == HistoryEntry.Status.FAILED && e.kind() == HistoryEntry.Kind.UP)
+                .map(e -> Finding.info(Finding.Kind.LAST_ATTEMPT_FAILED, m.version(), m.displayName(), "the last attempt to apply "
+                        + m.displayName() + " failed" + failureDetails(e)));
+    }
+
+    private Finding outOfOrder(Migration m, long current) {
+        String file = m.displayName();
+        String renamed = String.format("%0" + Math.max(6, Long.toString(current + 1).length()) + "d", catalog.latest() + 1)
+                + "_" + m.name() + ".up.sql";
+        return Finding.error(Finding.Kind.OUT_OF_ORDER, m.version(), file, file + " (version " + m.version() + ") is below the database's "
+                + "version " + current + " but never ran; golang-migrate would skip it silently and fortress does not run it out of "
+                + "order. Give it a version above the last one (e.g. rename it to " + renamed + ", and its down file likewise) so "
+                + "it runs next; or, if its changes are already in the database, record it with repairChecksum(" + m.version() + ")");
+    }
+
+    private String dirtyMessage() {
+        MigrationVersion v = state.version();
+        Optional<HistoryEntry> last = state.history().rows().isEmpty() ? Optional.empty()
+                : Optional.of(state.history().rows().get(state.history().rows().size() - 1));
+        String cause = last.filter(e -> e.status() != HistoryEntry.Status.SUCCESS)
+                .map(e -> (e.status() == HistoryEntry.Status.RUNNING ? " Interrupted: " : " Failed: ") + e.kind().label() + " of version "
+                        + e.version() + " (" + e.name() + ") outside a transaction" + failureDetails(e)
+                        + (e.statementsApplied() != null ? "; statements completed: " + e.statementsApplied() + " of " + e.statementsTotal() : ""))
+                .orElse(" No fortress history explains it (golang-migrate marked it).");
+        return "version " + v.version() + " is dirty: a migration outside a transaction failed or was interrupted, so the schema may be "
+                + "partly changed." + cause + ". Repair: look at the schema, finish or undo the partial change by hand (e.g. DROP INDEX "
+                + "an invalid index left by CREATE INDEX CONCURRENTLY), then force(version) to the version the schema now matches and "
+                + "run again";
+    }
+
+    private String unknownVersionMessage() {
+        long v = state.version().version();
+        return "no migration found for version " + v + " in " + catalog.source() + ": the database was migrated with files this source "
+                + "lacks (the versions here are " + (catalog.isEmpty() ? "none" : "up to " + catalog.latest()) + "). Use the source the "
+                + "database was migrated with (a newer build?), restore the missing files, or, if the schema matches an earlier "
+                + "version of this source, force(version) to it";
+    }
+
+    static String failureDetails(HistoryEntry e) {
+        StringBuilder sb = new StringBuilder();
+        if (e.errorStatement() != null && e.errorStatement() > 0) {
+            sb.append(" at statement ").append(e.errorStatement());
+            if (e.errorStatementText() != null) {
+                String text = e.errorStatementText().replaceAll("\\s+", " ");
+                sb.append(" (").append(text.length() > 120 ? text.substring(0, 117) + "..." : text).append(')');
+            }
+        }
+        if (e.errorSqlState() != null) {
+            sb.append(", SQLSTATE ").append(e.errorSqlState());
+        }
+        if (e.errorMessage() != null) {
+            sb.append(": ").append(e.errorMessage().replaceAll("\\s+", " "));
+        }
+        return sb.toString();
+    }
+
+    private String fileOf(long version) {
+        Migration m = catalog.get(version);
+        return m == null ? null : m.displayName();
+    }
+
+    private static String shortSum(String checksum) {
+        return checksum == null ? "none" : checksum.substring(0, 12) + "...";
+    }
+}

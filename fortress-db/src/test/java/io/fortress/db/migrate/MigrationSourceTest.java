@@ -1,0 +1,176 @@
+package io.fortress.db.migrate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Research cases A1-A10 and A12 (the source side): golang-migrate's file names, read more strictly. */
+class MigrationSourceTest {
+    @TempDir
+    Path dir;
+
+    private MigrationCatalog load(MigrationFiles files) {
+        return MigrationCatalog.load(MigrationSource.directory(files.writeTo(dir)));
+    }
+
+    @Test
+    void a1ReadsVersionIdentifierAndBothDirections() {
+        MigrationCatalog c = load(MigrationFiles.of().add("1_init.up.sql", "CREATE TABLE a();").add("1_init.down.sql", "DROP TABLE a;"));
+        Migration m = c.get(1);
+        assertThat(m.name()).isEqualTo("init");
+        assertThat(m.up().fileName()).isEqualTo("1_init.up.sql");
+        assertThat(m.down().fileName()).isEqualTo("1_init.down.sql");
+        assertThat(m.up().text()).isEqualTo("CREATE TABLE a();");
+    }
+
+    @Test
+    void a2LeadingZerosCollideAndDuplicatesNameBothFiles() {
+        assertThatThrownBy(() -> load(MigrationFiles.of().add("000001_x.up.sql", "").add("1_y.up.sql", "")))
+                .isInstanceOf(MigrationSourceException.class)
+                .hasMessageContaining("version 1 has two up files, 000001_x.up.sql and 1_y.up.sql");
+    }
+
+    @Test
+    void a3OrdersNumerically() {
+        MigrationCatalog c = load(MigrationFiles.of().add("10_b.up.sql", "").add("9_a.up.sql", "").add("100_c.up.sql", ""));
+        assertThat(c.all().stream().map(Migration::version).toList()).containsExactly(9L, 10L, 100L);
+        assertThat(c.next(-1)).isEqualTo(9L);
+        assertThat(c.next(9)).isEqualTo(10L);
+        assertThat(c.previous(9)).isEqualTo(-1L);
+        assertThat(c.latest()).isEqualTo(100L);
+    }
+
+    @Test
+    void a4IgnoresFilesGolangMigrateIgnoresAndRefusesLookalikes() throws Exception {
+        Files.createDirectories(dir.resolve("2_x.up.sql"));
+        MigrationCatalog c = load(MigrationFiles.of().add("README.md", "# docs").add("1_x.up", "").add("notes.sql", "")
+                .add("3_ok.up.sql", "SELECT 1;"));
+        assertThat(c.all().stream().map(Migration::version).toList()).containsExactly(3L);
+        // golang-migrate skips these silently; a migration that never runs is a mistake, so they are refused
+        assertThatThrownBy(() -> load(MigrationFiles.of().add("1.up.sql", "").add("1_x.UP.sql", "")))
+                .isInstanceOf(MigrationSourceException.class)
+                .hasMessageContaining("1.up.sql looks like a migration but does not match")
+                .hasMessageContaining("1_x.UP.sql looks like a migration");
+    }
+
+    @Test
+    void a5ABackupFileGolangMigrateWouldReadIsAnError() {
+        assertThatThrownBy(() -> load(MigrationFiles.of().add("1_x.up.sql", "").add("1_x.up.sql.bak", "")))
+                .isInstanceOf(MigrationSourceException.class)
+                .hasMessageContaining("1_x.up.sql.bak has the extension '.sql.bak' but golang-migrate reads it as a migration of version 1");
+    }
+
+    @Test
+    void a6VersionZeroIsValid() {
+        assertThat(load(MigrationFiles.of().add("0_zero.up.sql", "")).contains(0)).isTrue();
+    }
+
+    @Test
+    void a7VersionsAboveTheBigintRangeAreRefused() {
+        assertThatThrownBy(() -> load(MigrationFiles.of().add("9223372036854775808_x.up.sql", "")))
+                .isInstanceOf(MigrationSourceException.class)
+                .hasMessageContaining("9223372036854775808_x.up.sql has version 9223372036854775808, above the largest version");
+        MigrationCatalog largest = MigrationCatalog.load(MigrationSource.directory(
+                MigrationFiles.of().add("9223372036854775807_x.up.sql", "").writeTo(dir.resolve("largest"))));
+        assertThat(largest.latest()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void a8AnEmptyIdentifierIsValid() {
+        assertThat(load(MigrationFiles.of().add("1_.up.sql", "")).get(1).name()).isEmpty();
+    }
+
+    @Test
+    void a9VersionsWithOnlyOneDirection() {
+        MigrationCatalog c = load(MigrationFiles.of().add("3_a.up.sql", "CREATE TABLE t3();").add("5_b.down.sql", "DROP TABLE t5;"));
+        assertThat(c.get(3).down()).isNull();
+        assertThat(c.get(5).up()).isNull();
+        assertThat(c.get(5).name()).isEqualTo("b");
+        assertThat(c.lint()).extracting(Finding::kind).containsExactly(Finding.Kind.MISSING_DOWN);
+    }
+
+    @Test
+    void a10ByteOrderMarkAndLineEndingsDoNotChangeTheChecksumButContentDoes() throws Exception {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        Files.createDirectories(a);
+        Files.createDirectories(b);
+        Files.write(a.resolve("1_x.up.sql"), "CREATE TABLE t(id int);\nSELECT 1;\n".getBytes(StandardCharsets.UTF_8));
+        byte[] crlf = "CREATE TABLE t(id int);\r\nSELECT 1;\r\n".getBytes(StandardCharsets.UTF_8);
+        byte[] withBom = new byte[crlf.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(crlf, 0, withBom, 3, crlf.length);
+        Files.write(b.resolve("1_x.up.sql"), withBom);
+        String lf = MigrationCatalog.load(MigrationSource.directory(a)).get(1).upChecksum();
+        String bomCrlf = MigrationCatalog.load(MigrationSource.directory(b)).get(1).upChecksum();
+        assertThat(bomCrlf).isEqualTo(lf).hasSize(64);
+        Files.writeString(b.resolve("1_x.up.sql"), "CREATE TABLE t(id int);\nSELECT  1;\n");
+        assertThat(MigrationCatalog.load(MigrationSource.directory(b)).get(1).upChecksum()).isNotEqualTo(lf);
+        // joining lines changes it too (Flyway's line-based CRC would not see this)
+        Files.writeString(b.resolve("1_x.up.sql"), "CREATE TABLE t(id int);SELECT 1;\n");
+        assertThat(MigrationCatalog.load(MigrationSource.directory(b)).get(1).upChecksum()).isNotEqualTo(lf);
+    }
+
+    @Test
+    void filesThatAreNotUtf8AreNamed() throws Exception {
+        Files.write(dir.resolve("1_x.up.sql"), new byte[] {'S', 'E', 'L', (byte) 0xC3, (byte) 0x28});
+        assertThatThrownBy(() -> MigrationCatalog.load(MigrationSource.directory(dir)))
+                .isInstanceOf(MigrationSourceException.class).hasMessageContaining("1_x.up.sql is not valid UTF-8 text");
+    }
+
+    @Test
+    void aMissingFolderIsNamed() {
+        assertThatThrownBy(() -> MigrationCatalog.load(MigrationSource.directory(dir.resolve("nope"))))
+                .isInstanceOf(MigrationSourceException.class).hasMessageContaining("nope");
+        assertThatThrownBy(() -> MigrationCatalog.load(MigrationSource.classpath("no/such/folder")))
+                .isInstanceOf(MigrationSourceException.class).hasMessageContaining("classpath folder no/such/folder does not exist");
+    }
+
+    @Test
+    void a12AJarAndAFolderHoldingTheSameFilesReadTheSame() throws Exception {
+        MigrationFiles files = MigrationFiles.of().add("000001_init.up.sql", "CREATE TABLE a(id int);")
+                .add("000001_init.down.sql", "DROP TABLE a;").add("000002_more.up.sql", "CREATE INDEX a_id ON a(id);")
+                .add("README.md", "ignored");
+        MigrationCatalog fromDir = MigrationCatalog.load(MigrationSource.directory(files.writeTo(dir.resolve("disk"))));
+        Path jar = files.writeJar(dir.resolve("m.jar"), "db/migrations/credits");
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
+            MigrationSource source = MigrationSource.classpath("/db/migrations/credits/", loader);
+            assertThat(source.list()).containsExactly("000001_init.down.sql", "000001_init.up.sql", "000002_more.up.sql", "README.md");
+            MigrationCatalog fromJar = MigrationCatalog.load(source);
+            assertThat(List.copyOf(fromJar.all())).isEqualTo(List.copyOf(fromDir.all()));
+            assertThat(source.describe()).isEqualTo("classpath folder db/migrations/credits");
+        }
+        // a classpath folder on disk reads the same too
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, null)) {
+            assertThat(List.copyOf(MigrationCatalog.load(MigrationSource.classpath("disk", loader)).all())).isEqualTo(List.copyOf(fromDir.all()));
+        }
+    }
+
+    @Test
+    void theSameClasspathFolderInTwoPlacesIsRefused() throws Exception {
+        MigrationFiles files = MigrationFiles.of().add("1_a.up.sql", "SELECT 1;");
+        Path one = files.writeJar(dir.resolve("one.jar"), "m");
+        Path two = files.writeJar(dir.resolve("two.jar"), "m");
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {one.toUri().toURL(), two.toUri().toURL()}, null)) {
+            assertThatThrownBy(() -> MigrationCatalog.load(MigrationSource.classpath("m", loader)))
+                    .isInstanceOf(MigrationSourceException.class).hasMessageContaining("exists in 2 places");
+        }
+    }
+
+    @Test
+    void readingOutsideTheFolderIsRefused() {
+        assertThatThrownBy(() -> MigrationSource.directory(dir).read("../secret"))
+                .hasMessageContaining("is not a file directly in");
+        assertThat(List.of(MigrationSource.directory(dir).describe())).containsExactly("directory " + dir.toAbsolutePath().normalize());
+    }
+}
