@@ -56,15 +56,19 @@ final class BackupCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Opens the database (or, for restores, a maintenance database of the same server) and runs the work with a manager. */
+    /**
+     * Opens the database (or, for restores, a maintenance database of the same server) and runs the work
+     * with a manager; without DB_HOST, on the embedded cluster, with backups in FORTRESS_DATA_DIR/backups.
+     */
     <T> T withManager(String connectTo, Function<BackupManager, T> work) {
-        DbConfig.Builder db = DbConfig.fromEnv(fortress.environment()).toBuilder().maxOpenConns(2).maxIdleConns(0);
-        if (connectTo != null) {
-            db.database(connectTo);
-        }
-        BackupConfig config = BackupConfig.fromEnv(fortress.environment());
-        try (Database database = Database.open(db.build())) {
-            return work.apply(BackupManager.create(database, config));
+        try (Target target = Target.resolve(fortress.environment(), false)) {
+            DbConfig.Builder db = target.dbConfig().toBuilder().maxOpenConns(2).maxIdleConns(0);
+            if (connectTo != null) {
+                db.database(connectTo);
+            }
+            try (Database database = Database.open(db.build())) {
+                return work.apply(BackupManager.create(database, target.backupConfig()));
+            }
         }
     }
 
@@ -131,24 +135,24 @@ final class BackupCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            List<BackupInfo> backups = backup.withManager(null, BackupManager::listAllBackups);
-            if (json) {
-                ObjectNode root = JSON.createObjectNode();
-                ArrayNode list = root.putArray("backups");
-                backups.forEach(b -> list.add(json(b)));
-                out.println(write(root));
+            return backup.withManager(null, m -> {
+                List<BackupInfo> backups = m.listAllBackups();
+                if (json) {
+                    ObjectNode root = JSON.createObjectNode();
+                    ArrayNode list = root.putArray("backups");
+                    backups.forEach(b -> list.add(json(b)));
+                    out.println(write(root));
+                } else if (backups.isEmpty()) {
+                    out.println("no backups in " + m.config().backupDir());
+                } else {
+                    out.printf("%-32s %-20s %-9s %12s %-9s %s%n", "ID", "CREATED", "FORMAT", "SIZE", "STATUS", "PATH");
+                    for (BackupInfo b : backups) {
+                        out.printf("%-32s %-20s %-9s %12d %-9s %s%n", b.id(), b.createdAt().toString().replace("T", " ").replace("Z", ""),
+                                b.format().spelling(), b.sizeBytes(), b.status().spelling() + (b.pinned() ? "*" : ""), b.path());
+                    }
+                }
                 return 0;
-            }
-            if (backups.isEmpty()) {
-                out.println("no backups in " + BackupConfig.fromEnv(backup.fortress.environment()).backupDir());
-                return 0;
-            }
-            out.printf("%-32s %-20s %-9s %12s %-9s %s%n", "ID", "CREATED", "FORMAT", "SIZE", "STATUS", "PATH");
-            for (BackupInfo b : backups) {
-                out.printf("%-32s %-20s %-9s %12d %-9s %s%n", b.id(), b.createdAt().toString().replace("T", " ").replace("Z", ""),
-                        b.format().spelling(), b.sizeBytes(), b.status().spelling() + (b.pinned() ? "*" : ""), b.path());
-            }
-            return 0;
+            });
         }
     }
 
@@ -185,7 +189,7 @@ final class BackupCommand implements Runnable {
 
         @Override
         public Integer call() {
-            String target = targetDb != null ? targetDb : DbConfig.fromEnv(backup.fortress.environment()).database();
+            String target = targetDb != null ? targetDb : CliSettings.get(io.fortress.db.DbSettings.DATABASE, backup.fortress.environment());
             RestoreOptions.Builder options = RestoreOptions.builder().targetDatabase(target).force(force).globals(globals)
                     .noOwner(noOwner).noPrivileges(noPrivileges);
             if (jobs != null) {

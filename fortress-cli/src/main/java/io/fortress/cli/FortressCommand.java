@@ -11,16 +11,18 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code fortress} command. Each area is a sibling subcommand class registered in
- * {@link #newCommandLine}; today {@code backup}. Commands read their settings from the environment
- * (the seed's {@code DB_*} and backup variables) through {@link #environment()}.
+ * The {@code fortress} command: {@code serve}, {@code migrate}, {@code backup}, {@code health},
+ * {@code stats} and {@code cluster}, each a sibling subcommand class. Commands read their settings
+ * from the environment (the seed's {@code DB_*} and backup variables, and {@code FORTRESS_*}) through
+ * {@link #environment()}; without DB_HOST they work on the embedded cluster.
  *
  * <p>Exit status: 0 success, 1 the operation failed (a failed verification included), 2 invalid
  * usage or configuration.
  */
 @Command(name = "fortress", mixinStandardHelpOptions = true, versionProvider = FortressCommand.Version.class,
         description = "Operate the fortress-db PostgreSQL layer.",
-        subcommands = {BackupCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, MigrateCommand.class, BackupCommand.class, HealthCommand.class, StatsCommand.class,
+                ClusterCommand.class, CommandLine.HelpCommand.class})
 public final class FortressCommand implements Runnable {
     /** The operation failed. */
     public static final int FAILED = 1;

@@ -66,6 +66,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, String> extraSettings;
     private final boolean tls;
     private final boolean detached;
+    private final boolean stopOnExit;
     /** The nodes this instance started (and so stops); in a persistent cluster others may already run. */
     private final List<Node> ownNodes = new ArrayList<>();
     private final PgBinaries binaries;
@@ -83,6 +84,7 @@ public final class LocalCluster implements AutoCloseable {
         this.database = b.database;
         this.tls = b.tls;
         this.detached = b.detached;
+        this.stopOnExit = b.stopOnExit;
         if (detached && b.dataDirectory == null) {
             throw new IllegalArgumentException("a detached cluster must be persistent: give it a dataDirectory");
         }
@@ -147,7 +149,7 @@ public final class LocalCluster implements AutoCloseable {
             throw e;
         }
         started = true;
-        if (!detached) {
+        if (!detached && stopOnExit) {
             shutdownHook = new Thread(this::stopQuietly, "fortress-cluster-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
@@ -734,6 +736,7 @@ public final class LocalCluster implements AutoCloseable {
         private final Map<String, String> settings = new LinkedHashMap<>();
         private boolean tls;
         private boolean detached;
+        private boolean stopOnExit = true;
         private PgBinaries binaries;
 
         private Builder() {
@@ -745,6 +748,16 @@ public final class LocalCluster implements AutoCloseable {
          */
         public Builder detached(boolean detached) {
             this.detached = detached;
+            return this;
+        }
+
+        /**
+         * Whether a JVM shutdown hook stops the servers (true by default). An owner that shuts down in an
+         * order of its own (pools first, then the servers) turns it off and calls {@link #stop()} itself;
+         * the watchdog still ends the servers if the JVM is killed.
+         */
+        public Builder stopOnExit(boolean stopOnExit) {
+            this.stopOnExit = stopOnExit;
             return this;
         }
 

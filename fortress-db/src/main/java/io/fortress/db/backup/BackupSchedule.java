@@ -41,7 +41,7 @@ public final class BackupSchedule implements AutoCloseable {
         this.interval = interval;
     }
 
-    /** A schedule with the manager's configured interval (BACKUP_INTERVAL). */
+    /** A schedule with the manager's configured interval (FORTRESS_BACKUP_INTERVAL). */
     public static BackupSchedule of(BackupManager manager) {
         return new BackupSchedule(manager, manager.config().interval());
     }

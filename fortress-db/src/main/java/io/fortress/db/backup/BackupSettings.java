@@ -58,7 +58,7 @@ public final class BackupSettings {
     public static final Setting<Duration> LOCK_WAIT_TIMEOUT = Setting.duration("lockWaitTimeout", "BACKUP_LOCK_WAIT_TIMEOUT",
             Duration.ofSeconds(30), d -> !d.isNegative(), "0 (wait forever) or a positive duration",
             "how long pg_dump waits for a table lock held by another session before the backup fails (--lock-wait-timeout)");
-    public static final Setting<Duration> INTERVAL = Setting.duration("interval", "BACKUP_INTERVAL", Duration.ofHours(24),
+    public static final Setting<Duration> INTERVAL = Setting.duration("interval", "FORTRESS_BACKUP_INTERVAL", Duration.ofHours(24),
             d -> d.compareTo(Duration.ofMinutes(1)) >= 0, "a duration of at least 1m",
             "time between the starts of scheduled backups (BackupSchedule)");
     public static final Setting<Path> PG_BIN = Setting.of("pgBin", "PG_BIN", null, Path::of, p -> !p.toString().isBlank(),

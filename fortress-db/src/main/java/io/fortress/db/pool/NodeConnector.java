@@ -127,6 +127,12 @@ public final class NodeConnector extends BaseDataSource {
         return c;
     }
 
+    /** HikariCP waits this long for connection attempts in progress when the pool closes. */
+    @Override
+    public int getLoginTimeout() {
+        return Integer.parseInt(settings.getProperty("loginTimeout"));
+    }
+
     private static Connection track(Connection physical, CloseListener listener) {
         long created = System.nanoTime();
         InvocationHandler handler = new InvocationHandler() {

@@ -31,7 +31,7 @@ class BackupConfigTest {
     void readsTheSeedsVariablesAndOurs() {
         BackupConfig c = BackupConfig.fromEnv(Map.of("BACKUP_DIR", "/srv/backups", "RETENTION_DAYS", "14", "COMPRESSION", "false",
                 "PARALLEL_JOBS", "4", "BACKUP_FORMAT", "directory", "BACKUP_VERIFY", "restore-drill", "BACKUP_KEEP_WEEKLY", "4",
-                "BACKUP_INTERVAL", "12h", "PG_BIN", "/usr/lib/postgresql/16/bin"));
+                "FORTRESS_BACKUP_INTERVAL", "12h", "PG_BIN", "/usr/lib/postgresql/16/bin"));
         assertThat(c.backupDir()).isEqualTo(Path.of("/srv/backups"));
         assertThat(c.retentionDays()).isEqualTo(14);
         assertThat(c.compression()).isEqualTo(Compression.NONE);

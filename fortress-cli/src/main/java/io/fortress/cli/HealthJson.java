@@ -1,0 +1,66 @@
+package io.fortress.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fortress.db.health.HealthStatus;
+import io.fortress.db.health.NodeHealth;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The health status as the JSON of /health/database and {@code fortress health --json}. */
+final class HealthJson {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private HealthJson() {
+    }
+
+    static ObjectNode of(HealthStatus status) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("status", status.primaryHealthy() ? "UP" : "DOWN");
+        root.put("primary_healthy", status.primaryHealthy());
+        root.put("snapshot_age_seconds", Math.round(snapshotAgeSeconds(status) * 1000) / 1000.0);
+        ArrayNode nodes = root.putArray("nodes");
+        for (NodeHealth n : nodes(status)) {
+            nodes.add(node(n));
+        }
+        return root;
+    }
+
+    static List<NodeHealth> nodes(HealthStatus status) {
+        List<NodeHealth> all = new ArrayList<>();
+        all.add(status.primary());
+        all.addAll(status.replicas());
+        return all;
+    }
+
+    /** Seconds since the oldest node check of the snapshot finished. */
+    static double snapshotAgeSeconds(HealthStatus status) {
+        return nodes(status).stream()
+                .mapToDouble(n -> java.time.Duration.between(n.checkedAt(), java.time.Instant.now()).toMillis() / 1000.0)
+                .max().orElse(0);
+    }
+
+    static ObjectNode node(NodeHealth n) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("name", n.name());
+        o.put("role", n.role().name().toLowerCase(Locale.ROOT));
+        o.put("address", n.address().toString());
+        o.put("state", n.state().name());
+        o.put("reason", n.reason());
+        o.put("since", n.since().toString());
+        if (n.lagSeconds() == null) {
+            o.putNull("lag_seconds");
+        } else {
+            o.put("lag_seconds", Math.round(n.lagSeconds() * 1000) / 1000.0);
+        }
+        if (n.lagBytes() == null) {
+            o.putNull("lag_bytes");
+        } else {
+            o.put("lag_bytes", n.lagBytes());
+        }
+        o.put("checked_at", n.checkedAt().toString());
+        return o;
+    }
+}

@@ -1,0 +1,113 @@
+package io.fortress.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.fortress.db.Database;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP endpoints of {@code fortress serve}, on the JDK's HTTP server. No endpoint queries a
+ * database per request: health comes from the checker's cached snapshot, readiness from a result
+ * refreshed at most once a second, metrics from counters.
+ *
+ * <ul>
+ *   <li>{@code GET /health/database}: 200 when the primary takes writes, 503 otherwise; every node's role,
+ *       state, reason and lag, and the snapshot's age.</li>
+ *   <li>{@code GET /health/live}: 200 while the process runs; never touches a database.</li>
+ *   <li>{@code GET /health/ready}: 200 when the primary takes writes and every service's migrations are current.</li>
+ *   <li>{@code GET /metrics/database}: the seed's stats JSON.</li>
+ *   <li>{@code GET /metrics}: every meter in the Prometheus text format.</li>
+ * </ul>
+ * HEAD answers with the status alone, as load balancers' checks like it.
+ */
+final class HttpApi {
+    private static final String JSON_TYPE = "application/json; charset=utf-8";
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    HttpApi(HttpServer server, Database db, Readiness readiness, PrometheusMeterRegistry registry) {
+        this.server = server;
+        this.executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "fortress-http");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", exchange -> respond(exchange, 404, JSON_TYPE, "{\"error\":\"not found\",\"endpoints\":"
+                + "[\"/health/database\",\"/health/live\",\"/health/ready\",\"/metrics\",\"/metrics/database\"]}"));
+        route("/health/database", () -> {
+            ObjectNode body = HealthJson.of(db.healthChecker().status());
+            return new Response(body.get("primary_healthy").asBoolean() ? 200 : 503, JSON_TYPE, body.toString());
+        });
+        route("/health/live", () -> new Response(200, JSON_TYPE, "{\"status\":\"alive\"}"));
+        route("/health/ready", () -> {
+            Readiness.State state = readiness.current();
+            return new Response(state.ready() ? 200 : 503, JSON_TYPE, state.toJson());
+        });
+        route("/metrics/database", () -> new Response(200, JSON_TYPE, db.stats().toJson()));
+        route("/metrics", () -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+    }
+
+    private record Response(int status, String type, String body) {
+    }
+
+    /** Answers GET and HEAD on exactly this path. */
+    private void route(String path, Supplier<Response> handler) {
+        HttpHandler h = exchange -> {
+            if (!exchange.getRequestURI().getPath().equals(path)) {
+                respond(exchange, 404, JSON_TYPE, "{\"error\":\"not found\"}");
+                return;
+            }
+            String method = exchange.getRequestMethod();
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                respond(exchange, 405, JSON_TYPE, "{\"error\":\"method not allowed\"}");
+                return;
+            }
+            Response r;
+            try {
+                r = handler.get();
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(HttpApi.class).warn("{} failed: {}", path, e.toString());
+                r = new Response(500, JSON_TYPE, "{\"error\":\"internal error\"}");
+            }
+            respond(exchange, r.status, r.type, r.body);
+        };
+        server.createContext(path, h);
+    }
+
+    private static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {
+        try (exchange) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", type);
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+            if (!head) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        }
+    }
+
+    void start() {
+        server.start();
+    }
+
+    /** Stops accepting requests, lets those in progress finish for up to a second. */
+    void stop() {
+        server.stop(1);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,223 @@
+package io.fortress.cli;
+
+import io.fortress.db.Database;
+import io.fortress.db.migrate.MigrationManager;
+import io.fortress.db.migrate.MigrationPlan;
+import io.fortress.db.migrate.MigrationResult;
+import io.fortress.db.migrate.MigrationStatus;
+import io.fortress.db.migrate.MigrationVersion;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code fortress migrate up|down|goto N|version|force N|status|plan}: the migration engine for the
+ * services credits, shadow and cdefnet, each in its own schema, against the database DB_* names (or
+ * the embedded cluster).
+ */
+@Command(name = "migrate", mixinStandardHelpOptions = true,
+        description = {"Migrate the services' schemas (golang-migrate layout, advisory lock, history).",
+                "Migrations come from the jar (the repository's migrations/) or --source DIR (one folder per service).",
+                "Exit status: 0 success, 1 failure, 2 invalid usage or settings."},
+        subcommands = {MigrateCommand.Up.class, MigrateCommand.Down.class, MigrateCommand.Goto.class, MigrateCommand.Version.class,
+                MigrateCommand.Force.class, MigrateCommand.Status.class, MigrateCommand.Plan.class})
+final class MigrateCommand implements Runnable {
+    @ParentCommand
+    FortressCommand fortress;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--service", paramLabel = "SERVICE", defaultValue = "all", scope = CommandLine.ScopeType.INHERIT,
+            description = "credits, shadow, cdefnet or all (default: ${DEFAULT-VALUE}).")
+    String service;
+
+    @Option(names = "--source", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+            description = "A migrations folder with one subfolder per service, instead of the migrations in the jar.")
+    Path source;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Runs the work for each selected service, printing one line each; stops at the first failure. */
+    int forEach(boolean singleServiceOnly, String verb, ServiceWork work, PrintWriter out) {
+        List<Service> services = Service.parse(service);
+        if (singleServiceOnly && services.size() != 1) {
+            throw new IllegalArgumentException(verb + " needs --service credits, shadow or cdefnet: it is never applied to all"
+                    + " services at once");
+        }
+        if (source != null && !Files.isDirectory(source)) {
+            throw new IllegalArgumentException("--source " + source + " is not a folder");
+        }
+        try (Target target = Target.resolve(fortress.environment(), false);
+             Database db = Database.open(target.dbConfig().toBuilder().maxOpenConns(2).maxIdleConns(0).build())) {
+            for (Service s : services) {
+                MigrationManager manager = s.manager(db, source, fortress.environment());
+                out.println(work.run(s, manager));
+                out.flush();
+            }
+        }
+        return 0;
+    }
+
+    @FunctionalInterface
+    interface ServiceWork {
+        String run(Service service, MigrationManager manager);
+    }
+
+    static String describe(Service s, MigrationResult r) {
+        if (r.noChange()) {
+            return s.id() + ": at version " + r.toVersion() + ", nothing to do";
+        }
+        StringBuilder sb = new StringBuilder(s.id() + ": version " + r.fromVersion() + " -> " + r.toVersion() + " (");
+        for (int i = 0; i < r.applied().size(); i++) {
+            MigrationResult.Applied a = r.applied().get(i);
+            sb.append(i == 0 ? "" : ", ").append(a.direction().name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(a.file());
+        }
+        return sb.append(')').toString();
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true, description = "Apply every pending migration.")
+    static final class Up implements Callable<Integer> {
+        @ParentCommand
+        MigrateCommand migrate;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return migrate.forEach(false, "up", (s, m) -> describe(s, m.up()), spec.commandLine().getOut());
+        }
+    }
+
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Roll back exactly one migration of one service.")
+    static final class Down implements Callable<Integer> {
+        @ParentCommand
+        MigrateCommand migrate;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return migrate.forEach(true, "down", (s, m) -> describe(s, m.down()), spec.commandLine().getOut());
+        }
+    }
+
+    @Command(name = "goto", mixinStandardHelpOptions = true, description = "Migrate one service up or down to version N.")
+    static final class Goto implements Callable<Integer> {
+        @ParentCommand
+        MigrateCommand migrate;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "N", description = "The version to reach.")
+        long version;
+
+        @Override
+        public Integer call() {
+            return migrate.forEach(true, "goto", (s, m) -> describe(s, m.migrate(version)), spec.commandLine().getOut());
+        }
+    }
+
+    @Command(name = "version", mixinStandardHelpOptions = true, description = "Print each service's version and dirty flag (takes no lock).")
+    static final class Version implements Callable<Integer> {
+        @ParentCommand
+        MigrateCommand migrate;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return migrate.forEach(false, "version", (s, m) -> {
+                MigrationVersion v = m.version();
+                return s.id() + ": " + (v.isNil() ? "no version (never migrated)" : "version " + v.version() + (v.dirty() ? " (dirty)" : ""));
+            }, spec.commandLine().getOut());
+        }
+    }
+
+    @Command(name = "force", mixinStandardHelpOptions = true,
+            description = {"Set one service's version, clean, without running anything (-1: no version).",
+                    "The repair after a failed migration outside a transaction, once the schema was fixed by hand."})
+    static final class Force implements Callable<Integer> {
+        @ParentCommand
+        MigrateCommand migrate;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "N", description = "The version to record.")
+        long version;
+
+        @Override
+        public Integer call() {
+            return migrate.forEach(true, "force", (s, m) -> {
+                m.force(version);
+                return s.id() + ": forced to version " + version;
+            }, spec.commandLine().getOut());
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Print each migration: applied or pending, checksum, when, by whom, how long.")
+    static final class Status implements Callable<Integer> {
+        @ParentCommand
+        MigrateCommand migrate;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            return migrate.forEach(false, "status", (s, m) -> {
+                MigrationStatus st = m.status();
+                if (json) {
+                    return st.toJson();
+                }
+                StringBuilder sb = new StringBuilder(s.id() + ": version " + st.version() + (st.dirty() ? " (dirty)" : "")
+                        + ", newest " + st.latestVersion() + ", " + st.pending() + " pending");
+                for (MigrationStatus.Entry e : st.migrations()) {
+                    sb.append(String.format("%n  %06d %-28s %-10s %s", e.version(), e.name(), e.state(),
+                            Boolean.FALSE.equals(e.checksumOk()) ? "CHECKSUM MISMATCH" : ""));
+                }
+                st.findings().forEach(f -> sb.append("\n  ! ").append(f));
+                return sb.toString();
+            }, spec.commandLine().getOut());
+        }
+    }
+
+    @Command(name = "plan", mixinStandardHelpOptions = true, description = "Show what up (or goto N) would run, writing nothing.")
+    static final class Plan implements Callable<Integer> {
+        @ParentCommand
+        MigrateCommand migrate;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", arity = "0..1", paramLabel = "N", description = "Target version (default: the newest).")
+        Long target;
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            return migrate.forEach(false, "plan", (s, m) -> {
+                MigrationPlan p = target == null ? m.plan() : m.plan(target);
+                if (json) {
+                    return p.toJson();
+                }
+                StringBuilder sb = new StringBuilder(s.id() + ": " + p.fromVersion() + " -> " + p.toVersion()
+                        + (p.steps().isEmpty() ? ", nothing to do" : ""));
+                for (MigrationPlan.Step step : p.steps()) {
+                    sb.append("\n  ").append(step.direction().name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(step.file())
+                            .append(" (").append(step.transactionMode()).append(')');
+                }
+                return sb.toString();
+            }, spec.commandLine().getOut());
+        }
+    }
+}

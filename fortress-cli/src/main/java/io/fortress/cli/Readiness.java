@@ -1,0 +1,89 @@
+package io.fortress.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fortress.db.Database;
+import io.fortress.db.migrate.MigrationManager;
+import io.fortress.db.migrate.MigrationVersion;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Whether serve is ready: the primary takes writes (the health checker's cached state) and every
+ * service's schema is at the newest version the jar carries, clean. Refreshed at most once a second,
+ * so probes cannot add load.
+ */
+final class Readiness {
+    private static final long REFRESH_NANOS = 1_000_000_000L;
+
+    private final Database db;
+    private final Map<Service, MigrationManager> managers;
+    private final Map<Service, Long> latest;
+    private State cached;
+    private long cachedAt;
+
+    Readiness(Database db, Map<Service, MigrationManager> managers, Map<Service, Long> latest) {
+        this.db = db;
+        this.managers = managers;
+        this.latest = latest;
+    }
+
+    /** One service's schema version against the newest the jar carries. */
+    record Schema(long version, long latest, boolean dirty, String error) {
+        boolean current() {
+            return error == null && !dirty && version == latest;
+        }
+    }
+
+    /** The readiness and what it is made of. */
+    record State(boolean primaryHealthy, Map<Service, Schema> schemas) {
+        boolean ready() {
+            return primaryHealthy && schemas.values().stream().allMatch(Schema::current);
+        }
+
+        String toJson() {
+            ObjectNode root = HealthJson.JSON.createObjectNode();
+            root.put("ready", ready());
+            root.put("primary_healthy", primaryHealthy);
+            ObjectNode migrations = root.putObject("migrations");
+            schemas.forEach((service, s) -> {
+                ObjectNode m = migrations.putObject(service.id());
+                m.put("version", s.version());
+                m.put("latest", s.latest());
+                m.put("dirty", s.dirty());
+                m.put("current", s.current());
+                if (s.error() != null) {
+                    m.put("error", s.error());
+                }
+            });
+            return root.toString();
+        }
+    }
+
+    synchronized State current() {
+        long now = System.nanoTime();
+        if (cached == null || now - cachedAt > REFRESH_NANOS) {
+            cached = read();
+            cachedAt = now;
+        }
+        return cached;
+    }
+
+    private State read() {
+        boolean healthy = db.healthChecker().isHealthy();
+        Map<Service, Schema> schemas = new LinkedHashMap<>();
+        for (Map.Entry<Service, MigrationManager> e : managers.entrySet()) {
+            long newest = latest.get(e.getKey());
+            if (!healthy) {
+                schemas.put(e.getKey(), new Schema(-1, newest, false, "the primary is not available"));
+                continue;
+            }
+            try {
+                MigrationVersion v = e.getValue().version();
+                schemas.put(e.getKey(), new Schema(v.version(), newest, v.dirty(), null));
+            } catch (RuntimeException failure) {
+                schemas.put(e.getKey(), new Schema(-1, newest, false, failure.getMessage()));
+            }
+        }
+        return new State(healthy, schemas);
+    }
+}

@@ -1,0 +1,206 @@
+package io.fortress.cli;
+
+import ch.qos.logback.classic.Level;
+import com.sun.net.httpserver.HttpServer;
+import io.fortress.db.Consistency;
+import io.fortress.db.Database;
+import io.fortress.db.DbConfig;
+import io.fortress.db.Durations;
+import io.fortress.db.RowMapper;
+import io.fortress.db.backup.BackupConfig;
+import io.fortress.db.backup.BackupManager;
+import io.fortress.db.backup.BackupSchedule;
+import io.fortress.db.health.HealthChecker;
+import io.fortress.db.health.NodeHealth;
+import io.fortress.db.migrate.MigrationManager;
+import io.fortress.db.migrate.MigrationResult;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code fortress serve}: the main job. Uses the database DB_* names, or starts the embedded cluster;
+ * migrates credits, shadow and cdefnet under the advisory lock; watches health and lag; takes scheduled
+ * backups with retention; deletes expired cdefnet indicators; serves /health/* and /metrics* over HTTP.
+ * Shuts down gracefully on SIGTERM or Ctrl-C.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Run the database layer's main job: migrations, health checks, scheduled backups and the HTTP",
+                "endpoints /health/database, /health/live, /health/ready, /metrics and /metrics/database.",
+                "Without DB_HOST it runs the embedded cluster (a primary and two streaming replicas) in FORTRESS_DATA_DIR.",
+                "Settings: FORTRESS_HTTP_ADDR, FORTRESS_HEALTH_INTERVAL, FORTRESS_HEALTH_TIMEOUT, FORTRESS_BACKUP_INTERVAL,",
+                "BACKUP_DIR, RETENTION_DAYS, FORTRESS_IOC_CLEANUP_INTERVAL, FORTRESS_LOG_FORMAT, DB_* (docs/configuration.md)."})
+final class ServeCommand implements java.util.concurrent.Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger("fortress.serve");
+    /** A stop must be done within this, as systemd's default stop timeout and the issue ask. */
+    private static final Duration BACKUP_STOP_WAIT = Duration.ofSeconds(8);
+
+    @ParentCommand
+    FortressCommand fortress;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> env = fortress.environment();
+        CliSettings.validate(env);
+        Logging.configure(env, Level.INFO);
+        PrintWriter out = spec.commandLine().getOut();
+        String address = CliSettings.get(CliSettings.HTTP_ADDR, env);
+        HttpServer server = bind(address); // first: a busy port fails before anything starts
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread shutdown = new Thread(() -> {
+            LOG.info("stopping");
+            closeAll();
+            LOG.info("stopped");
+            stopped.countDown();
+        }, "fortress-serve-shutdown");
+        try {
+            Runtime.getRuntime().addShutdownHook(shutdown);
+            start(env, server, address, out);
+        } catch (RuntimeException | IOException e) {
+            Runtime.getRuntime().removeShutdownHook(shutdown);
+            server.stop(0);
+            closeAll();
+            throw e;
+        }
+        stopped.await();
+        return 0;
+    }
+
+    private void start(Map<String, String> env, HttpServer server, String address, PrintWriter out) throws IOException {
+        long began = System.nanoTime();
+        Target target = Target.resolve(env, true);
+        toClose.add(0, target);
+        DbConfig config = target.dbConfig();
+        BackupConfig backupConfig = target.backupConfig();
+
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        toClose.add(0, gc);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+
+        Database db = Database.open(config, registry);
+        toClose.add(0, db);
+        HealthChecker.create(db, CliSettings.get(CliSettings.HEALTH_INTERVAL, env), CliSettings.get(CliSettings.HEALTH_TIMEOUT, env));
+
+        Map<Service, MigrationManager> managers = new EnumMap<>(Service.class);
+        Map<Service, Long> versions = new EnumMap<>(Service.class);
+        for (Service service : Service.values()) {
+            MigrationManager manager = service.manager(db, null, env);
+            MigrationResult result = manager.autoMigrate();
+            managers.put(service, manager);
+            versions.put(service, result.toVersion());
+            if (!result.noChange()) {
+                LOG.info("{}: migrated from version {} to {}", service.id(), result.fromVersion(), result.toVersion());
+            }
+        }
+
+        BackupManager backups = BackupManager.builder(db, backupConfig).meterRegistry(registry).build();
+        Duration backupInterval = backupConfig.interval();
+        BackupSchedule schedule = new BackupSchedule(backups, backupInterval);
+        schedule.start(backupInterval);
+        toClose.add(0, () -> schedule.stop(BACKUP_STOP_WAIT));
+
+        Duration cleanupInterval = CliSettings.get(CliSettings.IOC_CLEANUP_INTERVAL, env);
+        if (!cleanupInterval.isZero()) {
+            ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "fortress-ioc-cleanup");
+                t.setDaemon(true);
+                return t;
+            });
+            jobs.scheduleWithFixedDelay(() -> cleanUpIndicators(db), cleanupInterval.toMillis(), cleanupInterval.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            toClose.add(0, jobs::shutdownNow);
+        }
+
+        HttpApi http = new HttpApi(server, db, new Readiness(db, managers, versions), registry);
+        http.start();
+        toClose.add(0, http::stop);
+
+        printBanner(out, db, target, versions, address, backupConfig, backupInterval, Duration.ofNanos(System.nanoTime() - began));
+    }
+
+    private static HttpServer bind(String address) throws IOException {
+        try {
+            return HttpServer.create(new InetSocketAddress(CliSettings.host(address), CliSettings.port(address)), 64);
+        } catch (BindException e) {
+            throw new IllegalStateException("cannot listen on FORTRESS_HTTP_ADDR=" + address + ": " + e.getMessage()
+                    + " (another fortress serve or another program uses it); choose another address with FORTRESS_HTTP_ADDR", e);
+        }
+    }
+
+    /** Deletes expired cdefnet indicators on the primary; a failure is logged and retried next time. */
+    private static void cleanUpIndicators(Database db) {
+        try {
+            long deleted = db.queryOne(Consistency.strong(), "SELECT cdefnet.cleanup_expired_iocs()", RowMapper.firstLong()).orElse(0L);
+            if (deleted > 0) {
+                LOG.info("deleted {} expired cdefnet indicators", deleted);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cleaning up expired cdefnet indicators failed: {}", e.getMessage());
+        }
+    }
+
+    /** Stops in order: HTTP, jobs, backups (a running one may finish), pools, then the embedded cluster. */
+    private synchronized void closeAll() {
+        for (AutoCloseable c : toClose) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("while stopping: {}", e.toString());
+            }
+        }
+        toClose.clear();
+    }
+
+    private static void printBanner(PrintWriter out, Database db, Target target, Map<Service, Long> versions, String address,
+                                    BackupConfig backups, Duration backupInterval, Duration took) {
+        out.println("fortress serve is up (" + took.toMillis() + " ms) on the " + target.describe());
+        for (NodeHealth n : db.nodes()) {
+            out.printf("  %-10s %-22s %-8s %s%n", n.name(), n.address(), n.role().name().toLowerCase(java.util.Locale.ROOT), n.state());
+        }
+        StringBuilder schemas = new StringBuilder();
+        versions.forEach((s, v) -> schemas.append(schemas.isEmpty() ? "" : ", ").append(s.id()).append(" v").append(v));
+        out.println("  schemas    " + schemas);
+        out.println("  http       http://" + address + "  (/health/database /health/live /health/ready /metrics /metrics/database)");
+        out.println("  backups    " + backups.backupDir() + " every " + Durations.format(backupInterval) + ", kept "
+                + backups.retentionDays() + " days");
+        out.println("  stop with Ctrl-C or SIGTERM");
+        out.flush();
+    }
+}

@@ -1,0 +1,50 @@
+package io.fortress.cli;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code fortress stats}: the seed's stats JSON of the running {@code fortress serve} (the process that
+ * holds the pools), read from its /metrics/database at FORTRESS_HTTP_ADDR.
+ */
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = {"Print the seed's stats JSON (pools and statement counts) of the running fortress serve,",
+                "read from http://FORTRESS_HTTP_ADDR/metrics/database. Exit status 1 when no serve answers."})
+final class StatsCommand implements Callable<Integer> {
+    @ParentCommand
+    FortressCommand fortress;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        CliSettings.validate(fortress.environment());
+        String address = CliSettings.get(CliSettings.HTTP_ADDR, fortress.environment());
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + "/metrics/database"))
+                .timeout(Duration.ofSeconds(10)).GET().build();
+        try {
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                spec.commandLine().getErr().println("fortress: http://" + address + "/metrics/database answered " + response.statusCode());
+                return FortressCommand.FAILED;
+            }
+            spec.commandLine().getOut().println(response.body());
+            return 0;
+        } catch (ConnectException e) {
+            spec.commandLine().getErr().println("fortress: no fortress serve answers at " + address
+                    + " (FORTRESS_HTTP_ADDR); start one with bin/fortress serve, or point FORTRESS_HTTP_ADDR at it");
+            return FortressCommand.FAILED;
+        }
+    }
+}
