@@ -61,7 +61,7 @@ final class BackupCommand implements Runnable {
      * with a manager; without DB_HOST, on the embedded cluster, with backups in FORTRESS_DATA_DIR/backups.
      */
     <T> T withManager(String connectTo, Function<BackupManager, T> work) {
-        try (Target target = Target.resolve(fortress.environment(), false)) {
+        try (Target target = Target.resolve(fortress.environment(), Target.Use.START_IF_STOPPED)) {
             DbConfig.Builder db = target.dbConfig().toBuilder().maxOpenConns(2).maxIdleConns(0);
             if (connectTo != null) {
                 db.database(connectTo);

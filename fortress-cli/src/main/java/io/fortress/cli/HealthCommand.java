@@ -30,7 +30,7 @@ final class HealthCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (Target target = Target.resolve(fortress.environment(), false);
+        try (Target target = Target.resolve(fortress.environment(), Target.Use.AS_IS);
              Database db = Database.open(target.dbConfig().toBuilder().maxOpenConns(1).maxIdleConns(0).build())) {
             HealthStatus status = db.healthChecker().check();
             if (json) {

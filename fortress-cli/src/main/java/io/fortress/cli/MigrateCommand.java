@@ -58,7 +58,7 @@ final class MigrateCommand implements Runnable {
         if (source != null && !Files.isDirectory(source)) {
             throw new IllegalArgumentException("--source " + source + " is not a folder");
         }
-        try (Target target = Target.resolve(fortress.environment(), false);
+        try (Target target = Target.resolve(fortress.environment(), Target.Use.START_IF_STOPPED);
              Database db = Database.open(target.dbConfig().toBuilder().maxOpenConns(2).maxIdleConns(0).build())) {
             for (Service s : services) {
                 MigrationManager manager = s.manager(db, source, fortress.environment());

@@ -98,7 +98,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
 
     private void start(Map<String, String> env, HttpServer server, String address, PrintWriter out) throws IOException {
         long began = System.nanoTime();
-        Target target = Target.resolve(env, true);
+        Target target = Target.resolve(env, Target.Use.SERVE);
         toClose.add(0, target);
         DbConfig config = target.dbConfig();
         BackupConfig backupConfig = target.backupConfig();

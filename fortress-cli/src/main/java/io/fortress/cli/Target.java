@@ -16,10 +16,16 @@ import java.util.Map;
 final class Target implements AutoCloseable {
     private final Map<String, String> environment;
     private final LocalCluster cluster;
+    private final boolean stopOnClose;
 
     private Target(Map<String, String> environment, LocalCluster cluster) {
+        this(environment, cluster, false);
+    }
+
+    private Target(Map<String, String> environment, LocalCluster cluster, boolean stopOnClose) {
         this.environment = environment;
         this.cluster = cluster;
+        this.stopOnClose = stopOnClose;
     }
 
     /** True when DB_HOST is unset, so commands use the embedded cluster. */
@@ -28,17 +34,36 @@ final class Target implements AutoCloseable {
         return host == null || host.isBlank();
     }
 
-    /**
-     * Resolves the target; an embedded cluster that is not running is started. One-shot commands start it
-     * detached (it keeps running for the next command; {@code fortress cluster stop} ends it); serve
-     * starts it tied to itself, but leaves running a cluster that was running already.
-     */
-    static Target resolve(Map<String, String> environment, boolean forServe) {
+    /** What a command may do to the embedded cluster. */
+    enum Use {
+        /** serve: start every stopped node, tied to this process; nodes already running are left running on exit. */
+        SERVE,
+        /** One-shot commands: start the cluster (detached, it keeps running) only when none of its nodes runs. */
+        START_IF_STOPPED,
+        /** Look only (health): a stopped node is reported, not started. */
+        AS_IS
+    }
+
+    /** Resolves the target for a command that uses the embedded cluster as {@code use} says. */
+    static Target resolve(Map<String, String> environment, Use use) {
         if (!embedded(environment)) {
             return new Target(environment, null);
         }
-        LocalCluster cluster = EmbeddedCluster.builder(environment).detached(!forServe).stopOnExit(!forServe).build().start();
-        return new Target(environment, cluster);
+        LocalCluster.Builder builder = EmbeddedCluster.builder(environment);
+        if (use == Use.SERVE) {
+            return new Target(environment, builder.stopOnExit(false).build().start(), true);
+        }
+        LocalCluster existing = builder.build();
+        if (existing.exists()) {
+            existing.inspect();
+            if (use == Use.AS_IS || existing.nodes().stream().anyMatch(io.fortress.cluster.Node::isRunning)) {
+                return new Target(environment, existing);
+            }
+        } else if (use == Use.AS_IS) {
+            throw new IllegalStateException("no embedded cluster in " + EmbeddedCluster.clusterDir(environment)
+                    + "; start one with fortress cluster start or fortress serve, or set DB_HOST");
+        }
+        return new Target(environment, EmbeddedCluster.builder(environment).detached(true).build().start());
     }
 
     /** The database settings: DB_* as given, or pointing at the embedded cluster (other DB_* settings still apply). */
@@ -74,10 +99,10 @@ final class Target implements AutoCloseable {
                 : "embedded cluster in " + cluster.rootDirectory();
     }
 
-    /** Stops what this target started (serve); a detached cluster keeps running. */
+    /** Stops the nodes serve started; one-shot commands leave the cluster running for the next command. */
     @Override
     public void close() {
-        if (cluster != null) {
+        if (cluster != null && stopOnClose) {
             cluster.stop();
         }
     }

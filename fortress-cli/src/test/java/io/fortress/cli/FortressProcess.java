@@ -1,0 +1,101 @@
+package io.fortress.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The real fortress jar run as a separate process, as an operator runs it. */
+final class FortressProcess {
+    static final Path JAR = Path.of("target", "fortress.jar");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private FortressProcess() {
+    }
+
+    /** A finished one-shot command. */
+    record Result(int exitCode, String out, String err) {
+    }
+
+    /** The environment for commands on the embedded cluster in {@code dataDir}, serving HTTP on {@code httpPort}. */
+    static Map<String, String> environment(Path dataDir, int httpPort) {
+        Map<String, String> env = new HashMap<>();
+        env.put("FORTRESS_DATA_DIR", dataDir.toString());
+        env.put("FORTRESS_HTTP_ADDR", "127.0.0.1:" + httpPort);
+        env.put("FORTRESS_HEALTH_INTERVAL", "1s");
+        env.put("FORTRESS_HEALTH_TIMEOUT", "1s");
+        env.put("FORTRESS_IOC_CLEANUP_INTERVAL", "1s");
+        return env;
+    }
+
+    static ProcessBuilder builder(Map<String, String> env, Path log, String... args) {
+        return builder(env, log, log, args);
+    }
+
+    static ProcessBuilder builder(Map<String, String> env, Path log, Path errors, String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(log.toFile());
+        if (errors.equals(log)) {
+            pb.redirectErrorStream(true);
+        } else {
+            pb.redirectError(errors.toFile());
+        }
+        pb.environment().keySet().removeIf(k -> k.startsWith("DB_") || k.startsWith("PG") || k.startsWith("FORTRESS_") || k.startsWith("BACKUP"));
+        pb.environment().putAll(env);
+        return pb;
+    }
+
+    static Result run(Map<String, String> env, Path workDir, String... args) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(workDir, "cmd", ".out");
+        Path err = Files.createTempFile(workDir, "cmd", ".err");
+        Process p = builder(env, out, err, args).start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("fortress " + String.join(" ", args) + " did not finish");
+        }
+        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    /** Starts serve and waits for its banner. */
+    static Process serve(Map<String, String> env, Path log) throws IOException, InterruptedException {
+        Process p = builder(env, log, "serve").start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline) {
+            String text = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+            if (text.contains("stop with Ctrl-C or SIGTERM")) {
+                return p;
+            }
+            if (!p.isAlive()) {
+                throw new IllegalStateException("serve exited with " + p.exitValue() + ":\n" + text);
+            }
+            Thread.sleep(200);
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException("serve did not come up:\n" + Files.readString(log, StandardCharsets.UTF_8));
+    }
+
+    static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+}
