@@ -79,7 +79,13 @@ public final class BenchMain {
             pointReads(cluster, pgbench, 32);
             transactions(cluster, pgbench, 8);
             readYourWrites(cluster, 8);
+            OperationsBench operations = new OperationsBench(cluster, results, rounds);
+            log("backups: fortress backup create against pg_dump -Fc");
+            operations.backups();
+            log("migrations: 200 small migrations against psql, and the fast path");
+            operations.migrations();
             memory(cluster);
+            operations.serveMemory();
         }
         routingMicroBenchmark();
 

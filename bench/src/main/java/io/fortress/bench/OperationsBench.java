@@ -1,0 +1,224 @@
+package io.fortress.bench;
+
+import io.fortress.cluster.LocalCluster;
+import io.fortress.cluster.Node;
+import io.fortress.db.Database;
+import io.fortress.db.DbConfig;
+import io.fortress.db.SslMode;
+import io.fortress.db.backup.BackupConfig;
+import io.fortress.db.backup.BackupFormat;
+import io.fortress.db.backup.BackupInfo;
+import io.fortress.db.backup.BackupManager;
+import io.fortress.db.backup.VerifyLevel;
+import io.fortress.db.migrate.MigrationConfig;
+import io.fortress.db.migrate.MigrationManager;
+import io.fortress.db.migrate.MigrationSource;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Backups against plain pg_dump, migrations against psql, and the memory of an idle serve. */
+final class OperationsBench {
+    private final LocalCluster cluster;
+    private final Results results;
+    private final int rounds;
+    private final Path work;
+
+    OperationsBench(LocalCluster cluster, Results results, int rounds) throws Exception {
+        this.cluster = cluster;
+        this.results = results;
+        this.rounds = rounds;
+        this.work = Files.createTempDirectory("fortress-bench-ops");
+    }
+
+    DbConfig config() {
+        return DbConfig.builder().host(Node.HOST).port(cluster.primary().port()).user(cluster.superuser())
+                .password(cluster.password()).database(cluster.database()).sslMode(SslMode.DISABLE).maxOpenConns(4).maxIdleConns(1)
+                .build();
+    }
+
+    // ---------------------------------------------------------------- backups
+
+    void backups() throws Exception {
+        long databaseBytes = Long.parseLong(cluster.primary().queryValue("SELECT pg_database_size(current_database())"));
+        double mib = databaseBytes / (1024.0 * 1024.0);
+        Figures plain = new Figures();
+        Figures fortress = new Figures();
+        Figures parallelDirectory = new Figures();
+        Figures verify = new Figures();
+        try (Database db = Database.open(config())) {
+            for (int r = 0; r < rounds; r++) {
+                // alternate who goes first, so that cache warmth favours neither
+                if (r % 2 == 0) {
+                    plain.add(mib / plainPgDump());
+                    fortress.add(mib / fortressBackup(db, BackupFormat.CUSTOM, 1, verify));
+                } else {
+                    fortress.add(mib / fortressBackup(db, BackupFormat.CUSTOM, 1, verify));
+                    plain.add(mib / plainPgDump());
+                }
+                parallelDirectory.add(mib / fortressBackup(db, BackupFormat.DIRECTORY, 2, null));
+            }
+        }
+        String name = String.format(java.util.Locale.ROOT, "backup of %.0f MiB database", mib);
+        results.compare(name, "fortress backup create (custom)", "pg_dump -Fc", "throughput_mib_s", fortress, plain, "≥0.90");
+        results.compare(name, "fortress directory, 2 jobs", "fortress backup create (custom)", "throughput_mib_s",
+                parallelDirectory, fortress, "");
+        results.figure(name, "fortress verify, full read", "seconds", verify);
+    }
+
+    private double plainPgDump() throws Exception {
+        Path file = work.resolve("plain.dump");
+        Files.deleteIfExists(file);
+        long start = System.nanoTime();
+        ProcessBuilder pb = new ProcessBuilder(cluster.binaries().binDir().resolve("pg_dump").toString(), "-Fc", "-h", Node.HOST,
+                "-p", Integer.toString(cluster.primary().port()), "-U", cluster.superuser(), "-f", file.toString(), cluster.database())
+                .redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+        pb.environment().put("PGPASSWORD", cluster.password());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("pg_dump failed: " + out);
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** Seconds of one backup (checksums, manifest, row counts; no verification), and of a full-read verify. */
+    private double fortressBackup(Database db, BackupFormat format, int jobs, Figures verifySeconds) throws Exception {
+        Path dir = work.resolve("backups-" + format.spelling());
+        BackupManager manager = BackupManager.create(db, BackupConfig.builder().backupDir(dir).format(format).parallelJobs(jobs)
+                .verifyAfterBackup(null).build());
+        long start = System.nanoTime();
+        BackupInfo backup = manager.backup();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (verifySeconds != null) {
+            long v = System.nanoTime();
+            manager.verifyBackup(backup.path(), VerifyLevel.FULL_READ);
+            verifySeconds.add((System.nanoTime() - v) / 1e9);
+        }
+        deleteTree(dir);
+        return seconds;
+    }
+
+    // ---------------------------------------------------------------- migrations
+
+    void migrations() throws Exception {
+        Path files = work.resolve("migrations");
+        Files.createDirectories(files);
+        for (int i = 1; i <= 200; i++) {
+            Files.writeString(files.resolve(String.format("%06d_step_%d.up.sql", i, i)),
+                    "CREATE TABLE bench_step_" + i + " (id bigint PRIMARY KEY, note text);\nCREATE INDEX ON bench_step_" + i + " (note);\n");
+            Files.writeString(files.resolve(String.format("%06d_step_%d.down.sql", i, i)), "DROP TABLE bench_step_" + i + ";\n");
+        }
+        Figures fortress = new Figures();
+        Figures psql = new Figures();
+        Figures fastPath = new Figures();
+        try (Database db = Database.open(config())) {
+            for (int r = 0; r < rounds; r++) {
+                String schema = "bench_fortress_" + r;
+                long start = System.nanoTime();
+                MigrationManager manager = MigrationManager.create(db, MigrationSource.directory(files), MigrationConfig.forSchema(schema));
+                manager.up();
+                fortress.add((System.nanoTime() - start) / 1e9);
+
+                for (int i = 0; i < 20; i++) {
+                    long t = System.nanoTime();
+                    MigrationManager.autoMigrate(db, MigrationSource.directory(files), MigrationConfig.forSchema(schema));
+                    fastPath.add((System.nanoTime() - t) / 1e6);
+                }
+                psql.add(psqlRun(files, "bench_psql_" + r));
+            }
+        }
+        results.compare("apply 200 small migrations", "fortress MigrationManager.up()", "psql -f, one file at a time", "seconds",
+                fortress, psql, "");
+        results.figure("autoMigrate when current (fast path)", "fortress (target ≤20 ms)", "ms", fastPath);
+    }
+
+    private double psqlRun(Path files, String schema) throws Exception {
+        cluster.primary().execute("CREATE SCHEMA " + schema);
+        List<Path> ups;
+        try (Stream<Path> s = Files.list(files)) {
+            ups = s.filter(p -> p.getFileName().toString().endsWith(".up.sql")).sorted(Comparator.naturalOrder()).toList();
+        }
+        long start = System.nanoTime();
+        for (Path up : ups) {
+            ProcessBuilder pb = new ProcessBuilder(cluster.binaries().binDir().resolve("psql").toString(), "-X", "-q",
+                    "-v", "ON_ERROR_STOP=1", "-h", Node.HOST, "-p", Integer.toString(cluster.primary().port()), "-U", cluster.superuser(),
+                    "-d", cluster.database(), "-c", "SET search_path TO " + schema, "-f", up.toString()).redirectErrorStream(true);
+            pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+            pb.environment().put("PGPASSWORD", cluster.password());
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("psql failed on " + up + ": " + out);
+            }
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    // ---------------------------------------------------------------- memory of an idle serve
+
+    void serveMemory() throws Exception {
+        Path jar = Path.of("fortress-cli", "target", "fortress.jar");
+        if (!Files.exists(jar)) {
+            System.out.println("[bench] no " + jar + ": skipping the memory of an idle fortress serve (bench/run builds it)");
+            return;
+        }
+        Figures rss = new Figures();
+        for (int r = 0; r < rounds; r++) {
+            int port;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+                port = s.getLocalPort();
+            }
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                    "-jar", jar.toString(), "serve").redirectErrorStream(true);
+            pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("DB_") || k.startsWith("FORTRESS_"));
+            pb.environment().put("DB_HOST", Node.HOST);
+            pb.environment().put("DB_PORT", Integer.toString(cluster.primary().port()));
+            pb.environment().put("DB_USER", cluster.superuser());
+            pb.environment().put("PGPASSWORD", cluster.password());
+            pb.environment().put("DB_NAME", cluster.database());
+            pb.environment().put("DB_REPLICA_HOSTS", cluster.replicaAddresses());
+            pb.environment().put("DB_SSLMODE", "disable");
+            pb.environment().put("BACKUP_DIR", work.resolve("serve-backups").toString());
+            pb.environment().put("FORTRESS_HTTP_ADDR", "127.0.0.1:" + port);
+            Process serve = pb.start();
+            try {
+                BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream()));
+                String line;
+                while ((line = out.readLine()) != null && !line.contains("stop with Ctrl-C")) {
+                    // start-up output
+                }
+                Thread.sleep(5000);
+                for (String status : Files.readAllLines(Path.of("/proc", Long.toString(serve.pid()), "status"))) {
+                    if (status.startsWith("VmRSS:")) {
+                        rss.add(Long.parseLong(status.replaceAll("\\D", "")) / 1024.0);
+                    }
+                }
+            } finally {
+                serve.destroy();
+                if (!serve.waitFor(30, TimeUnit.SECONDS)) {
+                    serve.destroyForcibly();
+                }
+            }
+        }
+        results.figure("memory, idle JVM (-Xmx256m)", "fortress serve (3 pools, checker, HTTP)", "rss_mib", rss);
+    }
+
+    private static void deleteTree(Path root) throws Exception {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
