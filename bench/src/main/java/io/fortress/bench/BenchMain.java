@@ -29,7 +29,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * that machine noise hits all of them alike. Prints a table and writes bench/results/.
  *
  * <p>Options: {@code --rounds N} (3), {@code --warmup S} (2), {@code --measure S} (5),
- * {@code --scale N} (10), {@code --quick} (1 round of 1 + 2 s), {@code --results DIR} (bench/results).
+ * {@code --scale N} (10), {@code --quick} (1 round of 1 + 2 s), {@code --results DIR} (bench/results),
+ * {@code --only W1,W2,W3,backup,migrations,memory,jmh} (everything).
  */
 public final class BenchMain {
     private int rounds = 3;
@@ -37,6 +38,7 @@ public final class BenchMain {
     private double measure = 5;
     private int scale = 10;
     private Path resultsDir = Path.of("bench", "results");
+    private java.util.Set<String> only = java.util.Set.of();
     private final Results results = new Results();
 
     public static void main(String[] args) throws Exception {
@@ -53,13 +55,15 @@ public final class BenchMain {
                 case "--measure" -> measure = Double.parseDouble(args[++i]);
                 case "--scale" -> scale = Integer.parseInt(args[++i]);
                 case "--results" -> resultsDir = Path.of(args[++i]);
+                case "--only" -> only = java.util.Set.of(args[++i].split(","));
                 case "--quick" -> {
                     rounds = 1;
                     warmup = 1;
                     measure = 2;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; accepted: --rounds N, --warmup S, --measure S, --scale N, --quick, --results DIR");
+                        + "; accepted: --rounds N, --warmup S, --measure S, --scale N, --quick, --results DIR,"
+                        + " --only W1,W2,W3,backup,migrations,memory,jmh");
             }
         }
     }
@@ -75,19 +79,33 @@ public final class BenchMain {
             cluster.primary().execute("VACUUM ANALYZE");
             cluster.awaitReplication(Duration.ofMinutes(5));
 
-            pointReads(cluster, pgbench, 8);
-            pointReads(cluster, pgbench, 32);
-            transactions(cluster, pgbench, 8);
-            readYourWrites(cluster, 8);
+            if (selected("W1")) {
+                pointReads(cluster, pgbench, 8);
+                pointReads(cluster, pgbench, 32);
+            }
+            if (selected("W2")) {
+                transactions(cluster, pgbench, 8);
+            }
+            if (selected("W3")) {
+                readYourWrites(cluster, 8);
+            }
             OperationsBench operations = new OperationsBench(cluster, results, rounds);
-            log("backups: fortress backup create against pg_dump -Fc");
-            operations.backups();
-            log("migrations: 200 small migrations against psql, and the fast path");
-            operations.migrations();
-            memory(cluster);
-            operations.serveMemory();
+            if (selected("backup")) {
+                log("backups: fortress backup create against pg_dump -Fc");
+                operations.backups();
+            }
+            if (selected("migrations")) {
+                log("migrations: 200 small migrations against psql, and the fast path");
+                operations.migrations();
+            }
+            if (selected("memory")) {
+                memory(cluster);
+                operations.serveMemory();
+            }
         }
-        routingMicroBenchmark();
+        if (selected("jmh")) {
+            routingMicroBenchmark();
+        }
 
         String date = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm"));
         String header = header(arguments, pgVersion, Duration.ofNanos(System.nanoTime() - started));
@@ -96,6 +114,10 @@ public final class BenchMain {
         System.out.println(results.table());
         results.write(resultsDir, header, date);
         log("results written to " + resultsDir.resolve(date + ".md") + " and " + resultsDir.resolve("latest.json"));
+    }
+
+    private boolean selected(String part) {
+        return only.isEmpty() || only.contains(part);
     }
 
     // ---------------------------------------------------------------- W1

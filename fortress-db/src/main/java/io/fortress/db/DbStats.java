@@ -29,7 +29,7 @@ public record DbStats(
      * @param openConnections   connections open (in use + idle)
      * @param inUse             connections borrowed
      * @param idle              connections idle in the pool
-     * @param waitCount         borrows that found no idle connection and waited
+     * @param waitCount         borrows that waited 1 ms or more for a connection to be returned or created
      * @param waitDurationMs    total time those borrows waited
      * @param maxIdleClosed     connections closed for idling past connMaxIdleTime beyond maxIdleConns
      * @param maxLifetimeClosed connections closed for reaching connMaxLifetime

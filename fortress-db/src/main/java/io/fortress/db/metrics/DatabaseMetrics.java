@@ -35,7 +35,7 @@ import java.util.function.ToLongFunction;
  * <tr><td>fortress_db_query_errors_total</td><td>statements failed, per node</td></tr>
  * <tr><td>fortress_db_slow_queries_total</td><td>statements at or over the slow-query threshold</td></tr>
  * <tr><td>fortress_db_query_duration_seconds</td><td>count and sum of statement time</td></tr>
- * <tr><td>fortress_db_pool_wait_seconds</td><td>count and sum of borrows that waited for a connection</td></tr>
+ * <tr><td>fortress_db_pool_wait_seconds</td><td>count and sum of borrows that waited 1 ms or more for a connection</td></tr>
  * <tr><td>fortress_db_pool_connections_closed_total</td><td>closed connections by reason (idle, lifetime, other)</td></tr>
  * <tr><td>fortress_db_node_up</td><td>1 while the node takes statements (primary UP, replica STREAMING)</td></tr>
  * <tr><td>fortress_db_node_state</td><td>1 for the node's current state (tag state), 0 for the others</td></tr>
@@ -86,7 +86,7 @@ public final class DatabaseMetrics implements AutoCloseable {
                         NodeCounters::latencyNanos, TimeUnit.NANOSECONDS)
                 .tags(tags).description("Time of statements, from asking for a connection to the last row").register(registry));
         meters.add(FunctionTimer.builder("fortress.db.pool.wait", c, NodeCounters::waits, NodeCounters::waitNanos, TimeUnit.NANOSECONDS)
-                .tags(tags).description("Borrows that found no idle connection, and how long they waited").register(registry));
+                .tags(tags).description("Borrows that waited 1 ms or more for a connection, and how long they waited").register(registry));
         counter("fortress.db.pool.connections.closed", tags.and("reason", "idle"), c, NodeCounters::idleClosed,
                 "Connections closed, by reason");
         counter("fortress.db.pool.connections.closed", tags.and("reason", "lifetime"), c, NodeCounters::lifetimeClosed,

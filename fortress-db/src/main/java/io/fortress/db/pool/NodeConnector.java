@@ -4,14 +4,9 @@ import io.fortress.db.DbConfig;
 import io.fortress.db.HostAndPort;
 import io.fortress.db.PasswordSource;
 import io.fortress.db.SslMode;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Properties;
-import java.util.Set;
 import org.postgresql.Driver;
 
 /**
@@ -24,9 +19,6 @@ import org.postgresql.Driver;
  */
 public final class NodeConnector extends BaseDataSource {
     private static final Driver DRIVER = new Driver();
-    /** Calls that are not use of the connection: the pool's own liveness checks and closing. */
-    private static final Set<String> NOT_USE = Set.of("close", "isClosed", "isValid", "setNetworkTimeout",
-            "getNetworkTimeout", "abort", "toString", "hashCode", "equals");
 
     private final String url;
     private final String user;
@@ -134,26 +126,6 @@ public final class NodeConnector extends BaseDataSource {
     }
 
     private static Connection track(Connection physical, CloseListener listener) {
-        long created = System.nanoTime();
-        InvocationHandler handler = new InvocationHandler() {
-            private volatile long lastUse = created;
-
-            @Override
-            public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-                String name = method.getName();
-                if (!NOT_USE.contains(name)) {
-                    lastUse = System.nanoTime();
-                } else if (name.equals("close") && !physical.isClosed()) {
-                    long now = System.nanoTime();
-                    listener.closed(now - created, now - lastUse);
-                }
-                try {
-                    return method.invoke(physical, args);
-                } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                }
-            }
-        };
-        return (Connection) Proxy.newProxyInstance(NodeConnector.class.getClassLoader(), new Class<?>[] {Connection.class}, handler);
+        return new TrackedConnection(physical, listener::closed);
     }
 }

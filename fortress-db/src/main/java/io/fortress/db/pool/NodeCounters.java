@@ -37,7 +37,7 @@ public final class NodeCounters {
         return latencyNanos.sum();
     }
 
-    /** Borrows that found no idle connection and had to wait for one. */
+    /** Borrows that waited for a connection (took 1 ms or more: one had to be returned or created). */
     public long waits() {
         return waits.sum();
     }

@@ -32,9 +32,22 @@ final class ReadBalancer<T> {
         refresh();
     }
 
-    /** Re-reads which replicas are eligible; called whenever a node's status changes. */
-    void refresh() {
+    /** Re-reads which replicas are eligible; called whenever a node's status changes (serialized, so the last call wins). */
+    synchronized void refresh() {
         snapshot = replicas.stream().filter(eligible).toArray(newArray);
+    }
+
+    /**
+     * The eligible replicas now, to be tried from {@link #start(int)}: the snapshot itself, so the
+     * per-read path allocates nothing.
+     */
+    T[] eligible() {
+        return snapshot;
+    }
+
+    /** Where the next read starts in an array of {@code n} candidates: round robin, overflow-safe. */
+    int start(int n) {
+        return n <= 1 ? 0 : (int) Math.floorMod(next.getAndIncrement(), (long) n);
     }
 
     /** The eligible replicas, the next one in round-robin order first, then the others to retry on. */
@@ -52,7 +65,7 @@ final class ReadBalancer<T> {
         if (n <= 1) {
             return current;
         }
-        int start = (int) Math.floorMod(next.getAndIncrement(), (long) n);
+        int start = start(n);
         T[] ordered = newArray.apply(n);
         for (int i = 0; i < n; i++) {
             ordered[i] = current[(start + i) % n];

@@ -464,28 +464,31 @@ public final class Router implements AutoCloseable {
         if (consistency instanceof Consistency.ReadYourWrites ryw) {
             return readYourWrites(ryw.token(), sql, work);
         }
-        NodePool[] order;
+        NodePool[] candidates;
         Reroute fallbackReason;
         if (consistency instanceof Consistency.BoundedStaleness bounded) {
-            order = balancer.order(node -> withinStaleness(node, bounded.maxLag()));
+            candidates = balancer.order(node -> withinStaleness(node, bounded.maxLag()));
             fallbackReason = Reroute.TOO_STALE;
         } else {
-            order = balancer.order();
+            candidates = balancer.eligible();
             fallbackReason = Reroute.NO_REPLICA;
-            if (order.length == 0 && config.replicaFallback() == ReplicaFallback.LEAST_LAGGED) {
+            if (candidates.length == 0 && config.replicaFallback() == ReplicaFallback.LEAST_LAGGED) {
                 Optional<NodePool> least = leastLagged();
                 if (least.isPresent()) {
-                    order = new NodePool[] {least.get()};
+                    candidates = new NodePool[] {least.get()};
                     fallbackReason = Reroute.LEAST_LAGGED;
                 }
             }
         }
-        if (order.length == 0 || fallbackReason == Reroute.LEAST_LAGGED) {
+        if (candidates.length == 0 || fallbackReason == Reroute.LEAST_LAGGED) {
             reroutes[fallbackReason.ordinal()].increment();
         }
         SQLException lastFailure = null;
         NodePool lastNode = null;
-        for (NodePool node : order) {
+        int n = candidates.length;
+        int start = balancer.start(n);
+        for (int i = 0; i < n; i++) {
+            NodePool node = candidates[(start + i) % n];
             try {
                 return work.run(node, null);
             } catch (SQLException e) {
