@@ -50,7 +50,7 @@ public final class BackupManager {
         this.restorer = new Restorer(ctx, verifier);
         this.retention = new RetentionPolicy(config);
         if (registry != null) {
-            BackupMetrics.bind(registry, ctx.database(), stats::get);
+            BackupMetrics.bind(registry, ctx.database(), this);
         }
     }
 

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import java.util.function.Supplier;
 
 /**
  * Micrometer meters of a manager's backup runs, read from its {@link BackupStats} (tag
@@ -21,21 +20,25 @@ final class BackupMetrics {
     private BackupMetrics() {
     }
 
-    static void bind(MeterRegistry registry, String database, Supplier<BackupStats> stats) {
+    /**
+     * Binds the meters to the manager itself: Micrometer holds its state objects weakly, and a lambda held
+     * by nothing else would be collected, leaving the meters at NaN.
+     */
+    static void bind(MeterRegistry registry, String database, BackupManager manager) {
         Tags tags = Tags.of("database", database);
-        Gauge.builder("fortress.backup.last.success.timestamp", stats,
-                        s -> s.get().lastSuccessAt().map(t -> t.toEpochMilli() / 1000.0).orElse(0.0))
+        Gauge.builder("fortress.backup.last.success.timestamp", manager,
+                        s -> s.stats().lastSuccessAt().map(t -> t.toEpochMilli() / 1000.0).orElse(0.0))
                 .tags(tags).baseUnit("seconds").description("When the last successful backup finished (Unix time)").register(registry);
-        Gauge.builder("fortress.backup.last.duration", stats,
-                        s -> s.get().lastDuration().map(d -> d.toMillis() / 1000.0).orElse(0.0))
+        Gauge.builder("fortress.backup.last.duration", manager,
+                        s -> s.stats().lastDuration().map(d -> d.toMillis() / 1000.0).orElse(0.0))
                 .tags(tags).baseUnit("seconds").description("Duration of the last successful backup").register(registry);
-        Gauge.builder("fortress.backup.last.size", stats, s -> s.get().lastSizeBytes())
+        Gauge.builder("fortress.backup.last.size", manager, s -> s.stats().lastSizeBytes())
                 .tags(tags).baseUnit("bytes").description("Size of the last successful backup").register(registry);
-        FunctionCounter.builder("fortress.backup.runs", stats, s -> s.get().successes())
+        FunctionCounter.builder("fortress.backup.runs", manager, s -> s.stats().successes())
                 .tags(tags.and("result", "success")).description("Backup runs").register(registry);
-        FunctionCounter.builder("fortress.backup.runs", stats, s -> s.get().failures())
+        FunctionCounter.builder("fortress.backup.runs", manager, s -> s.stats().failures())
                 .tags(tags.and("result", "failure")).description("Backup runs").register(registry);
-        Gauge.builder("fortress.backup.running", stats, s -> s.get().running().isPresent() ? 1 : 0)
+        Gauge.builder("fortress.backup.running", manager, s -> s.stats().running().isPresent() ? 1 : 0)
                 .tags(tags).description("1 while a backup runs").register(registry);
     }
 }

@@ -55,7 +55,7 @@ final class Dumper {
         CompletableFuture<List<ServerAccess.TableRows>> counts = null;
         Connection snapshot = null;
         try (ConnectionEnvironment env = ConnectionEnvironment.of(ctx.db())) {
-            snapshot = ctx.server().open(ctx.database());
+            snapshot = ctx.server().primary(); // a pooled connection: no new login per backup
             String snapshotId = exportSnapshot(snapshot);
             List<ServerAccess.TableRows> tables = ServerAccess.tables(snapshot);
             progress.tablesTotal(config.includeData() ? tables.size() : 0);

@@ -23,7 +23,12 @@ final class PgToolLocator {
     private static final List<String> TOOLS = List.of("pg_dump", "pg_restore", "pg_dumpall", "psql");
 
     private final Optional<Path> pgBin;
-    private final Map<Path, Optional<ClientTools>> probed = new LinkedHashMap<>();
+    /**
+     * Found once per JVM (installed tools do not change under a running process): looking runs pg_config
+     * and pg_dump --version, which cost a tenth of a small backup on every run.
+     */
+    private static final Map<Path, Optional<ClientTools>> PROBED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static volatile Map<Path, String> candidates;
 
     PgToolLocator(Optional<Path> pgBin) {
         this.pgBin = pgBin;
@@ -47,7 +52,12 @@ final class PgToolLocator {
             probe(dir, "PG_BIN").ifPresent(found::add);
             looked = "PG_BIN=" + pgBin.get();
         } else {
-            for (Map.Entry<Path, String> candidate : candidates().entrySet()) {
+            Map<Path, String> dirs = candidates;
+            if (dirs == null) {
+                dirs = candidates();
+                candidates = dirs;
+            }
+            for (Map.Entry<Path, String> candidate : dirs.entrySet()) {
                 probe(candidate.getKey(), candidate.getValue()).ifPresent(found::add);
             }
             looked = "pg_config --bindir, /usr/lib/postgresql/*/bin and PATH";
@@ -80,7 +90,7 @@ final class PgToolLocator {
     }
 
     private Optional<ClientTools> probe(Path dir, String source) {
-        return probed.computeIfAbsent(dir, d -> {
+        return PROBED.computeIfAbsent(dir, d -> {
             ToolProcess.Result r = ToolProcess.run(List.of(d.resolve("pg_dump").toString(), "--version"), Map.of(),
                     Duration.ofSeconds(30), null);
             if (!r.ok()) {

@@ -154,6 +154,7 @@ class BackupFailureTest {
             child = pb.start();
             try {
                 ProcessHandle pgDump = awaitPgDump(child.toHandle());
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !backupFiles(dir).isEmpty());
                 child.destroyForcibly(); // kill -9 of the JVM mid-dump
                 child.waitFor();
                 pgDump.destroyForcibly(); // its orphaned pg_dump would fail at the lock anyway; end it now
