@@ -84,10 +84,12 @@ final class Processes {
     }
 
     /**
-     * Removes libpq variables (PGPORT, PGPASSWORD, ...) from a child's environment, so the caller's
-     * settings can neither redirect the cluster's own tools nor leak into them.
+     * Removes libpq variables (PGPORT, PGPASSWORD, ...) and every variable that names a password or secret
+     * (DB_REPLICA_PASSWORD, ...) from a child's environment: the caller's settings must neither redirect
+     * the cluster's own tools nor reach them, nor the servers, which may run as another OS user who could
+     * read them in /proc.
      */
     static void scrubEnvironment(Map<String, String> environment) {
-        environment.keySet().removeIf(name -> name.startsWith("PG"));
+        environment.keySet().removeIf(name -> name.startsWith("PG") || name.contains("PASSWORD") || name.contains("SECRET"));
     }
 }

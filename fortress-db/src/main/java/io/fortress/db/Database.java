@@ -217,6 +217,11 @@ public final class Database implements AutoCloseable {
         return pools;
     }
 
+    /** Where writes go now: the first DB_HOST candidate, or the one that took over after a failover. */
+    public HostAndPort primaryAddress() {
+        return router.primary().address();
+    }
+
     /** The configuration this Database was opened with. */
     public DbConfig config() {
         return config;

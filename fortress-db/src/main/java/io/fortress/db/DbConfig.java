@@ -235,6 +235,10 @@ public final class DbConfig {
         public Builder applyEnv(Map<String, String> environment) {
             for (Setting<?> setting : DbSettings.ALL) {
                 String raw = setting.variable() == null ? null : environment.get(setting.variable());
+                if (raw != null && setting.isSecret() && !raw.isEmpty() && raw.isBlank()) {
+                    throw new DbConfigException(setting.variable() + " holds only white space; set the password itself, "
+                            + "or leave the variable empty or unset for no password");
+                }
                 if (raw != null && !raw.isBlank()) {
                     values.put(setting, setting.parseVariable(raw));
                 }

@@ -103,7 +103,8 @@ public final class Setting<T> {
     public T parseVariable(String raw) {
         T value;
         try {
-            value = parser.apply(raw.strip());
+            // a secret is taken as it is: spaces at its ends may be part of it
+            value = parser.apply(secret ? raw : raw.strip());
         } catch (IllegalArgumentException e) {
             throw new DbConfigException(variable + "=" + shown(raw) + " is invalid: " + e.getMessage()
                     + "; expected " + accepted + " (" + name + ": " + description + ")");

@@ -32,6 +32,7 @@ public final class BackupSchedule implements AutoCloseable {
     private final AtomicLong skipped = new AtomicLong();
     private ScheduledExecutorService executor;
     private Future<?> task;
+    private volatile long lastStart;
 
     public BackupSchedule(BackupManager manager, Duration interval) {
         if (interval == null || interval.compareTo(Duration.ofSeconds(1)) < 0) {
@@ -61,7 +62,8 @@ public final class BackupSchedule implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        // Fixed rate on one thread: starts stay on the interval's grid, and a late run delays the next rather than overlapping it.
+        // Fixed rate on one thread: starts stay on the interval's grid, and a late run delays the next rather than
+        // overlapping it; runOnce drops the catch-up runs the executor would start back to back after a long one.
         task = executor.scheduleAtFixedRate(this::runOnce, initialDelay.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("backups of database {} every {}", manager.database(), io.fortress.db.Durations.format(interval));
     }
@@ -81,7 +83,7 @@ public final class BackupSchedule implements AutoCloseable {
         try {
             if (!e.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 e.shutdownNow(); // interrupts the run: pg_dump is ended and the partial backup removed
-                e.awaitTermination(30, TimeUnit.SECONDS);
+                e.awaitTermination(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException ie) {
             e.shutdownNow();
@@ -114,6 +116,11 @@ public final class BackupSchedule implements AutoCloseable {
     }
 
     private void runOnce() {
+        long now = System.nanoTime();
+        if (lastStart != 0 && now - lastStart < interval.toNanos() / 2) {
+            return; // a catch-up run right after a run that overran its interval
+        }
+        lastStart = now;
         runs.incrementAndGet();
         try {
             manager.backup();

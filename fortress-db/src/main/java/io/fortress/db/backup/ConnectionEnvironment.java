@@ -1,6 +1,7 @@
 package io.fortress.db.backup;
 
 import io.fortress.db.DbConfig;
+import io.fortress.db.HostAndPort;
 import io.fortress.db.Secret;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,10 +26,11 @@ final class ConnectionEnvironment implements AutoCloseable {
         this.passFile = passFile;
     }
 
-    static ConnectionEnvironment of(DbConfig config) {
+    /** The environment for the configured login at {@code primary} (the node writes go to now, not DB_HOST's text). */
+    static ConnectionEnvironment of(DbConfig config, HostAndPort primary) {
         Map<String, String> env = new HashMap<>();
-        env.put("PGHOST", config.host());
-        env.put("PGPORT", Integer.toString(config.port()));
+        env.put("PGHOST", primary.host());
+        env.put("PGPORT", Integer.toString(primary.port()));
         env.put("PGUSER", config.user());
         env.put("PGSSLMODE", config.sslMode().value());
         config.sslRootCert().ifPresent(f -> env.put("PGSSLROOTCERT", f.toString()));

@@ -54,7 +54,7 @@ final class Dumper {
         });
         CompletableFuture<List<ServerAccess.TableRows>> counts = null;
         Connection snapshot = null;
-        try (ConnectionEnvironment env = ConnectionEnvironment.of(ctx.db())) {
+        try (ConnectionEnvironment env = ConnectionEnvironment.of(ctx.db(), ctx.server().primaryAddress())) {
             snapshot = ctx.server().primary(); // a pooled connection: no new login per backup
             String snapshotId = exportSnapshot(snapshot);
             List<ServerAccess.TableRows> tables = ServerAccess.tables(snapshot);
@@ -100,7 +100,7 @@ final class Dumper {
                     config.format().spelling(), config.compression().toString(), archive.getFileName().toString(),
                     globals == null ? null : globals.getFileName().toString(), size, files, started.toString(), finished.toString(),
                     Duration.ofNanos(System.nanoTime() - t0).toMillis(), server.text(), server.major() * 100, tools.version().text(),
-                    tools.pgDump(), TOOL, ctx.db().host(), ctx.db().port(), config.includeSchema(), config.includeData(), counting,
+                    tools.pgDump(), TOOL, ctx.server().primaryAddress().host(), ctx.server().primaryAddress().port(), config.includeSchema(), config.includeData(), counting,
                     toc.declaredEntries().orElse(toc.entries().size()),
                     counted.stream().map(t -> new BackupManifest.TableEntry(t.schema(), t.name(), t.rows())).toList(),
                     null, null, List.copyOf(warnings));

@@ -65,7 +65,7 @@ final class Restorer {
             inPlace = objects > 0;
         }
         boolean created = false;
-        try (ConnectionEnvironment env = ConnectionEnvironment.of(ctx.db())) {
+        try (ConnectionEnvironment env = ConnectionEnvironment.of(ctx.db(), ctx.server().primaryAddress())) {
             if (options.globals()) {
                 progress.item("globals");
                 restoreGlobals(tools, env, backup.manifestPath().resolveSibling(m.globals()));

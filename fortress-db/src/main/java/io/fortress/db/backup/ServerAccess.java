@@ -1,6 +1,7 @@
 package io.fortress.db.backup;
 
 import io.fortress.db.DbConfig;
+import io.fortress.db.HostAndPort;
 import io.fortress.db.Database;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +47,11 @@ final class ServerAccess {
         }
     }
 
+    /** Where the tools must connect: the primary the Database writes to now. */
+    HostAndPort primaryAddress() {
+        return database.primaryAddress();
+    }
+
     Connection primary() throws SQLException {
         return database.primaryDataSource().getConnection();
     }
@@ -56,7 +62,7 @@ final class ServerAccess {
             rs.next();
             return PgVersion.ofServer(rs.getInt(1), rs.getString(2));
         } catch (SQLException e) {
-            throw new BackupException("cannot reach database " + config.database() + " on " + config.primaryAddress() + ": " + e.getMessage(), e);
+            throw new BackupException("cannot reach database " + config.database() + " on " + primaryAddress() + ": " + e.getMessage(), e);
         }
     }
 
@@ -159,7 +165,7 @@ final class ServerAccess {
         config.sslKey().ifPresent(f -> p.setProperty("sslkey", f.toString()));
         p.setProperty("ApplicationName", config.applicationName() + "-backup");
         p.setProperty("connectTimeout", Long.toString(Math.max(1, config.connectTimeout().toSeconds())));
-        String url = "jdbc:postgresql://" + config.primaryAddress() + "/"
+        String url = "jdbc:postgresql://" + primaryAddress() + "/"
                 + URLEncoder.encode(databaseName, StandardCharsets.UTF_8).replace("+", "%20");
         Connection c = DRIVER.connect(url, p);
         if (c == null) {

@@ -49,7 +49,7 @@ final class ToolProcess {
     /**
      * Runs the command to completion.
      *
-     * @param environment variables added to the child's environment, after every inherited {@code PG*} variable was removed
+     * @param environment variables added to the child's environment, after every inherited {@code PG*} and password variable was removed
      * @param timeout     zero for no limit
      * @param stderrLines told of every stderr line as it comes (may be null)
      * @throws BackupException when the tool cannot be started, runs past the timeout, or the thread is interrupted
@@ -57,8 +57,9 @@ final class ToolProcess {
     static Result run(List<String> command, Map<String, String> environment, Duration timeout, Consumer<String> stderrLines) {
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
-        // Inherited libpq variables (PGPASSWORD, PGHOST, ...) must neither leak into nor redirect the tool.
-        env.keySet().removeIf(name -> name.startsWith("PG"));
+        // Inherited libpq variables (PGPASSWORD, PGHOST, ...) must neither leak into nor redirect the tool, and no
+        // other password (DB_REPLICA_PASSWORD, ...) has any business there.
+        env.keySet().removeIf(name -> name.startsWith("PG") || name.contains("PASSWORD") || name.contains("SECRET"));
         env.remove("LANGUAGE");
         env.put("LC_MESSAGES", "C"); // progress and errors are parsed in English
         env.putAll(environment);

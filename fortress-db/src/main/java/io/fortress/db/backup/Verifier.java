@@ -151,7 +151,7 @@ final class Verifier {
             return new Check(VerifyLevel.RESTORE_DRILL, Outcome.FAILED, "refusing to drill into the configured database " + scratch);
         }
         ctx.server().createDatabase(scratch);
-        try (ConnectionEnvironment env = ConnectionEnvironment.of(ctx.db())) {
+        try (ConnectionEnvironment env = ConnectionEnvironment.of(ctx.db(), ctx.server().primaryAddress())) {
             List<String> cmd = new ArrayList<>(List.of(tools.pgRestore(), "--no-password", "--verbose", "--exit-on-error",
                     "--no-owner", "--no-privileges", "--jobs=" + ctx.config().parallelJobs(),
                     "--dbname=" + ServerAccess.dbnameConninfo(scratch), backup.path().toString()));

@@ -97,6 +97,7 @@ public final class HealthChecker implements AutoCloseable {
         try {
             checker.checkAll(config.connectTimeout());
             checker.requireWritablePrimary();
+            router.refresh(); // the first checks decide which replicas take reads
         } catch (RuntimeException e) {
             checker.close();
             throw e;
@@ -166,8 +167,10 @@ public final class HealthChecker implements AutoCloseable {
     /** The status as of the last checks; never queries a database. */
     public HealthStatus status() {
         Slot primary = primarySlot();
-        return new HealthStatus(primary.health.state() == NodeState.UP, primary.health,
-                replicas.stream().map(s -> s.health).toList(), Instant.now());
+        List<NodeHealth> replicaHealth = replicas.stream().map(s -> s.health).toList();
+        Instant oldest = replicaHealth.stream().map(NodeHealth::checkedAt).reduce(primary.health.checkedAt(),
+                (a, b) -> a.isBefore(b) ? a : b);
+        return new HealthStatus(primary.health.state() == NodeState.UP, primary.health, replicaHealth, oldest);
     }
 
     /** True when the primary takes writes (cached, like {@link #status()}). */
@@ -314,20 +317,20 @@ public final class HealthChecker implements AutoCloseable {
             slot.again.set(true);
             return;
         }
-        long start = System.nanoTime();
-        Observation observation;
         try {
-            observation = slot.role == NodeRole.PRIMARY ? observeCandidate(slot, checkTimeout) : observeReplica(slot, checkTimeout);
+            long start = System.nanoTime();
+            Observation observation = slot.role == NodeRole.PRIMARY ? observeCandidate(slot, checkTimeout)
+                    : observeReplica(slot, checkTimeout);
+            long nanos = System.nanoTime() - start;
+            slot.checks.increment();
+            slot.checkNanos.add(nanos);
+            if (observation.failure != null) {
+                slot.failures.get(observation.failure).increment();
+            }
+            apply(slot, observation, Duration.ofNanos(nanos)); // still busy: observations are applied in order
         } finally {
             slot.busy.set(false);
         }
-        long nanos = System.nanoTime() - start;
-        slot.checks.increment();
-        slot.checkNanos.add(nanos);
-        if (observation.failure != null) {
-            slot.failures.get(observation.failure).increment();
-        }
-        apply(slot, observation, Duration.ofNanos(nanos));
         if (slot.role == NodeRole.PRIMARY && candidates.size() > 1) {
             selectPrimary();
         }
@@ -454,7 +457,9 @@ public final class HealthChecker implements AutoCloseable {
         if (slot.pool != null) {
             slot.pool.setHealth(health);
         }
-        if (change.changed() && change.from() != null) {
+        if (change.changed() && change.from() == null) {
+            router.refresh();
+        } else if (change.changed()) {
             if (change.to().isGood()) {
                 LOG.info("{} ({}) is {} again after {}: {}", slot.name, slot.address, change.to(), change.from(), reason);
             } else {
@@ -509,6 +514,7 @@ public final class HealthChecker implements AutoCloseable {
         next.pool = pool;
         pool.setHealth(next.health);
         router.switchPrimary(pool);
+        history.clear(); // the old primary's WAL positions say nothing about the new one's
         roleChanges.increment();
         if (currentWritable) {
             LOG.error("split brain: {} ({}) and {} ({}) both accept writes; writes go to {}, on the newer timeline {}",

@@ -11,11 +11,11 @@ import java.util.List;
  * @param primaryHealthy whether the primary takes writes
  * @param primary        the primary's health
  * @param replicas       each replica's health, in configuration order
- * @param takenAt        when the snapshot was assembled
+ * @param takenAt        when the oldest of its node checks finished
  */
 public record HealthStatus(boolean primaryHealthy, NodeHealth primary, List<NodeHealth> replicas, Instant takenAt) {
 
-    /** How long ago the snapshot was assembled. */
+    /** How old the snapshot is: the time since its oldest node check finished. */
     public Duration age() {
         return Duration.between(takenAt, Instant.now());
     }

@@ -82,9 +82,14 @@ final class NodeProbe implements AutoCloseable {
     }
 
     private Connection connection(Duration timeout) throws SQLException {
-        if (connection == null || !timeout.equals(openedWith)) {
-            drop();
+        if (connection == null) {
             connection = connector.openDedicated(timeout, "health check");
+            openedWith = timeout;
+        } else if (!timeout.equals(openedWith)) {
+            // a new pace keeps the connection: only the server-side limits change
+            try (Statement s = connection.createStatement()) {
+                s.execute("SET statement_timeout = " + timeout.toMillis() + "; SET lock_timeout = " + timeout.toMillis());
+            }
             openedWith = timeout;
         }
         return connection;

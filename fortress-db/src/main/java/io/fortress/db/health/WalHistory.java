@@ -36,6 +36,12 @@ final class WalHistory {
         size++;
     }
 
+    /** Forgets every sample, e.g. when another node becomes the primary. */
+    synchronized void clear() {
+        start = 0;
+        size = 0;
+    }
+
     /** The latest position sampled, or -1 before the first sample. */
     synchronized long latest() {
         return size == 0 ? -1 : positions[index(size - 1)];

@@ -121,7 +121,8 @@ public final class NodePool implements AutoCloseable {
     public void setHealth(NodeHealth health) {
         this.health = health;
         if (health.walLsn() != null && role == NodeRole.REPLICA) {
-            advanceReplayedLsn(health.walLsn());
+            // a check tells the truth even backwards (a replica rebuilt from an older base backup)
+            replayedLsn.set(health.walLsn());
         }
     }
 
@@ -244,6 +245,11 @@ public final class NodePool implements AutoCloseable {
                 metrics.acquired(nanos);
             }
         }
+    }
+
+    /** Records a failure of a statement already counted (a stream that broke while rows were read). */
+    void recordError() {
+        counters.errors.increment();
     }
 
     /** Records one statement run on this node. */

@@ -207,13 +207,29 @@ public final class Router implements AutoCloseable {
             return attempt(node, null, sql, null, c -> {
                 try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
                     rs.next();
-                    return new ConsistencyToken(Lsn.parse(rs.getString(1)));
+                    return new ConsistencyToken(recordBoundary(Lsn.parse(rs.getString(1))));
                 }
             });
         } catch (SQLException e) {
             throw failure(e, node, sql);
         }
     }
+
+    /**
+     * The insert position points past a page header when it sits at the start of a WAL page, while a
+     * replica's replay position is the end of the last record, the page boundary itself: without this a
+     * token taken on an idle primary could stay out of every replica's reach. No record ends inside a
+     * page header (24 bytes, 40 on a segment's first page), so the mapping back is exact.
+     */
+    static long recordBoundary(long insertLsn) {
+        long inPage = insertLsn % WAL_PAGE_BYTES;
+        return inPage == SHORT_PAGE_HEADER || inPage == LONG_PAGE_HEADER ? insertLsn - inPage : insertLsn;
+    }
+
+    /** PostgreSQL's WAL page size (XLOG_BLCKSZ), 8 kB unless the server was compiled otherwise. */
+    private static final long WAL_PAGE_BYTES = 8192;
+    private static final long SHORT_PAGE_HEADER = 24;
+    private static final long LONG_PAGE_HEADER = 40;
 
     // ---------------------------------------------------------------- reads
 
@@ -244,11 +260,14 @@ public final class Router implements AutoCloseable {
             throws SQLException {
         long start = System.nanoTime();
         boolean failed = true;
+        boolean replayed = false;
         Connection c = null;
         PreparedStatement ps = null;
         try {
             c = node.borrow();
             checkReplayed(node, guard, c);
+            replayed = true;
+            start = System.nanoTime();
             c.setAutoCommit(false); // the driver uses a cursor only inside a transaction
             ps = prepare(c, sql, params);
             ps.setFetchSize(STREAM_FETCH_SIZE);
@@ -266,6 +285,7 @@ public final class Router implements AutoCloseable {
                         action.accept(mapper.map(rs));
                         return true;
                     } catch (SQLException e) {
+                        node.recordError(); // the statement was counted when its cursor opened
                         suspectIfGone(e, node);
                         throw failure(e, node, sql);
                     }
@@ -281,7 +301,9 @@ public final class Router implements AutoCloseable {
             }
             throw e;
         } finally {
-            record(node, sql, params, System.nanoTime() - start, failed);
+            if (replayed) {
+                record(node, sql, params, System.nanoTime() - start, failed);
+            }
         }
     }
 
@@ -492,14 +514,9 @@ public final class Router implements AutoCloseable {
             try {
                 return work.run(node, null);
             } catch (SQLException e) {
-                if (SqlStates.isReadOnlyViolation(e)) {
-                    reroutes[Reroute.NEEDS_PRIMARY.ordinal()].increment();
+                if (needsPrimary(e, node, sql)) {
                     return onPrimary(sql, work);
                 }
-                if (!SqlStates.isRetryableRead(e)) {
-                    throw failure(e, node, sql);
-                }
-                reroutes[Reroute.RETRY.ordinal()].increment();
                 lastFailure = e;
                 lastNode = node;
             }
@@ -519,29 +536,47 @@ public final class Router implements AutoCloseable {
         long deadline = System.nanoTime() + config.readYourWritesWait().toNanos();
         long pause = TimeUnit.MICROSECONDS.toNanos(100); // streaming replicas usually replay within a millisecond
         while (true) {
-            for (NodePool node : balancer.order(Router::mayServeTokens)) {
+            NodePool[] candidates = balancer.order(Router::mayServeTokens);
+            if (candidates.length == 0) {
+                break; // no replica could ever qualify: waiting would only delay the read
+            }
+            for (NodePool node : candidates) {
                 try {
                     return work.run(node, guard);
                 } catch (NotReplayedYet notYet) {
                     // try the next replica
                 } catch (SQLException e) {
-                    if (SqlStates.isReadOnlyViolation(e)) {
-                        reroutes[Reroute.NEEDS_PRIMARY.ordinal()].increment();
+                    if (needsPrimary(e, node, sql)) {
                         return onPrimary(sql, work);
                     }
-                    if (!SqlStates.isRetryableRead(e)) {
-                        throw failure(e, node, sql);
-                    }
-                    reroutes[Reroute.RETRY.ordinal()].increment();
                 }
             }
             if (System.nanoTime() + pause > deadline) {
-                reroutes[Reroute.TOKEN_NOT_REPLAYED.ordinal()].increment();
-                return onPrimary(sql, work);
+                break;
             }
             java.util.concurrent.locks.LockSupport.parkNanos(pause);
             pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(20));
         }
+        reroutes[Reroute.TOKEN_NOT_REPLAYED.ordinal()].increment();
+        return onPrimary(sql, work);
+    }
+
+    /**
+     * After a read failed on a replica: true when it must go to the primary (it wrote: 25006); false when
+     * the next node may be tried (a lost connection, a recovery conflict, a pool timeout).
+     *
+     * @throws DatabaseException for any other failure, which another node would only repeat
+     */
+    private boolean needsPrimary(SQLException e, NodePool node, String sql) {
+        if (SqlStates.isReadOnlyViolation(e)) {
+            reroutes[Reroute.NEEDS_PRIMARY.ordinal()].increment();
+            return true;
+        }
+        if (!SqlStates.isRetryableRead(e)) {
+            throw failure(e, node, sql);
+        }
+        reroutes[Reroute.RETRY.ordinal()].increment();
+        return false;
     }
 
     private <T> T onPrimary(String sql, NodeWork<T> work) {
@@ -579,18 +614,20 @@ public final class Router implements AutoCloseable {
 
     /** Runs one statement on a node, recording its time, failure and slowness there. */
     private <T> T attempt(NodePool node, ReplayGuard guard, String sql, Object[] params, SqlWork<T> work) throws SQLException {
-        long start = System.nanoTime();
-        boolean failed = true;
         try (Connection c = node.borrow()) {
-            checkReplayed(node, guard, c);
-            T result = work.run(c);
-            failed = false;
-            return result;
+            checkReplayed(node, guard, c); // not the caller's statement: neither timed nor counted
+            long start = System.nanoTime();
+            boolean failed = true;
+            try {
+                T result = work.run(c);
+                failed = false;
+                return result;
+            } finally {
+                record(node, sql, params, System.nanoTime() - start, failed);
+            }
         } catch (SQLException e) {
             suspectIfGone(e, node);
             throw e;
-        } finally {
-            record(node, sql, params, System.nanoTime() - start, failed);
         }
     }
 
