@@ -2,7 +2,6 @@ package io.fortress.cli;
 
 import io.fortress.db.Durations;
 import io.fortress.db.Setting;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +26,8 @@ final class CliSettings {
             Duration.ofSeconds(30), d -> d.compareTo(Duration.ofMillis(100)) >= 0, "a duration of at least 100ms",
             "how often fortress serve checks every node (the seed's NewHealthChecker interval)");
     static final Setting<Duration> HEALTH_TIMEOUT = Setting.duration("healthTimeout", "FORTRESS_HEALTH_TIMEOUT",
-            Duration.ofSeconds(5), d -> d.compareTo(Duration.ofMillis(100)) >= 0, "a duration of at least 100ms, at most the interval",
+            Duration.ofSeconds(5), d -> d.compareTo(Duration.ofMillis(100)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0,
+            "a duration from 100ms to 10m, at most the interval",
             "longest time one health check of fortress serve may take");
     static final Setting<Duration> IOC_CLEANUP_INTERVAL = Setting.duration("iocCleanupInterval", "FORTRESS_IOC_CLEANUP_INTERVAL",
             Duration.ofMinutes(5), d -> d.isZero() || d.compareTo(Duration.ofSeconds(1)) >= 0, "0 (off) or a duration of at least 1s",
@@ -91,9 +91,5 @@ final class CliSettings {
     /** The port part of FORTRESS_HTTP_ADDR. */
     static int port(String address) {
         return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-    }
-
-    static boolean exists(Path p) {
-        return Files.exists(p);
     }
 }

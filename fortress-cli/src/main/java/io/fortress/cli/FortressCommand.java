@@ -52,6 +52,18 @@ public final class FortressCommand implements Runnable {
         CommandLine cli = new CommandLine(new FortressCommand(environment));
         cli.setOut(out);
         cli.setErr(err);
+        // Every command checks the fortress settings and sets up logging before it runs.
+        cli.setExecutionStrategy(parseResult -> {
+            try {
+                CliSettings.validate(environment);
+            } catch (IllegalArgumentException e) {
+                err.println("fortress: " + message(e));
+                err.flush();
+                return USAGE;
+            }
+            Logging.configure(environment, ch.qos.logback.classic.Level.WARN);
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("fortress: " + message(e));
             commandLine.getErr().flush();

@@ -32,7 +32,7 @@ final class HealthCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Target target = Target.resolve(fortress.environment(), Target.Use.AS_IS);
              Database db = Database.open(target.dbConfig().toBuilder().maxOpenConns(1).maxIdleConns(0).build())) {
-            HealthStatus status = db.healthChecker().check();
+            HealthStatus status = db.healthChecker().status(); // opening the Database just checked every node
             if (json) {
                 out.println(HealthJson.of(status).toPrettyString());
             } else {

@@ -50,6 +50,14 @@ final class MigrateCommand implements Runnable {
 
     /** Runs the work for each selected service, printing one line each; stops at the first failure. */
     int forEach(boolean singleServiceOnly, String verb, ServiceWork work, PrintWriter out) {
+        return forEach(singleServiceOnly, verb, work, out, false);
+    }
+
+    /**
+     * Like {@link #forEach(boolean, String, ServiceWork, PrintWriter)}; with {@code json}, each service's
+     * result is a JSON document and all are printed as one object keyed by service.
+     */
+    int forEach(boolean singleServiceOnly, String verb, ServiceWork work, PrintWriter out, boolean json) {
         List<Service> services = Service.parse(service);
         if (singleServiceOnly && services.size() != 1) {
             throw new IllegalArgumentException(verb + " needs --service credits, shadow or cdefnet: it is never applied to all"
@@ -60,9 +68,23 @@ final class MigrateCommand implements Runnable {
         }
         try (Target target = Target.resolve(fortress.environment(), Target.Use.START_IF_STOPPED);
              Database db = Database.open(target.dbConfig().toBuilder().maxOpenConns(2).maxIdleConns(0).build())) {
+            com.fasterxml.jackson.databind.node.ObjectNode all = HealthJson.JSON.createObjectNode();
             for (Service s : services) {
                 MigrationManager manager = s.manager(db, source, fortress.environment());
-                out.println(work.run(s, manager));
+                String result = work.run(s, manager);
+                if (json) {
+                    try {
+                        all.set(s.id(), HealthJson.JSON.readTree(result));
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        throw new IllegalStateException("the " + verb + " of " + s.id() + " is not JSON", e);
+                    }
+                } else {
+                    out.println(result);
+                    out.flush();
+                }
+            }
+            if (json) {
+                out.println(all.toPrettyString());
                 out.flush();
             }
         }
@@ -188,7 +210,7 @@ final class MigrateCommand implements Runnable {
                 }
                 st.findings().forEach(f -> sb.append("\n  ! ").append(f));
                 return sb.toString();
-            }, spec.commandLine().getOut());
+            }, spec.commandLine().getOut(), json);
         }
     }
 
@@ -217,7 +239,7 @@ final class MigrateCommand implements Runnable {
                             .append(" (").append(step.transactionMode()).append(')');
                 }
                 return sb.toString();
-            }, spec.commandLine().getOut());
+            }, spec.commandLine().getOut(), json);
         }
     }
 }

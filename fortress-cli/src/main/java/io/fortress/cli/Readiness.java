@@ -6,25 +6,34 @@ import io.fortress.db.migrate.MigrationManager;
 import io.fortress.db.migrate.MigrationVersion;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * Whether serve is ready: the primary takes writes (the health checker's cached state) and every
- * service's schema is at the newest version the jar carries, clean. Refreshed at most once a second,
- * so probes cannot add load.
+ * service's schema is at the newest version the jar carries, clean. A thread of its own refreshes it
+ * every second, so a probe never waits on a database and a hung primary cannot tie up the HTTP threads.
  */
-final class Readiness {
-    private static final long REFRESH_NANOS = 1_000_000_000L;
-
+final class Readiness implements AutoCloseable {
     private final Database db;
     private final Map<Service, MigrationManager> managers;
     private final Map<Service, Long> latest;
-    private State cached;
-    private long cachedAt;
+    private final ScheduledExecutorService refresher;
+    private volatile State current;
 
     Readiness(Database db, Map<Service, MigrationManager> managers, Map<Service, Long> latest) {
         this.db = db;
         this.managers = managers;
         this.latest = latest;
+        this.current = read();
+        this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fortress-readiness");
+            t.setDaemon(true);
+            return t;
+        });
+        refresher.scheduleWithFixedDelay(this::refresh, 1, 1, TimeUnit.SECONDS);
     }
 
     /** One service's schema version against the newest the jar carries. */
@@ -59,13 +68,17 @@ final class Readiness {
         }
     }
 
-    synchronized State current() {
-        long now = System.nanoTime();
-        if (cached == null || now - cachedAt > REFRESH_NANOS) {
-            cached = read();
-            cachedAt = now;
+    /** The last state computed (at most about a second old); never queries. */
+    State current() {
+        return current;
+    }
+
+    private void refresh() {
+        try {
+            current = read();
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(Readiness.class).warn("readiness check failed: {}", e.toString());
         }
-        return cached;
     }
 
     private State read() {
@@ -85,5 +98,10 @@ final class Readiness {
             }
         }
         return new State(healthy, schemas);
+    }
+
+    @Override
+    public void close() {
+        refresher.shutdownNow();
     }
 }

@@ -10,7 +10,6 @@ import io.fortress.db.RowMapper;
 import io.fortress.db.backup.BackupConfig;
 import io.fortress.db.backup.BackupManager;
 import io.fortress.db.backup.BackupSchedule;
-import io.fortress.db.health.HealthChecker;
 import io.fortress.db.health.NodeHealth;
 import io.fortress.db.migrate.MigrationManager;
 import io.fortress.db.migrate.MigrationResult;
@@ -56,8 +55,8 @@ import picocli.CommandLine.ParentCommand;
                 "BACKUP_DIR, RETENTION_DAYS, FORTRESS_IOC_CLEANUP_INTERVAL, FORTRESS_LOG_FORMAT, DB_* (docs/configuration.md)."})
 final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger("fortress.serve");
-    /** A stop must be done within this, as systemd's default stop timeout and the issue ask. */
-    private static final Duration BACKUP_STOP_WAIT = Duration.ofSeconds(8);
+    /** How long a running backup may go on at shutdown before it is cancelled; the whole stop stays within 15 s. */
+    private static final Duration BACKUP_STOP_WAIT = Duration.ofSeconds(5);
 
     @ParentCommand
     FortressCommand fortress;
@@ -65,12 +64,13 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** What to close at shutdown, the last started first; guarded by {@code this}. */
     private final List<AutoCloseable> toClose = new ArrayList<>();
+    private boolean stopping;
 
     @Override
     public Integer call() throws Exception {
         Map<String, String> env = fortress.environment();
-        CliSettings.validate(env);
         Logging.configure(env, Level.INFO);
         PrintWriter out = spec.commandLine().getOut();
         String address = CliSettings.get(CliSettings.HTTP_ADDR, env);
@@ -87,7 +87,11 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(shutdown);
             start(env, server, address, out);
         } catch (RuntimeException | IOException e) {
-            Runtime.getRuntime().removeShutdownHook(shutdown);
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdown);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs already and closes what was started
+            }
             server.stop(0);
             closeAll();
             throw e;
@@ -99,8 +103,10 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     private void start(Map<String, String> env, HttpServer server, String address, PrintWriter out) throws IOException {
         long began = System.nanoTime();
         Target target = Target.resolve(env, Target.Use.SERVE);
-        toClose.add(0, target);
-        DbConfig config = target.dbConfig();
+        closeLater(target);
+        DbConfig config = target.dbConfig().toBuilder()
+                .healthInterval(CliSettings.get(CliSettings.HEALTH_INTERVAL, env))
+                .healthTimeout(CliSettings.get(CliSettings.HEALTH_TIMEOUT, env)).build();
         BackupConfig backupConfig = target.backupConfig();
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -108,23 +114,28 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         new JvmMemoryMetrics().bindTo(registry);
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(registry);
-        toClose.add(0, gc);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
 
-        Database db = Database.open(config, registry);
-        toClose.add(0, db);
-        HealthChecker.create(db, CliSettings.get(CliSettings.HEALTH_INTERVAL, env), CliSettings.get(CliSettings.HEALTH_TIMEOUT, env));
+        Database db;
+        try {
+            db = Database.open(config, registry);
+        } finally {
+            closeLater(gc);
+        }
+        closeLater(db);
 
         Map<Service, MigrationManager> managers = new EnumMap<>(Service.class);
         Map<Service, Long> versions = new EnumMap<>(Service.class);
+        Map<Service, Long> newest = new EnumMap<>(Service.class);
         for (Service service : Service.values()) {
             MigrationManager manager = service.manager(db, null, env);
             MigrationResult result = manager.autoMigrate();
             managers.put(service, manager);
             versions.put(service, result.toVersion());
+            newest.put(service, manager.status().latestVersion());
             if (!result.noChange()) {
                 LOG.info("{}: migrated from version {} to {}", service.id(), result.fromVersion(), result.toVersion());
             }
@@ -132,9 +143,9 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
 
         BackupManager backups = BackupManager.builder(db, backupConfig).meterRegistry(registry).build();
         Duration backupInterval = backupConfig.interval();
-        BackupSchedule schedule = new BackupSchedule(backups, backupInterval);
-        schedule.start(backupInterval);
-        toClose.add(0, () -> schedule.stop(BACKUP_STOP_WAIT));
+        BackupSchedule schedule = BackupSchedule.of(backups);
+        schedule.start();
+        closeLater(() -> schedule.stop(BACKUP_STOP_WAIT));
 
         Duration cleanupInterval = CliSettings.get(CliSettings.IOC_CLEANUP_INTERVAL, env);
         if (!cleanupInterval.isZero()) {
@@ -145,22 +156,31 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
             });
             jobs.scheduleWithFixedDelay(() -> cleanUpIndicators(db), cleanupInterval.toMillis(), cleanupInterval.toMillis(),
                     TimeUnit.MILLISECONDS);
-            toClose.add(0, jobs::shutdownNow);
+            closeLater(jobs::shutdownNow);
         }
 
-        HttpApi http = new HttpApi(server, db, new Readiness(db, managers, versions), registry);
+        Readiness readiness = new Readiness(db, managers, newest);
+        closeLater(readiness);
+        HttpApi http = new HttpApi(server, db, readiness, registry);
         http.start();
-        toClose.add(0, http::stop);
+        closeLater(http::stop);
 
         printBanner(out, db, target, versions, address, backupConfig, backupInterval, Duration.ofNanos(System.nanoTime() - began));
     }
 
-    private static HttpServer bind(String address) throws IOException {
+    private static HttpServer bind(String address) {
+        InetSocketAddress socket = new InetSocketAddress(CliSettings.host(address), CliSettings.port(address));
+        if (socket.isUnresolved()) {
+            throw new IllegalStateException("cannot listen on FORTRESS_HTTP_ADDR=" + address + ": the host "
+                    + CliSettings.host(address) + " is unknown; use an address of this machine, e.g. 127.0.0.1:8080");
+        }
         try {
-            return HttpServer.create(new InetSocketAddress(CliSettings.host(address), CliSettings.port(address)), 64);
+            return HttpServer.create(socket, 64);
         } catch (BindException e) {
             throw new IllegalStateException("cannot listen on FORTRESS_HTTP_ADDR=" + address + ": " + e.getMessage()
                     + " (another fortress serve or another program uses it); choose another address with FORTRESS_HTTP_ADDR", e);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on FORTRESS_HTTP_ADDR=" + address + ": " + e.getMessage(), e);
         }
     }
 
@@ -176,8 +196,22 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
+    /** Registers something started, to be closed at shutdown; refuses once shutdown began (it closes what it has). */
+    private synchronized void closeLater(AutoCloseable c) {
+        if (stopping) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("while stopping: {}", e.toString());
+            }
+            throw new IllegalStateException("fortress serve is stopping");
+        }
+        toClose.add(0, c);
+    }
+
     /** Stops in order: HTTP, jobs, backups (a running one may finish), pools, then the embedded cluster. */
     private synchronized void closeAll() {
+        stopping = true;
         for (AutoCloseable c : toClose) {
             try {
                 c.close();

@@ -26,8 +26,17 @@ enum Service {
         return sourceRoot == null ? MigrationSource.classpath("migrations/" + id()) : MigrationSource.directory(sourceRoot.resolve(id()));
     }
 
-    /** The engine's settings from DB_MIGRATE_*, with this service's schema. */
+    /**
+     * The engine's settings from DB_MIGRATE_*, with this service's schema.
+     *
+     * @throws IllegalArgumentException when DB_MIGRATE_SCHEMA is set: here --service names the schema
+     */
     MigrationConfig config(Map<String, String> environment) {
+        String schema = environment.get("DB_MIGRATE_SCHEMA");
+        if (schema != null && !schema.isBlank()) {
+            throw new IllegalArgumentException("DB_MIGRATE_SCHEMA=" + schema + " is set, but the fortress command migrates each service"
+                    + " into the schema of its name (--service credits, shadow or cdefnet); unset DB_MIGRATE_SCHEMA");
+        }
         return MigrationConfig.builder().applyEnv(environment).schema(id()).build();
     }
 

@@ -28,7 +28,6 @@ final class StatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        CliSettings.validate(fortress.environment());
         String address = CliSettings.get(CliSettings.HTTP_ADDR, fortress.environment());
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + "/metrics/database"))

@@ -5,7 +5,6 @@ import io.fortress.cluster.Node;
 import io.fortress.db.DbConfig;
 import io.fortress.db.backup.BackupConfig;
 import io.fortress.db.backup.BackupSettings;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -105,9 +104,5 @@ final class Target implements AutoCloseable {
         if (cluster != null && stopOnClose) {
             cluster.stop();
         }
-    }
-
-    static Path dataDir(Map<String, String> environment) {
-        return EmbeddedCluster.dataDir(environment);
     }
 }

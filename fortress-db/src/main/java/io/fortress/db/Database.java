@@ -73,7 +73,14 @@ public final class Database implements AutoCloseable {
             router.close();
             throw e;
         }
-        DatabaseMetrics metrics = registry == null ? null : DatabaseMetrics.bind(router, health, registry);
+        DatabaseMetrics metrics;
+        try {
+            metrics = registry == null ? null : DatabaseMetrics.bind(router, health, registry);
+        } catch (RuntimeException e) {
+            health.close();
+            router.close();
+            throw e;
+        }
         health.start();
         return new Database(config, router, health, metrics);
     }
@@ -215,6 +222,14 @@ public final class Database implements AutoCloseable {
         router.primaryCandidates().forEach(a -> router.existingPrimaryPool(a).ifPresent(pools::add));
         pools.addAll(router.replicas());
         return pools;
+    }
+
+    /**
+     * A new connection outside the pools to another database of the primary (for tools: restore targets,
+     * scratch databases), with the configured login, TLS and timeouts. The caller closes it.
+     */
+    public java.sql.Connection connectTo(String database, String purpose) throws java.sql.SQLException {
+        return router.primary().connector().openTo(database, purpose);
     }
 
     /** Where writes go now: the first DB_HOST candidate, or the one that took over after a failover. */

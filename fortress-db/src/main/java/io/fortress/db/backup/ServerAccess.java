@@ -3,8 +3,6 @@ package io.fortress.db.backup;
 import io.fortress.db.DbConfig;
 import io.fortress.db.HostAndPort;
 import io.fortress.db.Database;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,8 +10,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
-import org.postgresql.Driver;
 
 /**
  * The SQL a backup needs: the server's version, databases (exists, empty, create, drop), the tables
@@ -22,7 +18,6 @@ import org.postgresql.Driver;
  * short-lived direct connections with the same login and TLS settings.
  */
 final class ServerAccess {
-    private static final Driver DRIVER = new Driver();
 
     /** Ordinary tables whose rows pg_dump dumps: not system, temporary or extension-owned. Partitions count one by one. */
     static final String TABLES_SQL = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -156,22 +151,7 @@ final class ServerAccess {
 
     /** A direct connection to any database of the primary server, with the configured login; the caller closes it. */
     Connection open(String databaseName) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", config.user());
-        config.passwordSource().current().ifPresent(s -> p.setProperty("password", s.reveal()));
-        p.setProperty("sslmode", config.sslMode().value());
-        config.sslRootCert().ifPresent(f -> p.setProperty("sslrootcert", f.toString()));
-        config.sslCert().ifPresent(f -> p.setProperty("sslcert", f.toString()));
-        config.sslKey().ifPresent(f -> p.setProperty("sslkey", f.toString()));
-        p.setProperty("ApplicationName", config.applicationName() + "-backup");
-        p.setProperty("connectTimeout", Long.toString(Math.max(1, config.connectTimeout().toSeconds())));
-        String url = "jdbc:postgresql://" + primaryAddress() + "/"
-                + URLEncoder.encode(databaseName, StandardCharsets.UTF_8).replace("+", "%20");
-        Connection c = DRIVER.connect(url, p);
-        if (c == null) {
-            throw new SQLException("the PostgreSQL driver does not accept the URL for database " + quoteIdent(databaseName));
-        }
-        return c;
+        return database.connectTo(databaseName, "backup");
     }
 
     /** A double-quoted SQL identifier. */

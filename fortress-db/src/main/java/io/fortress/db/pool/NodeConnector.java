@@ -20,6 +20,7 @@ import org.postgresql.Driver;
 public final class NodeConnector extends BaseDataSource {
     private static final Driver DRIVER = new Driver();
 
+    private final HostAndPort address;
     private final String url;
     private final String user;
     private final PasswordSource password;
@@ -33,6 +34,7 @@ public final class NodeConnector extends BaseDataSource {
 
     NodeConnector(String nodeName, HostAndPort address, boolean replica, DbConfig config) {
         super("connections of " + nodeName);
+        this.address = address;
         this.url = "jdbc:postgresql://" + address + "/" + config.database();
         this.user = replica ? config.replicaUser() : config.user();
         this.password = replica ? config.replicaPasswordSource() : config.passwordSource();
@@ -69,11 +71,6 @@ public final class NodeConnector extends BaseDataSource {
         this.closeListener = listener;
     }
 
-    /** The node's JDBC URL, without credentials. */
-    public String url() {
-        return url;
-    }
-
     /**
      * A new physical connection outside the pool, for health checks: connect, login and socket
      * timeouts and the server's statement_timeout and lock_timeout all bounded by {@code timeout}. The
@@ -94,6 +91,22 @@ public final class NodeConnector extends BaseDataSource {
             c.close();
             throw e;
         }
+    }
+
+    /**
+     * A new connection outside the pool to another database of this node (a restore target, a scratch
+     * database), with the same login, TLS and timeouts; the caller closes it.
+     */
+    public Connection openTo(String database, String purpose) throws SQLException {
+        Properties p = loginSettings();
+        p.setProperty("ApplicationName", settings.getProperty("ApplicationName") + " " + purpose);
+        String otherUrl = "jdbc:postgresql://" + address + "/"
+                + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+        Connection c = DRIVER.connect(otherUrl, p);
+        if (c == null) {
+            throw new SQLException("the PostgreSQL driver does not accept the URL for database " + database);
+        }
+        return c;
     }
 
     @Override
@@ -119,10 +132,10 @@ public final class NodeConnector extends BaseDataSource {
         return c;
     }
 
-    /** HikariCP waits this long for connection attempts in progress when the pool closes. */
+    /** HikariCP waits this long for connection attempts in progress when the pool closes: briefly, so stops stay quick. */
     @Override
     public int getLoginTimeout() {
-        return Integer.parseInt(settings.getProperty("loginTimeout"));
+        return Math.min(2, Integer.parseInt(settings.getProperty("loginTimeout")));
     }
 
     private static Connection track(Connection physical, CloseListener listener) {

@@ -156,11 +156,6 @@ public final class NodePool implements AutoCloseable {
         poolBean.softEvictConnections();
     }
 
-    /** The node's JDBC URL, without credentials. */
-    public String url() {
-        return connector.url();
-    }
-
     /** Connections open now (in use and idle). */
     public int openConnections() {
         return poolBean.getTotalConnections();
@@ -179,11 +174,6 @@ public final class NodePool implements AutoCloseable {
     /** Threads waiting for a connection now. */
     public int pending() {
         return poolBean.getThreadsAwaitingConnection();
-    }
-
-    /** The HikariCP pool, for frameworks that need it. */
-    public HikariDataSource dataSource() {
-        return pool;
     }
 
     /**
