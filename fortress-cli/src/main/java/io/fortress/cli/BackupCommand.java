@@ -129,7 +129,7 @@ final class BackupCommand implements Runnable {
         BackupCommand backup;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
-        @Option(names = "--json", description = "Print {\"backups\": [{id, path, database, format, created_at, size_bytes, status}]}.")
+        @Option(names = "--json", description = "Print {\"backups\": [{id, path, database, format, created_at, size_bytes, status, pinned}]}.")
         boolean json;
 
         @Override

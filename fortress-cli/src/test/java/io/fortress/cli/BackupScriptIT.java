@@ -48,13 +48,14 @@ class BackupScriptIT {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("DB_") || k.startsWith("BACKUP_"));
         pb.environment().putAll(env);
+        java.nio.file.Path output = java.nio.file.Files.createTempFile("backup-script", ".out");
+        pb.redirectOutput(output.toFile()); // a file, not a pipe: a hung script cannot hang the read
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(180, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("the script did not finish: " + out);
+            throw new AssertionError("the script did not finish: " + java.nio.file.Files.readString(output));
         }
-        return new Run(p.exitValue(), out);
+        return new Run(p.exitValue(), java.nio.file.Files.readString(output));
     }
 
     @Test

@@ -53,7 +53,9 @@ class ServeIT {
     static void stopEverything() throws Exception {
         if (serve != null && serve.isAlive()) {
             serve.destroy();
-            serve.waitFor(30, TimeUnit.SECONDS);
+            if (!serve.waitFor(30, TimeUnit.SECONDS)) {
+                serve.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
         }
         if (Files.exists(dataDir.resolve("cluster"))) {
             embedded().stopAll();
@@ -186,7 +188,11 @@ class ServeIT {
     void aSecondServeOnTheBusyPortFailsWithAClearMessage() throws Exception {
         Path log = work.resolve("second.log");
         Process second = FortressProcess.builder(env, log, "serve").start();
-        assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        try {
+            assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            second.destroyForcibly();
+        }
         assertThat(second.exitValue()).isNotZero();
         assertThat(Files.readString(log)).contains("cannot listen on FORTRESS_HTTP_ADDR=127.0.0.1:" + port);
         assertThat(FortressProcess.get(port, "/health/live").statusCode()).as("the first serve is untouched").isEqualTo(200);
@@ -199,10 +205,8 @@ class ServeIT {
             s.execute("INSERT INTO credits.credits (account_id, balance) VALUES ('survivor', 42)");
         }
         List<Node> nodes = embedded().nodes();
-        long start = System.nanoTime();
         serve.destroy(); // SIGTERM
         assertThat(serve.waitFor(15, TimeUnit.SECONDS)).as("serve ended within 15 s").isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
         assertThat(nodes).as("no server left running").noneMatch(Node::isRunning);
         assertThat(Files.readString(serveLog)).contains("stopped");
 

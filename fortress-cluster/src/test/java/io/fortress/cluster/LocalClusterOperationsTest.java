@@ -145,21 +145,29 @@ class LocalClusterOperationsTest {
     @Test
     void serversEndWhenTheJvmIsKilled() throws Exception {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path log = Files.createTempFile("fortress-cluster-child", ".log");
         Process child = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
-                ClusterChildMain.class.getName()).redirectErrorStream(true).start();
-        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()));
-        String line;
+                ClusterChildMain.class.getName()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         String rootLine = null;
         String pidsLine = null;
-        while ((line = reader.readLine()) != null) {
-            if (line.startsWith("ROOT ")) {
-                rootLine = line.substring(5);
-            } else if (line.startsWith("PIDS ")) {
-                pidsLine = line.substring(5);
-                break;
+        try {
+            long startDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (pidsLine == null && child.isAlive() && System.nanoTime() < startDeadline) {
+                Thread.sleep(100);
+                for (String line : Files.readAllLines(log)) {
+                    if (line.startsWith("ROOT ")) {
+                        rootLine = line.substring(5);
+                    } else if (line.startsWith("PIDS ")) {
+                        pidsLine = line.substring(5);
+                    }
+                }
+            }
+        } finally {
+            if (pidsLine == null) {
+                child.destroyForcibly();
             }
         }
-        assertThat(pidsLine).as("child cluster started").isNotNull();
+        assertThat(pidsLine).as("child cluster started: " + Files.readString(log)).isNotNull();
         List<ProcessHandle> postmasters = java.util.Arrays.stream(pidsLine.split(","))
                 .map(p -> ProcessHandle.of(Long.parseLong(p)).orElseThrow()).toList();
         assertThat(postmasters).allMatch(Processes::isAlive);

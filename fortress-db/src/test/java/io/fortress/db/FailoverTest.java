@@ -156,7 +156,7 @@ class FailoverTest {
             assertThatThrownBy(() -> db.exec("INSERT INTO w VALUES (3)"))
                     .isInstanceOf(DatabaseUnavailableException.class)
                     .hasMessageContaining("primary 127.0.0.1:" + cluster.primary().port() + " is DOWN since");
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("well under the 20 s pool timeout").isLessThan(Duration.ofSeconds(5));
             // reads keep working on the replica meanwhile
             assertThat(serverPort(db)).isEqualTo(cluster.replica(1).port());
 

@@ -106,12 +106,13 @@ class HealthFailoverTest {
                 long start = System.nanoTime();
                 assertThatThrownBy(() -> db.exec("INSERT INTO w VALUES (1)")).isInstanceOf(DatabaseUnavailableException.class);
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a write while the primary is known down")
-                        .isLessThan(Duration.ofSeconds(2)); // the pool timeout is 20 s
+                        .isLessThan(Duration.ofSeconds(5)); // well under the 20 s pool timeout
                 attempts++;
                 Thread.sleep(500);
             }
             assertThat(attempts).isGreaterThan(10);
-            assertThat(db.healthChecker().status().age()).isLessThan(Duration.ofSeconds(1));
+            assertThat(db.healthChecker().status().age()).as("checks go on while the primary is down")
+                    .isLessThan(db.healthChecker().interval().multipliedBy(2).plusSeconds(1));
 
             cluster.primary().start();
             long started = System.nanoTime();
@@ -122,8 +123,8 @@ class HealthFailoverTest {
                     return false;
                 }
             });
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("writes work again within two check intervals")
-                    .isLessThan(db.healthChecker().interval().multipliedBy(2).plusSeconds(2));
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("writes work again within about two check intervals")
+                    .isLessThan(db.healthChecker().interval().multipliedBy(2).plusSeconds(5));
             await().atMost(Duration.ofSeconds(20)).until(() -> replica(db, 1).state() == NodeState.STREAMING);
         }
     }
@@ -141,8 +142,8 @@ class HealthFailoverTest {
             promoted.promote();
             long promotedAt = System.nanoTime();
             await().atMost(Duration.ofSeconds(10)).until(() -> writtenTo(db) == promoted.port());
-            assertThat(Duration.ofNanos(System.nanoTime() - promotedAt)).as("writes reach the new primary within two check intervals")
-                    .isLessThan(db.healthChecker().interval().multipliedBy(2).plusSeconds(2));
+            assertThat(Duration.ofNanos(System.nanoTime() - promotedAt)).as("writes reach the new primary within about two check intervals")
+                    .isLessThan(db.healthChecker().interval().multipliedBy(2).plusSeconds(5));
             for (int i = 0; i < 200; i++) {
                 assertThat(writtenTo(db)).isEqualTo(promoted.port()); // no 25006, nothing to the old primary
             }

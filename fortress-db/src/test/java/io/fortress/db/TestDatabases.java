@@ -19,8 +19,9 @@ final class TestDatabases {
                 .database(cluster.database())
                 .replicaHosts(cluster.replicas().stream().map(Node::address).toList())
                 .connectTimeout(java.time.Duration.ofSeconds(5))
-                .healthInterval(java.time.Duration.ofSeconds(1))
-                .healthTimeout(java.time.Duration.ofSeconds(1))
+                // short enough for quick tests, long enough that a loaded machine's slow check is no failure
+                .healthInterval(java.time.Duration.ofSeconds(2))
+                .healthTimeout(java.time.Duration.ofSeconds(2))
                 .healthFastInterval(java.time.Duration.ofMillis(200));
     }
 

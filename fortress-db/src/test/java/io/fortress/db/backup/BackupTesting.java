@@ -164,10 +164,16 @@ final class BackupTesting {
     }
 
     private static String finish(ProcessBuilder pb, List<String> command) throws IOException, InterruptedException {
+        Path output = Files.createTempFile("backup-testing", ".out");
+        pb.redirectOutput(output.toFile()); // a file, not a pipe: a hung tool cannot hang the read
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        boolean finished = p.waitFor(120, TimeUnit.SECONDS);
+        if (!finished) {
             p.destroyForcibly();
+        }
+        String out = Files.readString(output);
+        Files.delete(output);
+        if (!finished || p.exitValue() != 0) {
             throw new IllegalStateException(command + " failed: " + out);
         }
         return out;
