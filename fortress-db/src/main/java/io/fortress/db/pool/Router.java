@@ -5,7 +5,6 @@ import io.fortress.db.ConsistencyToken;
 import io.fortress.db.DatabaseException;
 import io.fortress.db.DatabaseUnavailableException;
 import io.fortress.db.DbConfig;
-import io.fortress.db.Durations;
 import io.fortress.db.HostAndPort;
 import io.fortress.db.Lsn;
 import io.fortress.db.NodeRole;
@@ -614,9 +613,17 @@ public final class Router implements AutoCloseable {
 
     /** Runs one statement on a node, recording its time, failure and slowness there. */
     private <T> T attempt(NodePool node, ReplayGuard guard, String sql, Object[] params, SqlWork<T> work) throws SQLException {
-        try (Connection c = node.borrow()) {
-            checkReplayed(node, guard, c); // not the caller's statement: neither timed nor counted
-            long start = System.nanoTime();
+        long start = System.nanoTime();
+        Connection borrowed;
+        try {
+            borrowed = node.borrow();
+        } catch (SQLException e) {
+            record(node, sql, params, System.nanoTime() - start, true); // the caller's statement failed: no connection
+            suspectIfGone(e, node);
+            throw e;
+        }
+        try (Connection c = borrowed) {
+            checkReplayed(node, guard, c); // a replica found behind is no failed statement: nothing is recorded
             boolean failed = true;
             try {
                 T result = work.run(c);
@@ -674,7 +681,7 @@ public final class Router implements AutoCloseable {
     private String downMessage(NodePool node) {
         NodeHealth h = node.health();
         return node.name() + " " + node.address() + " is " + h.state() + " since " + h.since() + " (" + h.reason()
-                + "); statements fail fast until it is back (checked every " + Durations.format(config.healthInterval()) + ")";
+                + "); statements fail fast until the health checker finds it back";
     }
 
     private DatabaseException failure(SQLException e, NodePool node, String sql) {
