@@ -4,12 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * Immutable settings of a {@link Database}: where the primary and replicas are, how to log in, pool
@@ -21,10 +18,10 @@ import java.util.stream.Collectors;
  * {@link #toString()} never shows a password.
  */
 public final class DbConfig {
-    private final Map<Setting<?>, Object> values;
+    private final SettingValues values;
 
-    private DbConfig(Map<Setting<?>, Object> values) {
-        this.values = Collections.unmodifiableMap(values);
+    private DbConfig(SettingValues values) {
+        this.values = values;
     }
 
     /** A builder starting from every default. */
@@ -48,15 +45,12 @@ public final class DbConfig {
 
     /** A builder holding this configuration's values, to derive another. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.values.putAll(values);
-        return b;
+        return new Builder(values.toDraft());
     }
 
     /** The value of any setting (the default when it was not given). */
-    @SuppressWarnings("unchecked")
     public <T> T get(Setting<T> setting) {
-        return (T) values.get(setting);
+        return values.get(setting);
     }
 
     public String host() {
@@ -209,40 +203,30 @@ public final class DbConfig {
     /** Every setting and its value; passwords show as {@code <redacted>}. */
     @Override
     public String toString() {
-        return DbSettings.ALL.stream()
-                .map(s -> s.name() + "=" + s.display(values.get(s)))
-                .collect(Collectors.joining(", ", "DbConfig{", "}"));
+        return values.describe("DbConfig");
     }
 
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder {
-        private final Map<Setting<?>, Object> values = new IdentityHashMap<>();
+        private final SettingValues.Draft draft;
 
         private Builder() {
+            this(SettingValues.draft(DbSettings.ALL));
         }
 
-        /** Sets any setting; null returns it to its default. */
+        private Builder(SettingValues.Draft draft) {
+            this.draft = draft;
+        }
+
+        /** Sets any of this configuration's settings; null returns it to its default. */
         public <T> Builder set(Setting<T> setting, T value) {
-            if (value == null) {
-                values.remove(setting);
-            } else {
-                values.put(setting, value);
-            }
+            draft.set(setting, value);
             return this;
         }
 
         /** Applies every setting whose variable is set (and not empty) in the given environment. */
         public Builder applyEnv(Map<String, String> environment) {
-            for (Setting<?> setting : DbSettings.ALL) {
-                String raw = setting.variable() == null ? null : environment.get(setting.variable());
-                if (raw != null && setting.isSecret() && !raw.isEmpty() && raw.isBlank()) {
-                    throw new DbConfigException(setting.variable() + " holds only white space; set the password itself, "
-                            + "or leave the variable empty or unset for no password");
-                }
-                if (raw != null && !raw.isBlank()) {
-                    values.put(setting, setting.parseVariable(raw));
-                }
-            }
+            draft.applyEnv(environment);
             return this;
         }
 
@@ -389,24 +373,11 @@ public final class DbConfig {
          * @throws DbConfigException naming the first refused setting and what is accepted
          */
         public DbConfig build() {
-            Map<Setting<?>, Object> resolved = new IdentityHashMap<>();
-            for (Setting<?> setting : DbSettings.ALL) {
-                resolved.put(setting, resolve(setting));
-            }
-            DbConfig config = new DbConfig(resolved);
+            DbConfig config = new DbConfig(draft.resolve());
             validateCombinations(config);
             return config;
         }
 
-        private <T> T resolve(Setting<T> setting) {
-            @SuppressWarnings("unchecked")
-            T value = (T) values.get(setting);
-            if (value == null) {
-                return setting.defaultValue();
-            }
-            setting.check(value);
-            return value;
-        }
 
         private static void validateCombinations(DbConfig c) {
             if (c.maxIdleConns() > c.maxOpenConns()) {

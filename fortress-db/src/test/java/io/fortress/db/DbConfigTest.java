@@ -151,4 +151,17 @@ class DbConfigTest {
         variables.forEach(v -> all.put(v, ""));
         assertThat(DbConfig.fromEnv(all).toString()).isEqualTo(DbConfig.builder().build().toString());
     }
+
+    @Test
+    void derivedConfigurationsKeepTheirOriginAndRefuseOtherGroupsSettings() {
+        DbConfig base = DbConfig.builder().port(6432).maxOpenConns(40).build();
+        DbConfig derived = base.toBuilder().maxOpenConns(10).build();
+        assertThat(derived.port()).isEqualTo(6432);
+        assertThat(derived.maxOpenConns()).isEqualTo(10);
+        assertThat(base.maxOpenConns()).isEqualTo(40);
+
+        assertThatThrownBy(() -> DbConfig.builder().set(io.fortress.db.migrate.MigrationSettings.TABLE, "versions"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("table is not one of the settings configured here");
+    }
 }

@@ -2,13 +2,11 @@ package io.fortress.db.backup;
 
 import io.fortress.db.DbConfigException;
 import io.fortress.db.Setting;
+import io.fortress.db.SettingValues;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * Immutable settings of a {@link BackupManager}: the seed's BackupConfig (BackupDir, RetentionDays,
@@ -18,10 +16,10 @@ import java.util.stream.Collectors;
  * setting, its variable and what is accepted.
  */
 public final class BackupConfig {
-    private final Map<Setting<?>, Object> values;
+    private final SettingValues values;
 
-    private BackupConfig(Map<Setting<?>, Object> values) {
-        this.values = Collections.unmodifiableMap(values);
+    private BackupConfig(SettingValues values) {
+        this.values = values;
     }
 
     public static Builder builder() {
@@ -43,14 +41,11 @@ public final class BackupConfig {
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.values.putAll(values);
-        return b;
+        return new Builder(values.toDraft());
     }
 
-    @SuppressWarnings("unchecked")
     public <T> T get(Setting<T> setting) {
-        return (T) values.get(setting);
+        return values.get(setting);
     }
 
     public Path backupDir() {
@@ -139,36 +134,30 @@ public final class BackupConfig {
 
     @Override
     public String toString() {
-        return BackupSettings.ALL.stream()
-                .map(s -> s.name() + "=" + s.display(values.get(s)))
-                .collect(Collectors.joining(", ", "BackupConfig{", "}"));
+        return values.describe("BackupConfig");
     }
 
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder {
-        private final Map<Setting<?>, Object> values = new IdentityHashMap<>();
+        private final SettingValues.Draft draft;
 
         private Builder() {
+            this(SettingValues.draft(BackupSettings.ALL));
         }
 
-        /** Sets any setting; null returns it to its default. */
+        private Builder(SettingValues.Draft draft) {
+            this.draft = draft;
+        }
+
+        /** Sets any of this configuration's settings; null returns it to its default. */
         public <T> Builder set(Setting<T> setting, T value) {
-            if (value == null) {
-                values.remove(setting);
-            } else {
-                values.put(setting, value);
-            }
+            draft.set(setting, value);
             return this;
         }
 
         /** Applies every setting whose variable is set (and not empty) in the given environment. */
         public Builder applyEnv(Map<String, String> environment) {
-            for (Setting<?> setting : BackupSettings.ALL) {
-                String raw = environment.get(setting.variable());
-                if (raw != null && !raw.isBlank()) {
-                    values.put(setting, setting.parseVariable(raw));
-                }
-            }
+            draft.applyEnv(environment);
             return this;
         }
 
@@ -265,11 +254,7 @@ public final class BackupConfig {
          * @throws DbConfigException naming the first refused setting and what is accepted
          */
         public BackupConfig build() {
-            Map<Setting<?>, Object> resolved = new IdentityHashMap<>();
-            for (Setting<?> setting : BackupSettings.ALL) {
-                resolved.put(setting, resolve(setting));
-            }
-            BackupConfig config = new BackupConfig(resolved);
+            BackupConfig config = new BackupConfig(draft.resolve());
             if (!config.includeSchema() && !config.includeData()) {
                 throw new DbConfigException("includeSchema (BACKUP_INCLUDE_SCHEMA) and includeData (BACKUP_INCLUDE_DATA) are both "
                         + "false, so a backup would hold nothing; set at least one of them to true");
@@ -279,16 +264,6 @@ public final class BackupConfig {
                         + "(BACKUP_INCLUDE_SCHEMA) = true: a data-only backup cannot be restored into an empty database");
             }
             return config;
-        }
-
-        private <T> T resolve(Setting<T> setting) {
-            @SuppressWarnings("unchecked")
-            T value = (T) values.get(setting);
-            if (value == null) {
-                return setting.defaultValue();
-            }
-            setting.check(value);
-            return value;
         }
     }
 }

@@ -2,12 +2,10 @@ package io.fortress.db.migrate;
 
 import io.fortress.db.DbConfigException;
 import io.fortress.db.Setting;
+import io.fortress.db.SettingValues;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * Immutable settings of a {@link MigrationManager}: where the version table lives, how long to wait
@@ -17,10 +15,10 @@ import java.util.stream.Collectors;
  * variable, the value and what is accepted.
  */
 public final class MigrationConfig {
-    private final Map<Setting<?>, Object> values;
+    private final SettingValues values;
 
-    private MigrationConfig(Map<Setting<?>, Object> values) {
-        this.values = Collections.unmodifiableMap(values);
+    private MigrationConfig(SettingValues values) {
+        this.values = values;
     }
 
     /** A builder starting from every default. */
@@ -54,15 +52,12 @@ public final class MigrationConfig {
 
     /** A builder holding this configuration's values, to derive another. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.values.putAll(values);
-        return b;
+        return new Builder(values.toDraft());
     }
 
     /** The value of any setting (the default when it was not given). */
-    @SuppressWarnings("unchecked")
     public <T> T get(Setting<T> setting) {
-        return (T) values.get(setting);
+        return values.get(setting);
     }
 
     /** The schema to migrate; empty means the connection's {@code current_schema()}. */
@@ -105,36 +100,30 @@ public final class MigrationConfig {
 
     @Override
     public String toString() {
-        return MigrationSettings.ALL.stream()
-                .map(s -> s.name() + "=" + s.display(values.get(s)))
-                .collect(Collectors.joining(", ", "MigrationConfig{", "}"));
+        return values.describe("MigrationConfig");
     }
 
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder {
-        private final Map<Setting<?>, Object> values = new IdentityHashMap<>();
+        private final SettingValues.Draft draft;
 
         private Builder() {
+            this(SettingValues.draft(MigrationSettings.ALL));
         }
 
-        /** Sets any setting; null returns it to its default. */
+        private Builder(SettingValues.Draft draft) {
+            this.draft = draft;
+        }
+
+        /** Sets any of this configuration's settings; null returns it to its default. */
         public <T> Builder set(Setting<T> setting, T value) {
-            if (value == null) {
-                values.remove(setting);
-            } else {
-                values.put(setting, value);
-            }
+            draft.set(setting, value);
             return this;
         }
 
         /** Applies every setting whose variable is set (and not empty) in the given environment. */
         public Builder applyEnv(Map<String, String> environment) {
-            for (Setting<?> setting : MigrationSettings.ALL) {
-                String raw = environment.get(setting.variable());
-                if (raw != null && !raw.isBlank()) {
-                    values.put(setting, setting.parseVariable(raw));
-                }
-            }
+            draft.applyEnv(environment);
             return this;
         }
 
@@ -176,21 +165,7 @@ public final class MigrationConfig {
          * @throws DbConfigException naming the first refused setting and what is accepted
          */
         public MigrationConfig build() {
-            Map<Setting<?>, Object> resolved = new IdentityHashMap<>();
-            for (Setting<?> setting : MigrationSettings.ALL) {
-                resolved.put(setting, resolve(setting));
-            }
-            return new MigrationConfig(resolved);
-        }
-
-        private <T> T resolve(Setting<T> setting) {
-            @SuppressWarnings("unchecked")
-            T value = (T) values.get(setting);
-            if (value == null) {
-                return setting.defaultValue();
-            }
-            setting.check(value);
-            return value;
+            return new MigrationConfig(draft.resolve());
         }
     }
 }
