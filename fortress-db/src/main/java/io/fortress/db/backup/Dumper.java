@@ -190,6 +190,8 @@ final class Dumper {
         try (Statement s = c.createStatement()) {
             s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             s.execute("SET LOCAL statement_timeout = 0");
+            // the row counts run beside pg_dump: parallel workers would take the cores its COPY and compression need
+            s.execute("SET LOCAL max_parallel_workers_per_gather = 0");
             try (ResultSet rs = s.executeQuery("SELECT pg_export_snapshot()")) {
                 rs.next();
                 return rs.getString(1);
