@@ -77,6 +77,8 @@ public final class BenchMain {
             log("loading pgbench data, scale " + scale);
             pgbench.initialize(scale);
             cluster.primary().execute("VACUUM ANALYZE");
+            // flush the load now, so that no contender's round pays for its checkpoint
+            cluster.primary().execute("CHECKPOINT");
             cluster.awaitReplication(Duration.ofMinutes(5));
 
             if (selected("W1")) {
