@@ -61,6 +61,21 @@ class RoutingTest {
     }
 
     @Test
+    void boundedStalenessReadsSpreadOverBothReplicasToo() {
+        Map<Integer, Integer> perPort = new HashMap<>();
+        for (int i = 0; i < 400; i++) {
+            int port = db.queryOne(Consistency.boundedStaleness(Duration.ofMinutes(1)), "SELECT inet_server_port()",
+                    RowMapper.column(1, Integer.class)).orElseThrow();
+            perPort.merge(port, 1, Integer::sum);
+        }
+        List<Integer> replicaPorts = TestDatabases.replicaPorts(CLUSTER.cluster());
+        assertThat(perPort.keySet()).containsExactlyInAnyOrderElementsOf(replicaPorts);
+        for (int port : replicaPorts) {
+            assertThat(perPort.get(port)).as("reads served by port %d", port).isBetween(150, 250);
+        }
+    }
+
+    @Test
     void writesRunOnlyOnThePrimary() {
         for (int i = 0; i < 50; i++) {
             long id = 1000 + i;

@@ -6,7 +6,8 @@ import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
 /**
- * Round robin over the replicas that are eligible. Selection reads one immutable snapshot, so a
+ * Round robin over the replicas that are eligible: a caller takes an array of candidates and tries
+ * them from {@link #start(int)} on, wrapping around. Selection reads one immutable snapshot, so a
  * replica leaving or joining never shifts a read onto the wrong node mid-choice, and the long counter
  * is reduced with floorMod, so it can run forever without a negative index.
  *
@@ -50,26 +51,8 @@ final class ReadBalancer<T> {
         return n <= 1 ? 0 : (int) Math.floorMod(next.getAndIncrement(), (long) n);
     }
 
-    /** The eligible replicas, the next one in round-robin order first, then the others to retry on. */
-    T[] order() {
-        return rotate(snapshot);
-    }
-
-    /** The replicas passing {@code filter} now (whatever their snapshot eligibility), rotated the same way. */
-    T[] order(Predicate<T> filter) {
-        return rotate(replicas.stream().filter(filter).toArray(newArray));
-    }
-
-    private T[] rotate(T[] current) {
-        int n = current.length;
-        if (n <= 1) {
-            return current;
-        }
-        int start = start(n);
-        T[] ordered = newArray.apply(n);
-        for (int i = 0; i < n; i++) {
-            ordered[i] = current[(start + i) % n];
-        }
-        return ordered;
+    /** The replicas passing {@code filter} now, whatever their snapshot eligibility; tried from {@link #start(int)} too. */
+    T[] eligible(Predicate<T> filter) {
+        return replicas.stream().filter(filter).toArray(newArray);
     }
 }

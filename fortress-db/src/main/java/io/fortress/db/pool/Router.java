@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -488,7 +489,7 @@ public final class Router implements AutoCloseable {
         NodePool[] candidates;
         Reroute fallbackReason;
         if (consistency instanceof Consistency.BoundedStaleness bounded) {
-            candidates = balancer.order(node -> withinStaleness(node, bounded.maxLag()));
+            candidates = balancer.eligible(node -> withinStaleness(node, bounded.maxLag()));
             fallbackReason = Reroute.TOO_STALE;
         } else {
             candidates = balancer.eligible();
@@ -535,11 +536,14 @@ public final class Router implements AutoCloseable {
         long deadline = System.nanoTime() + config.readYourWritesWait().toNanos();
         long pause = TimeUnit.MICROSECONDS.toNanos(100); // streaming replicas usually replay within a millisecond
         while (true) {
-            NodePool[] candidates = balancer.order(Router::mayServeTokens);
-            if (candidates.length == 0) {
+            NodePool[] candidates = balancer.eligible(Router::mayServeTokens);
+            int n = candidates.length;
+            if (n == 0) {
                 break; // no replica could ever qualify: waiting would only delay the read
             }
-            for (NodePool node : candidates) {
+            int start = balancer.start(n);
+            for (int i = 0; i < n; i++) {
+                NodePool node = candidates[(start + i) % n];
                 try {
                     return work.run(node, guard);
                 } catch (NotReplayedYet notYet) {
@@ -553,7 +557,7 @@ public final class Router implements AutoCloseable {
             if (System.nanoTime() + pause > deadline) {
                 break;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            LockSupport.parkNanos(pause);
             pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(20));
         }
         reroutes[Reroute.TOKEN_NOT_REPLAYED.ordinal()].increment();
