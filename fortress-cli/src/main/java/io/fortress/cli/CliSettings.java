@@ -1,5 +1,7 @@
 package io.fortress.cli;
 
+import io.fortress.db.DbConfigException;
+import io.fortress.db.DbSettings;
 import io.fortress.db.Durations;
 import io.fortress.db.Setting;
 import java.nio.file.Path;
@@ -24,17 +26,17 @@ final class CliSettings {
             "where fortress serve answers /health/* and /metrics*, and where fortress stats asks it");
     static final Setting<Duration> HEALTH_INTERVAL = Setting.duration("healthInterval", "FORTRESS_HEALTH_INTERVAL",
             Duration.ofSeconds(30), d -> d.compareTo(Duration.ofMillis(100)) >= 0, "a duration of at least 100ms",
-            "how often fortress serve checks every node (the seed's NewHealthChecker interval)");
+            "how often fortress serve checks every node (the seed's NewHealthChecker interval; DB_HEALTH_INTERVAL when only that is set)");
     static final Setting<Duration> HEALTH_TIMEOUT = Setting.duration("healthTimeout", "FORTRESS_HEALTH_TIMEOUT",
             Duration.ofSeconds(5), d -> d.compareTo(Duration.ofMillis(100)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0,
             "a duration from 100ms to 10m, at most the interval",
-            "longest time one health check of fortress serve may take");
+            "longest time one health check of fortress serve may take (DB_HEALTH_TIMEOUT when only that is set)");
     static final Setting<Duration> IOC_CLEANUP_INTERVAL = Setting.duration("iocCleanupInterval", "FORTRESS_IOC_CLEANUP_INTERVAL",
             Duration.ofMinutes(5), d -> d.isZero() || d.compareTo(Duration.ofSeconds(1)) >= 0, "0 (off) or a duration of at least 1s",
             "how often fortress serve deletes expired cdefnet indicators (cdefnet.cleanup_expired_iocs())");
     static final Setting<String> LOG_FORMAT = Setting.of("logFormat", "FORTRESS_LOG_FORMAT", "text",
             s -> s.toLowerCase(Locale.ROOT), s -> s.equals("text") || s.equals("json"), "text or json",
-            "log lines of fortress serve: human-readable text, or one JSON object per line");
+            "log lines of every command (fortress serve above all): human-readable text, or one JSON object per line");
     static final Setting<String> LOG_LEVEL = Setting.of("logLevel", "FORTRESS_LOG_LEVEL", null,
             s -> s.toUpperCase(Locale.ROOT), s -> List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(s),
             "error, warn, info, debug or trace", "log level (default: info for serve, warn for one-shot commands)");
@@ -51,12 +53,46 @@ final class CliSettings {
     /** Checks every setting of the command, so that a bad value fails before anything starts. */
     static void validate(Map<String, String> environment) {
         ALL.forEach(s -> get(s, environment));
-        Duration interval = get(HEALTH_INTERVAL, environment);
-        Duration timeout = get(HEALTH_TIMEOUT, environment);
+        Duration interval = serveHealth(HEALTH_INTERVAL, DbSettings.HEALTH_INTERVAL, environment);
+        Duration timeout = serveHealth(HEALTH_TIMEOUT, DbSettings.HEALTH_TIMEOUT, environment);
         if (timeout.compareTo(interval) > 0) {
-            throw new io.fortress.db.DbConfigException("FORTRESS_HEALTH_TIMEOUT=" + Durations.format(timeout)
-                    + " exceeds FORTRESS_HEALTH_INTERVAL=" + Durations.format(interval) + "; a check must end before the next is due");
+            throw new DbConfigException("the health check timeout " + Durations.format(timeout) + " exceeds the interval "
+                    + Durations.format(interval) + " (FORTRESS_HEALTH_TIMEOUT, FORTRESS_HEALTH_INTERVAL); a check must end "
+                    + "before the next is due");
         }
+    }
+
+    /**
+     * A health setting of fortress serve. The library's DB_HEALTH_* name the same thing for a Database
+     * an application opens, with the library's defaults: serve takes one when only it is set (an
+     * environment file shared with the application), and refuses the two set to different values.
+     */
+    static Duration serveHealth(Setting<Duration> serveSetting, Setting<Duration> librarySetting, Map<String, String> environment) {
+        String own = environment.get(serveSetting.variable());
+        String library = environment.get(librarySetting.variable());
+        boolean ownSet = own != null && !own.isBlank();
+        boolean librarySet = library != null && !library.isBlank();
+        if (!librarySet) {
+            return get(serveSetting, environment);
+        }
+        Duration fromLibrary = librarySetting.parseVariable(library);
+        if (!ownSet) {
+            try {
+                serveSetting.check(fromLibrary);
+            } catch (DbConfigException e) {
+                throw new DbConfigException(librarySetting.variable() + "=" + library.strip() + " is invalid for fortress serve, "
+                        + "which takes it when " + serveSetting.variable() + " is unset: expected " + serveSetting.accepted());
+            }
+            return fromLibrary;
+        }
+        Duration value = get(serveSetting, environment);
+        if (!value.equals(fromLibrary)) {
+            throw new DbConfigException(serveSetting.variable() + "=" + Durations.format(value) + " and "
+                    + librarySetting.variable() + "=" + Durations.format(fromLibrary) + " disagree; fortress serve takes "
+                    + serveSetting.variable() + ", or " + librarySetting.variable() + " when only that is set: unset one of them "
+                    + "or give both the same value");
+        }
+        return value;
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.fortress.cli;
 
-import io.fortress.db.DbConfigException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -61,13 +60,15 @@ public final class FortressCommand implements Runnable {
                 err.flush();
                 return USAGE;
             }
-            Logging.configure(environment, ch.qos.logback.classic.Level.WARN);
+            // serve is a service and logs what it does; one-shot commands only warn
+            boolean serve = parseResult.subcommand() != null && parseResult.subcommand().commandSpec().userObject() instanceof ServeCommand;
+            Logging.configure(environment, serve ? ch.qos.logback.classic.Level.INFO : ch.qos.logback.classic.Level.WARN);
             return new CommandLine.RunLast().execute(parseResult);
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("fortress: " + message(e));
             commandLine.getErr().flush();
-            return e instanceof DbConfigException || e instanceof IllegalArgumentException ? USAGE : FAILED;
+            return e instanceof IllegalArgumentException ? USAGE : FAILED; // DbConfigException included
         });
         return cli;
     }

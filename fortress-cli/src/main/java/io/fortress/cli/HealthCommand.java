@@ -37,7 +37,7 @@ final class HealthCommand implements Callable<Integer> {
                 out.println(HealthJson.of(status).toPrettyString());
             } else {
                 out.printf("%-10s %-8s %-22s %-14s %10s %14s  %s%n", "NODE", "ROLE", "ADDRESS", "STATE", "LAG_S", "LAG_BYTES", "REASON");
-                for (NodeHealth n : HealthJson.nodes(status)) {
+                for (NodeHealth n : status.nodes()) {
                     out.printf("%-10s %-8s %-22s %-14s %10s %14s  %s%n", n.name(), n.role().name().toLowerCase(Locale.ROOT),
                             n.address(), n.state(), n.lagSeconds() == null ? "-" : String.format(Locale.ROOT, "%.1f", n.lagSeconds()),
                             n.lagBytes() == null ? "-" : n.lagBytes(), n.reason());

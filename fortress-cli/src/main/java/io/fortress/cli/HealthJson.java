@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fortress.db.health.HealthStatus;
 import io.fortress.db.health.NodeHealth;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /** The health status as the JSON of /health/database and {@code fortress health --json}. */
@@ -20,26 +18,12 @@ final class HealthJson {
         ObjectNode root = JSON.createObjectNode();
         root.put("status", status.primaryHealthy() ? "UP" : "DOWN");
         root.put("primary_healthy", status.primaryHealthy());
-        root.put("snapshot_age_seconds", Math.round(snapshotAgeSeconds(status) * 1000) / 1000.0);
+        root.put("snapshot_age_seconds", Math.max(0, status.age().toMillis()) / 1000.0);
         ArrayNode nodes = root.putArray("nodes");
-        for (NodeHealth n : nodes(status)) {
+        for (NodeHealth n : status.nodes()) {
             nodes.add(node(n));
         }
         return root;
-    }
-
-    static List<NodeHealth> nodes(HealthStatus status) {
-        List<NodeHealth> all = new ArrayList<>();
-        all.add(status.primary());
-        all.addAll(status.replicas());
-        return all;
-    }
-
-    /** Seconds since the oldest node check of the snapshot finished. */
-    static double snapshotAgeSeconds(HealthStatus status) {
-        return nodes(status).stream()
-                .mapToDouble(n -> java.time.Duration.between(n.checkedAt(), java.time.Instant.now()).toMillis() / 1000.0)
-                .max().orElse(0);
     }
 
     static ObjectNode node(NodeHealth n) {

@@ -5,10 +5,12 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.fortress.db.Database;
+import io.fortress.db.health.HealthStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -30,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * HEAD answers with the status alone, as load balancers' checks like it.
  */
 final class HttpApi {
+    /** Every endpoint, as the 404 answer and serve's banner list them. */
+    static final List<String> PATHS = List.of("/health/database", "/health/live", "/health/ready", "/metrics", "/metrics/database");
     private static final String JSON_TYPE = "application/json; charset=utf-8";
 
     private final HttpServer server;
@@ -43,11 +47,12 @@ final class HttpApi {
             return t;
         });
         server.setExecutor(executor);
-        server.createContext("/", exchange -> respond(exchange, 404, JSON_TYPE, "{\"error\":\"not found\",\"endpoints\":"
-                + "[\"/health/database\",\"/health/live\",\"/health/ready\",\"/metrics\",\"/metrics/database\"]}"));
+        ObjectNode notFound = HealthJson.JSON.createObjectNode().put("error", "not found");
+        PATHS.forEach(notFound.putArray("endpoints")::add);
+        server.createContext("/", exchange -> respond(exchange, 404, JSON_TYPE, notFound.toString()));
         route("/health/database", () -> {
-            ObjectNode body = HealthJson.of(db.healthChecker().status());
-            return new Response(body.get("primary_healthy").asBoolean() ? 200 : 503, JSON_TYPE, body.toString());
+            HealthStatus status = db.healthChecker().status();
+            return new Response(status.primaryHealthy() ? 200 : 503, JSON_TYPE, HealthJson.of(status).toString());
         });
         route("/health/live", () -> new Response(200, JSON_TYPE, "{\"status\":\"alive\"}"));
         route("/health/ready", () -> {

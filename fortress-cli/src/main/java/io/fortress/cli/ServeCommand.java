@@ -1,10 +1,10 @@
 package io.fortress.cli;
 
-import ch.qos.logback.classic.Level;
 import com.sun.net.httpserver.HttpServer;
 import io.fortress.db.Consistency;
 import io.fortress.db.Database;
 import io.fortress.db.DbConfig;
+import io.fortress.db.DbSettings;
 import io.fortress.db.Durations;
 import io.fortress.db.RowMapper;
 import io.fortress.db.backup.BackupConfig;
@@ -71,7 +71,6 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> env = fortress.environment();
-        Logging.configure(env, Level.INFO);
         PrintWriter out = spec.commandLine().getOut();
         String address = CliSettings.get(CliSettings.HTTP_ADDR, env);
         HttpServer server = bind(address); // first: a busy port fails before anything starts
@@ -105,8 +104,8 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         Target target = Target.resolve(env, Target.Use.SERVE);
         closeLater(target);
         DbConfig config = target.dbConfig().toBuilder()
-                .healthInterval(CliSettings.get(CliSettings.HEALTH_INTERVAL, env))
-                .healthTimeout(CliSettings.get(CliSettings.HEALTH_TIMEOUT, env)).build();
+                .healthInterval(CliSettings.serveHealth(CliSettings.HEALTH_INTERVAL, DbSettings.HEALTH_INTERVAL, env))
+                .healthTimeout(CliSettings.serveHealth(CliSettings.HEALTH_TIMEOUT, DbSettings.HEALTH_TIMEOUT, env)).build();
         BackupConfig backupConfig = target.backupConfig();
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -142,7 +141,6 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         }
 
         BackupManager backups = BackupManager.builder(db, backupConfig).meterRegistry(registry).build();
-        Duration backupInterval = backupConfig.interval();
         BackupSchedule schedule = BackupSchedule.of(backups);
         schedule.start();
         closeLater(() -> schedule.stop(BACKUP_STOP_WAIT));
@@ -165,7 +163,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         http.start();
         closeLater(http::stop);
 
-        printBanner(out, db, target, versions, address, backupConfig, backupInterval, Duration.ofNanos(System.nanoTime() - began));
+        printBanner(out, db, target, versions, address, backupConfig, Duration.ofNanos(System.nanoTime() - began));
     }
 
     private static HttpServer bind(String address) {
@@ -223,7 +221,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private static void printBanner(PrintWriter out, Database db, Target target, Map<Service, Long> versions, String address,
-                                    BackupConfig backups, Duration backupInterval, Duration took) {
+                                    BackupConfig backups, Duration took) {
         out.println("fortress serve is up (" + took.toMillis() + " ms) on the " + target.describe());
         for (NodeHealth n : db.nodes()) {
             out.printf("  %-10s %-22s %-8s %s%n", n.name(), n.address(), n.role().name().toLowerCase(java.util.Locale.ROOT), n.state());
@@ -231,8 +229,8 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         StringBuilder schemas = new StringBuilder();
         versions.forEach((s, v) -> schemas.append(schemas.isEmpty() ? "" : ", ").append(s.id()).append(" v").append(v));
         out.println("  schemas    " + schemas);
-        out.println("  http       http://" + address + "  (/health/database /health/live /health/ready /metrics /metrics/database)");
-        out.println("  backups    " + backups.backupDir() + " every " + Durations.format(backupInterval) + ", kept "
+        out.println("  http       http://" + address + "  (" + String.join(" ", HttpApi.PATHS) + ")");
+        out.println("  backups    " + backups.backupDir() + " every " + Durations.format(backups.interval()) + ", kept "
                 + backups.retentionDays() + " days");
         out.println("  stop with Ctrl-C or SIGTERM");
         out.flush();

@@ -17,10 +17,6 @@ final class Target implements AutoCloseable {
     private final LocalCluster cluster;
     private final boolean stopOnClose;
 
-    private Target(Map<String, String> environment, LocalCluster cluster) {
-        this(environment, cluster, false);
-    }
-
     private Target(Map<String, String> environment, LocalCluster cluster, boolean stopOnClose) {
         this.environment = environment;
         this.cluster = cluster;
@@ -46,7 +42,7 @@ final class Target implements AutoCloseable {
     /** Resolves the target for a command that uses the embedded cluster as {@code use} says. */
     static Target resolve(Map<String, String> environment, Use use) {
         if (!embedded(environment)) {
-            return new Target(environment, null);
+            return new Target(environment, null, false);
         }
         LocalCluster.Builder builder = EmbeddedCluster.builder(environment);
         if (use == Use.SERVE) {
@@ -55,14 +51,14 @@ final class Target implements AutoCloseable {
         LocalCluster existing = builder.build();
         if (existing.exists()) {
             existing.inspect();
-            if (use == Use.AS_IS || existing.nodes().stream().anyMatch(io.fortress.cluster.Node::isRunning)) {
-                return new Target(environment, existing);
+            if (use == Use.AS_IS || existing.nodes().stream().anyMatch(Node::isRunning)) {
+                return new Target(environment, existing, false);
             }
         } else if (use == Use.AS_IS) {
             throw new IllegalStateException("no embedded cluster in " + EmbeddedCluster.clusterDir(environment)
                     + "; start one with fortress cluster start or fortress serve, or set DB_HOST");
         }
-        return new Target(environment, EmbeddedCluster.builder(environment).detached(true).build().start());
+        return new Target(environment, builder.detached(true).build().start(), false);
     }
 
     /** The database settings: DB_* as given, or pointing at the embedded cluster (other DB_* settings still apply). */
@@ -85,11 +81,6 @@ final class Target implements AutoCloseable {
             b.backupDir(EmbeddedCluster.dataDir(environment).resolve("backups"));
         }
         return b.build();
-    }
-
-    /** The embedded cluster, or null when DB_HOST names another. */
-    LocalCluster cluster() {
-        return cluster;
     }
 
     /** Where the data lives, for messages. */

@@ -46,8 +46,7 @@ class BackupScriptIT {
         List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("scripts/backup-database.sh").toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("DB_") || k.startsWith("BACKUP_"));
-        pb.environment().putAll(env);
+        FortressProcess.isolate(pb, env);
         java.nio.file.Path output = java.nio.file.Files.createTempFile("backup-script", ".out");
         pb.redirectOutput(output.toFile()); // a file, not a pipe: a hung script cannot hang the read
         Process p = pb.start();

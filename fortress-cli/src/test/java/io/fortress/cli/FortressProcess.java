@@ -1,5 +1,7 @@
 package io.fortress.cli;
 
+import io.fortress.db.Setting;
+import io.fortress.db.backup.BackupSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -15,12 +17,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /** The real fortress jar run as a separate process, as an operator runs it. */
 final class FortressProcess {
     static final Path JAR = Path.of("target", "fortress.jar");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static final Set<String> BACKUP_VARIABLES = BackupSettings.ALL.stream().map(Setting::variable).collect(Collectors.toSet());
 
     private FortressProcess() {
     }
@@ -54,9 +60,15 @@ final class FortressProcess {
         } else {
             pb.redirectError(errors.toFile());
         }
-        pb.environment().keySet().removeIf(k -> k.startsWith("DB_") || k.startsWith("PG") || k.startsWith("FORTRESS_") || k.startsWith("BACKUP"));
-        pb.environment().putAll(env);
+        isolate(pb, env);
         return pb;
+    }
+
+    /** Gives the process only the test's settings: none of the caller's database, backup or fortress settings leaks in. */
+    static void isolate(ProcessBuilder pb, Map<String, String> env) {
+        pb.environment().keySet().removeIf(k -> k.startsWith("DB_") || k.startsWith("PG") || k.startsWith("FORTRESS_") || k.startsWith("BACKUP")
+                || BACKUP_VARIABLES.contains(k));
+        pb.environment().putAll(env);
     }
 
     static Result run(Map<String, String> env, Path workDir, String... args) throws IOException, InterruptedException {
@@ -64,15 +76,19 @@ final class FortressProcess {
         Path err = Files.createTempFile(workDir, "cmd", ".err");
         Process p = builder(env, out, err, args).start();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             throw new IllegalStateException("fortress " + String.join(" ", args) + " did not finish");
         }
         return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
-    /** Starts serve and waits for its banner. */
+    /**
+     * Starts serve and waits for its banner. Should the test JVM end without stopping it (a killed fork),
+     * a shutdown hook stops it as an operator would, so its servers do not outlive the tests.
+     */
     static Process serve(Map<String, String> env, Path log) throws IOException, InterruptedException {
         Process p = builder(env, log, "serve").start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(p), "stop-fortress-serve"));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (System.nanoTime() < deadline) {
             String text = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
@@ -84,8 +100,21 @@ final class FortressProcess {
             }
             Thread.sleep(200);
         }
-        p.destroyForcibly();
+        stop(p);
         throw new IllegalStateException("serve did not come up:\n" + Files.readString(log, StandardCharsets.UTF_8));
+    }
+
+    /** SIGTERM, serve's graceful stop; then a kill if it has not ended in 30 s. Nothing when it has ended. */
+    static void stop(Process p) {
+        p.destroy();
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
     }
 
     static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {

@@ -51,11 +51,8 @@ class ServeIT {
 
     @AfterAll
     static void stopEverything() throws Exception {
-        if (serve != null && serve.isAlive()) {
-            serve.destroy();
-            if (!serve.waitFor(30, TimeUnit.SECONDS)) {
-                serve.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
+        if (serve != null) {
+            FortressProcess.stop(serve);
         }
         if (Files.exists(dataDir.resolve("cluster"))) {
             embedded().stopAll();

@@ -2,6 +2,7 @@ package io.fortress.db.health;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,6 +19,14 @@ public record HealthStatus(boolean primaryHealthy, NodeHealth primary, List<Node
     /** How old the snapshot is: the time since its oldest node check finished. */
     public Duration age() {
         return Duration.between(takenAt, Instant.now());
+    }
+
+    /** Every node: the primary first, then the replicas in configuration order. */
+    public List<NodeHealth> nodes() {
+        List<NodeHealth> all = new ArrayList<>(1 + replicas.size());
+        all.add(primary);
+        all.addAll(replicas);
+        return all;
     }
 
     /** The replicas that take reads of the default consistency. */
