@@ -181,10 +181,7 @@ public final class Database implements AutoCloseable {
 
     /** Every node as last checked: the primary, then the replicas in configuration order. */
     public List<NodeHealth> nodes() {
-        List<NodeHealth> nodes = new ArrayList<>();
-        nodes.add(router.primary().health());
-        router.replicas().forEach(r -> nodes.add(r.health()));
-        return nodes;
+        return health.status().nodes();
     }
 
     /** Pool and statement statistics in the seed's GetStats shape. */

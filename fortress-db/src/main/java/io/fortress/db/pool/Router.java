@@ -59,6 +59,10 @@ public final class Router implements AutoCloseable {
     private static final Logger SLOW = LoggerFactory.getLogger("io.fortress.db.SlowQuery");
     private static final int STREAM_FETCH_SIZE = 500;
     private static final String REPLAYED_SQL = "SELECT pg_last_wal_replay_lsn()::text";
+    /** PostgreSQL's WAL page size (XLOG_BLCKSZ), 8 kB unless the server was compiled otherwise. */
+    private static final long WAL_PAGE_BYTES = 8192;
+    private static final long SHORT_PAGE_HEADER = 24;
+    private static final long LONG_PAGE_HEADER = 40;
 
     /** Why a read did not run on a replica of its consistency's first choice. */
     public enum Reroute {
@@ -225,11 +229,6 @@ public final class Router implements AutoCloseable {
         long inPage = insertLsn % WAL_PAGE_BYTES;
         return inPage == SHORT_PAGE_HEADER || inPage == LONG_PAGE_HEADER ? insertLsn - inPage : insertLsn;
     }
-
-    /** PostgreSQL's WAL page size (XLOG_BLCKSZ), 8 kB unless the server was compiled otherwise. */
-    private static final long WAL_PAGE_BYTES = 8192;
-    private static final long SHORT_PAGE_HEADER = 24;
-    private static final long LONG_PAGE_HEADER = 40;
 
     // ---------------------------------------------------------------- reads
 
@@ -628,17 +627,22 @@ public final class Router implements AutoCloseable {
         }
         try (Connection c = borrowed) {
             checkReplayed(node, guard, c); // a replica found behind is no failed statement: nothing is recorded
-            boolean failed = true;
-            try {
-                T result = work.run(c);
-                failed = false;
-                return result;
-            } finally {
-                record(node, sql, params, System.nanoTime() - start, failed);
-            }
+            return recorded(node, sql, params, start, c, work);
         } catch (SQLException e) {
             suspectIfGone(e, node);
             throw e;
+        }
+    }
+
+    /** Runs the work on {@code c} and records it on the node: its time since {@code start}, and whether it failed. */
+    private <T> T recorded(NodePool node, String sql, Object[] params, long start, Connection c, SqlWork<T> work) throws SQLException {
+        boolean failed = true;
+        try {
+            T result = work.run(c);
+            failed = false;
+            return result;
+        } finally {
+            record(node, sql, params, System.nanoTime() - start, failed);
         }
     }
 
@@ -785,17 +789,11 @@ public final class Router implements AutoCloseable {
         }
 
         private <T> T run(String sql, Object[] params, SqlWork<T> work) {
-            long start = System.nanoTime();
-            boolean failed = true;
             try {
-                T result = work.run(connection);
-                failed = false;
-                return result;
+                return recorded(node, sql, params, System.nanoTime(), connection, work);
             } catch (SQLException e) {
                 suspectIfGone(e, node);
                 throw failure(e, node, sql);
-            } finally {
-                record(node, sql, params, System.nanoTime() - start, failed);
             }
         }
     }
