@@ -83,7 +83,7 @@ public final class NodeConnector extends BaseDataSource {
         p.setProperty("loginTimeout", Long.toString(seconds));
         p.setProperty("socketTimeout", Long.toString(seconds + 1));
         p.setProperty("ApplicationName", settings.getProperty("ApplicationName") + " " + purpose);
-        Connection c = connect(p);
+        Connection c = connect(url, p);
         try (java.sql.Statement s = c.createStatement()) {
             s.execute("SET statement_timeout = " + timeout.toMillis() + "; SET lock_timeout = " + timeout.toMillis());
             return c;
@@ -102,16 +102,12 @@ public final class NodeConnector extends BaseDataSource {
         p.setProperty("ApplicationName", settings.getProperty("ApplicationName") + " " + purpose);
         String otherUrl = "jdbc:postgresql://" + address + "/"
                 + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
-        Connection c = DRIVER.connect(otherUrl, p);
-        if (c == null) {
-            throw new SQLException("the PostgreSQL driver does not accept the URL for database " + database);
-        }
-        return c;
+        return connect(otherUrl, p);
     }
 
     @Override
     public Connection getConnection() throws SQLException {
-        Connection physical = connect(loginSettings());
+        Connection physical = connect(url, loginSettings());
         CloseListener listener = closeListener;
         return listener == null ? physical : track(physical, listener);
     }
@@ -124,7 +120,7 @@ public final class NodeConnector extends BaseDataSource {
         return p;
     }
 
-    private Connection connect(Properties p) throws SQLException {
+    private static Connection connect(String url, Properties p) throws SQLException {
         Connection c = DRIVER.connect(url, p);
         if (c == null) {
             throw new SQLException("the PostgreSQL driver does not accept " + url);
