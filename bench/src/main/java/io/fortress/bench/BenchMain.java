@@ -4,8 +4,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
 import io.fortress.db.Database;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
@@ -189,32 +186,12 @@ public final class BenchMain {
     }
 
     private double residentMiB(LocalCluster cluster, String mode) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                MemoryChild.class.getName(), mode).redirectErrorStream(true);
-        pb.environment().put("DB_HOST", Node.HOST);
-        pb.environment().put("DB_PORT", Integer.toString(cluster.primary().port()));
-        pb.environment().put("DB_USER", cluster.superuser());
-        pb.environment().put("PGPASSWORD", cluster.password());
-        pb.environment().put("DB_NAME", cluster.database());
-        pb.environment().put("DB_REPLICA_HOSTS", cluster.replicaAddresses());
-        pb.environment().put("DB_SSLMODE", "disable");
-        Process child = pb.start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()));
-            String line;
-            while ((line = out.readLine()) != null && !line.equals("READY")) {
-                // logging of the child
-            }
+        try (Children.Jvm child = Children.startJvm(cluster, "MemoryChild " + mode,
+                List.of("-cp", System.getProperty("java.class.path"), MemoryChild.class.getName(), mode), Map.of(), "READY",
+                Duration.ofSeconds(10))) {
+            child.awaitReady(Duration.ofMinutes(2));
             Thread.sleep(3000);
-            for (String status : Files.readAllLines(Path.of("/proc", Long.toString(child.pid()), "status"))) {
-                if (status.startsWith("VmRSS:")) {
-                    return Long.parseLong(status.replaceAll("\\D", "")) / 1024.0;
-                }
-            }
-            throw new IllegalStateException("no VmRSS for the child");
-        } finally {
-            child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            return child.residentMiB();
         }
     }
 

@@ -13,14 +13,12 @@ import io.fortress.db.backup.VerifyLevel;
 import io.fortress.db.migrate.MigrationConfig;
 import io.fortress.db.migrate.MigrationManager;
 import io.fortress.db.migrate.MigrationSource;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** Backups against plain pg_dump, migrations against psql, and the memory of an idle serve. */
@@ -80,16 +78,8 @@ final class OperationsBench {
         Path file = work.resolve("plain.dump");
         Files.deleteIfExists(file);
         long start = System.nanoTime();
-        ProcessBuilder pb = new ProcessBuilder(cluster.binaries().binDir().resolve("pg_dump").toString(), "-Fc", "-h", Node.HOST,
-                "-p", Integer.toString(cluster.primary().port()), "-U", cluster.superuser(), "-f", file.toString(), cluster.database())
-                .redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
-        pb.environment().put("PGPASSWORD", cluster.password());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("pg_dump failed: " + out);
-        }
+        Children.runTool(cluster, "pg_dump", List.of("-Fc", "-h", Node.HOST, "-p", Integer.toString(cluster.primary().port()),
+                "-U", cluster.superuser(), "-f", file.toString(), cluster.database()), null);
         return (System.nanoTime() - start) / 1e9;
     }
 
@@ -153,16 +143,9 @@ final class OperationsBench {
         }
         long start = System.nanoTime();
         for (Path up : ups) {
-            ProcessBuilder pb = new ProcessBuilder(cluster.binaries().binDir().resolve("psql").toString(), "-X", "-q",
-                    "-v", "ON_ERROR_STOP=1", "-h", Node.HOST, "-p", Integer.toString(cluster.primary().port()), "-U", cluster.superuser(),
-                    "-d", cluster.database(), "-c", "SET search_path TO " + schema, "-f", up.toString()).redirectErrorStream(true);
-            pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
-            pb.environment().put("PGPASSWORD", cluster.password());
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("psql failed on " + up + ": " + out);
-            }
+            Children.runTool(cluster, "psql", List.of("-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", Node.HOST, "-p",
+                    Integer.toString(cluster.primary().port()), "-U", cluster.superuser(), "-d", cluster.database(),
+                    "-c", "SET search_path TO " + schema, "-f", up.toString()), null);
         }
         return (System.nanoTime() - start) / 1e9;
     }
@@ -181,36 +164,13 @@ final class OperationsBench {
             try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
                 port = s.getLocalPort();
             }
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                    "-jar", jar.toString(), "serve").redirectErrorStream(true);
-            pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("DB_") || k.startsWith("FORTRESS_"));
-            pb.environment().put("DB_HOST", Node.HOST);
-            pb.environment().put("DB_PORT", Integer.toString(cluster.primary().port()));
-            pb.environment().put("DB_USER", cluster.superuser());
-            pb.environment().put("PGPASSWORD", cluster.password());
-            pb.environment().put("DB_NAME", cluster.database());
-            pb.environment().put("DB_REPLICA_HOSTS", cluster.replicaAddresses());
-            pb.environment().put("DB_SSLMODE", "disable");
-            pb.environment().put("BACKUP_DIR", work.resolve("serve-backups").toString());
-            pb.environment().put("FORTRESS_HTTP_ADDR", "127.0.0.1:" + port);
-            Process serve = pb.start();
-            try {
-                BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream()));
-                String line;
-                while ((line = out.readLine()) != null && !line.contains("stop with Ctrl-C")) {
-                    // start-up output
-                }
+            Map<String, String> env = Map.of("BACKUP_DIR", work.resolve("serve-backups").toString(),
+                    "FORTRESS_HTTP_ADDR", "127.0.0.1:" + port);
+            try (Children.Jvm serve = Children.startJvm(cluster, "fortress serve", List.of("-jar", jar.toString(), "serve"), env,
+                    "stop with Ctrl-C", Duration.ZERO)) {
+                serve.awaitReady(Duration.ofMinutes(2));
                 Thread.sleep(5000);
-                for (String status : Files.readAllLines(Path.of("/proc", Long.toString(serve.pid()), "status"))) {
-                    if (status.startsWith("VmRSS:")) {
-                        rss.add(Long.parseLong(status.replaceAll("\\D", "")) / 1024.0);
-                    }
-                }
-            } finally {
-                serve.destroy();
-                if (!serve.waitFor(30, TimeUnit.SECONDS)) {
-                    serve.destroyForcibly();
-                }
+                rss.add(serve.residentMiB());
             }
         }
         results.figure("memory, idle JVM (-Xmx256m)", "fortress serve (3 pools, checker, HTTP)", "rss_mib", rss);

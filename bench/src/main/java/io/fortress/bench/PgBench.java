@@ -17,16 +17,13 @@ final class PgBench {
     private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
 
     private final LocalCluster cluster;
-    private final String pgbench;
 
     PgBench(LocalCluster cluster) {
         this.cluster = cluster;
-        Path tool = cluster.binaries().binDir().resolve("pgbench");
-        if (!Files.isExecutable(tool)) {
+        if (!Files.isExecutable(Path.of(cluster.binaries().tool("pgbench")))) {
             throw new IllegalStateException("pgbench is not in " + cluster.binaries().binDir()
                     + "; the benchmarks need PostgreSQL's client tools (Debian: apt-get install postgresql)");
         }
-        this.pgbench = tool.toString();
     }
 
     /** Creates and fills the pgbench tables at the given scale (100,000 accounts per unit). */
@@ -71,22 +68,10 @@ final class PgBench {
     }
 
     private String run(Node node, List<String> args, Path workDir) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(pgbench, "-h", Node.HOST, "-p", Integer.toString(node.port()), "-U",
-                cluster.superuser()));
-        command.addAll(args);
-        command.add(cluster.database());
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
-        pb.environment().put("PGPASSWORD", cluster.password());
-        if (workDir != null) {
-            pb.directory(workDir.toFile());
-        }
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("pgbench " + String.join(" ", args) + " failed:\n" + out);
-        }
-        return out;
+        List<String> all = new ArrayList<>(List.of("-h", Node.HOST, "-p", Integer.toString(node.port()), "-U", cluster.superuser()));
+        all.addAll(args);
+        all.add(cluster.database());
+        return Children.runTool(cluster, "pgbench", all, workDir);
     }
 
     static String describe(String... args) {
