@@ -3,8 +3,6 @@ package io.fortress.bench;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
 import io.fortress.db.Database;
-import io.fortress.db.DbConfig;
-import io.fortress.db.SslMode;
 import io.fortress.db.backup.BackupConfig;
 import io.fortress.db.backup.BackupFormat;
 import io.fortress.db.backup.BackupInfo;
@@ -35,12 +33,6 @@ final class OperationsBench {
         this.work = Files.createTempDirectory("fortress-bench-ops");
     }
 
-    DbConfig config() {
-        return DbConfig.builder().host(Node.HOST).port(cluster.primary().port()).user(cluster.superuser())
-                .password(cluster.password()).database(cluster.database()).sslMode(SslMode.DISABLE).maxOpenConns(4).maxIdleConns(1)
-                .build();
-    }
-
     // ---------------------------------------------------------------- backups
 
     void backups() throws Exception {
@@ -51,7 +43,7 @@ final class OperationsBench {
         Figures withoutCounts = new Figures();
         Figures parallelDirectory = new Figures();
         Figures verify = new Figures();
-        try (Database db = Database.open(config())) {
+        try (Database db = Contenders.fortress(cluster, false, 4)) {
             for (int r = 0; r < rounds; r++) {
                 // alternate who goes first, so that cache warmth favours neither
                 if (r % 2 == 0) {
@@ -114,7 +106,7 @@ final class OperationsBench {
         Figures fortress = new Figures();
         Figures psql = new Figures();
         Figures fastPath = new Figures();
-        try (Database db = Database.open(config())) {
+        try (Database db = Contenders.fortress(cluster, false, 4)) {
             for (int r = 0; r < rounds; r++) {
                 String schema = "bench_fortress_" + r;
                 long start = System.nanoTime();
