@@ -148,13 +148,13 @@ public final class BenchMain {
     private void transactions(LocalCluster cluster, PgBench pgbench, int threads) throws Exception {
         String name = "W2 TPC-B-like tx, " + threads + " threads";
         try (HikariDataSource raw = Contenders.rawPool(cluster, cluster.primary(), threads);
-             Database db = Contenders.fortress(cluster, true, threads)) {
+             Database db = Contenders.fortress(cluster, false, threads)) {
             Map<String, Contender> contenders = new LinkedHashMap<>();
             contenders.put("raw HikariCP transaction", new Contender(Contenders.rawTpcb(raw, scale)));
-            contenders.put("fortress inTransaction", new Contender(Contenders.fortressTpcb(db, scale)));
+            contenders.put("fortress useTransaction", new Contender(Contenders.fortressTpcb(db, scale)));
             contenders.put("pgbench (TPC-B-like)", new Contender(cluster.primary(), null));
             measure(name, threads, contenders, pgbench);
-            compareAll(name, contenders, "fortress inTransaction", "raw HikariCP transaction", "", null);
+            compareAll(name, contenders, "fortress useTransaction", "raw HikariCP transaction", "", null);
             compareAll(name, contenders, "pgbench (TPC-B-like)", "raw HikariCP transaction", "reference", null);
         }
     }
