@@ -252,9 +252,8 @@ public final class BenchMain {
                 c.throughput.add(run.throughput());
                 c.p50.add(run.percentileMillis(50));
                 c.p99.add(run.percentileMillis(99));
-                log(String.format(Locale.ROOT, "%s, round %d, %-28s %10.0f ops/s  p50 %.3f ms  p99 %.3f ms%s", name, round + 1,
-                        contenderName, run.throughput(), run.percentileMillis(50), run.percentileMillis(99),
-                        run.errors() > 0 ? "  errors " + run.errors() : ""));
+                log(String.format(Locale.ROOT, "%s, round %d, %-28s %10.0f ops/s  p50 %.3f ms  p99 %.3f ms", name, round + 1,
+                        contenderName, run.throughput(), run.percentileMillis(50), run.percentileMillis(99)));
             }
         }
     }

@@ -64,7 +64,7 @@ final class PgBench {
         }
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         long operations = Math.round(tps * seconds);
-        return new LoadRunner.Run(operations, seconds, sorted, 0);
+        return new LoadRunner.Run(operations, seconds, sorted);
     }
 
     private String run(Node node, List<String> args, Path workDir) throws IOException, InterruptedException {
