@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,7 +56,7 @@ final class PgBench {
                 for (String line : Files.readAllLines(log)) {
                     String[] f = line.split(" ");
                     if (f.length >= 3) {
-                        latencies.add(Long.parseLong(f[2]) * 1000); // microseconds
+                        latencies.add(Long.parseLong(f[2]) * 1000); // the log has microseconds, Run takes nanoseconds
                     }
                 }
             }
@@ -72,9 +71,5 @@ final class PgBench {
         all.addAll(args);
         all.add(cluster.database());
         return Children.runTool(cluster, "pgbench", all, workDir);
-    }
-
-    static String describe(String... args) {
-        return "pgbench " + String.join(" ", Arrays.asList(args));
     }
 }
