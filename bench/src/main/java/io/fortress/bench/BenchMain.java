@@ -68,9 +68,10 @@ public final class BenchMain {
     private void run(String arguments) throws Exception {
         long started = System.nanoTime();
         String pgVersion;
-        try (LocalCluster cluster = LocalCluster.builder().replicas(2).setting("shared_buffers", "256MB").start()) {
+        try (LocalCluster cluster = LocalCluster.builder().replicas(2).setting("shared_buffers", "256MB").start();
+             PgBench pgbench = new PgBench(cluster);
+             OperationsBench operations = new OperationsBench(cluster, results, rounds)) {
             pgVersion = cluster.primary().queryValue("SHOW server_version");
-            PgBench pgbench = new PgBench(cluster);
             log("loading pgbench data, scale " + scale);
             pgbench.initialize(scale);
             cluster.primary().execute("VACUUM ANALYZE");
@@ -88,7 +89,6 @@ public final class BenchMain {
             if (selected("W3")) {
                 readYourWrites(cluster, 8);
             }
-            OperationsBench operations = new OperationsBench(cluster, results, rounds);
             if (selected("backup")) {
                 log("backups: fortress backup create against pg_dump -Fc");
                 operations.backups();
@@ -237,7 +237,6 @@ public final class BenchMain {
 
     private void measure(String name, int threads, Map<String, Contender> contenders, PgBench pgbench) throws Exception {
         List<String> order = new ArrayList<>(contenders.keySet());
-        Path pgbenchLogs = Files.createTempDirectory("fortress-bench-pgbench");
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < order.size(); i++) {
                 String contenderName = order.get((i + round) % order.size());
@@ -246,8 +245,8 @@ public final class BenchMain {
                 if (c.operation != null) {
                     run = LoadRunner.run(threads, warmup, measure, c.operation);
                 } else {
-                    pgbench.run(c.pgbenchNode, c.pgbenchBuiltin, threads, Math.max(1, warmup), pgbenchLogs);
-                    run = pgbench.run(c.pgbenchNode, c.pgbenchBuiltin, threads, measure, pgbenchLogs);
+                    pgbench.run(c.pgbenchNode, c.pgbenchBuiltin, threads, Math.max(1, warmup));
+                    run = pgbench.run(c.pgbenchNode, c.pgbenchBuiltin, threads, measure);
                 }
                 c.throughput.add(run.throughput());
                 c.p50.add(run.percentileMillis(50));

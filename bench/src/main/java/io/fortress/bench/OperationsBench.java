@@ -19,8 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/** Backups against plain pg_dump, migrations against psql, and the memory of an idle serve. */
-final class OperationsBench {
+/**
+ * Backups against plain pg_dump, migrations against psql, and the memory of an idle serve. Dumps,
+ * migration files and serve's backup folder live in a temporary folder removed on {@link #close()}.
+ */
+final class OperationsBench implements AutoCloseable {
     private final LocalCluster cluster;
     private final Results results;
     private final int rounds;
@@ -176,6 +179,11 @@ final class OperationsBench {
             }
         }
         results.figure("memory, idle JVM (-Xmx256m)", "fortress serve (3 pools, checker, HTTP)", "rss_mib", rss);
+    }
+
+    @Override
+    public void close() throws Exception {
+        deleteTree(work);
     }
 
     private static void deleteTree(Path root) throws Exception {

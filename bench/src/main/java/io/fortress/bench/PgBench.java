@@ -11,18 +11,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** Runs the real pgbench against a node of a local cluster, the password in its environment only. */
-final class PgBench {
+/**
+ * Runs the real pgbench against a node of a local cluster, the password in its environment only. Its
+ * per-transaction logs go to a temporary folder of its own, removed on {@link #close()}.
+ */
+final class PgBench implements AutoCloseable {
     private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
 
     private final LocalCluster cluster;
+    private final Path logDir;
 
-    PgBench(LocalCluster cluster) {
+    PgBench(LocalCluster cluster) throws IOException {
         this.cluster = cluster;
         if (!Files.isExecutable(Path.of(cluster.binaries().tool("pgbench")))) {
             throw new IllegalStateException("pgbench is not in " + cluster.binaries().binDir()
                     + "; the benchmarks need PostgreSQL's client tools (Debian: apt-get install postgresql)");
         }
+        this.logDir = Files.createTempDirectory("fortress-bench-pgbench");
     }
 
     /** Creates and fills the pgbench tables at the given scale (100,000 accounts per unit). */
@@ -31,13 +36,8 @@ final class PgBench {
     }
 
     /** Runs a pgbench workload; {@code builtin} is null for TPC-B-like, "-S" for select-only. */
-    LoadRunner.Run run(Node node, String builtin, int clients, double seconds, Path logDir) throws Exception {
-        Files.createDirectories(logDir);
-        try (Stream<Path> old = Files.list(logDir)) {
-            for (Path p : old.toList()) {
-                Files.delete(p);
-            }
-        }
+    LoadRunner.Run run(Node node, String builtin, int clients, double seconds) throws Exception {
+        deleteLogs();
         List<String> args = new ArrayList<>(List.of("-n", "-M", "prepared", "-c", Integer.toString(clients), "-j",
                 Integer.toString(Math.min(clients, 2)), "-T", Integer.toString((int) Math.round(seconds)), "-l", "--log-prefix",
                 logDir.resolve("pgbench").toString()));
@@ -64,6 +64,20 @@ final class PgBench {
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         long operations = Math.round(tps * seconds);
         return new LoadRunner.Run(operations, seconds, sorted);
+    }
+
+    @Override
+    public void close() throws IOException {
+        deleteLogs();
+        Files.deleteIfExists(logDir);
+    }
+
+    private void deleteLogs() throws IOException {
+        try (Stream<Path> old = Files.list(logDir)) {
+            for (Path p : old.toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private String run(Node node, List<String> args, Path workDir) throws IOException, InterruptedException {
