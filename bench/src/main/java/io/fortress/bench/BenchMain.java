@@ -4,8 +4,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
 import io.fortress.db.Database;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
@@ -71,9 +68,10 @@ public final class BenchMain {
     private void run(String arguments) throws Exception {
         long started = System.nanoTime();
         String pgVersion;
-        try (LocalCluster cluster = LocalCluster.builder().replicas(2).setting("shared_buffers", "256MB").start()) {
+        try (LocalCluster cluster = LocalCluster.builder().replicas(2).setting("shared_buffers", "256MB").start();
+             PgBench pgbench = new PgBench(cluster);
+             OperationsBench operations = new OperationsBench(cluster, results, rounds)) {
             pgVersion = cluster.primary().queryValue("SHOW server_version");
-            PgBench pgbench = new PgBench(cluster);
             log("loading pgbench data, scale " + scale);
             pgbench.initialize(scale);
             cluster.primary().execute("VACUUM ANALYZE");
@@ -91,7 +89,6 @@ public final class BenchMain {
             if (selected("W3")) {
                 readYourWrites(cluster, 8);
             }
-            OperationsBench operations = new OperationsBench(cluster, results, rounds);
             if (selected("backup")) {
                 log("backups: fortress backup create against pg_dump -Fc");
                 operations.backups();
@@ -151,13 +148,13 @@ public final class BenchMain {
     private void transactions(LocalCluster cluster, PgBench pgbench, int threads) throws Exception {
         String name = "W2 TPC-B-like tx, " + threads + " threads";
         try (HikariDataSource raw = Contenders.rawPool(cluster, cluster.primary(), threads);
-             Database db = Contenders.fortress(cluster, true, threads)) {
+             Database db = Contenders.fortress(cluster, false, threads)) {
             Map<String, Contender> contenders = new LinkedHashMap<>();
             contenders.put("raw HikariCP transaction", new Contender(Contenders.rawTpcb(raw, scale)));
-            contenders.put("fortress inTransaction", new Contender(Contenders.fortressTpcb(db, scale)));
+            contenders.put("fortress useTransaction", new Contender(Contenders.fortressTpcb(db, scale)));
             contenders.put("pgbench (TPC-B-like)", new Contender(cluster.primary(), null));
             measure(name, threads, contenders, pgbench);
-            compareAll(name, contenders, "fortress inTransaction", "raw HikariCP transaction", "", null);
+            compareAll(name, contenders, "fortress useTransaction", "raw HikariCP transaction", "", null);
             compareAll(name, contenders, "pgbench (TPC-B-like)", "raw HikariCP transaction", "reference", null);
         }
     }
@@ -189,32 +186,12 @@ public final class BenchMain {
     }
 
     private double residentMiB(LocalCluster cluster, String mode) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                MemoryChild.class.getName(), mode).redirectErrorStream(true);
-        pb.environment().put("DB_HOST", Node.HOST);
-        pb.environment().put("DB_PORT", Integer.toString(cluster.primary().port()));
-        pb.environment().put("DB_USER", cluster.superuser());
-        pb.environment().put("PGPASSWORD", cluster.password());
-        pb.environment().put("DB_NAME", cluster.database());
-        pb.environment().put("DB_REPLICA_HOSTS", cluster.replicaAddresses());
-        pb.environment().put("DB_SSLMODE", "disable");
-        Process child = pb.start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()));
-            String line;
-            while ((line = out.readLine()) != null && !line.equals("READY")) {
-                // logging of the child
-            }
+        try (Children.Jvm child = Children.startJvm(cluster, "MemoryChild " + mode,
+                List.of("-cp", System.getProperty("java.class.path"), MemoryChild.class.getName(), mode), Map.of(), "READY",
+                Duration.ofSeconds(10))) {
+            child.awaitReady(Duration.ofMinutes(2));
             Thread.sleep(3000);
-            for (String status : Files.readAllLines(Path.of("/proc", Long.toString(child.pid()), "status"))) {
-                if (status.startsWith("VmRSS:")) {
-                    return Long.parseLong(status.replaceAll("\\D", "")) / 1024.0;
-                }
-            }
-            throw new IllegalStateException("no VmRSS for the child");
-        } finally {
-            child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            return child.residentMiB();
         }
     }
 
@@ -260,7 +237,6 @@ public final class BenchMain {
 
     private void measure(String name, int threads, Map<String, Contender> contenders, PgBench pgbench) throws Exception {
         List<String> order = new ArrayList<>(contenders.keySet());
-        Path pgbenchLogs = Files.createTempDirectory("fortress-bench-pgbench");
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < order.size(); i++) {
                 String contenderName = order.get((i + round) % order.size());
@@ -269,15 +245,14 @@ public final class BenchMain {
                 if (c.operation != null) {
                     run = LoadRunner.run(threads, warmup, measure, c.operation);
                 } else {
-                    pgbench.run(c.pgbenchNode, c.pgbenchBuiltin, threads, Math.max(1, warmup), pgbenchLogs);
-                    run = pgbench.run(c.pgbenchNode, c.pgbenchBuiltin, threads, measure, pgbenchLogs);
+                    pgbench.run(c.pgbenchNode, c.pgbenchBuiltin, threads, Math.max(1, warmup));
+                    run = pgbench.run(c.pgbenchNode, c.pgbenchBuiltin, threads, measure);
                 }
                 c.throughput.add(run.throughput());
                 c.p50.add(run.percentileMillis(50));
                 c.p99.add(run.percentileMillis(99));
-                log(String.format(Locale.ROOT, "%s, round %d, %-28s %10.0f ops/s  p50 %.3f ms  p99 %.3f ms%s", name, round + 1,
-                        contenderName, run.throughput(), run.percentileMillis(50), run.percentileMillis(99),
-                        run.errors() > 0 ? "  errors " + run.errors() : ""));
+                log(String.format(Locale.ROOT, "%s, round %d, %-28s %10.0f ops/s  p50 %.3f ms  p99 %.3f ms", name, round + 1,
+                        contenderName, run.throughput(), run.percentileMillis(50), run.percentileMillis(99)));
             }
         }
     }

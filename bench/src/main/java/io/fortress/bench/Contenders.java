@@ -9,10 +9,10 @@ import io.fortress.db.ConsistencyToken;
 import io.fortress.db.Database;
 import io.fortress.db.DbConfig;
 import io.fortress.db.RowMapper;
+import io.fortress.db.SslMode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,10 +36,11 @@ final class Contenders {
         return new HikariDataSource(hc);
     }
 
+    /** A Database on the cluster with {@code size} connections per pool, all kept open; the replicas only if asked. */
     static Database fortress(LocalCluster cluster, boolean withReplicas, int size) {
         DbConfig.Builder b = DbConfig.builder().host(Node.HOST).port(cluster.primary().port()).user(cluster.superuser())
                 .password(cluster.password()).database(cluster.database()).maxOpenConns(size).maxIdleConns(size)
-                .sslMode(io.fortress.db.SslMode.DISABLE).healthInterval(Duration.ofSeconds(5));
+                .sslMode(SslMode.DISABLE);
         if (withReplicas) {
             b.replicaHosts(cluster.replicaAddresses().split(","));
         }

@@ -28,10 +28,6 @@ final class Figures {
         return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 
-    int rounds() {
-        return values.size();
-    }
-
     @Override
     public String toString() {
         return Arrays.toString(values.toArray());

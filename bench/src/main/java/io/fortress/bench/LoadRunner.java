@@ -21,7 +21,7 @@ final class LoadRunner {
     }
 
     /** The figures of one measured run. */
-    record Run(long operations, double seconds, long[] sortedLatencyNanos, long errors) {
+    record Run(long operations, double seconds, long[] sortedLatencyNanos) {
         double throughput() {
             return operations / seconds;
         }
@@ -35,18 +35,22 @@ final class LoadRunner {
         }
     }
 
+    /**
+     * Runs {@code op} from {@code threads} threads for the warm-up, then for the measured period.
+     *
+     * @throws IllegalStateException when any operation failed (a run with errors gives no figures), or when
+     *                               the workers do not finish within two minutes of the end
+     */
     static Run run(int threads, double warmupSeconds, double measureSeconds, Operation op) throws InterruptedException {
         long start = System.nanoTime();
         long measureFrom = start + (long) (warmupSeconds * 1e9);
         long end = measureFrom + (long) (measureSeconds * 1e9);
-        List<long[]> perThread = new ArrayList<>();
-        long[] counts = new long[threads];
+        long[][] perThread = new long[threads][];
         long[] errors = new long[threads];
+        Exception[] firstErrors = new Exception[threads];
         CountDownLatch done = new CountDownLatch(threads);
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            long[][] holder = new long[1][];
-            perThread.add(null);
             int index = t;
             Thread worker = new Thread(() -> {
                 java.util.SplittableRandom random = new java.util.SplittableRandom(index * 7919L + 17);
@@ -61,7 +65,9 @@ final class LoadRunner {
                         try {
                             op.run(random);
                         } catch (Exception e) {
-                            errors[index]++;
+                            if (errors[index]++ == 0) {
+                                firstErrors[index] = e;
+                            }
                             continue;
                         }
                         long t1 = System.nanoTime();
@@ -73,28 +79,27 @@ final class LoadRunner {
                         }
                     }
                 } finally {
-                    holder[0] = Arrays.copyOf(latencies, n);
-                    counts[index] = n;
-                    synchronized (perThread) {
-                        perThread.set(index, holder[0]);
-                    }
+                    perThread[index] = Arrays.copyOf(latencies, n); // published to the caller by the latch
                     done.countDown();
                 }
             }, "bench-" + t);
+            worker.setDaemon(true);
             workers.add(worker);
             worker.start();
         }
-        done.await((long) (warmupSeconds + measureSeconds + 120), TimeUnit.SECONDS);
-        long total = Arrays.stream(counts).sum();
-        long[] all = new long[(int) total];
-        int pos = 0;
-        synchronized (perThread) {
-            for (long[] l : perThread) {
-                System.arraycopy(l, 0, all, pos, l.length);
-                pos += l.length;
-            }
+        long graceSeconds = 120;
+        if (!done.await((long) Math.ceil(warmupSeconds + measureSeconds) + graceSeconds, TimeUnit.SECONDS)) {
+            workers.forEach(Thread::interrupt);
+            throw new IllegalStateException(done.getCount() + " of " + threads + " workers were still inside an operation "
+                    + graceSeconds + " s after the run's end; an operation is stuck, so the run gives no figures");
         }
-        Arrays.sort(all);
-        return new Run(total, measureSeconds, all, Arrays.stream(errors).sum());
+        long failed = Arrays.stream(errors).sum();
+        if (failed > 0) {
+            Exception first = Arrays.stream(firstErrors).filter(java.util.Objects::nonNull).findFirst().orElseThrow();
+            throw new IllegalStateException(failed + " operations failed during the run (warm-up included), so it gives no figures;"
+                    + " the first: " + first, first);
+        }
+        long[] all = Arrays.stream(perThread).flatMapToLong(Arrays::stream).sorted().toArray();
+        return new Run(all.length, measureSeconds, all);
     }
 }

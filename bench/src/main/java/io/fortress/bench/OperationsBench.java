@@ -3,8 +3,6 @@ package io.fortress.bench;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
 import io.fortress.db.Database;
-import io.fortress.db.DbConfig;
-import io.fortress.db.SslMode;
 import io.fortress.db.backup.BackupConfig;
 import io.fortress.db.backup.BackupFormat;
 import io.fortress.db.backup.BackupInfo;
@@ -13,18 +11,19 @@ import io.fortress.db.backup.VerifyLevel;
 import io.fortress.db.migrate.MigrationConfig;
 import io.fortress.db.migrate.MigrationManager;
 import io.fortress.db.migrate.MigrationSource;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.stream.Stream;
 
-/** Backups against plain pg_dump, migrations against psql, and the memory of an idle serve. */
-final class OperationsBench {
+/**
+ * Backups against plain pg_dump, migrations against psql, and the memory of an idle serve. Dumps,
+ * migration files and serve's backup folder live in a temporary folder removed on {@link #close()}.
+ */
+final class OperationsBench implements AutoCloseable {
     private final LocalCluster cluster;
     private final Results results;
     private final int rounds;
@@ -37,12 +36,6 @@ final class OperationsBench {
         this.work = Files.createTempDirectory("fortress-bench-ops");
     }
 
-    DbConfig config() {
-        return DbConfig.builder().host(Node.HOST).port(cluster.primary().port()).user(cluster.superuser())
-                .password(cluster.password()).database(cluster.database()).sslMode(SslMode.DISABLE).maxOpenConns(4).maxIdleConns(1)
-                .build();
-    }
-
     // ---------------------------------------------------------------- backups
 
     void backups() throws Exception {
@@ -53,7 +46,7 @@ final class OperationsBench {
         Figures withoutCounts = new Figures();
         Figures parallelDirectory = new Figures();
         Figures verify = new Figures();
-        try (Database db = Database.open(config())) {
+        try (Database db = Contenders.fortress(cluster, false, 4)) {
             for (int r = 0; r < rounds; r++) {
                 // alternate who goes first, so that cache warmth favours neither
                 if (r % 2 == 0) {
@@ -80,16 +73,8 @@ final class OperationsBench {
         Path file = work.resolve("plain.dump");
         Files.deleteIfExists(file);
         long start = System.nanoTime();
-        ProcessBuilder pb = new ProcessBuilder(cluster.binaries().binDir().resolve("pg_dump").toString(), "-Fc", "-h", Node.HOST,
-                "-p", Integer.toString(cluster.primary().port()), "-U", cluster.superuser(), "-f", file.toString(), cluster.database())
-                .redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
-        pb.environment().put("PGPASSWORD", cluster.password());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("pg_dump failed: " + out);
-        }
+        Children.runTool(cluster, "pg_dump", List.of("-Fc", "-h", Node.HOST, "-p", Integer.toString(cluster.primary().port()),
+                "-U", cluster.superuser(), "-f", file.toString(), cluster.database()), null);
         return (System.nanoTime() - start) / 1e9;
     }
 
@@ -97,8 +82,9 @@ final class OperationsBench {
     private double fortressBackup(Database db, BackupFormat format, int jobs, boolean rowCounts, Figures verifySeconds)
             throws Exception {
         Path dir = work.resolve("backups-" + format.spelling());
+        // the same pg_dump as the plain baseline's, not whichever BackupManager would find itself
         BackupManager manager = BackupManager.create(db, BackupConfig.builder().backupDir(dir).format(format).parallelJobs(jobs)
-                .verifyAfterBackup(null).rowCounts(rowCounts).build());
+                .verifyAfterBackup(null).rowCounts(rowCounts).pgBin(cluster.binaries().binDir()).build());
         long start = System.nanoTime();
         BackupInfo backup = manager.backup();
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -124,25 +110,34 @@ final class OperationsBench {
         Figures fortress = new Figures();
         Figures psql = new Figures();
         Figures fastPath = new Figures();
-        try (Database db = Database.open(config())) {
+        try (Database db = Contenders.fortress(cluster, false, 4)) {
             for (int r = 0; r < rounds; r++) {
-                String schema = "bench_fortress_" + r;
-                long start = System.nanoTime();
-                MigrationManager manager = MigrationManager.create(db, MigrationSource.directory(files), MigrationConfig.forSchema(schema));
-                manager.up();
-                fortress.add((System.nanoTime() - start) / 1e9);
-
-                for (int i = 0; i < 20; i++) {
-                    long t = System.nanoTime();
-                    MigrationManager.autoMigrate(db, MigrationSource.directory(files), MigrationConfig.forSchema(schema));
-                    fastPath.add((System.nanoTime() - t) / 1e6);
+                // alternate who goes first, as for backups
+                if (r % 2 == 0) {
+                    fortress.add(fortressUp(db, files, "bench_fortress_" + r, fastPath));
+                    psql.add(psqlRun(files, "bench_psql_" + r));
+                } else {
+                    psql.add(psqlRun(files, "bench_psql_" + r));
+                    fortress.add(fortressUp(db, files, "bench_fortress_" + r, fastPath));
                 }
-                psql.add(psqlRun(files, "bench_psql_" + r));
             }
         }
         results.compare("apply 200 small migrations", "fortress MigrationManager.up()", "psql -f, one file at a time", "seconds",
                 fortress, psql, "");
         results.figure("autoMigrate when current (fast path)", "fortress (target ≤20 ms)", "ms", fastPath);
+    }
+
+    /** Seconds of MigrationManager.up() into a new schema; then 20 autoMigrate calls on it, in ms, into {@code fastPath}. */
+    private static double fortressUp(Database db, Path files, String schema, Figures fastPath) {
+        long start = System.nanoTime();
+        MigrationManager.create(db, MigrationSource.directory(files), MigrationConfig.forSchema(schema)).up();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        for (int i = 0; i < 20; i++) {
+            long t = System.nanoTime();
+            MigrationManager.autoMigrate(db, MigrationSource.directory(files), MigrationConfig.forSchema(schema));
+            fastPath.add((System.nanoTime() - t) / 1e6);
+        }
+        return seconds;
     }
 
     private double psqlRun(Path files, String schema) throws Exception {
@@ -153,16 +148,9 @@ final class OperationsBench {
         }
         long start = System.nanoTime();
         for (Path up : ups) {
-            ProcessBuilder pb = new ProcessBuilder(cluster.binaries().binDir().resolve("psql").toString(), "-X", "-q",
-                    "-v", "ON_ERROR_STOP=1", "-h", Node.HOST, "-p", Integer.toString(cluster.primary().port()), "-U", cluster.superuser(),
-                    "-d", cluster.database(), "-c", "SET search_path TO " + schema, "-f", up.toString()).redirectErrorStream(true);
-            pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
-            pb.environment().put("PGPASSWORD", cluster.password());
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("psql failed on " + up + ": " + out);
-            }
+            Children.runTool(cluster, "psql", List.of("-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", Node.HOST, "-p",
+                    Integer.toString(cluster.primary().port()), "-U", cluster.superuser(), "-d", cluster.database(),
+                    "-c", "SET search_path TO " + schema, "-f", up.toString()), null);
         }
         return (System.nanoTime() - start) / 1e9;
     }
@@ -181,39 +169,21 @@ final class OperationsBench {
             try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
                 port = s.getLocalPort();
             }
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                    "-jar", jar.toString(), "serve").redirectErrorStream(true);
-            pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("DB_") || k.startsWith("FORTRESS_"));
-            pb.environment().put("DB_HOST", Node.HOST);
-            pb.environment().put("DB_PORT", Integer.toString(cluster.primary().port()));
-            pb.environment().put("DB_USER", cluster.superuser());
-            pb.environment().put("PGPASSWORD", cluster.password());
-            pb.environment().put("DB_NAME", cluster.database());
-            pb.environment().put("DB_REPLICA_HOSTS", cluster.replicaAddresses());
-            pb.environment().put("DB_SSLMODE", "disable");
-            pb.environment().put("BACKUP_DIR", work.resolve("serve-backups").toString());
-            pb.environment().put("FORTRESS_HTTP_ADDR", "127.0.0.1:" + port);
-            Process serve = pb.start();
-            try {
-                BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream()));
-                String line;
-                while ((line = out.readLine()) != null && !line.contains("stop with Ctrl-C")) {
-                    // start-up output
-                }
+            Map<String, String> env = Map.of("BACKUP_DIR", work.resolve("serve-backups").toString(),
+                    "FORTRESS_HTTP_ADDR", "127.0.0.1:" + port);
+            try (Children.Jvm serve = Children.startJvm(cluster, "fortress serve", List.of("-jar", jar.toString(), "serve"), env,
+                    "stop with Ctrl-C", Duration.ZERO)) {
+                serve.awaitReady(Duration.ofMinutes(2));
                 Thread.sleep(5000);
-                for (String status : Files.readAllLines(Path.of("/proc", Long.toString(serve.pid()), "status"))) {
-                    if (status.startsWith("VmRSS:")) {
-                        rss.add(Long.parseLong(status.replaceAll("\\D", "")) / 1024.0);
-                    }
-                }
-            } finally {
-                serve.destroy();
-                if (!serve.waitFor(30, TimeUnit.SECONDS)) {
-                    serve.destroyForcibly();
-                }
+                rss.add(serve.residentMiB());
             }
         }
         results.figure("memory, idle JVM (-Xmx256m)", "fortress serve (3 pools, checker, HTTP)", "rss_mib", rss);
+    }
+
+    @Override
+    public void close() throws Exception {
+        deleteTree(work);
     }
 
     private static void deleteTree(Path root) throws Exception {

@@ -15,11 +15,11 @@ import java.util.Map;
 final class Results {
     /** One comparison, as bench/results/latest.json lists it. */
     record Comparison(String name, String contender, String baseline, String metric, double value, double baselineValue,
-                      double ratio, double min, double max, int rounds, String target) {
+                      double ratio, double min, double max, String target) {
     }
 
     /** One figure with no baseline (e.g. memory). */
-    record Figure(String name, String contender, String metric, double value, double min, double max, int rounds) {
+    record Figure(String name, String contender, String metric, double value, double min, double max) {
     }
 
     private final List<Comparison> comparisons = new ArrayList<>();
@@ -29,11 +29,11 @@ final class Results {
     void compare(String name, String contender, String baseline, String metric, Figures value, Figures baselineValue, String target) {
         double ratio = value.median() / baselineValue.median();
         comparisons.add(new Comparison(name, contender, baseline, metric, value.median(), baselineValue.median(), ratio,
-                value.min(), value.max(), value.rounds(), target));
+                value.min(), value.max(), target));
     }
 
     void figure(String name, String contender, String metric, Figures value) {
-        figures.add(new Figure(name, contender, metric, value.median(), value.min(), value.max(), value.rounds()));
+        figures.add(new Figure(name, contender, metric, value.median(), value.min(), value.max()));
     }
 
     String table() {

@@ -124,7 +124,7 @@ public final class LocalCluster implements AutoCloseable {
         long begin = System.nanoTime();
         try {
             serverUser.checkReachable(root.getParent());
-            if (!Files.exists(root.resolve(STATE_FILE))) {
+            if (!exists()) {
                 initialize();
             } else {
                 if (nodes.isEmpty()) {
@@ -181,7 +181,7 @@ public final class LocalCluster implements AutoCloseable {
      * @throws ClusterException when the data directory holds no cluster
      */
     public synchronized LocalCluster inspect() {
-        if (!persistent || !Files.exists(root.resolve(STATE_FILE))) {
+        if (!persistent || !exists()) {
             throw new ClusterException("no local cluster in " + root + "; start one first (fortress cluster start)");
         }
         if (nodes.isEmpty()) {
@@ -691,9 +691,10 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("try") // the socket is opened only to see whether the port is free
     private static boolean isPortTaken(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(Node.HOST))) {
-            return !socket.isBound();
+        try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getByName(Node.HOST))) {
+            return false;
         } catch (IOException e) {
             return true;
         }

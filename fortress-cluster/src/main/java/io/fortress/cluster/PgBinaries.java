@@ -29,7 +29,7 @@ public final class PgBinaries {
     public static final String PG_BIN_VARIABLE = "PG_BIN";
     private static final List<String> REQUIRED = List.of("initdb", "pg_ctl", "postgres");
     private static final String EMBEDDED_RESOURCE = "postgres-linux-x86_64.txz";
-    private static final boolean EMBEDDED_AVAILABLE = PgBinaries.class.getClassLoader().getResource(EMBEDDED_RESOURCE) != null;
+    private static final String EMBEDDED_SOURCE = "io.zonky.test.postgres embedded binaries";
     private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)(?:\\.(\\d+))?");
 
     private final Path binDir;
@@ -68,8 +68,9 @@ public final class PgBinaries {
         if (debian.isPresent()) {
             return new PgBinaries(debian.get(), "/usr/lib/postgresql");
         }
-        if (EMBEDDED_AVAILABLE) {
-            return embedded();
+        Optional<Path> embedded = unpackEmbedded();
+        if (embedded.isPresent()) {
+            return new PgBinaries(embedded.get(), EMBEDDED_SOURCE);
         }
         throw new ClusterException("no PostgreSQL server binaries found: " + PG_BIN_VARIABLE + " is unset, pg_config is not on the PATH"
                 + " or names no server, /usr/lib/postgresql/<version>/bin does not exist, and the embedded binaries are not on the"
@@ -81,7 +82,7 @@ public final class PgBinaries {
      * on first use; fails when they are not on the classpath.
      */
     public static PgBinaries embedded() {
-        return unpackEmbedded().map(dir -> new PgBinaries(dir, "io.zonky.test.postgres embedded binaries"))
+        return unpackEmbedded().map(dir -> new PgBinaries(dir, EMBEDDED_SOURCE))
                 .orElseThrow(() -> new ClusterException("the io.zonky.test.postgres embedded binaries are not on the classpath"));
     }
 

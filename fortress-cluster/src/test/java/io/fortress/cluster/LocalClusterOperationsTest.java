@@ -121,36 +121,46 @@ class LocalClusterOperationsTest {
     @Test
     void aDetachedClusterOutlivesItsStarterAndIsStoppedByAnother(@TempDir Path tmp) throws Exception {
         Path dataDir = reachableDirectory(tmp);
-        LocalCluster starter = LocalCluster.builder().replicas(1).dataDirectory(dataDir).detached(true).start();
-        List<Node> nodes = starter.nodes();
-        starter.stop(); // it started the nodes, so it stops them...
-        assertThat(nodes).noneMatch(Node::isRunning);
+        try {
+            LocalCluster starter = LocalCluster.builder().replicas(1).dataDirectory(dataDir).detached(true).start();
+            List<Node> nodes = starter.nodes();
+            starter.stop(); // it started the nodes, so it stops them...
+            assertThat(nodes).noneMatch(Node::isRunning);
 
-        starter = LocalCluster.builder().replicas(1).dataDirectory(dataDir).detached(true).start();
-        // ...but a second instance that finds them running leaves them running when it stops
-        LocalCluster user = LocalCluster.builder().replicas(1).dataDirectory(dataDir).start();
-        user.primary().execute("CREATE TABLE IF NOT EXISTS shared(v int)");
-        user.stop();
-        assertThat(starter.nodes()).allMatch(Node::isRunning);
+            starter = LocalCluster.builder().replicas(1).dataDirectory(dataDir).detached(true).start();
+            // ...but a second instance that finds them running leaves them running when it stops
+            try (LocalCluster user = LocalCluster.builder().replicas(1).dataDirectory(dataDir).start()) {
+                user.primary().execute("CREATE TABLE IF NOT EXISTS shared(v int)");
+            }
+            assertThat(starter.nodes()).allMatch(Node::isRunning);
 
-        LocalCluster stopper = LocalCluster.builder().replicas(1).dataDirectory(dataDir).build().inspect();
-        assertThat(stopper.nodes()).extracting(Node::port).containsExactlyElementsOf(starter.nodes().stream().map(Node::port).toList());
-        assertThat(stopper.password()).isEqualTo(starter.password());
-        stopper.stopAll();
-        assertThat(starter.nodes()).noneMatch(Node::isRunning);
-        assertThatThrownBy(() -> LocalCluster.builder().dataDirectory(tmp.resolve("empty")).build().inspect())
-                .hasMessageContaining("no local cluster in");
+            LocalCluster stopper = LocalCluster.builder().replicas(1).dataDirectory(dataDir).build().inspect();
+            assertThat(stopper.nodes()).extracting(Node::port).containsExactlyElementsOf(starter.nodes().stream().map(Node::port).toList());
+            assertThat(stopper.password()).isEqualTo(starter.password());
+            stopper.stopAll();
+            assertThat(starter.nodes()).noneMatch(Node::isRunning);
+            assertThatThrownBy(() -> LocalCluster.builder().dataDirectory(tmp.resolve("empty")).build().inspect())
+                    .hasMessageContaining("no local cluster in");
+        } finally {
+            // detached servers have neither a watchdog nor a shutdown hook: stop whatever a failed assertion left running
+            LocalCluster leftover = LocalCluster.builder().replicas(1).dataDirectory(dataDir).build();
+            if (leftover.exists()) {
+                leftover.stopAll();
+            }
+        }
     }
 
     @Test
     void serversEndWhenTheJvmIsKilled() throws Exception {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         Path log = Files.createTempFile("fortress-cluster-child", ".log");
-        Process child = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
-                ClusterChildMain.class.getName()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        String rootLine = null;
-        String pidsLine = null;
+        Process child = null;
+        List<ProcessHandle> postmasters = List.of();
         try {
+            child = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
+                    ClusterChildMain.class.getName()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            String rootLine = null;
+            String pidsLine = null;
             long startDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (pidsLine == null && child.isAlive() && System.nanoTime() < startDeadline) {
                 Thread.sleep(100);
@@ -162,28 +172,31 @@ class LocalClusterOperationsTest {
                     }
                 }
             }
-        } finally {
-            if (pidsLine == null) {
-                child.destroyForcibly();
+            assertThat(pidsLine).as("child cluster started: " + Files.readString(log)).isNotNull();
+            postmasters = java.util.Arrays.stream(pidsLine.split(","))
+                    .map(p -> ProcessHandle.of(Long.parseLong(p)).orElseThrow()).toList();
+            assertThat(postmasters).allMatch(Processes::isAlive);
+
+            child.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no shutdown hook runs
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (postmasters.stream().anyMatch(Processes::isAlive) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
             }
+            assertThat(postmasters).noneMatch(Processes::isAlive);
+            Path root = Path.of(rootLine);
+            while (Files.exists(root) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(root).doesNotExist();
+        } finally {
+            if (child != null) {
+                child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            // no-ops when the watchdog did its work; if it did not, the servers must not outlive the test either
+            postmasters.stream().filter(Processes::isAlive).forEach(ProcessHandle::destroyForcibly);
+            Files.deleteIfExists(log);
         }
-        assertThat(pidsLine).as("child cluster started: " + Files.readString(log)).isNotNull();
-        List<ProcessHandle> postmasters = java.util.Arrays.stream(pidsLine.split(","))
-                .map(p -> ProcessHandle.of(Long.parseLong(p)).orElseThrow()).toList();
-        assertThat(postmasters).allMatch(Processes::isAlive);
-
-        child.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no shutdown hook runs
-
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (postmasters.stream().anyMatch(Processes::isAlive) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
-        assertThat(postmasters).noneMatch(Processes::isAlive);
-        Path root = Path.of(rootLine);
-        while (Files.exists(root) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
-        assertThat(root).doesNotExist();
     }
 
     /** A temporary folder the server user can reach even when the JUnit temp folder is root-only. */
