@@ -91,7 +91,7 @@ public final class BackupManager {
     public BackupInfo backup(ProgressListener listener) {
         Instant started = ctx.clock().instant();
         long t0 = System.nanoTime();
-        try (ProgressTracker progress = tracker(listener)) {
+        try (ProgressTracker progress = new ProgressTracker(listener, p -> stats.updateAndGet(s -> s.progressing(p)))) {
             PgVersion server = ctx.server().serverVersion();
             ClientTools tools = ctx.toolsForServer(server);
             Optional<String> compress = ctx.config().compression().pgDumpArgument(tools.version().majorNumber(), tools.describe("pg_dump"));
@@ -161,7 +161,7 @@ public final class BackupManager {
      */
     public RestoreResult restore(Path backup, RestoreOptions options, ProgressListener listener) {
         BackupInfo info = find(backup.toString());
-        try (ProgressTracker progress = tracker(listener)) {
+        try (ProgressTracker progress = untracked(listener)) {
             return restorer.restore(info, options, progress);
         }
     }
@@ -183,7 +183,7 @@ public final class BackupManager {
      */
     public VerificationReport verifyBackup(Path backup, VerifyLevel level, ProgressListener listener) {
         BackupInfo info = find(backup.toString());
-        try (ProgressTracker progress = tracker(listener)) {
+        try (ProgressTracker progress = untracked(listener)) {
             VerificationReport report = verifier.verify(info, level, progress);
             if (!report.passed()) {
                 throw new BackupVerificationException(report);
@@ -226,13 +226,14 @@ public final class BackupManager {
         return find(info.manifestPath().toString());
     }
 
-    /** Outcomes of this manager's backups so far, and the progress of one running now. */
+    /** Outcomes of this manager's backups so far, and the progress of one running now (verify and restore are not backups). */
     public BackupStats stats() {
         return stats.get();
     }
 
-    private ProgressTracker tracker(ProgressListener listener) {
-        return new ProgressTracker(listener, p -> stats.updateAndGet(s -> s.progressing(p)));
+    /** Progress of a verification or restore: for the caller's listener only, never the backup stats and meters. */
+    private static ProgressTracker untracked(ProgressListener listener) {
+        return new ProgressTracker(listener, p -> { });
     }
 
     private BackupLock lock(String purpose) {
