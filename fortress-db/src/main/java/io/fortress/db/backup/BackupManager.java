@@ -186,6 +186,7 @@ public final class BackupManager {
         try (ProgressTracker progress = untracked(listener)) {
             VerificationReport report = verifier.verify(info, level, progress);
             if (!report.passed()) {
+                LOG.error("{}", report.summary());
                 throw new BackupVerificationException(report);
             }
             return report;

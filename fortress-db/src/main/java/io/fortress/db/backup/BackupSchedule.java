@@ -124,12 +124,17 @@ public final class BackupSchedule implements AutoCloseable {
         runs.incrementAndGet();
         try {
             manager.backup();
-            manager.cleanupOldBackups();
         } catch (BackupInProgressException e) {
             skipped.incrementAndGet();
             LOG.warn("scheduled backup of database {} skipped: {}", manager.database(), e.getMessage());
+            return;
         } catch (RuntimeException e) {
-            LOG.error("scheduled backup of database {} failed: {}", manager.database(), e.getMessage());
+            return; // the manager logged the failure and counted it in its stats
+        }
+        try {
+            manager.cleanupOldBackups();
+        } catch (RuntimeException e) {
+            LOG.error("cleanup after the scheduled backup of database {} failed: {}", manager.database(), e.getMessage());
         }
     }
 }

@@ -225,8 +225,5 @@ final class Verifier {
             updated = current.withStatus(BackupStatus.VERIFIED, ctx.clock().instant(), null); // keep the deeper level on record
         }
         ctx.store().writeManifest(updated);
-        if (!report.passed()) {
-            LOG.error("{}", report.summary());
-        }
     }
 }
