@@ -27,7 +27,7 @@ class ClientVersionTest {
     Path tmp;
 
     private static ClientTools tools(String versionOutput) {
-        return new ClientTools(Path.of("/opt/pg/" + versionOutput.hashCode()), PgVersion.parseToolOutput(versionOutput), "test");
+        return new ClientTools(Path.of("/opt/pg/" + versionOutput.hashCode()), PgVersion.parseToolOutput(versionOutput));
     }
 
     @Test
