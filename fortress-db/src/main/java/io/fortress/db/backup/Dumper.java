@@ -93,7 +93,7 @@ final class Dumper {
             }
             progress.bytes(BackupStore.sizeOf(archive));
             List<BackupManifest.FileEntry> files = store.describe(archive, globals);
-            ArchiveToc toc = listToc(tools, env, archive);
+            ArchiveToc toc = ArchiveToc.read(tools, archive, ctx.timeout());
             Instant finished = ctx.clock().instant();
             long size = files.stream().mapToLong(BackupManifest.FileEntry::sizeBytes).sum();
             BackupManifest manifest = new BackupManifest(BackupManifest.VERSION, id, ctx.database(), BackupStatus.COMPLETED, false,
@@ -174,15 +174,6 @@ final class Dumper {
                     + (err.contains("permission denied") ? "; saving role passwords needs a superuser: set BACKUP_ROLE_PASSWORDS=false"
                     + " or BACKUP_GLOBALS=false" : BackupContext.hint(err)));
         }
-    }
-
-    private ArchiveToc listToc(ClientTools tools, ConnectionEnvironment env, Path archive) {
-        ToolProcess.Result r = ToolProcess.run(List.of(tools.pgRestore(), "--list", "--verbose", archive.toString()),
-                env.variables(), ctx.timeout(), null);
-        if (!r.ok()) {
-            throw new BackupException("pg_restore cannot read the archive pg_dump just wrote (" + archive + "): " + r.stderrTail(6));
-        }
-        return ArchiveToc.parse(r.stdout());
     }
 
     private static String exportSnapshot(Connection c) throws SQLException {

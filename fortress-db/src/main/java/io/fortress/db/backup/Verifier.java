@@ -100,13 +100,12 @@ final class Verifier {
     }
 
     private Check contents(BackupInfo backup, ClientTools tools) {
-        ToolProcess.Result r = ToolProcess.run(List.of(tools.pgRestore(), "--list", "--verbose", backup.path().toString()), java.util.Map.of(),
-                ctx.timeout(), null);
-        if (!r.ok()) {
-            return new Check(VerifyLevel.CONTENTS, Outcome.FAILED, "pg_restore --list failed (exit status " + r.exitCode() + "): "
-                    + r.stderrTail(3));
+        ArchiveToc toc;
+        try {
+            toc = ArchiveToc.read(tools, backup.path(), ctx.timeout());
+        } catch (BackupException e) {
+            return new Check(VerifyLevel.CONTENTS, Outcome.FAILED, e.getMessage());
         }
-        ArchiveToc toc = ArchiveToc.parse(r.stdout());
         BackupManifest m = backup.manifest();
         List<String> problems = new ArrayList<>();
         String format = toc.format().orElse("unknown");
