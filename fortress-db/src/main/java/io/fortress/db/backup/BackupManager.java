@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>A backup is a standard pg_dump archive (custom or directory format) that plain pg_restore reads,
  * with a JSON manifest beside it holding checksums, versions, sizes and row counts; it exists only
  * once the manifest is written, after the data was fsynced and renamed into place. The tools run
- * from argument lists, get the password through a temporary 0600 password file, and are chosen to
- * be at least the server's major version. Two backups of one database never run at once. The
+ * from argument lists, get the password through a temporary 0600 password file (or, for a password
+ * with a line break, which such a file cannot hold, their own environment), and are chosen to be at
+ * least the server's major version. Two backups of one database never run at once. The
  * connection settings (host, port, user, password, database, TLS) are the Database's.
  * Thread-safe.
  */

@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes one backup: checks versions (before any file exists), takes the database's lock, sweeps
+ * Takes one backup, once the manager has chosen the tools and holds the database's lock: sweeps
  * leftovers, exports a snapshot, runs pg_dump on it while counting rows in the same snapshot,
  * publishes the archive crash-safely and writes the manifest last.
  */
