@@ -99,7 +99,7 @@ final class Dumper {
             BackupManifest manifest = new BackupManifest(BackupManifest.VERSION, id, ctx.database(), BackupStatus.COMPLETED, false,
                     config.format().spelling(), config.compression().toString(), archive.getFileName().toString(),
                     globals == null ? null : globals.getFileName().toString(), size, files, started.toString(), finished.toString(),
-                    Duration.ofNanos(System.nanoTime() - t0).toMillis(), server.text(), server.major() * 100, tools.version().text(),
+                    Duration.ofNanos(System.nanoTime() - t0).toMillis(), server.text(), server.num(), tools.version().text(),
                     tools.pgDump(), TOOL, ctx.server().primaryAddress().host(), ctx.server().primaryAddress().port(), config.includeSchema(), config.includeData(), counting,
                     toc.declaredEntries().orElse(toc.entries().size()),
                     counted.stream().map(t -> new BackupManifest.TableEntry(t.schema(), t.name(), t.rows())).toList(),

@@ -66,6 +66,10 @@ class BackupRoundTripTest {
         assertThat(backup.manifest().tables()).hasSize(sourceCounts.size());
         backup.manifest().tables().forEach(t -> assertThat(t.rows()).isEqualTo(sourceCounts.get(t.schema() + "." + t.name())));
         assertThat(backup.manifest().files()).allSatisfy(f -> assertThat(f.sha256()).hasSize(64));
+        try (var c = CLUSTER.cluster().primary().connect(); var s = c.createStatement(); var rs = s.executeQuery("SHOW server_version_num")) {
+            rs.next();
+            assertThat(backup.manifest().serverVersionNum()).isEqualTo(Integer.parseInt(rs.getString(1)));
+        }
 
         String target = "restored_" + format + "_" + jobs;
         RestoreResult result = manager.restore(backup.path(), RestoreOptions.builder().targetDatabase(target).build());

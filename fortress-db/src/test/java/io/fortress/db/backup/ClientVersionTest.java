@@ -37,6 +37,10 @@ class ClientVersionTest {
         assertThat(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 9.6.24").majorText()).isEqualTo("9.6");
         assertThat(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 9.6.24").major()).isLessThan(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 10.1").major());
         assertThat(PgVersion.ofServer(170006, "17.6").majorText()).isEqualTo("17");
+        assertThat(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)").num()).isEqualTo(150018);
+        assertThat(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 9.6.24").num()).isEqualTo(90624);
+        assertThat(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 17beta1").num()).isEqualTo(170000);
+        assertThat(PgVersion.parseVersionText("15.18 (Debian 15.18-0+deb12u1)").num()).isEqualTo(150018);
         assertThatThrownBy(() -> PgVersion.parseToolOutput("bash: pg_dump: command not found")).isInstanceOf(IllegalArgumentException.class);
     }
 
