@@ -70,10 +70,6 @@ public record BackupManifest(
         return Instant.parse(startedAt);
     }
 
-    public Instant finished() {
-        return Instant.parse(finishedAt);
-    }
-
     public BackupFormat backupFormat() {
         return BackupFormat.parse(format);
     }
