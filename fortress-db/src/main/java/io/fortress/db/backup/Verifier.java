@@ -214,13 +214,12 @@ final class Verifier {
             return; // deleted meanwhile
         }
         BackupManifest current = ctx.store().read(backup.manifestPath()).map(BackupInfo::manifest).orElse(backup.manifest());
-        BackupManifest updated = report.passed()
-                ? current.withStatus(BackupStatus.VERIFIED, ctx.clock().instant(), level)
-                : current.withStatus(BackupStatus.CORRUPT, null, null);
-        if (report.passed() && current.status() == BackupStatus.VERIFIED && current.verifyLevel() != null
-                && VerifyLevel.parse(current.verifyLevel()).compareTo(level) > 0) {
-            updated = current.withStatus(BackupStatus.VERIFIED, ctx.clock().instant(), null); // keep the deeper level on record
+        if (!report.passed()) {
+            ctx.store().writeManifest(current.withStatus(BackupStatus.CORRUPT, null, null));
+            return;
         }
-        ctx.store().writeManifest(updated);
+        boolean deeperOnRecord = current.status() == BackupStatus.VERIFIED && current.verifyLevel() != null
+                && VerifyLevel.parse(current.verifyLevel()).compareTo(level) > 0;
+        ctx.store().writeManifest(current.withStatus(BackupStatus.VERIFIED, ctx.clock().instant(), deeperOnRecord ? null : level));
     }
 }
