@@ -207,10 +207,11 @@ public final class BackupManager {
      */
     public RetentionPlan cleanupOldBackups() {
         RetentionPlan plan = retention.plan(ctx.database(), listBackups(), ctx.clock().instant(), false);
-        for (BackupInfo b : plan.deleted()) {
-            ctx.store().delete(b);
-            LOG.info("deleted backup {} ({})", b.id(), String.join("; ", plan.decisions().stream()
-                    .filter(d -> d.backup().equals(b)).findFirst().map(RetentionPlan.Decision::reasons).orElse(List.of())));
+        for (RetentionPlan.Decision d : plan.decisions()) {
+            if (d.delete()) {
+                ctx.store().delete(d.backup());
+                LOG.info("deleted backup {} ({})", d.id(), String.join("; ", d.reasons()));
+            }
         }
         Optional<BackupLock> lock = BackupLock.tryAcquire(ctx.store().dir(), ctx.database(), "cleanup");
         lock.ifPresent(l -> {

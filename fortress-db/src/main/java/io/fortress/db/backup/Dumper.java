@@ -70,7 +70,7 @@ final class Dumper {
             progress.watch(partial);
             ToolProcess.Result dump = ToolProcess.run(pgDumpCommand(tools, partial, snapshotId, compress), env.variables(),
                     ctx.timeout(), progress.pgDumpLines());
-            progress.close();
+            progress.stopWatching(); // the output is renamed below; the manager closes the tracker
             if (!dump.ok()) {
                 String err = dump.stderrTail(6);
                 throw new BackupException("pg_dump failed (exit status " + dump.exitCode() + ") for database " + ctx.database()
@@ -91,11 +91,11 @@ final class Dumper {
                 BackupStore.fsync(BackupStore.partial(globals));
                 store.publish(BackupStore.partial(globals), globals);
             }
-            progress.bytes(BackupStore.sizeOf(archive));
             List<BackupManifest.FileEntry> files = store.describe(archive, globals);
+            long size = files.stream().mapToLong(BackupManifest.FileEntry::sizeBytes).sum();
+            progress.bytes(size);
             ArchiveToc toc = ArchiveToc.read(tools, archive, ctx.timeout());
             Instant finished = ctx.clock().instant();
-            long size = files.stream().mapToLong(BackupManifest.FileEntry::sizeBytes).sum();
             BackupManifest manifest = new BackupManifest(BackupManifest.VERSION, id, ctx.database(), BackupStatus.COMPLETED, false,
                     config.format().spelling(), config.compression().toString(), archive.getFileName().toString(),
                     globals == null ? null : globals.getFileName().toString(), size, files, started.toString(), finished.toString(),
@@ -117,7 +117,6 @@ final class Dumper {
             removeLeftovers(partial, archive, globals);
             throw e;
         } finally {
-            progress.close();
             closeSnapshot(snapshot, counts);
             counter.shutdownNow();
         }

@@ -44,7 +44,8 @@ final class Restorer {
             throw new BackupException("backup " + backup.id() + " has no globals file (it was taken with BACKUP_GLOBALS=false); "
                     + "restore without --globals");
         }
-        if (!m.includeSchema() && !ctx.server().databaseExists(target)) {
+        boolean exists = ctx.server().databaseExists(target);
+        if (!m.includeSchema() && !exists) {
             throw new BackupException("backup " + backup.id() + " holds data only (BACKUP_INCLUDE_SCHEMA=false); restore it into a "
                     + "database that has the tables already");
         }
@@ -52,7 +53,6 @@ final class Restorer {
         ClientTools tools = ctx.toolsForArchive(PgVersion.parseVersionText(m.pgDumpVersion()), server);
         int jobs = options.jobs().orElse(ctx.config().parallelJobs());
 
-        boolean exists = ctx.server().databaseExists(target);
         boolean inPlace = false;
         if (exists && m.includeSchema()) {
             long objects = ctx.server().userObjects(target);
