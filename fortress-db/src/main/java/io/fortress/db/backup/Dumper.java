@@ -67,6 +67,7 @@ final class Dumper {
                     : CompletableFuture.completedFuture(tables);
 
             progress.phase(BackupPhase.DUMPING);
+            BackupStore.createOwnerOnly(partial, config.format() == BackupFormat.DIRECTORY);
             progress.watch(partial);
             ToolProcess.Result dump = ToolProcess.run(pgDumpCommand(tools, partial, snapshotId, compress), env.variables(),
                     ctx.timeout(), progress.pgDumpLines());
@@ -81,6 +82,7 @@ final class Dumper {
 
             if (globals != null) {
                 progress.phase(BackupPhase.DUMPING_GLOBALS);
+                BackupStore.createOwnerOnly(BackupStore.partial(globals), false); // it may hold role password hashes
                 dumpGlobals(tools, env, BackupStore.partial(globals));
             }
 

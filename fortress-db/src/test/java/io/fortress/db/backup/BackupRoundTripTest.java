@@ -8,6 +8,7 @@ import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -194,6 +195,21 @@ class BackupRoundTripTest {
     }
 
     @Test
+    void rolePasswordHashesAreKeptOnlyInFilesTheOwnerAloneReads() throws Exception {
+        BackupManager manager = manager(BackupConfig.builder().backupDir(BackupTesting.folder(tmp, "hashes")).format(BackupFormat.DIRECTORY)
+                .globals(true).rolePasswords(true).verifyAfterBackup(VerifyLevel.CHECKSUMS));
+        BackupInfo backup = manager.backup();
+        Path globals = backup.manifestPath().resolveSibling(backup.manifest().globals());
+        assertThat(Files.readString(globals)).contains("SCRAM-SHA-256$");
+        assertThat(mode(globals)).isEqualTo("rw-------");
+        assertThat(mode(backup.path())).isEqualTo("rwx------");
+    }
+
+    private static String mode(Path path) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    @Test
     void globalsAreSavedBesideTheBackupAndRestoredOnRequest() throws Exception {
         BackupTesting.sql(CLUSTER.cluster(), "postgres", "CREATE ROLE report_reader NOLOGIN");
         BackupTesting.sql(CLUSTER.cluster(), SOURCE, "GRANT USAGE ON SCHEMA shadow TO report_reader",
@@ -204,6 +220,8 @@ class BackupRoundTripTest {
         assertThat(backup.manifest().files()).hasSize(2);
         Path globals = backup.manifestPath().resolveSibling(backup.manifest().globals());
         assertThat(Files.readString(globals)).contains("CREATE ROLE report_reader").doesNotContain("SCRAM-SHA-256$");
+        assertThat(mode(globals)).isEqualTo("rw-------");
+        assertThat(mode(backup.path())).isEqualTo("rw-------");
 
         BackupTesting.sql(CLUSTER.cluster(), SOURCE, "REVOKE ALL ON shadow.evaluations FROM report_reader",
                 "REVOKE ALL ON SCHEMA shadow FROM report_reader");
