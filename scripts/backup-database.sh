@@ -27,6 +27,6 @@ case "$command" in
   restore) [ $# -ge 1 ] || usage; exec "$fortress" backup restore "$@" ;;
   verify)  [ $# -ge 1 ] || usage; exec "$fortress" backup verify "$@" ;;
   cleanup) exec "$fortress" backup cleanup "$@" ;;
-  -h|--help|help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help|help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
   *) usage ;;
 esac

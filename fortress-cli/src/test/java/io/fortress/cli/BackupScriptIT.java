@@ -96,4 +96,12 @@ class BackupScriptIT {
         assertThat(script(env, "restore").status()).isEqualTo(2);
         assertThat(script(env, "explode").status()).isEqualTo(2);
     }
+
+    @Test
+    void helpPrintsTheLeadingCommentOnly() throws Exception {
+        Run help = script(Map.of(), "--help");
+        assertThat(help.status()).isZero();
+        assertThat(help.out()).startsWith("The seed's backup tool").contains("cleanup --dry-run")
+                .doesNotContainPattern("(?m)^#").doesNotContain("set -euo pipefail").doesNotContain("fortress=");
+    }
 }

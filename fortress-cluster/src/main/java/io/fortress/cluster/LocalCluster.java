@@ -279,6 +279,11 @@ public final class LocalCluster implements AutoCloseable {
         return root.resolve(PASSWORD_FILE);
     }
 
+    /** The 0600 libpq password file ({@code PGPASSFILE}) with the superuser's login for every node. */
+    public Path pgpassFile() {
+        return root.resolve(PGPASS_FILE);
+    }
+
     /** The database created on start ({@code fortress} by default). */
     public String database() {
         return database;
@@ -521,7 +526,7 @@ public final class LocalCluster implements AutoCloseable {
 
     /** libpq connection string a standby uses to stream from the given port; the password comes from the pgpass file. */
     String primaryConninfo(Node standby, int upstreamPort) {
-        return "host=" + Node.HOST + " port=" + upstreamPort + " user=" + superuser + " passfile=" + root.resolve(PGPASS_FILE)
+        return "host=" + Node.HOST + " port=" + upstreamPort + " user=" + superuser + " passfile=" + pgpassFile()
                 + " application_name=" + standby.name() + " connect_timeout=5";
     }
 

@@ -128,7 +128,7 @@ public final class Setting<T> {
         }
     }
 
-    /** The value as messages and {@code toString} show it: durations Go-style, secrets redacted. */
+    /** The value as messages and {@code toString} show it: durations Go-style, secrets redacted, an empty Optional as none. */
     public String display(Object value) {
         if (value == null) {
             return "(unset)";
@@ -141,6 +141,9 @@ public final class Setting<T> {
         }
         if (value instanceof java.util.Collection<?> c) {
             return String.join(",", c.stream().map(String::valueOf).toList());
+        }
+        if (value instanceof java.util.Optional<?> o) {
+            return o.map(this::display).orElse("none");
         }
         return String.valueOf(value);
     }

@@ -1,5 +1,7 @@
 package io.fortress.db.backup;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -51,7 +53,23 @@ final class ArchiveToc {
         this.entries = entries;
     }
 
-    static ArchiveToc parse(String listing) {
+    /**
+     * Lists an archive with {@code pg_restore --list --verbose}. Listing reads the file only and never
+     * connects, so the tool gets no connection settings or credentials.
+     *
+     * @throws BackupException when pg_restore cannot read the archive, with its error
+     */
+    static ArchiveToc read(ClientTools tools, Path archive, Duration timeout) {
+        ToolProcess.Result r = ToolProcess.run(List.of(tools.pgRestore(), "--list", "--verbose", archive.toString()), Map.of(),
+                timeout, null);
+        if (!r.ok()) {
+            throw new BackupException("pg_restore --list cannot read " + archive + " (exit status " + r.exitCode() + "): "
+                    + r.stderrTail(4));
+        }
+        return parse(r.stdout());
+    }
+
+    private static ArchiveToc parse(String listing) {
         Map<String, String> header = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
         Entry last = null;

@@ -107,8 +107,7 @@ public final class BackupConfig {
 
     /** The level every new backup is verified at, or empty for none. */
     public Optional<VerifyLevel> verifyAfterBackup() {
-        String s = get(BackupSettings.VERIFY_AFTER_BACKUP);
-        return s.equals("none") ? Optional.empty() : Optional.of(VerifyLevel.parse(s));
+        return get(BackupSettings.VERIFY_AFTER_BACKUP);
     }
 
     public boolean rowCounts() {
@@ -225,7 +224,7 @@ public final class BackupConfig {
 
         /** Verification of every new backup; null for none. */
         public Builder verifyAfterBackup(VerifyLevel level) {
-            return set(BackupSettings.VERIFY_AFTER_BACKUP, level == null ? "none" : level.spelling());
+            return set(BackupSettings.VERIFY_AFTER_BACKUP, Optional.ofNullable(level));
         }
 
         public Builder rowCounts(boolean count) {

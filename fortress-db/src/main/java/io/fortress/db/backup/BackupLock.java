@@ -27,7 +27,7 @@ final class BackupLock implements AutoCloseable {
 
     /** Takes the lock without waiting, or empty when someone holds it. */
     static java.util.Optional<BackupLock> tryAcquire(Path dir, String database, String purpose) {
-        Path file = dir.resolve("." + BackupStore.filePrefix(database) + ".lock");
+        Path file = file(dir, database);
         FileChannel channel = null;
         try {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -60,10 +60,14 @@ final class BackupLock implements AutoCloseable {
     /** Who holds the lock of a database, as its holder wrote it; empty when unknown. */
     static String holder(Path dir, String database) {
         try {
-            return java.nio.file.Files.readString(dir.resolve("." + BackupStore.filePrefix(database) + ".lock")).strip();
+            return java.nio.file.Files.readString(file(dir, database)).strip();
         } catch (IOException e) {
             return "";
         }
+    }
+
+    private static Path file(Path dir, String database) {
+        return dir.resolve("." + BackupStore.filePrefix(database) + ".lock");
     }
 
     @Override

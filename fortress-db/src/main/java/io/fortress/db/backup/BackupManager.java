@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>A backup is a standard pg_dump archive (custom or directory format) that plain pg_restore reads,
  * with a JSON manifest beside it holding checksums, versions, sizes and row counts; it exists only
  * once the manifest is written, after the data was fsynced and renamed into place. The tools run
- * from argument lists, get the password through a temporary 0600 password file, and are chosen to
- * be at least the server's major version. Two backups of one database never run at once. The
+ * from argument lists, get the password through a temporary 0600 password file (or, for a password
+ * with a line break, which such a file cannot hold, their own environment), and are chosen to be at
+ * least the server's major version. Two backups of one database never run at once. The
  * connection settings (host, port, user, password, database, TLS) are the Database's.
  * Thread-safe.
  */
@@ -91,7 +92,7 @@ public final class BackupManager {
     public BackupInfo backup(ProgressListener listener) {
         Instant started = ctx.clock().instant();
         long t0 = System.nanoTime();
-        try (ProgressTracker progress = tracker(listener)) {
+        try (ProgressTracker progress = new ProgressTracker(listener, p -> stats.updateAndGet(s -> s.progressing(p)))) {
             PgVersion server = ctx.server().serverVersion();
             ClientTools tools = ctx.toolsForServer(server);
             Optional<String> compress = ctx.config().compression().pgDumpArgument(tools.version().majorNumber(), tools.describe("pg_dump"));
@@ -161,7 +162,7 @@ public final class BackupManager {
      */
     public RestoreResult restore(Path backup, RestoreOptions options, ProgressListener listener) {
         BackupInfo info = find(backup.toString());
-        try (ProgressTracker progress = tracker(listener)) {
+        try (ProgressTracker progress = untracked(listener)) {
             return restorer.restore(info, options, progress);
         }
     }
@@ -183,9 +184,10 @@ public final class BackupManager {
      */
     public VerificationReport verifyBackup(Path backup, VerifyLevel level, ProgressListener listener) {
         BackupInfo info = find(backup.toString());
-        try (ProgressTracker progress = tracker(listener)) {
+        try (ProgressTracker progress = untracked(listener)) {
             VerificationReport report = verifier.verify(info, level, progress);
             if (!report.passed()) {
+                LOG.error("{}", report.summary());
                 throw new BackupVerificationException(report);
             }
             return report;
@@ -205,10 +207,11 @@ public final class BackupManager {
      */
     public RetentionPlan cleanupOldBackups() {
         RetentionPlan plan = retention.plan(ctx.database(), listBackups(), ctx.clock().instant(), false);
-        for (BackupInfo b : plan.deleted()) {
-            ctx.store().delete(b);
-            LOG.info("deleted backup {} ({})", b.id(), String.join("; ", plan.decisions().stream()
-                    .filter(d -> d.backup().equals(b)).findFirst().map(RetentionPlan.Decision::reasons).orElse(List.of())));
+        for (RetentionPlan.Decision d : plan.decisions()) {
+            if (d.delete()) {
+                ctx.store().delete(d.backup());
+                LOG.info("deleted backup {} ({})", d.id(), String.join("; ", d.reasons()));
+            }
         }
         Optional<BackupLock> lock = BackupLock.tryAcquire(ctx.store().dir(), ctx.database(), "cleanup");
         lock.ifPresent(l -> {
@@ -226,13 +229,14 @@ public final class BackupManager {
         return find(info.manifestPath().toString());
     }
 
-    /** Outcomes of this manager's backups so far, and the progress of one running now. */
+    /** Outcomes of this manager's backups so far, and the progress of one running now (verify and restore are not backups). */
     public BackupStats stats() {
         return stats.get();
     }
 
-    private ProgressTracker tracker(ProgressListener listener) {
-        return new ProgressTracker(listener, p -> stats.updateAndGet(s -> s.progressing(p)));
+    /** Progress of a verification or restore: for the caller's listener only, never the backup stats and meters. */
+    private static ProgressTracker untracked(ProgressListener listener) {
+        return new ProgressTracker(listener, p -> { });
     }
 
     private BackupLock lock(String purpose) {

@@ -70,24 +70,23 @@ public record BackupManifest(
         return Instant.parse(startedAt);
     }
 
-    public Instant finished() {
-        return Instant.parse(finishedAt);
-    }
-
     public BackupFormat backupFormat() {
         return BackupFormat.parse(format);
     }
 
+    /** This manifest with a new status; a null time or level keeps the one on record. */
     BackupManifest withStatus(BackupStatus newStatus, Instant verified, VerifyLevel level) {
-        return new BackupManifest(manifestVersion, id, database, newStatus, pinned, format, compression, archive, globals, sizeBytes,
-                files, startedAt, finishedAt, durationMs, serverVersion, serverVersionNum, pgDumpVersion, pgDumpPath, tool, host, port,
-                includeSchema, includeData, rowCountsExact, tocEntries, tables,
-                verified == null ? verifiedAt : verified.toString(), level == null ? verifyLevel : level.spelling(), warnings);
+        return with(newStatus, pinned, verified == null ? verifiedAt : verified.toString(), level == null ? verifyLevel : level.spelling());
     }
 
     BackupManifest withPinned(boolean pin) {
-        return new BackupManifest(manifestVersion, id, database, status, pin, format, compression, archive, globals, sizeBytes,
+        return with(status, pin, verifiedAt, verifyLevel);
+    }
+
+    /** A copy differing in what changes after the backup was taken: status, pin and verification. */
+    private BackupManifest with(BackupStatus newStatus, boolean pin, String newVerifiedAt, String newVerifyLevel) {
+        return new BackupManifest(manifestVersion, id, database, newStatus, pin, format, compression, archive, globals, sizeBytes,
                 files, startedAt, finishedAt, durationMs, serverVersion, serverVersionNum, pgDumpVersion, pgDumpPath, tool, host, port,
-                includeSchema, includeData, rowCountsExact, tocEntries, tables, verifiedAt, verifyLevel, warnings);
+                includeSchema, includeData, rowCountsExact, tocEntries, tables, newVerifiedAt, newVerifyLevel, warnings);
     }
 }

@@ -2,7 +2,7 @@ package io.fortress.db.backup;
 
 /** The stages of a backup, verification or restore, as progress reports them. */
 public enum BackupPhase {
-    /** Sweeping leftovers, taking the lock, choosing tools, opening the snapshot. */
+    /** Sweeping leftovers of interrupted runs and opening the dump's snapshot (the tools are chosen and the lock taken before). */
     PREPARING,
     /** pg_dump is writing table definitions and data. */
     DUMPING,

@@ -4,7 +4,8 @@ import io.fortress.db.Setting;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Every setting of {@link BackupConfig}, each defined once with its environment variable, default,
@@ -13,8 +14,6 @@ import java.util.Set;
 public final class BackupSettings {
     private BackupSettings() {
     }
-
-    private static final Set<String> VERIFY_SPELLINGS = Set.of("none", "checksums", "contents", "full-read", "restore-drill");
 
     public static final Setting<Path> BACKUP_DIR = Setting.of("backupDir", "BACKUP_DIR", Path.of("/var/backups/postgres"),
             Path::of, p -> !p.toString().isBlank(), "a folder path (created when missing)",
@@ -45,8 +44,8 @@ public final class BackupSettings {
             "also save roles and tablespaces (pg_dumpall --globals-only) beside each backup, for restore --globals");
     public static final Setting<Boolean> ROLE_PASSWORDS = Setting.bool("rolePasswords", "BACKUP_ROLE_PASSWORDS", false,
             "keep the roles' password hashes in the globals file (needs a superuser); restored roles otherwise have no password");
-    public static final Setting<String> VERIFY_AFTER_BACKUP = Setting.of("verifyAfterBackup", "BACKUP_VERIFY", "full-read",
-            s -> s.toLowerCase(java.util.Locale.ROOT).replace('_', '-'), VERIFY_SPELLINGS::contains,
+    public static final Setting<Optional<VerifyLevel>> VERIFY_AFTER_BACKUP = Setting.of("verifyAfterBackup", "BACKUP_VERIFY",
+            Optional.of(VerifyLevel.FULL_READ), BackupSettings::verifyLevelOrNone, Objects::nonNull,
             "none, checksums, contents, full-read or restore-drill",
             "how deeply every new backup is verified before backup() returns; a failure marks it corrupt and fails the backup");
     public static final Setting<Boolean> ROW_COUNTS = Setting.bool("rowCounts", "BACKUP_ROW_COUNTS", true,
@@ -64,6 +63,18 @@ public final class BackupSettings {
     public static final Setting<Path> PG_BIN = Setting.of("pgBin", "PG_BIN", null, Path::of, p -> !p.toString().isBlank(),
             "a folder path", "folder with pg_dump, pg_restore, pg_dumpall and psql; when unset, the newest found through "
                     + "pg_config --bindir, /usr/lib/postgresql/*/bin and PATH that is at least the server's major version");
+
+    /** {@code none} (empty) or a {@link VerifyLevel}'s spelling; null for anything else, which the check refuses naming what is accepted. */
+    private static Optional<VerifyLevel> verifyLevelOrNone(String text) {
+        if (text.equalsIgnoreCase("none")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(VerifyLevel.parse(text));
+        } catch (IllegalArgumentException notALevel) {
+            return null;
+        }
+    }
 
     /** Every setting, in the order docs and {@code toString} list them. */
     public static final List<Setting<?>> ALL = List.of(BACKUP_DIR, RETENTION_DAYS, MIN_KEEP, KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY,

@@ -15,7 +15,7 @@ import java.util.Optional;
  * @param lastFailure     why it failed
  * @param successes       successful runs since the manager was made
  * @param failures        failed runs since the manager was made
- * @param running         progress of the run in progress, if any
+ * @param running         progress of the backup in progress, if any (verifications and restores report only to their listener)
  */
 public record BackupStats(Optional<Instant> lastSuccessAt, Optional<String> lastSuccessId, Optional<Duration> lastDuration,
                           long lastSizeBytes, Optional<Instant> lastFailureAt, Optional<String> lastFailure,

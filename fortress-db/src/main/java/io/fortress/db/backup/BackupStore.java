@@ -14,6 +14,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * The backup folder: how backups are named, published crash-safely, listed, read and deleted.
  *
  * <p>A backup {@code <id>} is an archive ({@code <id>.dump} file or {@code <id>.dir} folder), an
- * optional {@code <id>.globals.sql}, and {@code <id>.manifest.json}. Everything is written under a
+ * optional {@code <id>.globals.sql}, and {@code <id>.manifest.json}; the archive and globals are
+ * readable by their owner only. Everything is written under a
  * {@code .partial} name, fsynced, renamed, and the folder fsynced; the manifest comes last. Ids are
  * {@code <database>_<yyyyMMdd_HHmmss>} in UTC, as the seed names its files.
  */
@@ -207,6 +209,19 @@ final class BackupStore {
             return name.substring(0, name.length() - GLOBALS_SUFFIX.length());
         }
         return name;
+    }
+
+    /**
+     * Creates the empty file, or folder, a tool then writes a backup into, readable by its owner only
+     * (0600, 0700): pg_dump and pg_dumpall keep the mode of a file that exists, and pg_dump fills an
+     * existing empty folder.
+     */
+    static void createOwnerOnly(Path path, boolean folder) throws IOException {
+        if (folder) {
+            Files.createDirectory(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
     }
 
     /** Writes the manifest under a temporary name, fsyncs it, renames it into place and fsyncs the folder. */

@@ -6,7 +6,7 @@ import java.nio.file.Path;
  * The PostgreSQL client tools chosen for one server: pg_dump, pg_restore, pg_dumpall and psql from
  * one folder, of one version.
  */
-record ClientTools(Path binDir, PgVersion version, String source) {
+record ClientTools(Path binDir, PgVersion version) {
 
     String pgDump() {
         return binDir.resolve("pg_dump").toString();

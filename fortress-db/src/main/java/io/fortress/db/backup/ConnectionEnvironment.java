@@ -15,7 +15,9 @@ import java.util.Optional;
 /**
  * The libpq environment that points a client tool at the configured server: host, port, user, TLS,
  * application name, and the password through a temporary password file created 0600 (never on the
- * command line). {@link #close()} deletes the file.
+ * command line). A password with a line break cannot be written to a password file; it goes in the
+ * tool's own environment as {@code PGPASSWORD}, which only the same OS user and root can read.
+ * {@link #close()} deletes the file.
  */
 final class ConnectionEnvironment implements AutoCloseable {
     private final Map<String, String> variables = new HashMap<>();

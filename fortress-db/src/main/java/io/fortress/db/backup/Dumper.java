@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes one backup: checks versions (before any file exists), takes the database's lock, sweeps
+ * Takes one backup, once the manager has chosen the tools and holds the database's lock: sweeps
  * leftovers, exports a snapshot, runs pg_dump on it while counting rows in the same snapshot,
  * publishes the archive crash-safely and writes the manifest last.
  */
@@ -67,10 +67,11 @@ final class Dumper {
                     : CompletableFuture.completedFuture(tables);
 
             progress.phase(BackupPhase.DUMPING);
+            BackupStore.createOwnerOnly(partial, config.format() == BackupFormat.DIRECTORY);
             progress.watch(partial);
             ToolProcess.Result dump = ToolProcess.run(pgDumpCommand(tools, partial, snapshotId, compress), env.variables(),
                     ctx.timeout(), progress.pgDumpLines());
-            progress.close();
+            progress.stopWatching(); // the output is renamed below; the manager closes the tracker
             if (!dump.ok()) {
                 String err = dump.stderrTail(6);
                 throw new BackupException("pg_dump failed (exit status " + dump.exitCode() + ") for database " + ctx.database()
@@ -81,6 +82,7 @@ final class Dumper {
 
             if (globals != null) {
                 progress.phase(BackupPhase.DUMPING_GLOBALS);
+                BackupStore.createOwnerOnly(BackupStore.partial(globals), false); // it may hold role password hashes
                 dumpGlobals(tools, env, BackupStore.partial(globals));
             }
 
@@ -91,15 +93,15 @@ final class Dumper {
                 BackupStore.fsync(BackupStore.partial(globals));
                 store.publish(BackupStore.partial(globals), globals);
             }
-            progress.bytes(BackupStore.sizeOf(archive));
             List<BackupManifest.FileEntry> files = store.describe(archive, globals);
-            ArchiveToc toc = listToc(tools, env, archive);
-            Instant finished = ctx.clock().instant();
             long size = files.stream().mapToLong(BackupManifest.FileEntry::sizeBytes).sum();
+            progress.bytes(size);
+            ArchiveToc toc = ArchiveToc.read(tools, archive, ctx.timeout());
+            Instant finished = ctx.clock().instant();
             BackupManifest manifest = new BackupManifest(BackupManifest.VERSION, id, ctx.database(), BackupStatus.COMPLETED, false,
                     config.format().spelling(), config.compression().toString(), archive.getFileName().toString(),
                     globals == null ? null : globals.getFileName().toString(), size, files, started.toString(), finished.toString(),
-                    Duration.ofNanos(System.nanoTime() - t0).toMillis(), server.text(), server.major() * 100, tools.version().text(),
+                    Duration.ofNanos(System.nanoTime() - t0).toMillis(), server.text(), server.num(), tools.version().text(),
                     tools.pgDump(), TOOL, ctx.server().primaryAddress().host(), ctx.server().primaryAddress().port(), config.includeSchema(), config.includeData(), counting,
                     toc.declaredEntries().orElse(toc.entries().size()),
                     counted.stream().map(t -> new BackupManifest.TableEntry(t.schema(), t.name(), t.rows())).toList(),
@@ -117,7 +119,6 @@ final class Dumper {
             removeLeftovers(partial, archive, globals);
             throw e;
         } finally {
-            progress.close();
             closeSnapshot(snapshot, counts);
             counter.shutdownNow();
         }
@@ -174,15 +175,6 @@ final class Dumper {
                     + (err.contains("permission denied") ? "; saving role passwords needs a superuser: set BACKUP_ROLE_PASSWORDS=false"
                     + " or BACKUP_GLOBALS=false" : BackupContext.hint(err)));
         }
-    }
-
-    private ArchiveToc listToc(ClientTools tools, ConnectionEnvironment env, Path archive) {
-        ToolProcess.Result r = ToolProcess.run(List.of(tools.pgRestore(), "--list", "--verbose", archive.toString()),
-                env.variables(), ctx.timeout(), null);
-        if (!r.ok()) {
-            throw new BackupException("pg_restore cannot read the archive pg_dump just wrote (" + archive + "): " + r.stderrTail(6));
-        }
-        return ArchiveToc.parse(r.stdout());
     }
 
     private static String exportSnapshot(Connection c) throws SQLException {

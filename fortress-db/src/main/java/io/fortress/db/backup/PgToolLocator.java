@@ -6,10 +6,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -22,13 +24,16 @@ import java.util.stream.Stream;
 final class PgToolLocator {
     private static final List<String> TOOLS = List.of("pg_dump", "pg_restore", "pg_dumpall", "psql");
 
-    private final Optional<Path> pgBin;
     /**
-     * Found once per JVM (installed tools do not change under a running process): looking runs pg_config
-     * and pg_dump --version, which cost a tenth of a small backup on every run.
+     * What was found, kept for the JVM's life on the success path: looking runs pg_config and pg_dump
+     * --version, which cost a tenth of a small backup on every run. Only successful probes are kept, and
+     * when no folder qualifies everything is looked up afresh, so tools installed after a failure (as
+     * its message advises) are found without a restart, and one failed probe does not rule out a folder.
      */
-    private static final Map<Path, Optional<ClientTools>> PROBED = new java.util.concurrent.ConcurrentHashMap<>();
-    private static volatile Map<Path, String> candidates;
+    private static final Map<Path, ClientTools> PROBED = new ConcurrentHashMap<>();
+    private static volatile Set<Path> candidates;
+
+    private final Optional<Path> pgBin;
 
     PgToolLocator(Optional<Path> pgBin) {
         this.pgBin = pgBin;
@@ -41,28 +46,38 @@ final class PgToolLocator {
      * @throws BackupException naming the required and the found versions when none qualifies
      */
     synchronized ClientTools locate(PgVersion minimum, String required) {
-        List<ClientTools> found = new ArrayList<>();
-        String looked;
+        List<ClientTools> found = find(false);
+        if (best(found, minimum).isEmpty()) {
+            found = find(true);
+        }
+        return choose(found, minimum, required, pgBin.map(p -> "PG_BIN=" + p).orElse("pg_config --bindir, /usr/lib/postgresql/*/bin and PATH"));
+    }
+
+    /** The tools of every candidate folder; {@code afresh} forgets what was found before and looks again. */
+    private List<ClientTools> find(boolean afresh) {
+        Set<Path> dirs;
         if (pgBin.isPresent()) {
             Path dir = pgBin.get().toAbsolutePath();
             if (!hasTools(dir)) {
                 throw new BackupException("PG_BIN=" + pgBin.get() + " does not contain " + String.join(", ", TOOLS)
                         + "; point it at the bin folder of PostgreSQL client tools (e.g. /usr/lib/postgresql/16/bin) or unset it");
             }
-            probe(dir, "PG_BIN").ifPresent(found::add);
-            looked = "PG_BIN=" + pgBin.get();
+            dirs = Set.of(dir);
         } else {
-            Map<Path, String> dirs = candidates;
+            dirs = afresh ? null : candidates;
             if (dirs == null) {
                 dirs = candidates();
                 candidates = dirs;
             }
-            for (Map.Entry<Path, String> candidate : dirs.entrySet()) {
-                probe(candidate.getKey(), candidate.getValue()).ifPresent(found::add);
-            }
-            looked = "pg_config --bindir, /usr/lib/postgresql/*/bin and PATH";
         }
-        return choose(found, minimum, required, looked);
+        List<ClientTools> found = new ArrayList<>();
+        for (Path dir : dirs) {
+            if (afresh) {
+                PROBED.remove(dir);
+            }
+            probe(dir).ifPresent(found::add);
+        }
+        return found;
     }
 
     /**
@@ -71,9 +86,7 @@ final class PgToolLocator {
      * @throws BackupException when none is, naming both versions and where it looked
      */
     static ClientTools choose(List<ClientTools> found, PgVersion minimum, String required, String looked) {
-        Optional<ClientTools> best = found.stream()
-                .filter(t -> t.version().major() >= minimum.major())
-                .max(Comparator.comparingInt((ClientTools t) -> t.version().major()));
+        Optional<ClientTools> best = best(found, minimum);
         if (best.isPresent()) {
             return best.get();
         }
@@ -89,28 +102,39 @@ final class PgToolLocator {
                 + "PostgreSQL " + minimum.majorText() + " client tools and/or set PG_BIN to their folder");
     }
 
-    private Optional<ClientTools> probe(Path dir, String source) {
-        return PROBED.computeIfAbsent(dir, d -> {
-            ToolProcess.Result r = ToolProcess.run(List.of(d.resolve("pg_dump").toString(), "--version"), Map.of(),
-                    Duration.ofSeconds(30), null);
-            if (!r.ok()) {
-                return Optional.empty();
-            }
-            try {
-                return Optional.of(new ClientTools(d, PgVersion.parseToolOutput(r.stdout()), source));
-            } catch (IllegalArgumentException e) {
-                return Optional.empty();
-            }
-        });
+    private static Optional<ClientTools> best(List<ClientTools> found, PgVersion minimum) {
+        return found.stream()
+                .filter(t -> t.version().major() >= minimum.major())
+                .max(Comparator.comparingInt((ClientTools t) -> t.version().major()));
     }
 
-    /** Folders that may hold client tools, with where each came from; ones without all four tools are left out. */
-    private static Map<Path, String> candidates() {
-        Map<Path, String> dirs = new LinkedHashMap<>();
+    /** The folder's tools and their version; a failed probe is not kept, so the folder is tried again next time. */
+    private static Optional<ClientTools> probe(Path dir) {
+        ClientTools known = PROBED.get(dir);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        ToolProcess.Result r = ToolProcess.run(List.of(dir.resolve("pg_dump").toString(), "--version"), Map.of(),
+                Duration.ofSeconds(30), null);
+        if (!r.ok()) {
+            return Optional.empty();
+        }
+        try {
+            ClientTools tools = new ClientTools(dir, PgVersion.parseToolOutput(r.stdout()));
+            PROBED.put(dir, tools);
+            return Optional.of(tools);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Folders that may hold client tools, in the order found; ones without all four tools are left out. */
+    private static Set<Path> candidates() {
+        Set<Path> dirs = new LinkedHashSet<>();
         try {
             ToolProcess.Result r = ToolProcess.run(List.of("pg_config", "--bindir"), Map.of(), Duration.ofSeconds(30), null);
             if (r.ok()) {
-                addIfTools(dirs, Path.of(r.stdout().strip()), "pg_config --bindir");
+                addIfTools(dirs, Path.of(r.stdout().strip()));
             }
         } catch (BackupException notInstalled) {
             // pg_config is not on the PATH
@@ -118,7 +142,7 @@ final class PgToolLocator {
         Path debian = Path.of("/usr/lib/postgresql");
         if (Files.isDirectory(debian)) {
             try (Stream<Path> versions = Files.list(debian)) {
-                versions.sorted().forEach(v -> addIfTools(dirs, v.resolve("bin"), "/usr/lib/postgresql"));
+                versions.sorted().forEach(v -> addIfTools(dirs, v.resolve("bin")));
             } catch (IOException ignored) {
                 // unreadable: other places remain
             }
@@ -127,14 +151,14 @@ final class PgToolLocator {
         if (path != null) {
             for (String entry : path.split(java.io.File.pathSeparator)) {
                 if (!entry.isBlank()) {
-                    addIfTools(dirs, Path.of(entry), "PATH");
+                    addIfTools(dirs, Path.of(entry));
                 }
             }
         }
         return dirs;
     }
 
-    private static void addIfTools(Map<Path, String> dirs, Path dir, String source) {
+    private static void addIfTools(Set<Path> dirs, Path dir) {
         Path real;
         try {
             real = dir.toRealPath();
@@ -143,7 +167,7 @@ final class PgToolLocator {
         }
         // /usr/bin/pg_dump on Debian is a wrapper script; the real folder is found through pg_config or /usr/lib/postgresql.
         if (hasTools(real)) {
-            dirs.putIfAbsent(real, source);
+            dirs.add(real);
         }
     }
 

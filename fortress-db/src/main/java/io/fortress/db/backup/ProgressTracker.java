@@ -105,7 +105,8 @@ final class ProgressTracker implements AutoCloseable {
         }
     }
 
-    private void stopWatching() {
+    /** Stops polling the output's size (before it is renamed). */
+    synchronized void stopWatching() {
         if (poller != null) {
             poller.shutdownNow();
             poller = null;
@@ -113,7 +114,7 @@ final class ProgressTracker implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
         stopWatching();
     }
 }

@@ -49,7 +49,7 @@ final class RestoreSelection {
         toc.entries().forEach(e -> byId.put(e.dumpId(), e));
         Set<Integer> selected = new LinkedHashSet<>();
         Set<Integer> anchors = new LinkedHashSet<>();
-        List<String> leftOut = new ArrayList<>();
+        Set<String> leftOut = new LinkedHashSet<>(); // the loop below meets an entry once per round
         for (ArchiveToc.Entry e : toc.entries()) {
             if (ArchiveToc.SETTINGS_TYPES.contains(e.type())) {
                 selected.add(e.dumpId());
@@ -94,9 +94,7 @@ final class RestoreSelection {
                 boolean otherTable = e.dependsOn().stream().map(byId::get)
                         .anyMatch(d -> d != null && d.type().equals("TABLE") && !chosenTables.contains(d.dumpId()));
                 if (otherTable) {
-                    if (!leftOut.contains(e.line())) {
-                        leftOut.add(e.type() + " " + e.rest() + " (it refers to a table that is not restored)");
-                    }
+                    leftOut.add(e.type() + " " + e.rest() + " (it refers to a table that is not restored)");
                     continue;
                 }
                 selected.add(e.dumpId());
@@ -125,7 +123,7 @@ final class RestoreSelection {
             }
         }
         List<ArchiveToc.Entry> chosen = toc.entries().stream().filter(e -> selected.contains(e.dumpId())).toList();
-        return new RestoreSelection(chosen, List.copyOf(new LinkedHashSet<>(leftOut)));
+        return new RestoreSelection(chosen, List.copyOf(leftOut));
     }
 
     /** The {@code --use-list} file's content. */

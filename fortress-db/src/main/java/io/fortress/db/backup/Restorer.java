@@ -11,7 +11,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +44,8 @@ final class Restorer {
             throw new BackupException("backup " + backup.id() + " has no globals file (it was taken with BACKUP_GLOBALS=false); "
                     + "restore without --globals");
         }
-        if (!m.includeSchema() && !ctx.server().databaseExists(target)) {
+        boolean exists = ctx.server().databaseExists(target);
+        if (!m.includeSchema() && !exists) {
             throw new BackupException("backup " + backup.id() + " holds data only (BACKUP_INCLUDE_SCHEMA=false); restore it into a "
                     + "database that has the tables already");
         }
@@ -53,7 +53,6 @@ final class Restorer {
         ClientTools tools = ctx.toolsForArchive(PgVersion.parseVersionText(m.pgDumpVersion()), server);
         int jobs = options.jobs().orElse(ctx.config().parallelJobs());
 
-        boolean exists = ctx.server().databaseExists(target);
         boolean inPlace = false;
         if (exists && m.includeSchema()) {
             long objects = ctx.server().userObjects(target);
@@ -76,7 +75,7 @@ final class Restorer {
             }
             RestoreSelection selection = null;
             if (!options.schemas().isEmpty() || !options.tables().isEmpty()) {
-                ArchiveToc toc = list(tools, backup.path());
+                ArchiveToc toc = ArchiveToc.read(tools, backup.path(), ctx.timeout());
                 boolean fresh = created;
                 selection = RestoreSelection.of(toc, options.schemas(), options.tables(),
                         schema -> !fresh && ctx.server().schemaExists(target, schema), !inPlace);
@@ -152,15 +151,6 @@ final class Restorer {
                 BackupStore.deleteQuietly(listFile);
             }
         }
-    }
-
-    private ArchiveToc list(ClientTools tools, Path archive) {
-        ToolProcess.Result r = ToolProcess.run(List.of(tools.pgRestore(), "--list", "--verbose", archive.toString()), Map.of(),
-                ctx.timeout(), null);
-        if (!r.ok()) {
-            throw new BackupException("pg_restore cannot list " + archive + ": " + r.stderrTail(4));
-        }
-        return ArchiveToc.parse(r.stdout());
     }
 
     /**

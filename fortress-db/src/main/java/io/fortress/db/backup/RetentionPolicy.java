@@ -20,8 +20,9 @@ import java.util.function.Function;
  * modification times). A good (completed or verified) backup is kept when any rule keeps it:
  * pinned; among the newest {@code minKeep}; the newest verified one; younger than
  * {@code retentionDays}; or the newest of one of the last {@code keepDaily} days,
- * {@code keepWeekly} ISO weeks or {@code keepMonthly} months (UTC) that have a backup. A corrupt
- * backup counts for none of these and goes once it is older than {@code retentionDays}.
+ * {@code keepWeekly} ISO weeks or {@code keepMonthly} months (UTC) that have a backup. Pinned always
+ * wins, whatever the status; a corrupt backup counts for none of the other rules and goes once it is
+ * older than {@code retentionDays}.
  */
 final class RetentionPolicy {
     private final int retentionDays;

@@ -87,7 +87,7 @@ final class ToolProcess {
                     stderrLines.accept(line);
                 }
             });
-            boolean finished = timeout.isZero() ? waitFor(process, 0) : waitFor(process, timeout.toMillis());
+            boolean finished = waitFor(process, timeout.toMillis());
             if (!finished) {
                 end(process);
                 throw new BackupException(tool + " did not finish within " + io.fortress.db.Durations.format(timeout)
@@ -96,9 +96,7 @@ final class ToolProcess {
             join(out);
             join(err);
             synchronized (stderr) {
-                synchronized (stdout) {
-                    return new Result(process.exitValue(), stdout.toString(), new ArrayList<>(stderr));
-                }
+                return new Result(process.exitValue(), stdout.toString(), new ArrayList<>(stderr));
             }
         } catch (InterruptedException e) {
             end(process);
@@ -112,6 +110,7 @@ final class ToolProcess {
         }
     }
 
+    /** Waits up to {@code millis}, or for ever when 0. */
     private static boolean waitFor(Process process, long millis) throws InterruptedException {
         if (millis == 0) {
             process.waitFor();

@@ -100,13 +100,12 @@ final class Verifier {
     }
 
     private Check contents(BackupInfo backup, ClientTools tools) {
-        ToolProcess.Result r = ToolProcess.run(List.of(tools.pgRestore(), "--list", "--verbose", backup.path().toString()), java.util.Map.of(),
-                ctx.timeout(), null);
-        if (!r.ok()) {
-            return new Check(VerifyLevel.CONTENTS, Outcome.FAILED, "pg_restore --list failed (exit status " + r.exitCode() + "): "
-                    + r.stderrTail(3));
+        ArchiveToc toc;
+        try {
+            toc = ArchiveToc.read(tools, backup.path(), ctx.timeout());
+        } catch (BackupException e) {
+            return new Check(VerifyLevel.CONTENTS, Outcome.FAILED, e.getMessage());
         }
-        ArchiveToc toc = ArchiveToc.parse(r.stdout());
         BackupManifest m = backup.manifest();
         List<String> problems = new ArrayList<>();
         String format = toc.format().orElse("unknown");
@@ -146,10 +145,8 @@ final class Verifier {
         if (!m.includeSchema()) {
             return new Check(VerifyLevel.RESTORE_DRILL, Outcome.FAILED, "a data-only backup cannot be restored into an empty database");
         }
+        // CREATE DATABASE fails on a name that exists, so the drill can never load into (or drop) a database it did not create
         String scratch = "fortress_verify_" + HexFormat.of().formatHex(randomBytes());
-        if (scratch.equals(ctx.database())) {
-            return new Check(VerifyLevel.RESTORE_DRILL, Outcome.FAILED, "refusing to drill into the configured database " + scratch);
-        }
         ctx.server().createDatabase(scratch);
         try (ConnectionEnvironment env = ConnectionEnvironment.of(ctx.db(), ctx.server().primaryAddress())) {
             List<String> cmd = new ArrayList<>(List.of(tools.pgRestore(), "--no-password", "--verbose", "--exit-on-error",
@@ -217,16 +214,12 @@ final class Verifier {
             return; // deleted meanwhile
         }
         BackupManifest current = ctx.store().read(backup.manifestPath()).map(BackupInfo::manifest).orElse(backup.manifest());
-        BackupManifest updated = report.passed()
-                ? current.withStatus(BackupStatus.VERIFIED, ctx.clock().instant(), level)
-                : current.withStatus(BackupStatus.CORRUPT, null, null);
-        if (report.passed() && current.status() == BackupStatus.VERIFIED && current.verifyLevel() != null
-                && VerifyLevel.parse(current.verifyLevel()).compareTo(level) > 0) {
-            updated = current.withStatus(BackupStatus.VERIFIED, ctx.clock().instant(), null); // keep the deeper level on record
-        }
-        ctx.store().writeManifest(updated);
         if (!report.passed()) {
-            LOG.error("{}", report.summary());
+            ctx.store().writeManifest(current.withStatus(BackupStatus.CORRUPT, null, null));
+            return;
         }
+        boolean deeperOnRecord = current.status() == BackupStatus.VERIFIED && current.verifyLevel() != null
+                && VerifyLevel.parse(current.verifyLevel()).compareTo(level) > 0;
+        ctx.store().writeManifest(current.withStatus(BackupStatus.VERIFIED, ctx.clock().instant(), deeperOnRecord ? null : level));
     }
 }

@@ -58,6 +58,16 @@ class BackupConfigTest {
     }
 
     @Test
+    void verificationIsParsedOnceAndShownAsSpelled() {
+        assertThat(BackupConfig.fromEnv(Map.of("BACKUP_VERIFY", "NONE")).verifyAfterBackup()).isEmpty();
+        assertThat(BackupConfig.fromEnv(Map.of("BACKUP_VERIFY", "Full_Read")).verifyAfterBackup()).contains(VerifyLevel.FULL_READ);
+        assertThat(BackupConfig.builder().verifyAfterBackup(null).build().toString()).contains("verifyAfterBackup=none");
+        assertThat(BackupConfig.builder().build().toString()).contains("verifyAfterBackup=full-read");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_VERIFY", "list")))
+                .hasMessageStartingWith("BACKUP_VERIFY=list is invalid: expected none, checksums, contents, full-read or restore-drill");
+    }
+
+    @Test
     void compressionMapsToArgumentsTheClientAccepts() {
         assertThat(Compression.parse("true").pgDumpArgument(15, "pg_dump 15")).isEmpty();
         assertThat(Compression.parse("0").pgDumpArgument(15, "pg_dump 15")).contains("0");

@@ -190,6 +190,24 @@ class BackupFailureTest {
         assertThat(m.listBackups()).extracting(BackupInfo::id).containsExactly(second.id(), first.id());
     }
 
+    /** Tools installed after a failed lookup (as its message advises) are found without a restart: failed probes are not kept. */
+    @Test
+    void clientToolsInstalledAfterAFailedLookupAreFoundWithoutARestart() throws Exception {
+        Path installed = Path.of(BackupTesting.run(null, List.of("pg_config", "--bindir")).strip());
+        Path bin = Files.createDirectories(tmp.resolve("client-bin"));
+        for (String tool : List.of("pg_restore", "pg_dumpall", "psql")) {
+            Files.createSymbolicLink(bin.resolve(tool), installed.resolve(tool));
+        }
+        Files.createSymbolicLink(bin.resolve("pg_dump"), Path.of("/bin/false")); // half installed: pg_dump --version fails
+        BackupManager m = BackupManager.create(db, BackupConfig.builder().backupDir(BackupTesting.folder(tmp, "later")).pgBin(bin).build());
+        assertThatThrownBy(m::backup).isInstanceOf(BackupException.class)
+                .hasMessageContaining("no PostgreSQL client tools").hasMessageContaining("PG_BIN=" + bin);
+
+        Files.delete(bin.resolve("pg_dump"));
+        Files.createSymbolicLink(bin.resolve("pg_dump"), installed.resolve("pg_dump"));
+        assertThat(m.backup().manifest().pgDumpPath()).isEqualTo(bin.resolve("pg_dump").toString());
+    }
+
     @Test
     void thePasswordIsNeverOnACommandLineInTheLogsOrTheManifest() throws Exception {
         Path dir = BackupTesting.folder(tmp, "secret");

@@ -8,6 +8,7 @@ import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,10 @@ class BackupRoundTripTest {
         assertThat(backup.manifest().tables()).hasSize(sourceCounts.size());
         backup.manifest().tables().forEach(t -> assertThat(t.rows()).isEqualTo(sourceCounts.get(t.schema() + "." + t.name())));
         assertThat(backup.manifest().files()).allSatisfy(f -> assertThat(f.sha256()).hasSize(64));
+        try (var c = CLUSTER.cluster().primary().connect(); var s = c.createStatement(); var rs = s.executeQuery("SHOW server_version_num")) {
+            rs.next();
+            assertThat(backup.manifest().serverVersionNum()).isEqualTo(Integer.parseInt(rs.getString(1)));
+        }
 
         String target = "restored_" + format + "_" + jobs;
         RestoreResult result = manager.restore(backup.path(), RestoreOptions.builder().targetDatabase(target).build());
@@ -137,13 +142,11 @@ class BackupRoundTripTest {
     void aFailedRestoreDropsTheDatabaseItCreated() throws Exception {
         BackupManager manager = manager(BackupConfig.builder().backupDir(BackupTesting.folder(tmp, "fail")).globals(false));
         BackupInfo backup = manager.backup();
-        // A role the archive's objects are not owned by is irrelevant; make the restore fail for real: a table missing in a data-only target.
-        BackupTesting.sql(CLUSTER.cluster(), "postgres", "CREATE ROLE restricted LOGIN PASSWORD 'x' CREATEDB");
+        // The restore creates never_created, then fails for real: the table asked for is not in the backup.
         assertThatThrownBy(() -> manager.restore(backup.path(), RestoreOptions.builder().targetDatabase("never_created")
                 .table("credits.nope").build()))
                 .hasMessageContaining("credits.nope is not in the backup");
         assertThat(BackupTesting.databaseExists(CLUSTER.cluster(), "never_created")).isFalse();
-        BackupTesting.sql(CLUSTER.cluster(), "postgres", "DROP ROLE restricted");
     }
 
     @Test
@@ -192,6 +195,21 @@ class BackupRoundTripTest {
     }
 
     @Test
+    void rolePasswordHashesAreKeptOnlyInFilesTheOwnerAloneReads() throws Exception {
+        BackupManager manager = manager(BackupConfig.builder().backupDir(BackupTesting.folder(tmp, "hashes")).format(BackupFormat.DIRECTORY)
+                .globals(true).rolePasswords(true).verifyAfterBackup(VerifyLevel.CHECKSUMS));
+        BackupInfo backup = manager.backup();
+        Path globals = backup.manifestPath().resolveSibling(backup.manifest().globals());
+        assertThat(Files.readString(globals)).contains("SCRAM-SHA-256$");
+        assertThat(mode(globals)).isEqualTo("rw-------");
+        assertThat(mode(backup.path())).isEqualTo("rwx------");
+    }
+
+    private static String mode(Path path) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    @Test
     void globalsAreSavedBesideTheBackupAndRestoredOnRequest() throws Exception {
         BackupTesting.sql(CLUSTER.cluster(), "postgres", "CREATE ROLE report_reader NOLOGIN");
         BackupTesting.sql(CLUSTER.cluster(), SOURCE, "GRANT USAGE ON SCHEMA shadow TO report_reader",
@@ -202,6 +220,8 @@ class BackupRoundTripTest {
         assertThat(backup.manifest().files()).hasSize(2);
         Path globals = backup.manifestPath().resolveSibling(backup.manifest().globals());
         assertThat(Files.readString(globals)).contains("CREATE ROLE report_reader").doesNotContain("SCRAM-SHA-256$");
+        assertThat(mode(globals)).isEqualTo("rw-------");
+        assertThat(mode(backup.path())).isEqualTo("rw-------");
 
         BackupTesting.sql(CLUSTER.cluster(), SOURCE, "REVOKE ALL ON shadow.evaluations FROM report_reader",
                 "REVOKE ALL ON SCHEMA shadow FROM report_reader");

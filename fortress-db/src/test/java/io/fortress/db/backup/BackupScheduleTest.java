@@ -1,10 +1,12 @@
 package io.fortress.db.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
+import io.fortress.db.DbConfigException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -36,7 +38,7 @@ class BackupScheduleTest {
                     .meterRegistry(registry).build();
             List<BackupProgress> seen = Collections.synchronizedList(new ArrayList<>());
             BackupInfo manual;
-            try (BackupSchedule schedule = new BackupSchedule(m, Duration.ofSeconds(1))) {
+            try (BackupSchedule schedule = BackupSchedule.every(m, Duration.ofSeconds(1))) {
                 // A manual backup held by a table lock: scheduled runs meanwhile are skipped, not stacked.
                 try (Connection lock = CLUSTER.cluster().primary().connect()) {
                     lock.setAutoCommit(false);
@@ -64,6 +66,11 @@ class BackupScheduleTest {
             assertThat(registry.get("fortress.backup.last.success.timestamp").gauge().value()).isPositive();
             assertThat(registry.get("fortress.backup.runs").tag("result", "success").functionCounter().count()).isEqualTo(stats.successes());
             assertThat(registry.get("fortress.backup.running").gauge().value()).isZero();
+            // the public constructor accepts what FORTRESS_BACKUP_INTERVAL accepts, no less
+            assertThatThrownBy(() -> new BackupSchedule(m, Duration.ofSeconds(59))).isInstanceOf(DbConfigException.class)
+                    .hasMessageContaining("interval = 59s is invalid: expected a duration of at least 1m")
+                    .hasMessageContaining("FORTRESS_BACKUP_INTERVAL");
+            new BackupSchedule(m, Duration.ofMinutes(1)).close();
         }
     }
 }

@@ -153,7 +153,7 @@ final class BackupTesting {
             pb.environment().put("PGHOST", Node.HOST);
             pb.environment().put("PGPORT", Integer.toString(cluster.primary().port()));
             pb.environment().put("PGUSER", cluster.superuser());
-            pb.environment().put("PGPASSFILE", cluster.rootDirectory().resolve("pgpass").toString());
+            pb.environment().put("PGPASSFILE", cluster.pgpassFile().toString());
             return finish(pb, command);
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
 import io.fortress.db.backup.VerificationReport.Outcome;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -74,6 +77,28 @@ class BackupVerificationTest {
             rs.next();
             assertThat(rs.getInt(1)).isZero();
         }
+    }
+
+    @Test
+    void verifyingAndRestoringTellTheirListenerButLeaveNoBackupRunning() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        BackupManager m = BackupManager.builder(db, BackupConfig.builder().backupDir(BackupTesting.folder(tmp, "b")).verifyAfterBackup(null)
+                .build()).meterRegistry(registry).build();
+        BackupInfo b = m.backup();
+        assertThat(m.stats().running()).isEmpty();
+        List<BackupProgress> seen = Collections.synchronizedList(new ArrayList<>());
+
+        m.verifyBackup(b.path(), VerifyLevel.FULL_READ, seen::add);
+        assertThat(seen).extracting(BackupProgress::phase).contains(BackupPhase.VERIFYING);
+        assertThat(m.stats().running()).isEmpty();
+        assertThat(registry.get("fortress.backup.running").gauge().value()).isZero();
+
+        m.restore(b.path(), RestoreOptions.builder().targetDatabase("verify_restored").build(), seen::add);
+        assertThat(seen).extracting(BackupProgress::phase).contains(BackupPhase.RESTORING);
+        assertThat(m.stats().running()).isEmpty();
+        assertThat(registry.get("fortress.backup.running").gauge().value()).isZero();
+        assertThat(m.stats().successes()).isEqualTo(1);
+        BackupTesting.dropDatabase(CLUSTER.cluster(), "verify_restored");
     }
 
     @ParameterizedTest(name = "truncated to {0}")

@@ -27,7 +27,7 @@ class ClientVersionTest {
     Path tmp;
 
     private static ClientTools tools(String versionOutput) {
-        return new ClientTools(Path.of("/opt/pg/" + versionOutput.hashCode()), PgVersion.parseToolOutput(versionOutput), "test");
+        return new ClientTools(Path.of("/opt/pg/" + versionOutput.hashCode()), PgVersion.parseToolOutput(versionOutput));
     }
 
     @Test
@@ -37,6 +37,10 @@ class ClientVersionTest {
         assertThat(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 9.6.24").majorText()).isEqualTo("9.6");
         assertThat(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 9.6.24").major()).isLessThan(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 10.1").major());
         assertThat(PgVersion.ofServer(170006, "17.6").majorText()).isEqualTo("17");
+        assertThat(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)").num()).isEqualTo(150018);
+        assertThat(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 9.6.24").num()).isEqualTo(90624);
+        assertThat(PgVersion.parseToolOutput("pg_dump (PostgreSQL) 17beta1").num()).isEqualTo(170000);
+        assertThat(PgVersion.parseVersionText("15.18 (Debian 15.18-0+deb12u1)").num()).isEqualTo(150018);
         assertThatThrownBy(() -> PgVersion.parseToolOutput("bash: pg_dump: command not found")).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -59,30 +63,35 @@ class ClientVersionTest {
 
     @Test
     void refusesAServerNewerThanTheClientToolsBeforeWritingAnything() throws Exception {
-        Path binDir = unpackNewerServer();
-        try (LocalCluster cluster = LocalCluster.builder().replicas(0).binaries(PgBinaries.in(binDir)).start();
+        Path clientBin = Path.of(BackupTesting.run(null, List.of("pg_config", "--bindir")).strip());
+        PgVersion client = PgVersion.parseToolOutput(BackupTesting.run(null, List.of(clientBin.resolve("pg_dump").toString(), "--version")));
+        // in a new folder the server's OS user can reach (not the 0700 TempDir)
+        Path newerServer = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "fortress-pg-newer-");
+        try (LocalCluster cluster = LocalCluster.builder().replicas(0).binaries(PgBinaries.in(unpackNewerServer(newerServer))).start();
              Database db = Database.open(BackupTesting.db(cluster, cluster.database()).build())) {
-            assertThat(cluster.binaries().majorVersion()).isGreaterThan(15);
+            assertThat(cluster.binaries().majorVersion()).as("the test needs a server newer than the client tools")
+                    .isGreaterThan(client.majorNumber());
             Path dir = tmp.resolve("backups");
             BackupManager m = BackupManager.create(db, BackupConfig.builder().backupDir(dir).build());
             assertThatThrownBy(m::backup).isInstanceOf(BackupException.class)
                     .hasMessageContaining("is older than the server 127.0.0.1:" + cluster.primary().port()
                             + " (PostgreSQL " + cluster.binaries().version())
-                    .hasMessageContaining("pg_dump 15.");
+                    .hasMessageContaining("pg_dump " + client.majorText() + ".");
             assertThat(dir).doesNotExist();
 
-            Path pg15 = Path.of(BackupTesting.run(null, List.of("pg_config", "--bindir")).strip());
-            BackupManager pinned = BackupManager.create(db, BackupConfig.builder().backupDir(dir).pgBin(pg15).build());
-            assertThatThrownBy(pinned::backup).hasMessageContaining("the newest found in PG_BIN=" + pg15);
+            BackupManager pinned = BackupManager.create(db, BackupConfig.builder().backupDir(dir).pgBin(clientBin).build());
+            assertThatThrownBy(pinned::backup).hasMessageContaining("pg_dump " + client.text() + " (" + clientBin + ", the newest found in PG_BIN="
+                    + clientBin);
             assertThat(dir).doesNotExist();
+        } finally {
+            BackupStore.deleteTree(newerServer);
         }
     }
 
-    /** The embedded PostgreSQL 17 server binaries that Maven copied to target/newer-server. */
-    private Path unpackNewerServer() throws Exception {
+    /** Unpacks the embedded PostgreSQL 17 server binaries that Maven copied to target/newer-server into root; returns their bin folder. */
+    private static Path unpackNewerServer(Path root) throws Exception {
         Path jar = Path.of("target", "newer-server", "postgres-binaries.jar");
         assertThat(jar).as("mvn generate-test-resources copies it").exists();
-        Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "fortress-pg-newer-");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path txz = root.resolve("postgres.txz");
         try (ZipFile zip = new ZipFile(jar.toFile()); InputStream in = zip.getInputStream(zip.getEntry("postgres-linux-x86_64.txz"))) {
@@ -92,7 +101,6 @@ class ClientVersionTest {
         assertThat(tar.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(tar.exitValue()).isZero();
         Files.delete(txz);
-        root.toFile().deleteOnExit();
         return root.resolve("bin");
     }
 

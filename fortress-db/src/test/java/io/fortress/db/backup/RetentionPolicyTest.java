@@ -53,8 +53,9 @@ class RetentionPolicyTest {
                 good("good-1", "2025-12-03T00:00:00Z"),
                 backup("verified", "2025-12-02T00:00:00Z", BackupStatus.VERIFIED, false),
                 good("good-3", "2025-11-30T00:00:00Z"),
-                backup("pinned", "2024-01-01T00:00:00Z", BackupStatus.COMPLETED, true));
-        // minKeep 1 keeps good-1 (the corrupt ones do not count); the newest verified is kept too.
+                backup("pinned", "2024-01-01T00:00:00Z", BackupStatus.COMPLETED, true),
+                backup("pinned-corrupt", "2024-01-01T00:00:00Z", BackupStatus.CORRUPT, true));
+        // minKeep 1 keeps good-1 (the corrupt ones do not count); the newest verified is kept too; pinned always wins.
         assertThat(deleted(BackupConfig.builder().retentionDays(7).minKeep(1), backups)).containsExactly("corrupt-old", "good-3");
     }
 
