@@ -141,6 +141,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         }
 
         BackupManager backups = BackupManager.builder(db, backupConfig).meterRegistry(registry).build();
+        String pgDump = backups.checkClientTools(); // missing or too old client tools fail now, not at the first backup
         BackupSchedule schedule = BackupSchedule.of(backups);
         schedule.start();
         closeLater(() -> schedule.stop(BACKUP_STOP_WAIT));
@@ -163,7 +164,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         http.start();
         closeLater(http::stop);
 
-        printBanner(out, db, target, versions, address, backupConfig, Duration.ofNanos(System.nanoTime() - began));
+        printBanner(out, db, target, versions, address, backupConfig, pgDump, Duration.ofNanos(System.nanoTime() - began));
     }
 
     private static HttpServer bind(String address) {
@@ -221,7 +222,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private static void printBanner(PrintWriter out, Database db, Target target, Map<Service, Long> versions, String address,
-                                    BackupConfig backups, Duration took) {
+                                    BackupConfig backups, String pgDump, Duration took) {
         out.println("fortress serve is up (" + took.toMillis() + " ms) on the " + target.describe());
         for (NodeHealth n : db.nodes()) {
             out.printf("  %-10s %-22s %-8s %s%n", n.name(), n.address(), n.role().name().toLowerCase(java.util.Locale.ROOT), n.state());
@@ -231,7 +232,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         out.println("  schemas    " + schemas);
         out.println("  http       http://" + address + "  (" + String.join(" ", HttpApi.PATHS) + ")");
         out.println("  backups    " + backups.backupDir() + " every " + Durations.format(backups.interval()) + ", kept "
-                + backups.retentionDays() + " days");
+                + backups.retentionDays() + " days, with " + pgDump);
         out.println("  stop with Ctrl-C or SIGTERM");
         out.flush();
     }

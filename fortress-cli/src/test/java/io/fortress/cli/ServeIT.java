@@ -64,7 +64,8 @@ class ServeIT {
     void comesUpWithThreeNodesAndThreeMigratedSchemas() throws Exception {
         String banner = Files.readString(serveLog, StandardCharsets.UTF_8);
         assertThat(banner).contains("fortress serve is up").contains("schemas    credits v2, shadow v1, cdefnet v1")
-                .contains("http://127.0.0.1:" + port).contains(dataDir.resolve("backups").toString());
+                .contains("http://127.0.0.1:" + port).contains(dataDir.resolve("backups").toString())
+                .containsPattern("with pg_dump \\d+\\.\\d+.* in /"); // the client tools were chosen at start
         assertThat(banner.lines().filter(l -> l.matches("\\s+(primary|replica-\\d)\\s+127\\.0\\.0\\.1:\\d+\\s+\\w+\\s+(UP|STREAMING)"))).hasSize(3);
 
         FortressProcess.Result status = FortressProcess.run(env, work, "cluster", "status", "--json");

@@ -93,12 +93,10 @@ public final class BackupManager {
         Instant started = ctx.clock().instant();
         long t0 = System.nanoTime();
         try (ProgressTracker progress = new ProgressTracker(listener, p -> stats.updateAndGet(s -> s.progressing(p)))) {
-            PgVersion server = ctx.server().serverVersion();
-            ClientTools tools = ctx.toolsForServer(server);
-            Optional<String> compress = ctx.config().compression().pgDumpArgument(tools.version().majorNumber(), tools.describe("pg_dump"));
+            DumpTools dump = dumpTools();
             ctx.store().ensureWritable();
             try (BackupLock lock = lock("backup")) {
-                BackupInfo dumped = dumper.dump(server, tools, compress, progress);
+                BackupInfo dumped = dumper.dump(dump.server(), dump.tools(), dump.compress(), progress);
                 BackupInfo backup = dumped;
                 Optional<VerifyLevel> level = ctx.config().verifyAfterBackup();
                 if (level.isPresent()) {
@@ -123,6 +121,29 @@ public final class BackupManager {
             LOG.error("backup of database {} started {} failed: {}", ctx.database(), started, e.getMessage());
             throw e;
         }
+    }
+
+    /**
+     * Chooses the client tools a backup would use, as {@link #backup()} does first, and writes nothing:
+     * a service calls it at start so that missing or too old tools, or a compression they lack, fail
+     * then and not at the first scheduled backup.
+     *
+     * @return the pg_dump chosen, with its version
+     * @throws BackupException naming the server's version and what to install or change
+     */
+    public String checkClientTools() {
+        return dumpTools().tools().describe("pg_dump");
+    }
+
+    /** The server's version, the tools chosen for it and pg_dump's compression argument. */
+    private DumpTools dumpTools() {
+        PgVersion server = ctx.server().serverVersion();
+        ClientTools tools = ctx.toolsForServer(server);
+        Optional<String> compress = ctx.config().compression().pgDumpArgument(tools.version().majorNumber(), tools.describe("pg_dump"));
+        return new DumpTools(server, tools, compress);
+    }
+
+    private record DumpTools(PgVersion server, ClientTools tools, Optional<String> compress) {
     }
 
     /** This database's backups with a valid manifest, newest first (by the manifest's start time). */

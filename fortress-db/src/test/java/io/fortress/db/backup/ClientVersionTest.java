@@ -73,6 +73,8 @@ class ClientVersionTest {
                     .isGreaterThan(client.majorNumber());
             Path dir = tmp.resolve("backups");
             BackupManager m = BackupManager.create(db, BackupConfig.builder().backupDir(dir).build());
+            assertThatThrownBy(m::checkClientTools).as("a service's check at start")
+                    .isInstanceOf(BackupException.class).hasMessageContaining("is older than the server");
             assertThatThrownBy(m::backup).isInstanceOf(BackupException.class)
                     .hasMessageContaining("is older than the server 127.0.0.1:" + cluster.primary().port()
                             + " (PostgreSQL " + cluster.binaries().version())
