@@ -34,15 +34,19 @@ final class LockedRun implements AutoCloseable {
         this.stopRequested = stopRequested;
     }
 
-    /** Takes the lock, then creates missing tables and reconciles the history, in one transaction. */
+    /**
+     * Takes the lock, then sets the session's baseline, creates missing tables and reconciles the
+     * history, in one transaction. The session is changed only once the lock is held, so a lock that
+     * cannot be taken leaves the connection as it was; from then on {@link #close()} resets it.
+     */
     static LockedRun open(Connection c, MigrationConfig config, MigrationCatalog catalog, BooleanSupplier stopRequested) throws SQLException {
         c.setAutoCommit(true);
         Session session = Session.open(c, config);
-        session.applyBaseline();
         MigrationLock lock = MigrationLock.acquire(session, MigrationLock.keys(config.lockKeys(), session.database(), session.names()),
                 config.lockTimeout());
         LockedRun run = new LockedRun(session, lock, config, catalog, stopRequested);
         try {
+            session.applyBaseline();
             run.prepareTables();
         } catch (SQLException | RuntimeException e) {
             run.closeAfter(e);

@@ -38,29 +38,44 @@ import org.slf4j.LoggerFactory;
  * <p>Every operation that changes something takes the lock on its own connection and releases it
  * before returning. Thread-safe; operations of one manager may run concurrently (they serialise on
  * the lock).
+ *
+ * <p>With a {@link Database}, those operations open a connection of their own to the current primary,
+ * outside the application's pools (named {@code <applicationName> migrate} in pg_stat_activity), and
+ * close it when done: a migration never takes a pool slot and never hands back a changed session.
+ * The read-only reports ({@link #version()}, {@link #status()}, {@link #plan()}, ...) borrow a pooled
+ * primary connection for their one snapshot and leave its session as they found it.
  */
 public final class MigrationManager {
     private static final Logger log = LoggerFactory.getLogger(MigrationManager.class);
 
-    private final DataSource dataSource;
+    /** Connections for read-only snapshots: brief, and they leave the session as they found it. */
+    private final Connections reads;
+    /** Connections for operations under the lock: held for the whole operation, their session changed meanwhile. */
+    private final Connections runs;
     private final MigrationSource source;
     private final MigrationConfig config;
     private volatile boolean stopRequested;
 
-    private MigrationManager(DataSource dataSource, MigrationSource source, MigrationConfig config) {
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    private MigrationManager(Connections reads, Connections runs, MigrationSource source, MigrationConfig config) {
+        this.reads = reads;
+        this.runs = runs;
         this.source = Objects.requireNonNull(source, "source");
         this.config = Objects.requireNonNull(config, "config");
         MigrationCatalog.load(source);
     }
 
     /**
-     * A manager migrating through the database's primary.
+     * A manager migrating the database's current primary: each operation that takes the lock opens a
+     * connection of its own outside the pools ({@link Database#connectTo}); the read-only reports
+     * borrow a pooled primary connection.
      *
      * @throws MigrationSourceException when the source's files cannot be used
      */
     public static MigrationManager create(Database database, MigrationSource source, MigrationConfig config) {
-        return new MigrationManager(database.primaryDataSource(), source, config);
+        Objects.requireNonNull(database, "database");
+        DataSource pooled = database.primaryDataSource();
+        String name = database.config().database();
+        return new MigrationManager(pooled::getConnection, () -> database.connectTo(name, "migrate"), source, config);
     }
 
     /**
@@ -70,7 +85,8 @@ public final class MigrationManager {
      * @throws MigrationSourceException when the source's files cannot be used
      */
     public static MigrationManager create(DataSource dataSource, MigrationSource source, MigrationConfig config) {
-        return new MigrationManager(dataSource, source, config);
+        Objects.requireNonNull(dataSource, "dataSource");
+        return new MigrationManager(dataSource::getConnection, dataSource::getConnection, source, config);
     }
 
     /** {@link #autoMigrate()} for the database's primary. */
@@ -279,6 +295,11 @@ public final class MigrationManager {
     }
 
     @FunctionalInterface
+    private interface Connections {
+        Connection open() throws SQLException;
+    }
+
+    @FunctionalInterface
     private interface ConnectionWork<T> {
         T run(Connection c) throws SQLException;
     }
@@ -322,7 +343,7 @@ public final class MigrationManager {
     }
 
     private <T> T locked(MigrationCatalog catalog, LockedWork<T> work) {
-        return withConnection(c -> {
+        return withConnection(runs, c -> {
             try (LockedRun run = LockedRun.open(c, config, catalog, () -> stopRequested)) {
                 return work.run(run);
             }
@@ -330,13 +351,13 @@ public final class MigrationManager {
     }
 
     private DatabaseState read() {
-        return withConnection(c -> StateReader.read(c, config));
+        return withConnection(reads, c -> StateReader.read(c, config));
     }
 
-    private <T> T withConnection(ConnectionWork<T> work) {
+    private <T> T withConnection(Connections connections, ConnectionWork<T> work) {
         Connection c;
         try {
-            c = dataSource.getConnection();
+            c = connections.open();
         } catch (SQLException e) {
             throw new MigrationException("cannot get a connection to migrate " + source.describe() + ": " + e.getMessage(), e);
         }
