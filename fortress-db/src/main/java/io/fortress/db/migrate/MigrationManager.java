@@ -245,7 +245,8 @@ public final class MigrationManager {
     /**
      * What {@link #migrate(long)} would do; writes nothing, takes no lock.
      *
-     * @throws MigrationNotFoundException     when the source has no file for the version
+     * @throws MigrationNotFoundException     when the source has no file for the version, or it would roll back from a
+     *                                        version the source lacks (as {@link #migrate(long)} refuses)
      * @throws IrreversibleMigrationException when it would roll back over a version without a down file
      */
     public MigrationPlan plan(long target) {

@@ -120,6 +120,9 @@ final class Planner {
 
     private Step down(long version) {
         Migration m = catalog.get(version);
+        if (m == null) {
+            throw new MigrationNotFoundException(Validator.unknownVersionMessage(catalog, version));
+        }
         if (m.down() == null && !allowMissingDown) {
             throw new IrreversibleMigrationException(version, "version " + version + " (" + m.displayName() + ") has no down file, so it "
                     + "cannot be rolled back and nothing was run; add a down file (holding only a comment if there is nothing to undo), "
