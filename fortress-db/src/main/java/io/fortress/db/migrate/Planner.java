@@ -126,7 +126,7 @@ final class Planner {
         if (m.down() == null && !allowMissingDown) {
             throw new IrreversibleMigrationException(version, "version " + version + " (" + m.displayName() + ") has no down file, so it "
                     + "cannot be rolled back and nothing was run; add a down file (holding only a comment if there is nothing to undo), "
-                    + "or set allowMissingDown (DB_MIGRATE_ALLOW_MISSING_DOWN=true) to move past it without running anything, as "
+                    + "or set allowMissingDown (" + MigrationSettings.ALLOW_MISSING_DOWN.variable() + "=true) to move past it without running anything, as "
                     + "golang-migrate does");
         }
         return new Step(m, Direction.DOWN, version, catalog.previous(version));
