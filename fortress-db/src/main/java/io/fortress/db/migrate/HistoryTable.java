@@ -99,6 +99,13 @@ final class HistoryTable {
                     errorSqlState, errorMessage, errorStatement, errorStatementText, started, ms);
         }
 
+        /** The same event, recorded as running (a file outside a transaction, before its first statement). */
+        Event running() {
+            return new Event(version, name, kind, HistoryEntry.Status.RUNNING, fromVersion, toVersion, checksum, downChecksum, mode,
+                    statementsTotal, statementsApplied, errorSqlState, errorMessage, errorStatement, errorStatementText, startedAt,
+                    executionMs);
+        }
+
         Event failed(String sqlState, String message, int statement, String statementText) {
             return new Event(version, name, kind, HistoryEntry.Status.FAILED, fromVersion, toVersion, checksum, downChecksum, mode,
                     statementsTotal, statementsApplied, sqlState, message, statement, statementText, startedAt, executionMs);

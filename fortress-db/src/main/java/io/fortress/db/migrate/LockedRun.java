@@ -146,8 +146,7 @@ final class LockedRun implements AutoCloseable {
 
     private MigrationResult.Applied run(Planner.Step step) throws SQLException {
         Script script = step.script();
-        Script.Analysis analysis = script == null
-                ? new Script.Analysis(List.of(), TransactionMode.TRANSACTION, List.of()) : script.analyse();
+        Script.Analysis analysis = step.analysis();
         long started = System.nanoTime();
         if (analysis.mode() == TransactionMode.TRANSACTION) {
             runInTransaction(step, analysis);
@@ -190,14 +189,10 @@ final class LockedRun implements AutoCloseable {
                     session.clientInfo());
             c.commit();
         } catch (SQLException e) {
-            session.rollbackQuietly();
-            restoreAfterFailure(e);
-            record(e, event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0))
-                    .failed(e.getSQLState(), e.getMessage(), current == null ? 0 : current.index(), current == null ? null : current.text()));
-            throw failure(step, analysis, current, done, e, false);
+            throw failed(step, analysis, event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0)),
+                    current, e, false);
         } catch (RuntimeException | Error e) {
-            session.rollbackQuietly();
-            restoreAfterFailure(e);
+            abandon(e);
             throw e;
         }
         c.setAutoCommit(true);
@@ -220,9 +215,7 @@ final class LockedRun implements AutoCloseable {
         try {
             started = session.serverNow();
             VersionTable.write(c, names, step.to(), true);
-            HistoryTable.insert(c, names, new HistoryTable.Event(event.version(), event.name(), event.kind(), HistoryEntry.Status.RUNNING,
-                    event.fromVersion(), event.toVersion(), event.checksum(), event.downChecksum(), TransactionMode.NONE, total, 0,
-                    null, null, null, null, started, null), session.clientInfo());
+            HistoryTable.insert(c, names, event.ran(TransactionMode.NONE, total, 0, started, null).running(), session.clientInfo());
             c.commit();
         } catch (SQLException | RuntimeException e) {
             session.rollbackQuietly();
@@ -252,14 +245,9 @@ final class LockedRun implements AutoCloseable {
             c.commit();
             c.setAutoCommit(true);
         } catch (SQLException e) {
-            session.rollbackQuietly();
-            restoreAfterFailure(e);
-            record(e, event.ran(TransactionMode.NONE, total, done, started, elapsed(t0))
-                    .failed(e.getSQLState(), e.getMessage(), current == null ? 0 : current.index(), current == null ? null : current.text()));
-            throw failure(step, analysis, current, done, e, true);
+            throw failed(step, analysis, event.ran(TransactionMode.NONE, total, done, started, elapsed(t0)), current, e, true);
         } catch (RuntimeException | Error e) {
-            session.rollbackQuietly();
-            restoreAfterFailure(e);
+            abandon(e);
             throw e;
         }
     }
@@ -307,7 +295,24 @@ final class LockedRun implements AutoCloseable {
         }
     }
 
-    private void restoreAfterFailure(Throwable cause) {
+    /**
+     * After a failed statement: rolls back, restores the session, records the failure in the history
+     * and returns the exception that explains it.
+     *
+     * @param ran     the step's event with its counts and times
+     * @param current the statement that failed; null when the failure came after the file's statements
+     * @param dirty   whether the file ran outside a transaction, leaving the version dirty
+     */
+    private MigrationFailedException failed(Planner.Step step, Script.Analysis analysis, HistoryTable.Event ran, SqlStatement current,
+                                            SQLException e, boolean dirty) {
+        abandon(e);
+        record(e, ran.failed(e.getSQLState(), e.getMessage(), current == null ? 0 : current.index(), current == null ? null : current.text()));
+        return failure(step, analysis, current, ran.statementsApplied(), e, dirty);
+    }
+
+    /** Rolls back what is open and restores the session's baseline; a failure to do so is added to {@code cause}. */
+    private void abandon(Throwable cause) {
+        session.rollbackQuietly();
         try {
             session.connection().setAutoCommit(true);
             session.reset();

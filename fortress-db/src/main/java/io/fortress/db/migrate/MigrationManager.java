@@ -313,10 +313,9 @@ public final class MigrationManager {
             refuseUnlessMovable(catalog, state);
             long from = state.version().version();
             Planner.Plan plan = operation.plan(new Planner(catalog, config.allowMissingDown()), from);
-            List<Finding> lint = plan.steps().stream().filter(s -> s.script() != null)
-                    .flatMap(s -> s.script().analyse().findings().stream()).filter(Finding::isError).toList();
-            if (!lint.isEmpty()) {
-                throw new MigrationValidationException(lint);
+            List<Finding> errors = Reports.findings(catalog, state, plan).stream().filter(Finding::isError).toList();
+            if (!errors.isEmpty()) {
+                throw new MigrationValidationException(errors);
             }
             if (plan.steps().isEmpty()) {
                 log.info("{}: no change; at version {}", run.names().display(), state.version());

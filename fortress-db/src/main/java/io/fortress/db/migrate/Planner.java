@@ -28,6 +28,12 @@ final class Planner {
         Script script() {
             return migration.script(direction);
         }
+
+        /** How the file runs; {@link Script.Analysis#NOTHING} for a version without a file in this direction. */
+        Script.Analysis analysis() {
+            Script script = script();
+            return script == null ? Script.Analysis.NOTHING : script.analysis();
+        }
     }
 
     /**

@@ -129,8 +129,7 @@ final class Validator {
         if (e.errorStatement() != null && e.errorStatement() > 0) {
             sb.append(" at statement ").append(e.errorStatement());
             if (e.errorStatementText() != null) {
-                String text = e.errorStatementText().replaceAll("\\s+", " ");
-                sb.append(" (").append(text.length() > 120 ? text.substring(0, 117) + "..." : text).append(')');
+                sb.append(" (").append(SqlStatement.abbreviate(e.errorStatementText())).append(')');
             }
         }
         if (e.errorSqlState() != null) {
