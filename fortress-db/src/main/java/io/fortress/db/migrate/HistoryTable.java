@@ -62,12 +62,9 @@ final class HistoryTable {
         }
     }
 
-    /** Every row, oldest first; empty when the table does not exist. */
+    /** Every row of the existing table, oldest first. */
     static List<HistoryEntry> read(Connection c, TableNames names) throws SQLException {
         List<HistoryEntry> rows = new ArrayList<>();
-        if (!exists(c, names)) {
-            return rows;
-        }
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT " + COLUMNS + " FROM " + names.qualifiedHistory() + " ORDER BY id")) {
             while (rs.next()) {
