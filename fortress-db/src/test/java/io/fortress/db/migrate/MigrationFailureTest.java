@@ -300,7 +300,7 @@ class MigrationFailureTest {
             MigrationResult r = MigrationManager.autoMigrate(db, MigrationSource.directory(dir), MigrationConfig.forSchema(schema));
             assertThat(r.applied()).extracting(MigrationResult.Applied::transactionMode)
                     .containsExactly(TransactionMode.TRANSACTION, TransactionMode.NONE);
-            // the pool's only connection ran the migrations and holds none of their settings, nor the lock
+            // the migrations ran on a connection of their own: the pool's only connection holds none of their settings, nor the lock
             assertThat(db.queryOne("SELECT current_setting('work_mem') || ' ' || current_setting('search_path') || ' ' || "
                     + "(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid())", RowMapper.firstString()))
                     .contains(workMem + " " + searchPath + " 0");

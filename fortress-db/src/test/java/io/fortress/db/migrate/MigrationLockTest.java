@@ -221,6 +221,10 @@ class MigrationLockTest {
                     .lockTimeout(Duration.ofMillis(500)).statementTimeout(Duration.ofSeconds(7)).build());
             assertThatThrownBy(m::up).isInstanceOf(MigrationLockException.class);
             assertThat(session(pool)).isEqualTo(before);
+            // and once it ran, the session it gives back is reset too
+            st.execute("SELECT pg_advisory_unlock_all()");
+            assertThat(m.up().toVersion()).isEqualTo(1);
+            assertThat(session(pool)).isEqualTo(before);
         }
     }
 
