@@ -24,14 +24,12 @@ final class LockedRun implements AutoCloseable {
     private final MigrationLock lock;
     private final MigrationConfig config;
     private final MigrationCatalog catalog;
-    private final BooleanSupplier stopRequested;
 
-    private LockedRun(Session session, MigrationLock lock, MigrationConfig config, MigrationCatalog catalog, BooleanSupplier stopRequested) {
+    private LockedRun(Session session, MigrationLock lock, MigrationConfig config, MigrationCatalog catalog) {
         this.session = session;
         this.lock = lock;
         this.config = config;
         this.catalog = catalog;
-        this.stopRequested = stopRequested;
     }
 
     /**
@@ -39,12 +37,12 @@ final class LockedRun implements AutoCloseable {
      * history, in one transaction. The session is changed only once the lock is held, so a lock that
      * cannot be taken leaves the connection as it was; from then on {@link #close()} resets it.
      */
-    static LockedRun open(Connection c, MigrationConfig config, MigrationCatalog catalog, BooleanSupplier stopRequested) throws SQLException {
+    static LockedRun open(Connection c, MigrationConfig config, MigrationCatalog catalog) throws SQLException {
         c.setAutoCommit(true);
         Session session = Session.open(c, config);
         MigrationLock lock = MigrationLock.acquire(session, MigrationLock.keys(config.lockKeys(), session.database(), session.names()),
                 config.lockTimeout());
-        LockedRun run = new LockedRun(session, lock, config, catalog, stopRequested);
+        LockedRun run = new LockedRun(session, lock, config, catalog);
         try {
             session.applyBaseline();
             run.prepareTables();
@@ -125,8 +123,8 @@ final class LockedRun implements AutoCloseable {
         }
     }
 
-    /** Runs the planned steps, stopping early when asked between two migrations. */
-    MigrationResult apply(Planner.Plan plan, long from) throws SQLException {
+    /** Runs the planned steps, stopping early when {@code stopRequested} says so (or the thread is interrupted) between two migrations. */
+    MigrationResult apply(Planner.Plan plan, long from, BooleanSupplier stopRequested) throws SQLException {
         List<MigrationResult.Applied> applied = new ArrayList<>();
         long current = from;
         boolean stopped = false;

@@ -5,6 +5,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +57,8 @@ public final class MigrationManager {
     private final Connections runs;
     private final MigrationSource source;
     private final MigrationConfig config;
-    private volatile boolean stopRequested;
+    /** One flag per operation in progress, which {@link #stop()} sets. */
+    private final Set<AtomicBoolean> stopFlags = ConcurrentHashMap.newKeySet();
 
     private MigrationManager(Connections reads, Connections runs, MigrationSource source, MigrationConfig config) {
         this.reads = reads;
@@ -268,12 +272,13 @@ public final class MigrationManager {
     }
 
     /**
-     * Asks the operation in progress to stop after its current migration (golang-migrate's
-     * GracefulStop); it then returns with {@link MigrationResult#stopped()}. An interrupt of the
-     * migrating thread does the same.
+     * Asks every operation of this manager in progress to stop after its current migration
+     * (golang-migrate's GracefulStop); each then returns with {@link MigrationResult#stopped()}.
+     * Operations started afterwards are not affected. An interrupt of the migrating thread stops
+     * that thread's operation the same way.
      */
     public void stop() {
-        stopRequested = true;
+        stopFlags.forEach(flag -> flag.set(true));
     }
 
     /** The source migrated. */
@@ -305,24 +310,30 @@ public final class MigrationManager {
         T run(Connection c) throws SQLException;
     }
 
+    /** Plans and runs an operation under the lock; {@link #stop()} reaches it through a flag of its own. */
     private MigrationResult move(Operation operation) {
-        MigrationCatalog catalog = MigrationCatalog.load(source);
-        stopRequested = false;
-        return locked(catalog, run -> {
-            DatabaseState state = run.state();
-            refuseUnlessMovable(catalog, state);
-            long from = state.version().version();
-            Planner.Plan plan = operation.plan(new Planner(catalog, config.allowMissingDown()), from);
-            List<Finding> errors = Reports.findings(catalog, state, plan).stream().filter(Finding::isError).toList();
-            if (!errors.isEmpty()) {
-                throw new MigrationValidationException(errors);
-            }
-            if (plan.steps().isEmpty()) {
-                log.info("{}: no change; at version {}", run.names().display(), state.version());
-                return MigrationResult.noChange(from);
-            }
-            return run.apply(plan, from);
-        });
+        AtomicBoolean stopRequested = new AtomicBoolean();
+        stopFlags.add(stopRequested);
+        try {
+            MigrationCatalog catalog = MigrationCatalog.load(source);
+            return locked(catalog, run -> {
+                DatabaseState state = run.state();
+                refuseUnlessMovable(catalog, state);
+                long from = state.version().version();
+                Planner.Plan plan = operation.plan(new Planner(catalog, config.allowMissingDown()), from);
+                List<Finding> errors = Reports.findings(catalog, state, plan).stream().filter(Finding::isError).toList();
+                if (!errors.isEmpty()) {
+                    throw new MigrationValidationException(errors);
+                }
+                if (plan.steps().isEmpty()) {
+                    log.info("{}: no change; at version {}", run.names().display(), state.version());
+                    return MigrationResult.noChange(from);
+                }
+                return run.apply(plan, from, stopRequested::get);
+            });
+        } finally {
+            stopFlags.remove(stopRequested);
+        }
     }
 
     private static void refuseUnlessMovable(MigrationCatalog catalog, DatabaseState state) {
@@ -344,7 +355,7 @@ public final class MigrationManager {
 
     private <T> T locked(MigrationCatalog catalog, LockedWork<T> work) {
         return withConnection(runs, c -> {
-            try (LockedRun run = LockedRun.open(c, config, catalog, () -> stopRequested)) {
+            try (LockedRun run = LockedRun.open(c, config, catalog)) {
                 return work.run(run);
             }
         });
