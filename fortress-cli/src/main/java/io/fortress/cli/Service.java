@@ -3,6 +3,7 @@ package io.fortress.cli;
 import io.fortress.db.Database;
 import io.fortress.db.migrate.MigrationConfig;
 import io.fortress.db.migrate.MigrationManager;
+import io.fortress.db.migrate.MigrationSettings;
 import io.fortress.db.migrate.MigrationSource;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,10 +33,11 @@ enum Service {
      * @throws IllegalArgumentException when DB_MIGRATE_SCHEMA is set: here --service names the schema
      */
     MigrationConfig config(Map<String, String> environment) {
-        String schema = environment.get("DB_MIGRATE_SCHEMA");
+        String variable = MigrationSettings.SCHEMA.variable();
+        String schema = environment.get(variable);
         if (schema != null && !schema.isBlank()) {
-            throw new IllegalArgumentException("DB_MIGRATE_SCHEMA=" + schema + " is set, but the fortress command migrates each service"
-                    + " into the schema of its name (--service credits, shadow or cdefnet); unset DB_MIGRATE_SCHEMA");
+            throw new IllegalArgumentException(variable + "=" + schema + " is set, but the fortress command migrates each service"
+                    + " into the schema of its name (--service credits, shadow or cdefnet); unset " + variable);
         }
         return MigrationConfig.builder().applyEnv(environment).schema(id()).build();
     }

@@ -61,9 +61,7 @@ public final class DbSettings {
             Duration.ofSeconds(30), d -> d.compareTo(Duration.ofMillis(250)) >= 0,
             "a duration of at least 250ms",
             "longest time a caller waits for a pooled connection before the call fails (HikariCP connectionTimeout)");
-    public static final Setting<Duration> STATEMENT_TIMEOUT = Setting.duration("statementTimeout", "DB_STATEMENT_TIMEOUT",
-            Duration.ZERO, d -> !d.isNegative() && d.toMillis() <= Integer.MAX_VALUE,
-            "0 (no limit) or a positive duration",
+    public static final Setting<Duration> STATEMENT_TIMEOUT = Setting.serverTimeout("statementTimeout", "DB_STATEMENT_TIMEOUT",
             "server-side statement_timeout set on every pooled connection");
 
     public static final Setting<SslMode> SSL_MODE = Setting.of("sslMode", "DB_SSLMODE", SslMode.PREFER, SslMode::parse,

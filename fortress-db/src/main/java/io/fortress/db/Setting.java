@@ -50,6 +50,20 @@ public final class Setting<T> {
         return of(name, variable, defaultValue, Durations::parse, check, accepted, description);
     }
 
+    /**
+     * A PostgreSQL timeout ({@code statement_timeout}, {@code lock_timeout}), which the server takes in
+     * whole milliseconds up to 2^31-1: 0 for no limit, else 1ms to 596h in whole milliseconds. A
+     * shorter or finer duration is refused, never rounded (500us would otherwise become 0, no limit).
+     */
+    public static Setting<Duration> serverTimeout(String name, String variable, String description) {
+        return duration(name, variable, Duration.ZERO, Setting::validServerTimeout,
+                "0 (no limit) or from 1ms to 596h in whole milliseconds", description);
+    }
+
+    private static boolean validServerTimeout(Duration d) {
+        return d.isZero() || !d.isNegative() && d.getNano() % 1_000_000 == 0 && d.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) <= 0;
+    }
+
     public static Setting<String> text(String name, String variable, String defaultValue, String description) {
         return of(name, variable, defaultValue, s -> s, s -> !s.isBlank(), "a non-empty text", description);
     }

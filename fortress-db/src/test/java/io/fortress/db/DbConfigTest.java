@@ -79,6 +79,7 @@ class DbConfigTest {
             "DB_CONN_MAX_LIFETIME|10s|DB_CONN_MAX_LIFETIME=10s is invalid: expected 0 (no limit) or a duration of at least 30s",
             "DB_CONN_MAX_IDLE_TIME|5 minutes|DB_CONN_MAX_IDLE_TIME=5 minutes is invalid: '5 minutes' has an unknown unit",
             "DB_CONNECT_TIMEOUT|500ms|DB_CONNECT_TIMEOUT=500ms is invalid: expected a duration from 1s to 1h",
+            "DB_STATEMENT_TIMEOUT|500us|DB_STATEMENT_TIMEOUT=500us is invalid: expected 0 (no limit) or from 1ms to 596h in whole milliseconds",
             "DB_SSLMODE|strict|DB_SSLMODE=strict is invalid: 'strict' is not an sslmode; expected one of disable, allow, prefer, require, verify-ca, verify-full",
             "DB_REPLICA_HOSTS|a,,b|DB_REPLICA_HOSTS=a,,b is invalid: 'a,,b' has an empty entry",
             "DB_REPLICA_HOSTS|r1:port|DB_REPLICA_HOSTS=r1:port is invalid: 'r1:port' has a port that is not a number",

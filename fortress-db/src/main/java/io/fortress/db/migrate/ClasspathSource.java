@@ -21,11 +21,11 @@ import java.util.stream.Stream;
  * Maven build) or inside a jar. The folder must exist in exactly one classpath entry: the same
  * folder in two jars would make the set of migrations depend on classpath order.
  */
-public final class ClasspathSource implements MigrationSource {
+final class ClasspathSource implements MigrationSource {
     private final String folder;
     private final ClassLoader classLoader;
 
-    public ClasspathSource(String folder, ClassLoader classLoader) {
+    ClasspathSource(String folder, ClassLoader classLoader) {
         Objects.requireNonNull(folder, "folder");
         String trimmed = folder.strip();
         while (trimmed.startsWith("/")) {
@@ -39,11 +39,6 @@ public final class ClasspathSource implements MigrationSource {
         }
         this.folder = trimmed;
         this.classLoader = Objects.requireNonNull(classLoader, "classLoader");
-    }
-
-    /** The classpath folder read, without leading or trailing slashes. */
-    public String folder() {
-        return folder;
     }
 
     @Override

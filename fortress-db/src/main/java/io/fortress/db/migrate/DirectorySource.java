@@ -10,16 +10,11 @@ import java.util.Objects;
 import java.util.stream.Stream;
 
 /** Migration files in a folder on disk; sub-folders are skipped, as golang-migrate's file source does. */
-public final class DirectorySource implements MigrationSource {
+final class DirectorySource implements MigrationSource {
     private final Path directory;
 
-    public DirectorySource(Path directory) {
+    DirectorySource(Path directory) {
         this.directory = Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize();
-    }
-
-    /** The folder read. */
-    public Path directory() {
-        return directory;
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /** What the history rows say: where fortress last left the version, and each version's last recorded files. */
 final class HistoryLog {
@@ -25,41 +26,29 @@ final class HistoryLog {
 
     /** The version after the last successful event that moved it; empty when no event ever did. */
     Optional<Long> lastRecordedVersion() {
-        for (int i = rows.size() - 1; i >= 0; i--) {
-            HistoryEntry e = rows.get(i);
-            if (e.succeeded() && e.kind().movesVersion()) {
-                return Optional.of(e.toVersion());
-            }
-        }
-        return Optional.empty();
+        return last(e -> e.succeeded() && e.kind().movesVersion()).map(HistoryEntry::toVersion);
     }
 
     /** The latest successful event recording the version's files as applied (up, adopt, external_up, repair_checksum). */
     Optional<HistoryEntry> lastApplied(long version) {
-        for (int i = rows.size() - 1; i >= 0; i--) {
-            HistoryEntry e = rows.get(i);
-            if (e.version() == version && e.succeeded() && e.kind().recordsApplied()) {
-                return Optional.of(e);
-            }
-        }
-        return Optional.empty();
+        return last(e -> e.version() == version && e.succeeded() && e.kind().recordsApplied());
     }
 
     /** The latest successful up, adopt or external_up of the version: when and by whom it was applied. */
     Optional<HistoryEntry> lastRun(long version) {
-        for (int i = rows.size() - 1; i >= 0; i--) {
-            HistoryEntry e = rows.get(i);
-            if (e.version() == version && e.succeeded() && e.kind().recordsApplied() && e.kind() != HistoryEntry.Kind.REPAIR_CHECKSUM) {
-                return Optional.of(e);
-            }
-        }
-        return Optional.empty();
+        return last(e -> e.version() == version && e.succeeded() && e.kind().recordsApplied()
+                && e.kind() != HistoryEntry.Kind.REPAIR_CHECKSUM);
     }
 
     /** The latest event about the version, of any kind and status. */
     Optional<HistoryEntry> lastEvent(long version) {
+        return last(e -> e.version() == version);
+    }
+
+    /** The latest row that matches. */
+    private Optional<HistoryEntry> last(Predicate<HistoryEntry> matches) {
         for (int i = rows.size() - 1; i >= 0; i--) {
-            if (rows.get(i).version() == version) {
+            if (matches.test(rows.get(i))) {
                 return Optional.of(rows.get(i));
             }
         }

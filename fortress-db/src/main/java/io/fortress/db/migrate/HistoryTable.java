@@ -62,12 +62,9 @@ final class HistoryTable {
         }
     }
 
-    /** Every row, oldest first; empty when the table does not exist. */
+    /** Every row of the existing table, oldest first. */
     static List<HistoryEntry> read(Connection c, TableNames names) throws SQLException {
         List<HistoryEntry> rows = new ArrayList<>();
-        if (!exists(c, names)) {
-            return rows;
-        }
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT " + COLUMNS + " FROM " + names.qualifiedHistory() + " ORDER BY id")) {
             while (rs.next()) {
@@ -97,6 +94,13 @@ final class HistoryTable {
         Event ran(TransactionMode txMode, int total, int applied, OffsetDateTime started, Long ms) {
             return new Event(version, name, kind, status, fromVersion, toVersion, checksum, downChecksum, txMode, total, applied,
                     errorSqlState, errorMessage, errorStatement, errorStatementText, started, ms);
+        }
+
+        /** The same event, recorded as running (a file outside a transaction, before its first statement). */
+        Event running() {
+            return new Event(version, name, kind, HistoryEntry.Status.RUNNING, fromVersion, toVersion, checksum, downChecksum, mode,
+                    statementsTotal, statementsApplied, errorSqlState, errorMessage, errorStatement, errorStatementText, startedAt,
+                    executionMs);
         }
 
         Event failed(String sqlState, String message, int statement, String statementText) {

@@ -24,25 +24,27 @@ final class LockedRun implements AutoCloseable {
     private final MigrationLock lock;
     private final MigrationConfig config;
     private final MigrationCatalog catalog;
-    private final BooleanSupplier stopRequested;
 
-    private LockedRun(Session session, MigrationLock lock, MigrationConfig config, MigrationCatalog catalog, BooleanSupplier stopRequested) {
+    private LockedRun(Session session, MigrationLock lock, MigrationConfig config, MigrationCatalog catalog) {
         this.session = session;
         this.lock = lock;
         this.config = config;
         this.catalog = catalog;
-        this.stopRequested = stopRequested;
     }
 
-    /** Takes the lock, then creates missing tables and reconciles the history, in one transaction. */
-    static LockedRun open(Connection c, MigrationConfig config, MigrationCatalog catalog, BooleanSupplier stopRequested) throws SQLException {
+    /**
+     * Takes the lock, then sets the session's baseline, creates missing tables and reconciles the
+     * history, in one transaction. The session is changed only once the lock is held, so a lock that
+     * cannot be taken leaves the connection as it was; from then on {@link #close()} resets it.
+     */
+    static LockedRun open(Connection c, MigrationConfig config, MigrationCatalog catalog) throws SQLException {
         c.setAutoCommit(true);
         Session session = Session.open(c, config);
-        session.applyBaseline();
         MigrationLock lock = MigrationLock.acquire(session, MigrationLock.keys(config.lockKeys(), session.database(), session.names()),
                 config.lockTimeout());
-        LockedRun run = new LockedRun(session, lock, config, catalog, stopRequested);
+        LockedRun run = new LockedRun(session, lock, config, catalog);
         try {
+            session.applyBaseline();
             run.prepareTables();
         } catch (SQLException | RuntimeException e) {
             run.closeAfter(e);
@@ -121,8 +123,8 @@ final class LockedRun implements AutoCloseable {
         }
     }
 
-    /** Runs the planned steps, stopping early when asked between two migrations. */
-    MigrationResult apply(Planner.Plan plan, long from) throws SQLException {
+    /** Runs the planned steps, stopping early when {@code stopRequested} says so (or the thread is interrupted) between two migrations. */
+    MigrationResult apply(Planner.Plan plan, long from, BooleanSupplier stopRequested) throws SQLException {
         List<MigrationResult.Applied> applied = new ArrayList<>();
         long current = from;
         boolean stopped = false;
@@ -142,8 +144,7 @@ final class LockedRun implements AutoCloseable {
 
     private MigrationResult.Applied run(Planner.Step step) throws SQLException {
         Script script = step.script();
-        Script.Analysis analysis = script == null
-                ? new Script.Analysis(List.of(), TransactionMode.TRANSACTION, List.of()) : script.analyse();
+        Script.Analysis analysis = step.analysis();
         long started = System.nanoTime();
         if (analysis.mode() == TransactionMode.TRANSACTION) {
             runInTransaction(step, analysis);
@@ -186,14 +187,10 @@ final class LockedRun implements AutoCloseable {
                     session.clientInfo());
             c.commit();
         } catch (SQLException e) {
-            session.rollbackQuietly();
-            restoreAfterFailure(e);
-            record(e, event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0))
-                    .failed(e.getSQLState(), e.getMessage(), current == null ? 0 : current.index(), current == null ? null : current.text()));
-            throw failure(step, analysis, current, done, e, false);
+            throw failed(step, analysis, event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0)),
+                    current, e, false);
         } catch (RuntimeException | Error e) {
-            session.rollbackQuietly();
-            restoreAfterFailure(e);
+            abandon(e);
             throw e;
         }
         c.setAutoCommit(true);
@@ -216,9 +213,7 @@ final class LockedRun implements AutoCloseable {
         try {
             started = session.serverNow();
             VersionTable.write(c, names, step.to(), true);
-            HistoryTable.insert(c, names, new HistoryTable.Event(event.version(), event.name(), event.kind(), HistoryEntry.Status.RUNNING,
-                    event.fromVersion(), event.toVersion(), event.checksum(), event.downChecksum(), TransactionMode.NONE, total, 0,
-                    null, null, null, null, started, null), session.clientInfo());
+            HistoryTable.insert(c, names, event.ran(TransactionMode.NONE, total, 0, started, null).running(), session.clientInfo());
             c.commit();
         } catch (SQLException | RuntimeException e) {
             session.rollbackQuietly();
@@ -248,14 +243,9 @@ final class LockedRun implements AutoCloseable {
             c.commit();
             c.setAutoCommit(true);
         } catch (SQLException e) {
-            session.rollbackQuietly();
-            restoreAfterFailure(e);
-            record(e, event.ran(TransactionMode.NONE, total, done, started, elapsed(t0))
-                    .failed(e.getSQLState(), e.getMessage(), current == null ? 0 : current.index(), current == null ? null : current.text()));
-            throw failure(step, analysis, current, done, e, true);
+            throw failed(step, analysis, event.ran(TransactionMode.NONE, total, done, started, elapsed(t0)), current, e, true);
         } catch (RuntimeException | Error e) {
-            session.rollbackQuietly();
-            restoreAfterFailure(e);
+            abandon(e);
             throw e;
         }
     }
@@ -303,7 +293,24 @@ final class LockedRun implements AutoCloseable {
         }
     }
 
-    private void restoreAfterFailure(Throwable cause) {
+    /**
+     * After a failed statement: rolls back, restores the session, records the failure in the history
+     * and returns the exception that explains it.
+     *
+     * @param ran     the step's event with its counts and times
+     * @param current the statement that failed; null when the failure came after the file's statements
+     * @param dirty   whether the file ran outside a transaction, leaving the version dirty
+     */
+    private MigrationFailedException failed(Planner.Step step, Script.Analysis analysis, HistoryTable.Event ran, SqlStatement current,
+                                            SQLException e, boolean dirty) {
+        abandon(e);
+        record(e, ran.failed(e.getSQLState(), e.getMessage(), current == null ? 0 : current.index(), current == null ? null : current.text()));
+        return failure(step, analysis, current, ran.statementsApplied(), e, dirty);
+    }
+
+    /** Rolls back what is open and restores the session's baseline; a failure to do so is added to {@code cause}. */
+    private void abandon(Throwable cause) {
+        session.rollbackQuietly();
         try {
             session.connection().setAutoCommit(true);
             session.reset();

@@ -147,7 +147,7 @@ final class MigrationCatalog {
         List<Finding> findings = new ArrayList<>();
         for (Migration m : migrations.values()) {
             if (m.up() != null) {
-                findings.addAll(m.up().analyse().findings());
+                findings.addAll(m.up().analysis().findings());
                 if (m.down() == null) {
                     findings.add(Finding.warning(Finding.Kind.MISSING_DOWN, m.version(), m.up().fileName(), m.up().fileName()
                             + " has no down file, so version " + m.version() + " cannot be rolled back; add "
@@ -156,7 +156,7 @@ final class MigrationCatalog {
                 }
             }
             if (m.down() != null) {
-                findings.addAll(m.down().analyse().findings());
+                findings.addAll(m.down().analysis().findings());
             }
         }
         return findings;

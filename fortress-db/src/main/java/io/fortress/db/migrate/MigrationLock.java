@@ -61,7 +61,7 @@ final class MigrationLock {
             if (left <= 0) {
                 throw new MigrationLockException("could not take the migration lock of " + session.names().display() + " (advisory keys "
                         + keys + ") within lockTimeout " + Durations.format(timeout) + "; it is held by " + lock.holders()
-                        + ". Another migrator is running: wait for it and retry, or raise DB_MIGRATE_LOCK_TIMEOUT");
+                        + ". Another migrator is running: wait for it and retry, or raise " + MigrationSettings.LOCK_TIMEOUT.variable());
             }
             if (!announced) {
                 log.info("{}: the migration lock is held by {}; waiting up to {}", session.names().display(), lock.holders(),

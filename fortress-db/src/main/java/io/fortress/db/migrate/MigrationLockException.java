@@ -10,8 +10,4 @@ public class MigrationLockException extends MigrationException {
     MigrationLockException(String message) {
         super(message);
     }
-
-    MigrationLockException(String message, Throwable cause) {
-        super(message, cause);
-    }
 }

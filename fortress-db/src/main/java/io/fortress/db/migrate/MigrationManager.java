@@ -5,6 +5,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,29 +41,45 @@ import org.slf4j.LoggerFactory;
  * <p>Every operation that changes something takes the lock on its own connection and releases it
  * before returning. Thread-safe; operations of one manager may run concurrently (they serialise on
  * the lock).
+ *
+ * <p>With a {@link Database}, those operations open a connection of their own to the current primary,
+ * outside the application's pools (named {@code <applicationName> migrate} in pg_stat_activity), and
+ * close it when done: a migration never takes a pool slot and never hands back a changed session.
+ * The read-only reports ({@link #version()}, {@link #status()}, {@link #plan()}, ...) borrow a pooled
+ * primary connection for their one snapshot and leave its session as they found it.
  */
 public final class MigrationManager {
     private static final Logger log = LoggerFactory.getLogger(MigrationManager.class);
 
-    private final DataSource dataSource;
+    /** Connections for read-only snapshots: brief, and they leave the session as they found it. */
+    private final Connections reads;
+    /** Connections for operations under the lock: held for the whole operation, their session changed meanwhile. */
+    private final Connections runs;
     private final MigrationSource source;
     private final MigrationConfig config;
-    private volatile boolean stopRequested;
+    /** One flag per operation in progress, which {@link #stop()} sets. */
+    private final Set<AtomicBoolean> stopFlags = ConcurrentHashMap.newKeySet();
 
-    private MigrationManager(DataSource dataSource, MigrationSource source, MigrationConfig config) {
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    private MigrationManager(Connections reads, Connections runs, MigrationSource source, MigrationConfig config) {
+        this.reads = reads;
+        this.runs = runs;
         this.source = Objects.requireNonNull(source, "source");
         this.config = Objects.requireNonNull(config, "config");
         MigrationCatalog.load(source);
     }
 
     /**
-     * A manager migrating through the database's primary.
+     * A manager migrating the database's current primary: each operation that takes the lock opens a
+     * connection of its own outside the pools ({@link Database#connectTo}); the read-only reports
+     * borrow a pooled primary connection.
      *
      * @throws MigrationSourceException when the source's files cannot be used
      */
     public static MigrationManager create(Database database, MigrationSource source, MigrationConfig config) {
-        return new MigrationManager(database.primaryDataSource(), source, config);
+        Objects.requireNonNull(database, "database");
+        DataSource pooled = database.primaryDataSource();
+        String name = database.config().database();
+        return new MigrationManager(pooled::getConnection, () -> database.connectTo(name, "migrate"), source, config);
     }
 
     /**
@@ -70,7 +89,8 @@ public final class MigrationManager {
      * @throws MigrationSourceException when the source's files cannot be used
      */
     public static MigrationManager create(DataSource dataSource, MigrationSource source, MigrationConfig config) {
-        return new MigrationManager(dataSource, source, config);
+        Objects.requireNonNull(dataSource, "dataSource");
+        return new MigrationManager(dataSource::getConnection, dataSource::getConnection, source, config);
     }
 
     /** {@link #autoMigrate()} for the database's primary. */
@@ -229,7 +249,8 @@ public final class MigrationManager {
     /**
      * What {@link #migrate(long)} would do; writes nothing, takes no lock.
      *
-     * @throws MigrationNotFoundException     when the source has no file for the version
+     * @throws MigrationNotFoundException     when the source has no file for the version, or it would roll back from a
+     *                                        version the source lacks (as {@link #migrate(long)} refuses)
      * @throws IrreversibleMigrationException when it would roll back over a version without a down file
      */
     public MigrationPlan plan(long target) {
@@ -251,12 +272,13 @@ public final class MigrationManager {
     }
 
     /**
-     * Asks the operation in progress to stop after its current migration (golang-migrate's
-     * GracefulStop); it then returns with {@link MigrationResult#stopped()}. An interrupt of the
-     * migrating thread does the same.
+     * Asks every operation of this manager in progress to stop after its current migration
+     * (golang-migrate's GracefulStop); each then returns with {@link MigrationResult#stopped()}.
+     * Operations started afterwards are not affected. An interrupt of the migrating thread stops
+     * that thread's operation the same way.
      */
     public void stop() {
-        stopRequested = true;
+        stopFlags.forEach(flag -> flag.set(true));
     }
 
     /** The source migrated. */
@@ -279,29 +301,39 @@ public final class MigrationManager {
     }
 
     @FunctionalInterface
+    private interface Connections {
+        Connection open() throws SQLException;
+    }
+
+    @FunctionalInterface
     private interface ConnectionWork<T> {
         T run(Connection c) throws SQLException;
     }
 
+    /** Plans and runs an operation under the lock; {@link #stop()} reaches it through a flag of its own. */
     private MigrationResult move(Operation operation) {
-        MigrationCatalog catalog = MigrationCatalog.load(source);
-        stopRequested = false;
-        return locked(catalog, run -> {
-            DatabaseState state = run.state();
-            refuseUnlessMovable(catalog, state);
-            long from = state.version().version();
-            Planner.Plan plan = operation.plan(new Planner(catalog, config.allowMissingDown()), from);
-            List<Finding> lint = plan.steps().stream().filter(s -> s.script() != null)
-                    .flatMap(s -> s.script().analyse().findings().stream()).filter(Finding::isError).toList();
-            if (!lint.isEmpty()) {
-                throw new MigrationValidationException(lint);
-            }
-            if (plan.steps().isEmpty()) {
-                log.info("{}: no change; at version {}", run.names().display(), state.version());
-                return MigrationResult.noChange(from);
-            }
-            return run.apply(plan, from);
-        });
+        AtomicBoolean stopRequested = new AtomicBoolean();
+        stopFlags.add(stopRequested);
+        try {
+            MigrationCatalog catalog = MigrationCatalog.load(source);
+            return locked(catalog, run -> {
+                DatabaseState state = run.state();
+                refuseUnlessMovable(catalog, state);
+                long from = state.version().version();
+                Planner.Plan plan = operation.plan(new Planner(catalog, config.allowMissingDown()), from);
+                List<Finding> errors = Reports.findings(catalog, state, plan).stream().filter(Finding::isError).toList();
+                if (!errors.isEmpty()) {
+                    throw new MigrationValidationException(errors);
+                }
+                if (plan.steps().isEmpty()) {
+                    log.info("{}: no change; at version {}", run.names().display(), state.version());
+                    return MigrationResult.noChange(from);
+                }
+                return run.apply(plan, from, stopRequested::get);
+            });
+        } finally {
+            stopFlags.remove(stopRequested);
+        }
     }
 
     private static void refuseUnlessMovable(MigrationCatalog catalog, DatabaseState state) {
@@ -322,21 +354,21 @@ public final class MigrationManager {
     }
 
     private <T> T locked(MigrationCatalog catalog, LockedWork<T> work) {
-        return withConnection(c -> {
-            try (LockedRun run = LockedRun.open(c, config, catalog, () -> stopRequested)) {
+        return withConnection(runs, c -> {
+            try (LockedRun run = LockedRun.open(c, config, catalog)) {
                 return work.run(run);
             }
         });
     }
 
     private DatabaseState read() {
-        return withConnection(c -> StateReader.read(c, config));
+        return withConnection(reads, c -> StateReader.read(c, config));
     }
 
-    private <T> T withConnection(ConnectionWork<T> work) {
+    private <T> T withConnection(Connections connections, ConnectionWork<T> work) {
         Connection c;
         try {
-            c = dataSource.getConnection();
+            c = connections.open();
         } catch (SQLException e) {
             throw new MigrationException("cannot get a connection to migrate " + source.describe() + ": " + e.getMessage(), e);
         }

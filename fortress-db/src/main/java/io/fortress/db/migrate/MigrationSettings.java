@@ -13,8 +13,6 @@ public final class MigrationSettings {
     private MigrationSettings() {
     }
 
-    private static final String TIMEOUT_ACCEPTED = "0 (no limit) or a positive duration up to 596h";
-
     public static final Setting<String> SCHEMA = Setting.of("schema", "DB_MIGRATE_SCHEMA", null, s -> s,
             s -> identifier(s, 63), "a PostgreSQL name of 1 to 63 bytes",
             "schema the migrations run in (their search_path) and that holds schema_migrations and its history; created when "
@@ -30,15 +28,14 @@ public final class MigrationSettings {
             k -> true, "one of " + LockKeys.names(),
             "golang-migrate advisory-lock keys to take: the CLI's (database name with a leading slash), the Go library's "
                     + "(current_database()), or both");
-    public static final Setting<Duration> STATEMENT_TIMEOUT = Setting.duration("statementTimeout", "DB_MIGRATE_STATEMENT_TIMEOUT",
-            Duration.ZERO, MigrationSettings::validTimeout, TIMEOUT_ACCEPTED,
+    public static final Setting<Duration> STATEMENT_TIMEOUT = Setting.serverTimeout("statementTimeout", "DB_MIGRATE_STATEMENT_TIMEOUT",
             "statement_timeout of each migration statement; replaces DB_STATEMENT_TIMEOUT, which is meant for application queries");
-    public static final Setting<Duration> STATEMENT_LOCK_TIMEOUT = Setting.duration("statementLockTimeout",
-            "DB_MIGRATE_STATEMENT_LOCK_TIMEOUT", Duration.ZERO, MigrationSettings::validTimeout, TIMEOUT_ACCEPTED,
+    public static final Setting<Duration> STATEMENT_LOCK_TIMEOUT = Setting.serverTimeout("statementLockTimeout",
+            "DB_MIGRATE_STATEMENT_LOCK_TIMEOUT",
             "lock_timeout of migrations that run in a transaction: a migration waiting longer for a table lock fails "
                     + "(SQLSTATE 55P03) and leaves the previous version, instead of queueing the application's queries behind it");
-    public static final Setting<Duration> NON_TRANSACTIONAL_LOCK_TIMEOUT = Setting.duration("nonTransactionalLockTimeout",
-            "DB_MIGRATE_NON_TX_LOCK_TIMEOUT", Duration.ZERO, MigrationSettings::validTimeout, TIMEOUT_ACCEPTED,
+    public static final Setting<Duration> NON_TRANSACTIONAL_LOCK_TIMEOUT = Setting.serverTimeout("nonTransactionalLockTimeout",
+            "DB_MIGRATE_NON_TX_LOCK_TIMEOUT",
             "lock_timeout of statements run outside a transaction; CREATE INDEX CONCURRENTLY waits under it for older "
                     + "transactions to end, so keep it longer than statementLockTimeout");
     public static final Setting<Boolean> ALLOW_MISSING_DOWN = Setting.bool("allowMissingDown", "DB_MIGRATE_ALLOW_MISSING_DOWN", false,
@@ -52,9 +49,5 @@ public final class MigrationSettings {
     private static boolean identifier(String name, int maxBytes) {
         int bytes = name.getBytes(StandardCharsets.UTF_8).length;
         return bytes >= 1 && bytes <= maxBytes && name.indexOf('\0') < 0;
-    }
-
-    private static boolean validTimeout(Duration d) {
-        return !d.isNegative() && d.toMillis() <= Integer.MAX_VALUE;
     }
 }

@@ -28,6 +28,12 @@ final class Planner {
         Script script() {
             return migration.script(direction);
         }
+
+        /** How the file runs; {@link Script.Analysis#NOTHING} for a version without a file in this direction. */
+        Script.Analysis analysis() {
+            Script script = script();
+            return script == null ? Script.Analysis.NOTHING : script.analysis();
+        }
     }
 
     /**
@@ -120,10 +126,13 @@ final class Planner {
 
     private Step down(long version) {
         Migration m = catalog.get(version);
+        if (m == null) {
+            throw new MigrationNotFoundException(Validator.unknownVersionMessage(catalog, version));
+        }
         if (m.down() == null && !allowMissingDown) {
             throw new IrreversibleMigrationException(version, "version " + version + " (" + m.displayName() + ") has no down file, so it "
                     + "cannot be rolled back and nothing was run; add a down file (holding only a comment if there is nothing to undo), "
-                    + "or set allowMissingDown (DB_MIGRATE_ALLOW_MISSING_DOWN=true) to move past it without running anything, as "
+                    + "or set allowMissingDown (" + MigrationSettings.ALLOW_MISSING_DOWN.variable() + "=true) to move past it without running anything, as "
                     + "golang-migrate does");
         }
         return new Step(m, Direction.DOWN, version, catalog.previous(version));

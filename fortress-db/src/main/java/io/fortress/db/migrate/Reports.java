@@ -64,21 +64,28 @@ final class Reports {
                 catalog.latest(), pending, entries, new ValidationReport(findings).findings());
     }
 
+    /**
+     * What decides whether a plan may run: the findings about the database, then the lint of each file
+     * it would run. {@link MigrationPlan#runnable()} and the operations refuse on the same errors.
+     */
+    static List<Finding> findings(MigrationCatalog catalog, DatabaseState state, Planner.Plan plan) {
+        List<Finding> findings = new ArrayList<>(new Validator(catalog, state).findings());
+        plan.steps().forEach(step -> findings.addAll(step.analysis().findings()));
+        return findings;
+    }
+
     /** A plan: the steps and the findings that would stop them (validation, and the lint of the files that would run). */
     static MigrationPlan plan(MigrationCatalog catalog, DatabaseState state, Planner.Plan plan) {
-        List<Finding> findings = new ArrayList<>(new Validator(catalog, state).findings());
         List<MigrationPlan.Step> steps = new ArrayList<>();
         for (Planner.Step step : plan.steps()) {
             Script script = step.script();
-            Script.Analysis analysis = script == null
-                    ? new Script.Analysis(List.of(), TransactionMode.TRANSACTION, List.of()) : script.analyse();
-            findings.addAll(analysis.findings());
+            Script.Analysis analysis = step.analysis();
             steps.add(new MigrationPlan.Step(step.migration().version(), step.migration().name(), step.direction(),
                     script == null ? null : script.fileName(), analysis.mode(), step.from(), step.to(),
                     script == null ? null : script.checksum(), analysis.statements().stream().map(SqlStatement::text).toList()));
         }
         long to = plan.steps().isEmpty() ? state.version().version() : plan.steps().get(plan.steps().size() - 1).to();
         return new MigrationPlan(catalog.source(), state.names().schema(), state.version().version(), state.version().dirty(), to, steps,
-                plan.shortBy(), new ValidationReport(findings).findings());
+                plan.shortBy(), new ValidationReport(findings(catalog, state, plan)).findings());
     }
 }

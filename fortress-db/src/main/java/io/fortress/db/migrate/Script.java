@@ -5,19 +5,20 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * One migration file: its normalised text, checksum and, once asked, how it runs.
+ * One migration file: its normalised text, checksum and how it runs.
  *
  * @param fileName the file's name in the source
  * @param version  the version its name gives
  * @param text     the normalised text (see {@link SqlText})
  * @param checksum the SHA-256 of the normalised text
+ * @param analysis its statements, how they run and the lint findings, computed once
  */
-record Script(String fileName, long version, String text, String checksum) {
+record Script(String fileName, long version, String text, String checksum, Analysis analysis) {
     /** A comment line that makes a file run statement by statement outside a transaction; golang-migrate ignores it. */
     private static final Pattern NO_TRANSACTION = Pattern.compile("(?im)^[ \\t]*--[ \\t]*migrate:no-transaction[ \\t]*$");
 
     static Script of(String fileName, long version, String text) {
-        return new Script(fileName, version, text, SqlText.checksum(text));
+        return new Script(fileName, version, text, SqlText.checksum(text), analyse(fileName, version, text));
     }
 
     /**
@@ -30,7 +31,7 @@ record Script(String fileName, long version, String text, String checksum) {
      *     {@code -- migrate:no-transaction} comment: statement by statement, outside a transaction.</li>
      * </ul>
      */
-    Analysis analyse() {
+    private static Analysis analyse(String fileName, long version, String text) {
         List<SqlStatement> statements;
         try {
             statements = SqlSplitter.split(text);
@@ -43,7 +44,7 @@ record Script(String fileName, long version, String text, String checksum) {
         List<SqlStatement> nonTransactional = statements.stream().filter(StatementRules::cannotRunInTransaction).toList();
         List<SqlStatement> control = statements.stream().filter(StatementRules::controlsTransaction).toList();
         for (SqlStatement s : statements) {
-            lint(s, findings);
+            lint(fileName, version, s, findings);
         }
         if (!nonTransactional.isEmpty() && statements.size() > 1 && !optedOut) {
             SqlStatement first = nonTransactional.get(0);
@@ -66,7 +67,7 @@ record Script(String fileName, long version, String text, String checksum) {
         return new Analysis(statements, TransactionMode.NONE, findings);
     }
 
-    private void lint(SqlStatement s, List<Finding> findings) {
+    private static void lint(String fileName, long version, SqlStatement s, List<Finding> findings) {
         String where = fileName + ": statement " + s.index() + " at line " + s.line() + " (" + s.abbreviated() + ")";
         if (StatementRules.releasesLock(s)) {
             findings.add(Finding.error(Finding.Kind.RELEASES_LOCK, version, fileName, where
@@ -90,5 +91,7 @@ record Script(String fileName, long version, String text, String checksum) {
      * @param findings   lint findings about the file
      */
     record Analysis(List<SqlStatement> statements, TransactionMode mode, List<Finding> findings) {
+        /** A version without a file in that direction: nothing runs, and only the version moves (in a transaction). */
+        static final Analysis NOTHING = new Analysis(List.of(), TransactionMode.TRANSACTION, List.of());
     }
 }

@@ -45,7 +45,7 @@ final class Session {
         String schema = config.schema().orElse(currentSchema);
         if (schema == null) {
             throw new MigrationException("no schema to migrate: current_schema() is null because no schema of the connection's "
-                    + "search_path exists; set the schema setting (DB_MIGRATE_SCHEMA) or create the schema");
+                    + "search_path exists; set the schema setting (" + MigrationSettings.SCHEMA.variable() + ") or create the schema");
         }
         return new Session(connection, config, TableNames.of(schema, config), database);
     }

@@ -20,6 +20,11 @@ record SqlStatement(int index, int line, String text, String shape, String bodie
 
     /** The text shortened for messages. */
     String abbreviated() {
+        return abbreviate(text);
+    }
+
+    /** A statement's text on one line, shortened to 120 characters for messages. */
+    static String abbreviate(String text) {
         String oneLine = text.replaceAll("\\s+", " ");
         return oneLine.length() <= 120 ? oneLine : oneLine.substring(0, 117) + "...";
     }

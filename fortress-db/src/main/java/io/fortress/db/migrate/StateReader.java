@@ -2,6 +2,7 @@ package io.fortress.db.migrate;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * Reads the version and history in one read-only snapshot, without taking the lock or creating
@@ -42,6 +43,7 @@ final class StateReader {
         boolean tableExists = VersionTable.tableExists(c, names.schema(), names.table());
         MigrationVersion version = tableExists ? VersionTable.read(c, names) : MigrationVersion.NIL;
         boolean historyExists = HistoryTable.exists(c, names);
-        return new DatabaseState(names, tableExists, version, new HistoryLog(historyExists, HistoryTable.read(c, names)));
+        List<HistoryEntry> history = historyExists ? HistoryTable.read(c, names) : List.of();
+        return new DatabaseState(names, tableExists, version, new HistoryLog(historyExists, history));
     }
 }

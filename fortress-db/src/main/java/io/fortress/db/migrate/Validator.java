@@ -28,7 +28,7 @@ final class Validator {
             findings.add(Finding.error(Finding.Kind.DIRTY, v.version(), fileOf(v.version()), dirtyMessage()));
         }
         if (v.version() >= 0 && !catalog.contains(v.version())) {
-            findings.add(Finding.error(Finding.Kind.UNKNOWN_DB_VERSION, v.version(), null, unknownVersionMessage()));
+            findings.add(Finding.error(Finding.Kind.UNKNOWN_DB_VERSION, v.version(), null, unknownVersionMessage(catalog, v.version())));
         }
         if (!state.versionTableExists()) {
             return findings;
@@ -116,8 +116,8 @@ final class Validator {
                 + "run again";
     }
 
-    private String unknownVersionMessage() {
-        long v = state.version().version();
+    /** Why the database cannot move from a version the source lacks, and what to do. */
+    static String unknownVersionMessage(MigrationCatalog catalog, long v) {
         return "no migration found for version " + v + " in " + catalog.source() + ": the database was migrated with files this source "
                 + "lacks (the versions here are " + (catalog.isEmpty() ? "none" : "up to " + catalog.latest()) + "). Use the source the "
                 + "database was migrated with (a newer build?), restore the missing files, or, if the schema matches an earlier "
@@ -129,8 +129,7 @@ final class Validator {
         if (e.errorStatement() != null && e.errorStatement() > 0) {
             sb.append(" at statement ").append(e.errorStatement());
             if (e.errorStatementText() != null) {
-                String text = e.errorStatementText().replaceAll("\\s+", " ");
-                sb.append(" (").append(text.length() > 120 ? text.substring(0, 117) + "..." : text).append(')');
+                sb.append(" (").append(SqlStatement.abbreviate(e.errorStatementText())).append(')');
             }
         }
         if (e.errorSqlState() != null) {

@@ -44,7 +44,7 @@ final class VersionTable {
     }
 
     /**
-     * The version and dirty flag; {@code (-1, false)} when the table does not exist or is empty.
+     * The version and dirty flag of the existing table; {@code (-1, false)} when it is empty.
      *
      * @throws MigrationException when the table holds more than one row
      */
@@ -59,12 +59,9 @@ final class VersionTable {
         return rows.isEmpty() ? MigrationVersion.NIL : rows.get(0);
     }
 
-    /** Up to three rows, lowest version first: {@link #read} refuses more than one, force replaces them. */
+    /** Up to three rows of the existing table, lowest version first: {@link #read} refuses more than one, force replaces them. */
     static List<MigrationVersion> rows(Connection c, TableNames names) throws SQLException {
         List<MigrationVersion> rows = new ArrayList<>();
-        if (!tableExists(c, names.schema(), names.table())) {
-            return rows;
-        }
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT version, dirty FROM " + names.qualifiedTable() + " ORDER BY version LIMIT 3")) {
             while (rs.next()) {

@@ -53,4 +53,23 @@ class MigrationConfigTest {
         assertThatThrownBy(() -> MigrationConfig.builder().lockTimeout(Duration.ofSeconds(-1)).build())
                 .hasMessageContaining("lockTimeout = -1s is invalid");
     }
+
+    @Test
+    void serverTimeoutsRefuseWhatTheServerWouldRoundRatherThanTurnItIntoNoLimit() {
+        // PostgreSQL takes whole milliseconds: 500us would become 0, which means no limit at all
+        assertThatThrownBy(() -> MigrationConfig.fromEnv(Map.of("DB_MIGRATE_STATEMENT_LOCK_TIMEOUT", "500us")))
+                .isInstanceOf(DbConfigException.class)
+                .hasMessageContaining("DB_MIGRATE_STATEMENT_LOCK_TIMEOUT=500us is invalid: expected 0 (no limit) or from 1ms to 596h "
+                        + "in whole milliseconds");
+        assertThatThrownBy(() -> MigrationConfig.builder().statementTimeout(Duration.ofNanos(1_500_000)).build())
+                .isInstanceOf(DbConfigException.class).hasMessageContaining("statementTimeout = ")
+                .hasMessageContaining("(environment variable DB_MIGRATE_STATEMENT_TIMEOUT)");
+        assertThatThrownBy(() -> MigrationConfig.builder().nonTransactionalLockTimeout(Duration.ofHours(597)).build())
+                .hasMessageContaining("nonTransactionalLockTimeout = 597h is invalid");
+        MigrationConfig ok = MigrationConfig.fromEnv(Map.of("DB_MIGRATE_STATEMENT_TIMEOUT", "1ms",
+                "DB_MIGRATE_STATEMENT_LOCK_TIMEOUT", "0", "DB_MIGRATE_NON_TX_LOCK_TIMEOUT", "596h"));
+        assertThat(ok.statementTimeout()).isEqualTo(Duration.ofMillis(1));
+        assertThat(ok.statementLockTimeout()).isZero();
+        assertThat(ok.nonTransactionalLockTimeout()).isEqualTo(Duration.ofHours(596));
+    }
 }

@@ -19,8 +19,7 @@ class MigrationDocsTest {
         for (int i = 0; i < rows.size(); i++) {
             Setting<?> s = MigrationSettings.ALL.get(i);
             Object d = s.defaultValue();
-            String shown = d == null ? "(unset)" : s.display(d);
-            String expectedDefault = shown.isEmpty() ? "(none)" : shown.startsWith("(") ? shown : "`" + shown + "`";
+            String expectedDefault = d == null ? "(unset)" : "`" + s.display(d) + "`";
             assertThat(rows.get(i)).isEqualTo("| `" + s.variable() + "` | `" + s.name() + "` | " + expectedDefault + " | "
                     + s.accepted() + " | " + s.description() + " |");
         }

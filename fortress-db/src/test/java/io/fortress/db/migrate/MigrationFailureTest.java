@@ -288,6 +288,27 @@ class MigrationFailureTest {
     }
 
     @Test
+    void anOperationStartedAfterStopDoesNotCancelIt() throws Exception {
+        String schema = newSchema();
+        MigrationFiles.of().add("1_slow.up.sql", "CREATE TABLE one(); SELECT pg_sleep(1.5);").add("2_next.up.sql", "CREATE TABLE two();")
+                .writeTo(dir);
+        MigrationManager m = manager(schema);
+        CompletableFuture<MigrationResult> running = CompletableFuture.supplyAsync(m::up);
+        await().atMost(Duration.ofSeconds(20)).until(() -> TestDb.count(cluster(),
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1.5)%' AND state = 'active'") == 1);
+        m.stop();
+        // a second up() of the same manager, waiting for the lock, neither clears the first one's stop nor is stopped itself
+        CompletableFuture<MigrationResult> next = CompletableFuture.supplyAsync(m::up);
+        MigrationResult first = running.get(30, TimeUnit.SECONDS);
+        assertThat(first.stopped()).isTrue();
+        assertThat(first.applied()).extracting(MigrationResult.Applied::version).containsExactly(1L);
+        MigrationResult second = next.get(30, TimeUnit.SECONDS);
+        assertThat(second.stopped()).isFalse();
+        assertThat(second.applied()).extracting(MigrationResult.Applied::version).containsExactly(2L);
+        assertNoAdvisoryLocks();
+    }
+
+    @Test
     void throughTheRoutedDatabaseThePooledConnectionComesBackClean() throws Exception {
         String schema = newSchema();
         MigrationFiles.of().add("1_t.up.sql", "CREATE TABLE t(id int);\nSET search_path = pg_catalog;\nSET work_mem = '3MB';")
@@ -300,7 +321,7 @@ class MigrationFailureTest {
             MigrationResult r = MigrationManager.autoMigrate(db, MigrationSource.directory(dir), MigrationConfig.forSchema(schema));
             assertThat(r.applied()).extracting(MigrationResult.Applied::transactionMode)
                     .containsExactly(TransactionMode.TRANSACTION, TransactionMode.NONE);
-            // the pool's only connection ran the migrations and holds none of their settings, nor the lock
+            // the migrations ran on a connection of their own: the pool's only connection holds none of their settings, nor the lock
             assertThat(db.queryOne("SELECT current_setting('work_mem') || ' ' || current_setting('search_path') || ' ' || "
                     + "(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid())", RowMapper.firstString()))
                     .contains(workMem + " " + searchPath + " 0");

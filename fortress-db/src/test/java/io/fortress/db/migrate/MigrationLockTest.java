@@ -4,12 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.Node;
+import io.fortress.db.Database;
+import io.fortress.db.DbConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -186,6 +193,71 @@ class MigrationLockTest {
             MigrationFiles.of().add("2_b.up.sql", "CREATE TABLE b();").writeTo(dir);
             assertThatThrownBy(() -> MigrationManager.autoMigrate(TestDb.dataSource(cluster()), MigrationSource.directory(dir), impatient))
                     .isInstanceOf(MigrationLockException.class);
+        }
+    }
+
+    /** search_path, statement_timeout and lock_timeout of a session of the pool: what a migration's baseline changes. */
+    private static String session(DataSource pool) throws SQLException {
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_setting('search_path') || '|' || current_setting('statement_timeout') || '|' "
+                     + "|| current_setting('lock_timeout')")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    void aLockThatIsNotTakenLeavesThePooledSessionAsItWas() throws Exception {
+        String schema = "lock_pooled";
+        MigrationFiles.of().add("1_a.up.sql", "CREATE TABLE a();").writeTo(dir);
+        HikariConfig one = new HikariConfig();
+        one.setDataSource(TestDb.dataSource(cluster()));
+        one.setMaximumPoolSize(1);
+        try (HikariDataSource pool = new HikariDataSource(one); Connection holder = cluster().primary().connect();
+             Statement st = holder.createStatement()) {
+            String before = session(pool);
+            st.execute("SELECT pg_advisory_lock(" + keys(schema).get(0) + ")");
+            MigrationManager m = MigrationManager.create(pool, MigrationSource.directory(dir), MigrationConfig.builder().schema(schema)
+                    .lockTimeout(Duration.ofMillis(500)).statementTimeout(Duration.ofSeconds(7)).build());
+            assertThatThrownBy(m::up).isInstanceOf(MigrationLockException.class);
+            assertThat(session(pool)).isEqualTo(before);
+            // and once it ran, the session it gives back is reset too
+            st.execute("SELECT pg_advisory_unlock_all()");
+            assertThat(m.up().toVersion()).isEqualTo(1);
+            assertThat(session(pool)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aMigrationOfADatabaseTakesNoPoolSlotAndLeavesThePoolAsItWas() throws Exception {
+        String schema = "lock_database";
+        MigrationFiles.of().add("1_a.up.sql", "CREATE TABLE a();").writeTo(dir);
+        DbConfig config = DbConfig.builder().host(Node.HOST).port(cluster().primary().port()).user(cluster().superuser())
+                .password(cluster().password()).database(cluster().database()).applicationName("lock-database-test")
+                .maxOpenConns(1).maxIdleConns(1).poolTimeout(Duration.ofSeconds(1)).build();
+        String migrating = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lock-database-test migrate'";
+        try (Database db = Database.open(config); Connection holder = cluster().primary().connect(); Statement st = holder.createStatement()) {
+            DataSource pool = db.primaryDataSource();
+            String before = session(pool);
+            st.execute("SELECT pg_advisory_lock(" + keys(schema).get(0) + ")");
+            MigrationManager m = MigrationManager.create(db, MigrationSource.directory(dir), MigrationConfig.builder().schema(schema)
+                    .lockTimeout(Duration.ofSeconds(3)).statementTimeout(Duration.ofSeconds(7)).build());
+            CompletableFuture<MigrationResult> waiting = CompletableFuture.supplyAsync(m::up);
+            await().atMost(Duration.ofSeconds(20)).until(() -> TestDb.count(cluster(), migrating) == 1 || waiting.isDone());
+            assertThat(waiting).isNotDone();
+            // the pool's one connection stays the application's while the migration waits on a connection of its own
+            try (Connection c = pool.getConnection()) {
+                assertThat(c.isValid(1)).isTrue();
+            }
+            assertThat(m.version()).isEqualTo(MigrationVersion.NIL);
+            assertThatThrownBy(waiting::join).hasCauseInstanceOf(MigrationLockException.class)
+                    .hasMessageContaining("held by pid");
+            assertThat(session(pool)).isEqualTo(before);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TestDb.count(cluster(), migrating) == 0);
+            st.execute("SELECT pg_advisory_unlock_all()");
+            assertThat(m.up().toVersion()).isEqualTo(1);
+            assertThat(session(pool)).isEqualTo(before);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TestDb.count(cluster(), migrating) == 0);
         }
     }
 }

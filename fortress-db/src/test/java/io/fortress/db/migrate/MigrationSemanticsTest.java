@@ -181,6 +181,11 @@ class MigrationSemanticsTest {
                 .hasMessageContaining("no migration found for version 6")
                 .hasMessageContaining("force(version)");
         assertThatThrownBy(m::down).isInstanceOf(MigrationNotFoundException.class);
+        // the dry run refuses a rollback from there as the rollback itself does
+        assertThatThrownBy(() -> m.plan(4)).isInstanceOf(MigrationNotFoundException.class)
+                .hasMessageContaining("no migration found for version 6").hasMessageContaining("force(version)");
+        assertThatThrownBy(() -> m.plan(-1)).isInstanceOf(MigrationNotFoundException.class)
+                .hasMessageContaining("no migration found for version 6");
         assertThat(m.validate().of(Finding.Kind.UNKNOWN_DB_VERSION)).hasSize(1);
         m.force(5);
         assertThat(m.up().applied()).extracting(MigrationResult.Applied::version).containsExactly(7L);

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ScriptTest {
 
     private static Script.Analysis analyse(String sql) {
-        return Script.of("2_x.up.sql", 2, sql).analyse();
+        return Script.of("2_x.up.sql", 2, sql).analysis();
     }
 
     @Test

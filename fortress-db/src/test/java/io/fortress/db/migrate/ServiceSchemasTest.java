@@ -269,14 +269,14 @@ class ServiceSchemasTest {
                     + "('r5', 'fraud', 'v2', '{\"decision\": \"deny\"}', '{\"decision\": \"allow\"}', NULL, '2030-05-02 00:01Z'),"
                     + "('r6', 'fraud', 'v3', '{\"decision\": \"deny\"}', NULL, 'crash', '2030-05-01 09:00Z')");
             assertSqlState(() -> st.execute(insert + "('r7', 'fraud', 'v2', '{}', NULL, NULL, now())"), "23514", "evaluations_shadow_outcome");
-            assertThat(rows(st, "SELECT model_name, model_version, day, total, compared, divergent, shadow_errors, divergence_rate "
+            assertThat(TestDb.rows(st, "SELECT model_name, model_version, day, total, compared, divergent, shadow_errors, divergence_rate "
                     + "FROM shadow.divergence_summary WHERE day >= '2030-01-01' ORDER BY model_version, day")).containsExactly(
                     "fraud|v2|2030-05-01|4|3|1|1|0.3333",
                     "fraud|v2|2030-05-02|1|1|1|0|1.0000",
                     "fraud|v3|2030-05-01|1|0|0|1|null");
             assertThatThrownBy(() -> st.execute("UPDATE shadow.evaluations SET diverged = false")).hasMessageContaining("diverged");
             st.execute("SET enable_seqscan = off");
-            assertThat(String.join("\n", rows(st, "EXPLAIN SELECT request_id FROM shadow.evaluations WHERE shadow_result @> '{\"decision\": \"deny\"}'")))
+            assertThat(String.join("\n", TestDb.rows(st, "EXPLAIN SELECT request_id FROM shadow.evaluations WHERE shadow_result @> '{\"decision\": \"deny\"}'")))
                     .contains("evaluations_shadow_result_gin");
         }
     }
@@ -310,10 +310,10 @@ class ServiceSchemasTest {
             sb.execute("INSERT INTO cdefnet.iocs(tenant_hash, type, value) VALUES ('" + b + "', 'domain', 'evil.example')");
             sb.execute("INSERT INTO cdefnet.audit_log(tenant_hash, actor, action) VALUES ('" + b + "', 'bot', 'create')");
 
-            assertThat(rows(sa, "SELECT value FROM cdefnet.iocs")).containsExactly("203.0.113.7");
-            assertThat(rows(sb, "SELECT value FROM cdefnet.iocs")).containsExactly("evil.example");
-            assertThat(rows(sa, "SELECT actor FROM cdefnet.audit_log")).containsExactly("analyst");
-            assertThat(rows(sa, "SELECT count(*) FROM cdefnet.iocs WHERE tenant_hash = '" + b + "'")).containsExactly("0");
+            assertThat(TestDb.rows(sa, "SELECT value FROM cdefnet.iocs")).containsExactly("203.0.113.7");
+            assertThat(TestDb.rows(sb, "SELECT value FROM cdefnet.iocs")).containsExactly("evil.example");
+            assertThat(TestDb.rows(sa, "SELECT actor FROM cdefnet.audit_log")).containsExactly("analyst");
+            assertThat(TestDb.rows(sa, "SELECT count(*) FROM cdefnet.iocs WHERE tenant_hash = '" + b + "'")).containsExactly("0");
             assertThat(sa.executeUpdate("DELETE FROM cdefnet.iocs WHERE tenant_hash = '" + b + "'")).isZero();
             assertThat(sa.executeUpdate("UPDATE cdefnet.iocs SET severity = 'high' WHERE value = 'evil.example'")).isZero();
             assertSqlState(() -> sa.execute("INSERT INTO cdefnet.iocs(tenant_hash, type, value) VALUES ('" + b + "', 'ip', '198.51.100.1')"),
@@ -322,11 +322,11 @@ class ServiceSchemasTest {
             assertSqlState(() -> sa.execute("INSERT INTO cdefnet.iocs(tenant_hash, type, value) VALUES ('tenant-a', 'ip', '198.51.100.2')"),
                     "42501", "row-level security");
             setTenant(tenantA, "");
-            assertThat(rows(sa, "SELECT count(*) FROM cdefnet.iocs")).containsExactly("0");
+            assertThat(TestDb.rows(sa, "SELECT count(*) FROM cdefnet.iocs")).containsExactly("0");
         }
         try (Connection noTenant = connectAs("cdefnet_app"); Statement st = noTenant.createStatement()) {
-            assertThat(rows(st, "SELECT count(*) FROM cdefnet.iocs")).containsExactly("0");
-            assertThat(rows(st, "SELECT count(*) FROM cdefnet.audit_log")).containsExactly("0");
+            assertThat(TestDb.rows(st, "SELECT count(*) FROM cdefnet.iocs")).containsExactly("0");
+            assertThat(TestDb.rows(st, "SELECT count(*) FROM cdefnet.audit_log")).containsExactly("0");
             assertThatThrownBy(() -> st.execute("DELETE FROM cdefnet.audit_log")).hasMessageContaining("permission denied");
         }
         assertThat(TestDb.count(cluster(), "SELECT count(*) FROM cdefnet.iocs WHERE tenant_hash IN ('" + a + "', '" + b + "')")).isEqualTo(2);
@@ -345,8 +345,8 @@ class ServiceSchemasTest {
                 + "('" + d + "', 'file_hash', 'abc123', now(), DEFAULT)");
         long liveBefore = TestDb.count(cluster(), "SELECT count(*) FROM cdefnet.iocs WHERE expires_at > now()");
         try (Connection maintenance = connectAs("cdefnet_maintenance"); Statement st = maintenance.createStatement()) {
-            assertThat(rows(st, "SELECT cdefnet.cleanup_expired_iocs()")).containsExactly("3");
-            assertThat(rows(st, "SELECT cdefnet.cleanup_expired_iocs()")).containsExactly("0");
+            assertThat(TestDb.rows(st, "SELECT cdefnet.cleanup_expired_iocs()")).containsExactly("3");
+            assertThat(TestDb.rows(st, "SELECT cdefnet.cleanup_expired_iocs()")).containsExactly("0");
             assertThatThrownBy(() -> st.executeQuery("SELECT * FROM cdefnet.iocs")).hasMessageContaining("permission denied");
         }
         assertThat(TestDb.count(cluster(), "SELECT count(*) FROM cdefnet.iocs WHERE expires_at <= now()")).isZero();
@@ -373,7 +373,7 @@ class ServiceSchemasTest {
         try (Connection owner = connectAs("cdefnet_migrator"); Statement st = owner.createStatement()) {
             setTenant(owner, e);
             st.execute("SET enable_seqscan = off");
-            String plan = String.join("\n", rows(st, "EXPLAIN SELECT * FROM cdefnet.audit_log "
+            String plan = String.join("\n", TestDb.rows(st, "EXPLAIN SELECT * FROM cdefnet.audit_log "
                     + "WHERE tenant_hash = current_setting('cdefnet.tenant_hash', true) AND " + containment));
             assertThat(plan).as(plan).contains("Bitmap Index Scan on audit_log_details_gin");
         }
@@ -381,32 +381,17 @@ class ServiceSchemasTest {
         try (Connection app = connectAs("cdefnet_app"); Statement st = app.createStatement()) {
             setTenant(app, e);
             st.execute("SET enable_seqscan = off");
-            List<String> found = rows(st, "SELECT actor FROM cdefnet.search_audit_log('{\"ip\": \"10.0.7.7\"}')");
+            List<String> found = TestDb.rows(st, "SELECT actor FROM cdefnet.search_audit_log('{\"ip\": \"10.0.7.7\"}')");
             assertThat(found).hasSize(20).allSatisfy(actor -> assertThat(actor).isEqualTo("user7"));
-            assertThat(rows(st, "SELECT count(*) FROM cdefnet.audit_log WHERE " + containment)).containsExactly("20");
+            assertThat(TestDb.rows(st, "SELECT count(*) FROM cdefnet.audit_log WHERE " + containment)).containsExactly("20");
             setTenant(app, "");
-            assertThat(rows(st, "SELECT count(*) FROM cdefnet.search_audit_log('{\"ip\": \"10.0.7.7\"}')")).containsExactly("0");
+            assertThat(TestDb.rows(st, "SELECT count(*) FROM cdefnet.search_audit_log('{\"ip\": \"10.0.7.7\"}')")).containsExactly("0");
         }
         await().atMost(Duration.ofSeconds(15)).until(() -> ginScans() > scansBefore);
     }
 
     private static long ginScans() {
         return TestDb.count(cluster(), "SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelid = 'cdefnet.audit_log_details_gin'::regclass");
-    }
-
-    private static List<String> rows(Statement st, String sql) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (ResultSet rs = st.executeQuery(sql)) {
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder sb = new StringBuilder();
-                for (int i = 1; i <= n; i++) {
-                    sb.append(i > 1 ? "|" : "").append(rs.getString(i));
-                }
-                rows.add(sb.toString());
-            }
-        }
-        return rows;
     }
 
     @FunctionalInterface

@@ -55,10 +55,19 @@ final class TestDb {
         return Long.parseLong(value(cluster, sql));
     }
 
-    /** Every row of a query, columns joined by '|'. */
+    /** Every row of a query on the primary, as the superuser, columns joined by '|'. */
     static List<String> rows(LocalCluster cluster, String sql) {
+        try (Connection c = cluster.primary().connect(); Statement st = c.createStatement()) {
+            return rows(st, sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every row of a query in the statement's session, columns joined by '|'. */
+    static List<String> rows(Statement st, String sql) throws SQLException {
         List<String> rows = new ArrayList<>();
-        try (Connection c = cluster.primary().connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (ResultSet rs = st.executeQuery(sql)) {
             int columns = rs.getMetaData().getColumnCount();
             while (rs.next()) {
                 StringBuilder row = new StringBuilder();
@@ -67,8 +76,6 @@ final class TestDb {
                 }
                 rows.add(row.toString());
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
         }
         return rows;
     }
