@@ -51,12 +51,17 @@ public final class Setting<T> {
     }
 
     /**
-     * A PostgreSQL timeout ({@code statement_timeout}, {@code lock_timeout}), which the server takes in
+     * A PostgreSQL timeout ({@code statement_timeout}, {@code lock_timeout}, pg_dump's lock wait), which is taken in
      * whole milliseconds up to 2^31-1: 0 for no limit, else 1ms to 596h in whole milliseconds. A
      * shorter or finer duration is refused, never rounded (500us would otherwise become 0, no limit).
      */
     public static Setting<Duration> serverTimeout(String name, String variable, String description) {
-        return duration(name, variable, Duration.ZERO, Setting::validServerTimeout,
+        return serverTimeout(name, variable, Duration.ZERO, description);
+    }
+
+    /** A PostgreSQL timeout with another default than 0; see {@link #serverTimeout(String, String, String)}. */
+    public static Setting<Duration> serverTimeout(String name, String variable, Duration defaultValue, String description) {
+        return duration(name, variable, defaultValue, Setting::validServerTimeout,
                 "0 (no limit) or from 1ms to 596h in whole milliseconds", description);
     }
 

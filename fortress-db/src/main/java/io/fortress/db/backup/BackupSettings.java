@@ -54,9 +54,8 @@ public final class BackupSettings {
     public static final Setting<Duration> TIMEOUT = Setting.duration("timeout", "BACKUP_TIMEOUT", Duration.ofHours(12),
             d -> !d.isNegative(), "0 (no limit) or a positive duration",
             "longest time one pg_dump, pg_restore or pg_dumpall may run before it is ended and the run fails");
-    public static final Setting<Duration> LOCK_WAIT_TIMEOUT = Setting.duration("lockWaitTimeout", "BACKUP_LOCK_WAIT_TIMEOUT",
-            Duration.ofSeconds(30), d -> !d.isNegative(), "0 (wait forever) or a positive duration",
-            "how long pg_dump waits for a table lock held by another session before the backup fails (--lock-wait-timeout)");
+    public static final Setting<Duration> LOCK_WAIT_TIMEOUT = Setting.serverTimeout("lockWaitTimeout", "BACKUP_LOCK_WAIT_TIMEOUT",
+            Duration.ofSeconds(30), "how long pg_dump waits for a table lock held by another session before the backup fails (--lock-wait-timeout)");
     public static final Setting<Duration> INTERVAL = Setting.duration("interval", "FORTRESS_BACKUP_INTERVAL", Duration.ofHours(24),
             d -> d.compareTo(Duration.ofMinutes(1)) >= 0, "a duration of at least 1m",
             "time between the starts of scheduled backups (BackupSchedule)");

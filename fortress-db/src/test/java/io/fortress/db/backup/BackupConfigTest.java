@@ -50,6 +50,8 @@ class BackupConfigTest {
                 .hasMessageContaining("lz4[:1-12]");
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("COMPRESSION", "gzip:12"))).hasMessageContaining("gzip takes a level from 1 to 9");
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("RETENTION_DAYS", "-1"))).hasMessageContaining("an integer from 0 to 36500");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_LOCK_WAIT_TIMEOUT", "500us")))
+                .as("pg_dump takes whole milliseconds: 500us would become 0, no limit").hasMessageContaining("in whole milliseconds");
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_FORMAT", "tar"))).hasMessageContaining("custom or directory");
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_VERIFY", "list"))).hasMessageContaining("none, checksums");
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_MIN_KEEP", "0"))).hasMessageContaining("BACKUP_MIN_KEEP=0");
