@@ -47,7 +47,7 @@ class BackupScriptIT {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         FortressProcess.isolate(pb, env);
-        java.nio.file.Path output = java.nio.file.Files.createTempFile("backup-script", ".out");
+        java.nio.file.Path output = java.nio.file.Files.createTempFile(tmp, "backup-script", ".out");
         pb.redirectOutput(output.toFile()); // a file, not a pipe: a hung script cannot hang the read
         Process p = pb.start();
         if (!p.waitFor(180, TimeUnit.SECONDS)) {

@@ -57,6 +57,10 @@ class ServeIT {
         if (Files.exists(dataDir.resolve("cluster"))) {
             embedded().stopAll();
         }
+        // the embedded cluster's data, backups and logs: a few hundred MB per run
+        try (var paths = Files.walk(work)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     @Test
