@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Whether serve is ready: the primary takes writes (the health checker's cached state) and every
- * service's schema is at the newest version the jar carries, clean. A thread of its own refreshes it
- * every second, so a probe never waits on a database and a hung primary cannot tie up the HTTP threads.
+ * service's schema is at the newest version the jar carries, clean. A thread of its own refreshes the
+ * schema versions every second, so a probe never waits on a database and a hung primary cannot tie up
+ * the HTTP threads; the primary's state is read per probe, so readiness and /health/database agree.
  */
 final class Readiness implements AutoCloseable {
     private final Database db;
@@ -68,9 +69,12 @@ final class Readiness implements AutoCloseable {
         }
     }
 
-    /** The last state computed (at most about a second old); never queries. */
+    /**
+     * The primary's state as the health checker sees it now, with the schema versions last read (at
+     * most about a second old, and marked unknown when read while the primary was down); never queries.
+     */
     State current() {
-        return current;
+        return new State(db.healthChecker().isHealthy(), current.schemas());
     }
 
     private void refresh() {
