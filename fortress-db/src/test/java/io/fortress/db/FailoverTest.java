@@ -96,7 +96,7 @@ class FailoverTest {
             victim.kill();
             int atKill = reads.get();
             await().atMost(Duration.ofSeconds(10)).until(() -> !db.nodes().get(1).state().isGood());
-            long victimQueries = queries(registry, "replica-1");
+            long victimQueries = (long) TestDatabases.steady(() -> queries(registry, "replica-1"));
             await().until(() -> reads.get() > atKill + 300);
             running.set(false);
             readers.shutdown();
@@ -147,7 +147,10 @@ class FailoverTest {
     void writesFailFastWhileThePrimaryIsDownAndWorkAgainAfterwards() {
         cluster = LocalCluster.builder().replicas(1).start();
         cluster.primary().execute("CREATE TABLE w(id int)");
-        try (Database db = Database.open(TestDatabases.config(cluster).poolTimeout(Duration.ofSeconds(20)).build())) {
+        // a slow fall keeps the replica STREAMING for the whole test (about 20 s to fall), while the
+        // stopped primary, rechecked every 200 ms, is DOWN within about 2 s
+        DbConfig config = TestDatabases.config(cluster).poolTimeout(Duration.ofSeconds(20)).healthFall(10).build();
+        try (Database db = Database.open(config)) {
             db.exec("INSERT INTO w VALUES (1)");
             cluster.primary().stop();
             assertThatThrownBy(() -> db.exec("INSERT INTO w VALUES (2)")).isInstanceOf(DatabaseException.class);
@@ -179,7 +182,10 @@ class FailoverTest {
         try (Database db = Database.open(TestDatabases.config(cluster).build(), registry)) {
             ExecutorService writer = Executors.newSingleThreadExecutor();
             var cleanup = writer.submit(() -> {
-                Thread.sleep(700); // while the read below holds its snapshot on a replica
+                // while the read below holds its snapshot on a replica
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> cluster.replicas().stream()
+                        .anyMatch(r -> r.queryValue("SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                                + " AND query LIKE '%FROM conflict, pg_sleep%' AND pid <> pg_backend_pid()").equals("1")));
                 cluster.primary().execute("DELETE FROM conflict");
                 cluster.primary().execute("VACUUM conflict");
                 return null;

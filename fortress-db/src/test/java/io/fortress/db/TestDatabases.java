@@ -3,6 +3,7 @@ package io.fortress.db;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 /** Configurations pointing at a LocalCluster. */
 final class TestDatabases {
@@ -23,6 +24,24 @@ final class TestDatabases {
                 .healthInterval(java.time.Duration.ofSeconds(2))
                 .healthTimeout(java.time.Duration.ofSeconds(2))
                 .healthFastInterval(java.time.Duration.ofMillis(200));
+    }
+
+    /**
+     * The counter's value once it has not moved for a second (at most 15 s): statements that chose a
+     * node before it was marked down may still be counted on it for a moment after the state changes.
+     */
+    static double steady(DoubleSupplier counter) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        double value = counter.getAsDouble();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            double now = counter.getAsDouble();
+            if (now == value) {
+                return value;
+            }
+            value = now;
+        }
+        throw new AssertionError("the counter still moves after 15 s: " + value);
     }
 
     /** The ports of the cluster's replicas, as inet_server_port() reports them. */

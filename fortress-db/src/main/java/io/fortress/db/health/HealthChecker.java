@@ -453,25 +453,29 @@ public final class HealthChecker implements AutoCloseable {
         Long timeline = o.timeline != null ? o.timeline : slot.health.timeline();
         NodeHealth health = new NodeHealth(slot.name, slot.role, slot.address, slot.tracker.state(), reason, slot.tracker.since(),
                 o.lagSeconds, o.lagBytes, o.receiveLagBytes, walLsn, o.receivedLsn, timeline, Instant.now(), took);
-        slot.health = health;
+        // Routing changes before the new state is published: whoever sees the state (db.nodes(), the
+        // health endpoint) may rely on reads already following it.
         if (slot.pool != null) {
             slot.pool.setHealth(health);
         }
-        if (change.changed() && change.from() == null) {
+        if (change.changed() && change.from() != null) {
+            boolean cameBack = !change.from().isReachable() && change.to().isReachable();
+            if ((cameBack || change.to() == NodeState.DEMOTED) && slot.pool != null) {
+                // connections from before an outage are dead; those to a demoted primary would only meet 25006
+                slot.pool.evictConnections();
+            }
+        }
+        if (change.changed()) {
             router.refresh();
-        } else if (change.changed()) {
+        }
+        slot.health = health;
+        if (change.changed() && change.from() != null) {
             if (change.to().isGood()) {
                 LOG.info("{} ({}) is {} again after {}: {}", slot.name, slot.address, change.to(), change.from(), reason);
             } else {
                 LOG.warn("{} ({}) is {}: {}; {}", slot.name, slot.address, change.to(), reason,
                         slot.role == NodeRole.PRIMARY ? "writes fail fast" : "reads go to other nodes");
             }
-            boolean cameBack = !change.from().isReachable() && change.to().isReachable();
-            if ((cameBack || change.to() == NodeState.DEMOTED) && slot.pool != null) {
-                // connections from before an outage are dead; those to a demoted primary would only meet 25006
-                slot.pool.evictConnections();
-            }
-            router.refresh();
         }
         // A node that stopped or started answering is checked again soon, so routing learns fast; lag,
         // pause and receiver changes are judged at the regular pace, so short spikes stay damped.

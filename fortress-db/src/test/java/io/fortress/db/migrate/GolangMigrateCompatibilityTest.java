@@ -123,19 +123,20 @@ class GolangMigrateCompatibilityTest {
     @Test
     void b3EachToolExcludesTheOtherThroughTheSameLockKey() throws Exception {
         String schema = fiveVersions();
-        MigrationFiles.of().add("000006_slow.up.sql", "SELECT pg_sleep(2);").writeTo(dir);
+        Gate gate = Gate.closed(cluster(), "gate_b3");
+        MigrationFiles.of().add("000006_slow.up.sql", gate.sql()).writeTo(dir);
         MigrationManager m = TestDb.manager(cluster(), schema, dir, b -> b.lockTimeout(Duration.ofMillis(300)));
         m.migrate(5);
-        try (GolangMigrate cli = new GolangMigrate(cluster(), schema, dir)) {
+        try (gate; GolangMigrate cli = new GolangMigrate(cluster(), schema, dir)) {
             // fortress migrating: golang-migrate's key is taken
             CompletableFuture<MigrationResult> running = CompletableFuture.supplyAsync(m::up);
-            await().atMost(Duration.ofSeconds(20)).until(() -> TestDb.count(cluster(),
-                    "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(2)' AND state = 'active'") == 1);
+            gate.awaitWaiter();
             try (Connection other = cluster().primary().connect(); Statement st = other.createStatement();
                  ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + cli.lockKey() + ")")) {
                 rs.next();
                 assertThat(rs.getBoolean(1)).isFalse();
             }
+            gate.open();
             assertThat(running.get(30, TimeUnit.SECONDS).toVersion()).isEqualTo(6);
             // golang-migrate migrating (holding its key): fortress waits, then gives up
             try (Connection goLock = cluster().primary().connect(); Statement st = goLock.createStatement()) {

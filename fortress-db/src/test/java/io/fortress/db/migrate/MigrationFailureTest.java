@@ -270,14 +270,18 @@ class MigrationFailureTest {
     @Test
     void g3StopEndsTheRunBetweenTwoMigrationsWithTheVersionCleanAndTheLockReleased() throws Exception {
         String schema = newSchema();
-        MigrationFiles.of().add("1_slow.up.sql", "CREATE TABLE one(); SELECT pg_sleep(1.5);").add("2_next.up.sql", "CREATE TABLE two();")
-                .writeTo(dir);
-        MigrationManager m = manager(schema);
-        CompletableFuture<MigrationResult> running = CompletableFuture.supplyAsync(m::up);
-        await().atMost(Duration.ofSeconds(20)).until(() -> TestDb.count(cluster(),
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1.5)%' AND state = 'active'") == 1);
-        m.stop();
-        MigrationResult r = running.get(30, TimeUnit.SECONDS);
+        MigrationResult r;
+        MigrationManager m;
+        try (Gate gate = Gate.closed(cluster(), "gate_g3")) {
+            MigrationFiles.of().add("1_slow.up.sql", "CREATE TABLE one(); " + gate.sql()).add("2_next.up.sql", "CREATE TABLE two();")
+                    .writeTo(dir);
+            m = manager(schema);
+            CompletableFuture<MigrationResult> running = CompletableFuture.supplyAsync(m::up);
+            gate.awaitWaiter();
+            m.stop();
+            gate.open();
+            r = running.get(30, TimeUnit.SECONDS);
+        }
         assertThat(r.stopped()).isTrue();
         assertThat(r.noChange()).isFalse();
         assertThat(r.applied()).extracting(MigrationResult.Applied::version).containsExactly(1L);
@@ -290,21 +294,25 @@ class MigrationFailureTest {
     @Test
     void anOperationStartedAfterStopDoesNotCancelIt() throws Exception {
         String schema = newSchema();
-        MigrationFiles.of().add("1_slow.up.sql", "CREATE TABLE one(); SELECT pg_sleep(1.5);").add("2_next.up.sql", "CREATE TABLE two();")
-                .writeTo(dir);
-        MigrationManager m = manager(schema);
-        CompletableFuture<MigrationResult> running = CompletableFuture.supplyAsync(m::up);
-        await().atMost(Duration.ofSeconds(20)).until(() -> TestDb.count(cluster(),
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1.5)%' AND state = 'active'") == 1);
-        m.stop();
-        // a second up() of the same manager, waiting for the lock, neither clears the first one's stop nor is stopped itself
-        CompletableFuture<MigrationResult> next = CompletableFuture.supplyAsync(m::up);
-        MigrationResult first = running.get(30, TimeUnit.SECONDS);
-        assertThat(first.stopped()).isTrue();
-        assertThat(first.applied()).extracting(MigrationResult.Applied::version).containsExactly(1L);
-        MigrationResult second = next.get(30, TimeUnit.SECONDS);
-        assertThat(second.stopped()).isFalse();
-        assertThat(second.applied()).extracting(MigrationResult.Applied::version).containsExactly(2L);
+        try (Gate gate = Gate.closed(cluster(), "gate_stop")) {
+            MigrationFiles.of().add("1_slow.up.sql", "CREATE TABLE one(); " + gate.sql()).add("2_next.up.sql", "CREATE TABLE two();")
+                    .writeTo(dir);
+            MigrationManager m = manager(schema);
+            CompletableFuture<MigrationResult> running = CompletableFuture.supplyAsync(m::up);
+            gate.awaitWaiter();
+            m.stop();
+            // a second up() of the same manager, waiting for the lock, neither clears the first one's stop nor is stopped itself
+            CompletableFuture<MigrationResult> next = CompletableFuture.supplyAsync(m::up);
+            await().atMost(Duration.ofSeconds(30)).until(() -> next.isDone() || TestDb.count(cluster(),
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_try_advisory_lock%' AND pid <> pg_backend_pid()") > 0);
+            gate.open();
+            MigrationResult first = running.get(30, TimeUnit.SECONDS);
+            assertThat(first.stopped()).isTrue();
+            assertThat(first.applied()).extracting(MigrationResult.Applied::version).containsExactly(1L);
+            MigrationResult second = next.get(30, TimeUnit.SECONDS);
+            assertThat(second.stopped()).isFalse();
+            assertThat(second.applied()).extracting(MigrationResult.Applied::version).containsExactly(2L);
+        }
         assertNoAdvisoryLocks();
     }
 

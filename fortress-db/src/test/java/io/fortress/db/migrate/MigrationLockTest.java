@@ -49,17 +49,20 @@ class MigrationLockTest {
     @Test
     void b2TheMigratingSessionHoldsBothGolangMigrateKeys() throws Exception {
         String schema = "lock_b2";
-        MigrationFiles.of().add("1_slow.up.sql", "SELECT pg_sleep(2);").writeTo(dir);
-        MigrationManager m = TestDb.manager(cluster(), schema, dir);
-        long cli = AdvisoryLockKey.forTable("/" + cluster().database(), schema, "schema_migrations");
-        long library = AdvisoryLockKey.forTable(cluster().database(), schema, "schema_migrations");
-        CompletableFuture<MigrationResult> running = CompletableFuture.supplyAsync(m::up);
-        String sleeper = await().atMost(Duration.ofSeconds(20)).until(() -> TestDb.value(cluster(),
-                "SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(2)' AND state = 'active'"), pid -> pid != null);
-        List<String> locks = TestDb.rows(cluster(), "SELECT classid, objid, objsubid, granted, pid FROM pg_locks "
-                + "WHERE locktype = 'advisory' ORDER BY objid");
-        assertThat(locks).containsExactly("0|" + Math.min(cli, library) + "|1|t|" + sleeper, "0|" + Math.max(cli, library) + "|1|t|" + sleeper);
-        assertThat(running.get(30, TimeUnit.SECONDS).toVersion()).isEqualTo(1);
+        try (Gate gate = Gate.closed(cluster(), "gate_b2")) {
+            MigrationFiles.of().add("1_slow.up.sql", gate.sql()).writeTo(dir);
+            MigrationManager m = TestDb.manager(cluster(), schema, dir);
+            long cli = AdvisoryLockKey.forTable("/" + cluster().database(), schema, "schema_migrations");
+            long library = AdvisoryLockKey.forTable(cluster().database(), schema, "schema_migrations");
+            CompletableFuture<MigrationResult> running = CompletableFuture.supplyAsync(m::up);
+            String migrating = gate.awaitWaiter();
+            List<String> locks = TestDb.rows(cluster(), "SELECT classid, objid, objsubid, granted, pid FROM pg_locks "
+                    + "WHERE locktype = 'advisory' ORDER BY objid");
+            assertThat(locks).containsExactly("0|" + Math.min(cli, library) + "|1|t|" + migrating,
+                    "0|" + Math.max(cli, library) + "|1|t|" + migrating);
+            gate.open();
+            assertThat(running.get(30, TimeUnit.SECONDS).toVersion()).isEqualTo(1);
+        }
         assertThat(TestDb.count(cluster(), "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).isZero();
     }
 
