@@ -114,6 +114,11 @@ public final class BackupConfig {
         return get(BackupSettings.ROW_COUNTS);
     }
 
+    /** Free space a backup needs, as a multiple of the last backup's size; zero for no check. */
+    public double freeSpaceMargin() {
+        return get(BackupSettings.FREE_SPACE_MARGIN);
+    }
+
     /** Longest run of one tool; zero for no limit. */
     public Duration timeout() {
         return get(BackupSettings.TIMEOUT);
@@ -229,6 +234,11 @@ public final class BackupConfig {
 
         public Builder rowCounts(boolean count) {
             return set(BackupSettings.ROW_COUNTS, count);
+        }
+
+        /** Free space a backup needs, as a multiple of the last backup's size; 0 turns the check off. */
+        public Builder freeSpaceMargin(double margin) {
+            return set(BackupSettings.FREE_SPACE_MARGIN, margin);
         }
 
         public Builder timeout(Duration timeout) {

@@ -51,6 +51,10 @@ public final class BackupSettings {
     public static final Setting<Boolean> ROW_COUNTS = Setting.bool("rowCounts", "BACKUP_ROW_COUNTS", true,
             "count every table's rows in the dump's own snapshot and record them in the manifest, for restore drills "
                     + "(costs a scan of each table)");
+    public static final Setting<Double> FREE_SPACE_MARGIN = Setting.of("freeSpaceMargin", "BACKUP_FREE_SPACE_MARGIN", 1.2,
+            BackupSettings::parseMargin, m -> m == 0 || m >= 1 && Double.isFinite(m), "0 (no check) or a number of at least 1",
+            "a backup starts only when the backup folder's disk has this many times the size of the database's last backup "
+                    + "free (after leftovers are swept); the first backup is not checked");
     public static final Setting<Duration> TIMEOUT = Setting.duration("timeout", "BACKUP_TIMEOUT", Duration.ofHours(12),
             d -> !d.isNegative(), "0 (no limit) or a positive duration",
             "longest time one pg_dump, pg_restore or pg_dumpall may run before it is ended and the run fails");
@@ -62,6 +66,14 @@ public final class BackupSettings {
     public static final Setting<Path> PG_BIN = Setting.of("pgBin", "PG_BIN", null, Path::of, p -> !p.toString().isBlank(),
             "a folder path", "folder with pg_dump, pg_restore, pg_dumpall and psql; when unset, the newest found through "
                     + "pg_config --bindir, /usr/lib/postgresql/*/bin and PATH that is at least the server's major version");
+
+    private static Double parseMargin(String text) {
+        try {
+            return Double.valueOf(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a number");
+        }
+    }
 
     /** {@code none} (empty) or a {@link VerifyLevel}'s spelling; null for anything else, which the check refuses naming what is accepted. */
     private static Optional<VerifyLevel> verifyLevelOrNone(String text) {
@@ -78,5 +90,5 @@ public final class BackupSettings {
     /** Every setting, in the order docs and {@code toString} list them. */
     public static final List<Setting<?>> ALL = List.of(BACKUP_DIR, RETENTION_DAYS, MIN_KEEP, KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY,
             COMPRESSION, FORMAT, INCLUDE_SCHEMA, INCLUDE_DATA, PARALLEL_JOBS, GLOBALS, ROLE_PASSWORDS, VERIFY_AFTER_BACKUP,
-            ROW_COUNTS, TIMEOUT, LOCK_WAIT_TIMEOUT, INTERVAL, PG_BIN);
+            ROW_COUNTS, FREE_SPACE_MARGIN, TIMEOUT, LOCK_WAIT_TIMEOUT, INTERVAL, PG_BIN);
 }

@@ -70,6 +70,35 @@ final class BackupStore {
     }
 
     /**
+     * Refuses to start a backup whose archive would likely not fit: the disk of the folder must have
+     * {@code margin} times the size of the database's newest backup free. The first backup has nothing
+     * to estimate from and is not checked; a disk that fills anyway fails the run, which removes its files.
+     */
+    void checkFreeSpace(String database, double margin) {
+        if (margin == 0) {
+            return;
+        }
+        Optional<BackupInfo> last = list(database).stream().findFirst();
+        if (last.isEmpty()) {
+            return;
+        }
+        long lastSize = last.get().sizeBytes();
+        long needed = (long) Math.min(Long.MAX_VALUE, Math.ceil(lastSize * margin));
+        long free;
+        try {
+            free = Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            throw new BackupException("cannot read the free space of the backup folder " + dir + ": " + e.getMessage(), e);
+        }
+        if (free < needed) {
+            throw new BackupException("not enough free space for a backup of database " + database + " in " + dir + ": "
+                    + BackupProgress.humanBytes(free) + " free, " + BackupProgress.humanBytes(needed) + " needed (BACKUP_FREE_SPACE_MARGIN "
+                    + margin + " times the last backup " + last.get().id() + ", " + BackupProgress.humanBytes(lastSize)
+                    + "); free some space, run cleanup, or lower BACKUP_FREE_SPACE_MARGIN (0 turns the check off)");
+        }
+    }
+
+    /**
      * The file-name form of a database name: letters, digits, '_' and '-' kept, anything else replaced,
      * plus a short hash when something was replaced, so that different names never share a prefix.
      */

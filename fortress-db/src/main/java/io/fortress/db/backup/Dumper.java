@@ -40,6 +40,7 @@ final class Dumper {
         BackupStore store = ctx.store();
         progress.phase(BackupPhase.PREPARING);
         store.sweep(ctx.database());
+        store.checkFreeSpace(ctx.database(), config.freeSpaceMargin());
         Instant started = ctx.clock().instant();
         long t0 = System.nanoTime();
         String id = store.newId(ctx.database(), started);

@@ -53,6 +53,10 @@ class BackupConfigTest {
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_LOCK_WAIT_TIMEOUT", "500us")))
                 .as("pg_dump takes whole milliseconds: 500us would become 0, no limit").hasMessageContaining("in whole milliseconds");
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_FORMAT", "tar"))).hasMessageContaining("custom or directory");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_FREE_SPACE_MARGIN", "0.5")))
+                .hasMessageContaining("BACKUP_FREE_SPACE_MARGIN=0.5 is invalid").hasMessageContaining("0 (no check) or a number of at least 1");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_FREE_SPACE_MARGIN", "lots"))).hasMessageContaining("'lots' is not a number");
+        assertThat(BackupConfig.fromEnv(Map.of("BACKUP_FREE_SPACE_MARGIN", "0")).freeSpaceMargin()).isZero();
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_VERIFY", "list"))).hasMessageContaining("none, checksums");
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_MIN_KEEP", "0"))).hasMessageContaining("BACKUP_MIN_KEEP=0");
         assertThatThrownBy(() -> BackupConfig.builder().includeData(false).includeSchema(false).build())

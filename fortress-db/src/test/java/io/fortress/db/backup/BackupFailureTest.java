@@ -74,6 +74,29 @@ class BackupFailureTest {
         return c;
     }
 
+    /** research §5(c) 14: the free-space preflight refuses a backup that would not fit, before anything is written. */
+    @Test
+    void aBackupThatWouldNotFitIsRefusedBeforeAnythingIsWritten() throws Exception {
+        Path dir = tmp.resolve("space");
+        BackupInfo first = BackupManager.create(db, BackupConfig.builder().backupDir(dir).build()).backup();
+        List<Path> before;
+        try (Stream<Path> files = Files.list(dir)) {
+            before = files.sorted().toList();
+        }
+        // a trillion times the last backup's size is more than any disk holds
+        BackupManager greedy = BackupManager.create(db, BackupConfig.builder().backupDir(dir).freeSpaceMargin(1e12).build());
+        assertThatThrownBy(greedy::backup).isInstanceOf(BackupException.class)
+                .hasMessageContaining("not enough free space for a backup of database busy in " + dir)
+                .hasMessageContaining("BACKUP_FREE_SPACE_MARGIN 1.0E12 times the last backup " + first.id());
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.sorted().toList()).as("nothing written, nothing removed").isEqualTo(before);
+        }
+        assertThat(greedy.stats().lastFailure()).hasValueSatisfying(e -> assertThat(e).contains("not enough free space"));
+
+        BackupInfo second = BackupManager.create(db, BackupConfig.builder().backupDir(dir).build()).backup();
+        assertThat(second.id()).isNotEqualTo(first.id());
+    }
+
     private static ProcessHandle awaitPgDump(ProcessHandle parent) {
         return await().atMost(Duration.ofSeconds(30)).until(() -> parent.descendants()
                 .filter(p -> p.info().command().map(c -> c.endsWith("/pg_dump")).orElse(false)).findFirst(), o -> o.isPresent()).get();
