@@ -1,5 +1,8 @@
 package io.fortress.db.migrate;
 
+import java.util.Optional;
+import java.util.SortedMap;
+
 /**
  * What the database records, read in one snapshot.
  *
@@ -7,6 +10,12 @@ package io.fortress.db.migrate;
  * @param versionTableExists whether golang-migrate's table exists
  * @param version            the version and dirty flag
  * @param history            fortress's history
+ * @param schema             the recorded and the current schema fingerprint, when the reader was asked to compare them
  */
-record DatabaseState(TableNames names, boolean versionTableExists, MigrationVersion version, HistoryLog history) {
+record DatabaseState(TableNames names, boolean versionTableExists, MigrationVersion version, HistoryLog history,
+                     Optional<SchemaComparison> schema) {
+
+    /** The fingerprint the last run recorded (if any) and the schema's now. */
+    record SchemaComparison(Optional<SchemaFingerprint.Recorded> recorded, SortedMap<String, String> current) {
+    }
 }

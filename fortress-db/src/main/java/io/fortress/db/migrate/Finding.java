@@ -48,7 +48,9 @@ public record Finding(Severity severity, Kind kind, Long version, String file, S
         /** The file cannot be split into statements (an unterminated string, name, body or comment). */
         UNPARSABLE,
         /** A version has an up file but no down file, so it cannot be rolled back. */
-        MISSING_DOWN
+        MISSING_DOWN,
+        /** The schema differs from what the last migration (or force) left: something changed it outside migrations. */
+        SCHEMA_DRIFT
     }
 
     static Finding error(Kind kind, Long version, String file, String message) {

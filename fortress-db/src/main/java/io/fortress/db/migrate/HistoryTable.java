@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The append-only history table beside {@code schema_migrations}. golang-migrate never reads it
@@ -46,7 +47,8 @@ final class HistoryTable {
                 + "    client_info          text,\n"
                 + "    started_at           timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
                 + "    finished_at          timestamptz,\n"
-                + "    execution_ms         bigint\n"
+                + "    execution_ms         bigint,\n"
+                + "    schema_fingerprint   jsonb\n"
                 + ")";
     }
 
@@ -59,6 +61,44 @@ final class HistoryTable {
             st.execute(createStatement(names));
             st.execute("COMMENT ON TABLE " + names.qualifiedHistory() + " IS 'fortress-db migration history (append-only); "
                     + "golang-migrate keeps the current version in " + names.table().replace("'", "''") + "'");
+        }
+    }
+
+    /**
+     * Adds the schema_fingerprint column to a history table created before it existed; a table that
+     * has it is left alone (no lock taken).
+     */
+    static void upgrade(Connection c, TableNames names) throws SQLException {
+        if (!hasFingerprintColumn(c, names)) {
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE " + names.qualifiedHistory() + " ADD COLUMN IF NOT EXISTS schema_fingerprint jsonb");
+            }
+        }
+    }
+
+    private static boolean hasFingerprintColumn(Connection c, TableNames names) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ?::regclass "
+                + "AND attname = 'schema_fingerprint' AND NOT attisdropped")) {
+            ps.setString(1, names.qualifiedHistory());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /**
+     * The fingerprint of the newest successful row that moved or set the version (a repaired checksum
+     * does neither); empty when that row has none: it ran before fingerprints, was adopted or external
+     * (golang-migrate changed the schema), or its fingerprint could not be read.
+     */
+    static Optional<SchemaFingerprint.Recorded> lastFingerprint(Connection c, TableNames names) throws SQLException {
+        if (!hasFingerprintColumn(c, names)) {
+            return Optional.empty(); // a table from before fingerprints; the next run adds the column
+        }
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT to_version, schema_fingerprint::text FROM " + names.qualifiedHistory()
+                     + " WHERE status = 'success' AND kind <> 'repair_checksum' ORDER BY id DESC LIMIT 1")) {
+            return rs.next() ? SchemaFingerprint.Recorded.of(rs.getLong(1), rs.getString(2)) : Optional.empty();
         }
     }
 
@@ -84,28 +124,34 @@ final class HistoryTable {
     record Event(long version, String name, HistoryEntry.Kind kind, HistoryEntry.Status status, long fromVersion, long toVersion,
                  String checksum, String downChecksum, TransactionMode mode, Integer statementsTotal, Integer statementsApplied,
                  String errorSqlState, String errorMessage, Integer errorStatement, String errorStatementText,
-                 OffsetDateTime startedAt, Long executionMs) {
+                 OffsetDateTime startedAt, Long executionMs, String schemaFingerprint) {
 
         static Event of(Migration m, long version, HistoryEntry.Kind kind, HistoryEntry.Status status, long from, long to) {
             return new Event(version, m == null ? null : m.name(), kind, status, from, to, m == null ? null : m.upChecksum(),
-                    m == null ? null : m.downChecksum(), null, null, null, null, null, null, null, null, null);
+                    m == null ? null : m.downChecksum(), null, null, null, null, null, null, null, null, null, null);
         }
 
         Event ran(TransactionMode txMode, int total, int applied, OffsetDateTime started, Long ms) {
             return new Event(version, name, kind, status, fromVersion, toVersion, checksum, downChecksum, txMode, total, applied,
-                    errorSqlState, errorMessage, errorStatement, errorStatementText, started, ms);
+                    errorSqlState, errorMessage, errorStatement, errorStatementText, started, ms, schemaFingerprint);
         }
 
         /** The same event, recorded as running (a file outside a transaction, before its first statement). */
         Event running() {
             return new Event(version, name, kind, HistoryEntry.Status.RUNNING, fromVersion, toVersion, checksum, downChecksum, mode,
                     statementsTotal, statementsApplied, errorSqlState, errorMessage, errorStatement, errorStatementText, startedAt,
-                    executionMs);
+                    executionMs, schemaFingerprint);
         }
 
         Event failed(String sqlState, String message, int statement, String statementText) {
             return new Event(version, name, kind, HistoryEntry.Status.FAILED, fromVersion, toVersion, checksum, downChecksum, mode,
-                    statementsTotal, statementsApplied, sqlState, message, statement, statementText, startedAt, executionMs);
+                    statementsTotal, statementsApplied, sqlState, message, statement, statementText, startedAt, executionMs, null);
+        }
+
+        /** The same event with the schema's fingerprint (JSON; null for none). */
+        Event fingerprinted(String json) {
+            return new Event(version, name, kind, status, fromVersion, toVersion, checksum, downChecksum, mode, statementsTotal,
+                    statementsApplied, errorSqlState, errorMessage, errorStatement, errorStatementText, startedAt, executionMs, json);
         }
     }
 
@@ -113,9 +159,9 @@ final class HistoryTable {
     static void insert(Connection c, TableNames names, Event e, String clientInfo) throws SQLException {
         String sql = "INSERT INTO " + names.qualifiedHistory() + " (version, name, kind, status, from_version, to_version, checksum, "
                 + "down_checksum, tx_mode, statements_total, statements_applied, error_sqlstate, error_message, error_statement, "
-                + "error_statement_text, client_info, started_at, finished_at, execution_ms) "
+                + "error_statement_text, client_info, started_at, finished_at, execution_ms, schema_fingerprint) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, clock_timestamp()), "
-                + "CASE WHEN ? THEN clock_timestamp() END, ?)";
+                + "CASE WHEN ? THEN clock_timestamp() END, ?, ?::jsonb)";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 0;
             ps.setLong(++i, e.version());
@@ -141,6 +187,7 @@ final class HistoryTable {
             } else {
                 ps.setLong(++i, e.executionMs());
             }
+            ps.setString(++i, e.schemaFingerprint());
             ps.executeUpdate();
         }
     }

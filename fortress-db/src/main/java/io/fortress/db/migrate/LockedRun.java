@@ -70,6 +70,8 @@ final class LockedRun implements AutoCloseable {
             boolean hadHistory = HistoryTable.exists(c, names);
             if (!hadHistory) {
                 HistoryTable.create(c, names);
+            } else {
+                HistoryTable.upgrade(c, names);
             }
             List<MigrationVersion> rows = VersionTable.rows(c, names);
             MigrationVersion v = rows.isEmpty() ? MigrationVersion.NIL : rows.get(0);
@@ -128,28 +130,31 @@ final class LockedRun implements AutoCloseable {
         List<MigrationResult.Applied> applied = new ArrayList<>();
         long current = from;
         boolean stopped = false;
-        for (Planner.Step step : plan.steps()) {
+        List<Planner.Step> steps = plan.steps();
+        for (int i = 0; i < steps.size(); i++) {
+            Planner.Step step = steps.get(i);
             if (stopRequested.getAsBoolean() || Thread.currentThread().isInterrupted()) {
                 log.info("{}: stopping at version {} as asked; {} of {} migrations ran", names().display(), Planner.display(current),
-                        applied.size(), plan.steps().size());
+                        applied.size(), steps.size());
                 stopped = true;
                 break;
             }
-            applied.add(run(step));
+            // the run's last migration records the schema's fingerprint (once per run: reading it costs a catalog scan)
+            applied.add(run(step, i == steps.size() - 1));
             current = step.to();
             lock.verifyHeld(describe(step));
         }
         return new MigrationResult(from, current, applied, stopped ? 0 : plan.shortBy(), stopped);
     }
 
-    private MigrationResult.Applied run(Planner.Step step) throws SQLException {
+    private MigrationResult.Applied run(Planner.Step step, boolean fingerprint) throws SQLException {
         Script script = step.script();
         Script.Analysis analysis = step.analysis();
         long started = System.nanoTime();
         if (analysis.mode() == TransactionMode.TRANSACTION) {
-            runInTransaction(step, analysis);
+            runInTransaction(step, analysis, fingerprint);
         } else {
-            runOutsideTransaction(step, analysis);
+            runOutsideTransaction(step, analysis, fingerprint);
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         int statements = analysis.statements().size();
@@ -161,7 +166,7 @@ final class LockedRun implements AutoCloseable {
     }
 
     /** The file, the version update and the history row commit together, or not at all. */
-    private void runInTransaction(Planner.Step step, Script.Analysis analysis) throws SQLException {
+    private void runInTransaction(Planner.Step step, Script.Analysis analysis, boolean fingerprint) throws SQLException {
         Connection c = session.connection();
         TableNames names = session.names();
         HistoryTable.Event event = event(step);
@@ -183,7 +188,8 @@ final class LockedRun implements AutoCloseable {
             current = null;
             session.restoreIdentity();
             VersionTable.write(c, names, step.to(), false);
-            HistoryTable.insert(c, names, event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0)),
+            HistoryTable.Event ran = event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0));
+            HistoryTable.insert(c, names, fingerprint ? ran.fingerprinted(SchemaFingerprint.recordable(c, names)) : ran,
                     session.clientInfo());
             c.commit();
         } catch (SQLException e) {
@@ -202,7 +208,7 @@ final class LockedRun implements AutoCloseable {
      * golang-migrate's protocol for a file PostgreSQL will not run in a transaction: mark the target
      * version dirty, run the statements one by one, then mark it clean. A failure leaves it dirty.
      */
-    private void runOutsideTransaction(Planner.Step step, Script.Analysis analysis) throws SQLException {
+    private void runOutsideTransaction(Planner.Step step, Script.Analysis analysis, boolean fingerprint) throws SQLException {
         Connection c = session.connection();
         TableNames names = session.names();
         HistoryTable.Event event = event(step);
@@ -239,7 +245,9 @@ final class LockedRun implements AutoCloseable {
             session.applyBaseline();
             c.setAutoCommit(false);
             VersionTable.write(c, names, step.to(), false);
-            HistoryTable.insert(c, names, event.ran(TransactionMode.NONE, total, done, started, elapsed(t0)), session.clientInfo());
+            HistoryTable.Event ran = event.ran(TransactionMode.NONE, total, done, started, elapsed(t0));
+            HistoryTable.insert(c, names, fingerprint ? ran.fingerprinted(SchemaFingerprint.recordable(c, names)) : ran,
+                    session.clientInfo());
             c.commit();
             c.setAutoCommit(true);
         } catch (SQLException e) {
@@ -258,8 +266,10 @@ final class LockedRun implements AutoCloseable {
         c.setAutoCommit(false);
         try {
             VersionTable.write(c, names(), version, false);
+            // force says the schema is what the version made: its fingerprint becomes the one to compare with
             HistoryTable.insert(c, names(), HistoryTable.Event.of(catalog.get(version), version, HistoryEntry.Kind.FORCE,
-                    HistoryEntry.Status.SUCCESS, before.version(), version), session.clientInfo());
+                    HistoryEntry.Status.SUCCESS, before.version(), version).fingerprinted(SchemaFingerprint.recordable(c, names())),
+                    session.clientInfo());
             c.commit();
         } catch (SQLException | RuntimeException e) {
             session.rollbackQuietly();

@@ -236,7 +236,7 @@ public final class MigrationManager {
     /** Every version with its state, checksum check, when, by whom and how long; writes nothing, takes no lock. */
     public MigrationStatus status() {
         MigrationCatalog catalog = MigrationCatalog.load(source);
-        return Reports.status(catalog, read());
+        return Reports.status(catalog, readWithSchema());
     }
 
     /** What {@link #up()} would do; writes nothing (not even the tables), takes no lock. */
@@ -263,7 +263,7 @@ public final class MigrationManager {
     /** Checks the files and compares them with what the database records; writes nothing, takes no lock. */
     public ValidationReport validate() {
         MigrationCatalog catalog = MigrationCatalog.load(source);
-        return new ValidationReport(Reports.findings(catalog, read()));
+        return new ValidationReport(Reports.findings(catalog, readWithSchema()));
     }
 
     /** Every history row, oldest first; empty before the first run. Writes nothing, takes no lock. */
@@ -362,7 +362,12 @@ public final class MigrationManager {
     }
 
     private DatabaseState read() {
-        return withConnection(reads, c -> StateReader.read(c, config));
+        return withConnection(reads, c -> StateReader.read(c, config, false));
+    }
+
+    /** The state with the schema's recorded and current fingerprint, for the reports that look for drift. */
+    private DatabaseState readWithSchema() {
+        return withConnection(reads, c -> StateReader.read(c, config, true));
     }
 
     private <T> T withConnection(Connections connections, ConnectionWork<T> work) {

@@ -3,6 +3,7 @@ package io.fortress.db.migrate;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reads the version and history in one read-only snapshot, without taking the lock or creating
@@ -12,7 +13,11 @@ final class StateReader {
     private StateReader() {
     }
 
-    static DatabaseState read(Connection c, MigrationConfig config) throws SQLException {
+    /**
+     * Reads the state; with {@code compareSchema} also the recorded and the current schema fingerprint
+     * (a catalog scan, so only validate() and status() ask for it).
+     */
+    static DatabaseState read(Connection c, MigrationConfig config, boolean compareSchema) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         boolean readOnly = c.isReadOnly();
         int isolation = c.getTransactionIsolation();
@@ -22,6 +27,11 @@ final class StateReader {
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             Session session = Session.open(c, config);
             DatabaseState state = readIn(c, session.names());
+            if (compareSchema && state.history().exists()) {
+                state = new DatabaseState(state.names(), state.versionTableExists(), state.version(), state.history(),
+                        Optional.of(new DatabaseState.SchemaComparison(HistoryTable.lastFingerprint(c, session.names()),
+                                SchemaFingerprint.read(c, session.names()))));
+            }
             c.rollback();
             return state;
         } catch (SQLException | RuntimeException e) {
@@ -44,6 +54,6 @@ final class StateReader {
         MigrationVersion version = tableExists ? VersionTable.read(c, names) : MigrationVersion.NIL;
         boolean historyExists = HistoryTable.exists(c, names);
         List<HistoryEntry> history = historyExists ? HistoryTable.read(c, names) : List.of();
-        return new DatabaseState(names, tableExists, version, new HistoryLog(historyExists, history));
+        return new DatabaseState(names, tableExists, version, new HistoryLog(historyExists, history), Optional.empty());
     }
 }

@@ -74,6 +74,7 @@ final class Validator {
                                 + "); check that it still undoes what was applied; repairChecksum(" + m.version() + ") accepts it"));
             }
         }
+        state.schema().flatMap(this::drift).ifPresent(findings::add);
         for (long version : history.appliedVersions()) {
             if (version <= v.version() && version != v.version() && !catalog.contains(version)) {
                 String name = history.lastApplied(version).map(HistoryEntry::name).orElse("?");
@@ -82,6 +83,26 @@ final class Validator {
             }
         }
         return findings;
+    }
+
+    /**
+     * The schema against the fingerprint the last run recorded, when that run left the current version
+     * clean: a difference is a change made outside migrations.
+     */
+    private Optional<Finding> drift(DatabaseState.SchemaComparison schema) {
+        MigrationVersion v = state.version();
+        Optional<SchemaFingerprint.Recorded> recorded = schema.recorded();
+        if (v.dirty() || recorded.isEmpty() || recorded.get().version() != v.version()) {
+            return Optional.empty();
+        }
+        List<String> changes = SchemaFingerprint.differences(recorded.get().objects(), schema.current());
+        if (changes.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(Finding.warning(Finding.Kind.SCHEMA_DRIFT, v.version(), null, "schema " + state.names().schema()
+                + " changed outside migrations since version " + Planner.display(v.version()) + " was applied: "
+                + String.join("; ", changes) + ". Revert the change, or make it a migration; to accept the schema as it is now, "
+                + "force(" + v.version() + ") records its fingerprint"));
     }
 
     private Optional<Finding> lastAttemptFailed(Migration m) {

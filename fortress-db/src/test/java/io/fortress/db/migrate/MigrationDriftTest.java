@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Checksums and drift (research §8 F1-F4): "never modify deployed migrations" is enforced, with a repair path. */
+/**
+ * Checksums and drift (research §8 F1-F4, F7): "never modify deployed migrations" is enforced, with a
+ * repair path, and a schema changed outside migrations is reported.
+ */
 class MigrationDriftTest {
     @RegisterExtension
     static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
@@ -115,5 +118,69 @@ class MigrationDriftTest {
 
         Files.move(dir.resolve("25_late.up.sql"), dir.resolve("41_late.up.sql"));
         assertThat(m.up().applied()).extracting(MigrationResult.Applied::version).containsExactly(40L, 41L);
+    }
+
+    @Test
+    void f7AnOutOfBandSchemaChangeIsReportedAsDriftNamingTheTable() throws Exception {
+        MigrationManager m = threeApplied();
+        String schema = m.status().schema();
+        assertThat(m.validate().findings()).as("no drift right after a run that recorded the fingerprint").isEmpty();
+
+        TestDb.execute(cluster(), "ALTER TABLE " + schema + ".b ADD COLUMN z int");
+        ValidationReport report = m.validate();
+        assertThat(report.valid()).as("drift warns, it does not stop migrations").isTrue();
+        assertThat(report.of(Finding.Kind.SCHEMA_DRIFT)).singleElement().satisfies(f -> {
+            assertThat(f.severity()).isEqualTo(Finding.Severity.WARNING);
+            assertThat(f.version()).isEqualTo(3);
+            assertThat(f.message()).contains("schema " + schema + " changed outside migrations since version 3 was applied: table b changed")
+                    .doesNotContain("table a").doesNotContain("table c").contains("force(3)");
+        });
+        assertThat(m.status().findings()).extracting(Finding::kind).contains(Finding.Kind.SCHEMA_DRIFT);
+
+        TestDb.execute(cluster(), "CREATE INDEX ON " + schema + ".a (id); CREATE FUNCTION " + schema + ".f() RETURNS int LANGUAGE sql AS 'SELECT 1'");
+        assertThat(m.validate().of(Finding.Kind.SCHEMA_DRIFT)).singleElement().satisfies(f -> assertThat(f.message())
+                .contains("function f() was added; table a changed; table b changed"));
+
+        // a migration that makes the change part of the schema's history records a new fingerprint
+        Files.writeString(dir.resolve("4_d.up.sql"), "ALTER TABLE b DROP COLUMN z; DROP INDEX a_id_idx; DROP FUNCTION f();\n");
+        Files.writeString(dir.resolve("4_d.down.sql"), "SELECT 1;\n");
+        m.up();
+        assertThat(m.validate().findings()).isEmpty();
+
+        // force accepts the schema as it is
+        TestDb.execute(cluster(), "DROP TABLE " + schema + ".c");
+        assertThat(m.validate().of(Finding.Kind.SCHEMA_DRIFT)).singleElement().satisfies(f -> assertThat(f.message())
+                .contains("table c was dropped"));
+        m.force(4);
+        assertThat(m.validate().findings()).isEmpty();
+    }
+
+    @Test
+    void f7NoDriftIsClaimedWhenGolangMigrateMovedTheVersion() throws Exception {
+        MigrationManager m = threeApplied();
+        String schema = m.status().schema();
+        Files.writeString(dir.resolve("4_d.up.sql"), "CREATE TABLE d();\n");
+        Files.writeString(dir.resolve("4_d.down.sql"), "DROP TABLE d;\n");
+        // golang-migrate applies version 4: the table appears, the version moves, fortress records nothing
+        TestDb.execute(cluster(), "CREATE TABLE " + schema + ".d(); UPDATE " + schema + ".schema_migrations SET version = 4");
+        assertThat(m.validate().findings()).extracting(Finding::kind).containsExactly(Finding.Kind.EXTERNAL_CHANGE);
+    }
+
+    @Test
+    void f7AHistoryTableFromBeforeFingerprintsGetsTheColumnAtTheNextRun() throws Exception {
+        MigrationManager m = threeApplied();
+        String schema = m.status().schema();
+        TestDb.execute(cluster(), "ALTER TABLE " + schema + ".schema_migrations_history DROP COLUMN schema_fingerprint");
+        TestDb.execute(cluster(), "ALTER TABLE " + schema + ".c ADD COLUMN z int");
+        assertThat(m.validate().findings()).as("nothing recorded to compare with").isEmpty();
+
+        Files.writeString(dir.resolve("4_d.up.sql"), "CREATE TABLE d();\n");
+        Files.writeString(dir.resolve("4_d.down.sql"), "DROP TABLE d;\n");
+        assertThat(m.up().toVersion()).isEqualTo(4);
+        assertThat(TestDb.count(cluster(), "SELECT count(*) FROM " + schema + ".schema_migrations_history WHERE schema_fingerprint IS NOT NULL"))
+                .isEqualTo(1);
+        TestDb.execute(cluster(), "DROP TABLE " + schema + ".d");
+        assertThat(m.validate().of(Finding.Kind.SCHEMA_DRIFT)).singleElement().satisfies(f -> assertThat(f.message())
+                .contains("since version 4 was applied: table d was dropped"));
     }
 }
