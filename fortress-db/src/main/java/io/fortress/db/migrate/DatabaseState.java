@@ -10,12 +10,13 @@ import java.util.SortedMap;
  * @param versionTableExists whether golang-migrate's table exists
  * @param version            the version and dirty flag
  * @param history            fortress's history
- * @param schema             the recorded and the current schema fingerprint, when the reader was asked to compare them
+ * @param schema             the fingerprint recorded at the current version and the schema's now, when the reader was
+ *                           asked to compare them and one was recorded
  */
 record DatabaseState(TableNames names, boolean versionTableExists, MigrationVersion version, HistoryLog history,
                      Optional<SchemaComparison> schema) {
 
-    /** The fingerprint the last run recorded (if any) and the schema's now. */
-    record SchemaComparison(Optional<SchemaFingerprint.Recorded> recorded, SortedMap<String, String> current) {
+    /** The fingerprint the last run recorded and the schema's now. */
+    record SchemaComparison(SchemaFingerprint.Recorded recorded, SortedMap<String, String> current) {
     }
 }

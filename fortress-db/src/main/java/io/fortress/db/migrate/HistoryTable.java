@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
@@ -11,12 +12,15 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The append-only history table beside {@code schema_migrations}. golang-migrate never reads it
  * (its {@code drop} removes it with every other table of the schema). Rows are only inserted.
  */
 final class HistoryTable {
+    private static final Logger LOG = LoggerFactory.getLogger(HistoryTable.class);
     private static final String COLUMNS = "id, version, name, kind, status, from_version, to_version, checksum, down_checksum, tx_mode, "
             + "statements_total, statements_applied, error_sqlstate, error_message, error_statement, error_statement_text, "
             + "installed_by, client_info, started_at, finished_at, execution_ms";
@@ -65,14 +69,31 @@ final class HistoryTable {
     }
 
     /**
-     * Adds the schema_fingerprint column to a history table created before it existed; a table that
-     * has it is left alone (no lock taken).
+     * Adds the schema_fingerprint column to a history table created before it existed, inside the
+     * caller's transaction; a table that has it is left alone (no lock taken). The ALTER waits at most
+     * 5 s for its lock, so that it never queues the readers of the table for long; when it cannot have
+     * the lock or the role does not own the table, the run goes on without fingerprints.
+     *
+     * @return whether the table has the column now
      */
-    static void upgrade(Connection c, TableNames names) throws SQLException {
-        if (!hasFingerprintColumn(c, names)) {
-            try (Statement st = c.createStatement()) {
-                st.execute("ALTER TABLE " + names.qualifiedHistory() + " ADD COLUMN IF NOT EXISTS schema_fingerprint jsonb");
+    static boolean upgrade(Connection c, TableNames names) throws SQLException {
+        if (hasFingerprintColumn(c, names)) {
+            return true;
+        }
+        Savepoint before = c.setSavepoint();
+        try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL lock_timeout = '5s'");
+            st.execute("ALTER TABLE " + names.qualifiedHistory() + " ADD COLUMN IF NOT EXISTS schema_fingerprint jsonb");
+            c.releaseSavepoint(before);
+            return true;
+        } catch (SQLException e) {
+            if (!"42501".equals(e.getSQLState()) && !"55P03".equals(e.getSQLState())) {
+                throw e;
             }
+            c.rollback(before);
+            LOG.warn("{}: cannot add the schema_fingerprint column to {} ({}); schema drift is not recorded until the table's owner "
+                    + "runs a migration", names.display(), names.qualifiedHistory(), e.getMessage());
+            return false;
         }
     }
 
@@ -157,11 +178,13 @@ final class HistoryTable {
 
     /** Inserts one event; finished events get {@code finished_at = clock_timestamp()}. */
     static void insert(Connection c, TableNames names, Event e, String clientInfo) throws SQLException {
+        // the column is named only with a fingerprint: a table from before fingerprints may not have it
+        boolean fingerprint = e.schemaFingerprint() != null;
         String sql = "INSERT INTO " + names.qualifiedHistory() + " (version, name, kind, status, from_version, to_version, checksum, "
                 + "down_checksum, tx_mode, statements_total, statements_applied, error_sqlstate, error_message, error_statement, "
-                + "error_statement_text, client_info, started_at, finished_at, execution_ms, schema_fingerprint) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, clock_timestamp()), "
-                + "CASE WHEN ? THEN clock_timestamp() END, ?, ?::jsonb)";
+                + "error_statement_text, client_info, started_at, finished_at, execution_ms" + (fingerprint ? ", schema_fingerprint" : "")
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, clock_timestamp()), "
+                + "CASE WHEN ? THEN clock_timestamp() END, ?" + (fingerprint ? ", ?::jsonb" : "") + ")";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 0;
             ps.setLong(++i, e.version());
@@ -187,7 +210,9 @@ final class HistoryTable {
             } else {
                 ps.setLong(++i, e.executionMs());
             }
-            ps.setString(++i, e.schemaFingerprint());
+            if (fingerprint) {
+                ps.setString(++i, e.schemaFingerprint());
+            }
             ps.executeUpdate();
         }
     }

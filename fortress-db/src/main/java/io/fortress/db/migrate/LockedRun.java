@@ -24,6 +24,8 @@ final class LockedRun implements AutoCloseable {
     private final MigrationLock lock;
     private final MigrationConfig config;
     private final MigrationCatalog catalog;
+    /** Whether the history table has the schema_fingerprint column (one from before fingerprints may not). */
+    private boolean fingerprints = true;
 
     private LockedRun(Session session, MigrationLock lock, MigrationConfig config, MigrationCatalog catalog) {
         this.session = session;
@@ -71,7 +73,7 @@ final class LockedRun implements AutoCloseable {
             if (!hadHistory) {
                 HistoryTable.create(c, names);
             } else {
-                HistoryTable.upgrade(c, names);
+                fingerprints = HistoryTable.upgrade(c, names);
             }
             List<MigrationVersion> rows = VersionTable.rows(c, names);
             MigrationVersion v = rows.isEmpty() ? MigrationVersion.NIL : rows.get(0);
@@ -131,6 +133,9 @@ final class LockedRun implements AutoCloseable {
         long current = from;
         boolean stopped = false;
         List<Planner.Step> steps = plan.steps();
+        if (!steps.isEmpty()) {
+            warnOfDrift(from);
+        }
         for (int i = 0; i < steps.size(); i++) {
             Planner.Step step = steps.get(i);
             if (stopRequested.getAsBoolean() || Thread.currentThread().isInterrupted()) {
@@ -140,11 +145,45 @@ final class LockedRun implements AutoCloseable {
                 break;
             }
             // the run's last migration records the schema's fingerprint (once per run: reading it costs a catalog scan)
-            applied.add(run(step, i == steps.size() - 1));
+            applied.add(run(step, fingerprints && i == steps.size() - 1));
             current = step.to();
             lock.verifyHeld(describe(step));
         }
         return new MigrationResult(from, current, applied, stopped ? 0 : plan.shortBy(), stopped);
+    }
+
+    /**
+     * The run records the schema as it leaves it, so changes made outside migrations since the last
+     * recorded fingerprint would pass into the new one unnoticed: they are logged first. Never fails the run.
+     */
+    private void warnOfDrift(long from) {
+        if (!fingerprints) {
+            return;
+        }
+        Connection c = session.connection();
+        try {
+            c.setAutoCommit(false);
+            Optional<SchemaFingerprint.Recorded> recorded = HistoryTable.lastFingerprint(c, names());
+            if (recorded.isPresent() && recorded.get().version() == from) {
+                List<String> changes = SchemaFingerprint.differences(recorded.get().objects(), SchemaFingerprint.read(c, names()));
+                if (!changes.isEmpty()) {
+                    log.warn("{}: schema {} changed outside migrations since version {} was applied ({}); the fingerprint this run "
+                            + "records includes these changes", names().display(), names().schema(), Planner.display(from),
+                            String.join("; ", changes));
+                }
+            }
+            c.rollback();
+            c.setAutoCommit(true);
+        } catch (SQLException | RuntimeException e) {
+            session.rollbackQuietly();
+            log.warn("{}: could not compare the schema with its recorded fingerprint before migrating: {}", names().display(),
+                    e.getMessage());
+            try {
+                c.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // the connection is broken: the first migration reports it
+            }
+        }
     }
 
     private MigrationResult.Applied run(Planner.Step step, boolean fingerprint) throws SQLException {
@@ -268,7 +307,8 @@ final class LockedRun implements AutoCloseable {
             VersionTable.write(c, names(), version, false);
             // force says the schema is what the version made: its fingerprint becomes the one to compare with
             HistoryTable.insert(c, names(), HistoryTable.Event.of(catalog.get(version), version, HistoryEntry.Kind.FORCE,
-                    HistoryEntry.Status.SUCCESS, before.version(), version).fingerprinted(SchemaFingerprint.recordable(c, names())),
+                    HistoryEntry.Status.SUCCESS, before.version(), version)
+                    .fingerprinted(fingerprints ? SchemaFingerprint.recordable(c, names()) : null),
                     session.clientInfo());
             c.commit();
         } catch (SQLException | RuntimeException e) {

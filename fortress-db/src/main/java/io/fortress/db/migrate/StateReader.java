@@ -2,14 +2,18 @@ package io.fortress.db.migrate;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the version and history in one read-only snapshot, without taking the lock or creating
  * anything: what version(), status(), plan(), validate() and autoMigrate()'s fast path see.
  */
 final class StateReader {
+    private static final Logger LOG = LoggerFactory.getLogger(StateReader.class);
     private StateReader() {
     }
 
@@ -27,10 +31,9 @@ final class StateReader {
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             Session session = Session.open(c, config);
             DatabaseState state = readIn(c, session.names());
-            if (compareSchema && state.history().exists()) {
-                state = new DatabaseState(state.names(), state.versionTableExists(), state.version(), state.history(),
-                        Optional.of(new DatabaseState.SchemaComparison(HistoryTable.lastFingerprint(c, session.names()),
-                                SchemaFingerprint.read(c, session.names()))));
+            if (compareSchema && state.history().exists() && !state.version().dirty()) {
+                Optional<DatabaseState.SchemaComparison> schema = compare(c, session.names(), state.version().version());
+                state = new DatabaseState(state.names(), state.versionTableExists(), state.version(), state.history(), schema);
             }
             c.rollback();
             return state;
@@ -45,6 +48,25 @@ final class StateReader {
             c.setAutoCommit(autoCommit);
             c.setTransactionIsolation(isolation);
             c.setReadOnly(readOnly);
+        }
+    }
+
+    /**
+     * The recorded fingerprint and the schema's now, when one was recorded at the current version;
+     * reading the schema is a report's extra, so its failure is logged and leaves the comparison out.
+     */
+    private static Optional<DatabaseState.SchemaComparison> compare(Connection c, TableNames names, long version) throws SQLException {
+        Optional<SchemaFingerprint.Recorded> recorded = HistoryTable.lastFingerprint(c, names);
+        if (recorded.isEmpty() || recorded.get().version() != version) {
+            return Optional.empty();
+        }
+        Savepoint before = c.setSavepoint();
+        try {
+            return Optional.of(new DatabaseState.SchemaComparison(recorded.get(), SchemaFingerprint.read(c, names)));
+        } catch (SQLException e) {
+            c.rollback(before);
+            LOG.warn("{}: schema drift not checked: reading the schema failed: {}", names.display(), e.getMessage());
+            return Optional.empty();
         }
     }
 

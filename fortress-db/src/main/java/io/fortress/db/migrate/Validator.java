@@ -91,11 +91,10 @@ final class Validator {
      */
     private Optional<Finding> drift(DatabaseState.SchemaComparison schema) {
         MigrationVersion v = state.version();
-        Optional<SchemaFingerprint.Recorded> recorded = schema.recorded();
-        if (v.dirty() || recorded.isEmpty() || recorded.get().version() != v.version()) {
+        if (v.dirty() || schema.recorded().version() != v.version()) {
             return Optional.empty();
         }
-        List<String> changes = SchemaFingerprint.differences(recorded.get().objects(), schema.current());
+        List<String> changes = SchemaFingerprint.differences(schema.recorded().objects(), schema.current());
         if (changes.isEmpty()) {
             return Optional.empty();
         }

@@ -183,4 +183,20 @@ class MigrationDriftTest {
         assertThat(m.validate().of(Finding.Kind.SCHEMA_DRIFT)).singleElement().satisfies(f -> assertThat(f.message())
                 .contains("since version 4 was applied: table d was dropped"));
     }
+
+    @Test
+    void f7PartitionsCreatedAtRunTimeAreNoDrift() throws Exception {
+        String schema = "drift" + SCHEMAS.incrementAndGet();
+        MigrationFiles.of().add("1_events.up.sql", "CREATE TABLE events(at date NOT NULL, body text) PARTITION BY RANGE (at);\n"
+                + "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n")
+                .add("1_events.down.sql", "DROP TABLE events;\n").writeTo(dir);
+        MigrationManager m = TestDb.manager(cluster(), schema, dir);
+        m.up();
+        TestDb.execute(cluster(), "CREATE TABLE " + schema + ".events_2027 PARTITION OF " + schema + ".events "
+                + "FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')");
+        assertThat(m.validate().findings()).isEmpty();
+        TestDb.execute(cluster(), "ALTER TABLE " + schema + ".events ADD COLUMN source text");
+        assertThat(m.validate().of(Finding.Kind.SCHEMA_DRIFT)).singleElement().satisfies(f -> assertThat(f.message())
+                .contains(": table events changed."));
+    }
 }
