@@ -168,10 +168,11 @@ class BackupFailureTest {
     @Test
     void leftoversOfAKilledProcessAreNotListedAndAreSweptByTheNextBackup() throws Exception {
         Path dir = BackupTesting.folder(tmp, "crashed");
+        Path childTmp = Files.createDirectory(tmp.resolve("child-tmp"));
         Process child;
         try (Connection lock = holdLock()) {
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                    System.getProperty("java.class.path"), BackupChild.class.getName(), Integer.toString(CLUSTER.cluster().primary().port()),
+                    System.getProperty("java.class.path"), "-Djava.io.tmpdir=" + childTmp, BackupChild.class.getName(), Integer.toString(CLUSTER.cluster().primary().port()),
                     USER, "busy", dir.toString()).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile());
             pb.environment().put("CHILD_PASSWORD", PASSWORD);
             child = pb.start();
@@ -190,6 +191,17 @@ class BackupFailureTest {
         assertThat(m.listBackups()).isEmpty();
         BackupInfo next = m.backup();
         assertThat(backupFiles(dir)).containsExactly(next.id() + ".dump", next.id() + ".manifest.json");
+
+        // the killed JVM could not delete its password file; the next JVM to write one deletes it, not a live one's
+        Path leftover;
+        try (Stream<Path> files = Files.list(childTmp)) {
+            leftover = files.filter(f -> f.getFileName().toString().startsWith("fortress-pgpass-" + child.pid() + "-"))
+                    .findFirst().orElseThrow();
+        }
+        assertThat(Files.getPosixFilePermissions(leftover)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        Path live = Files.createFile(childTmp.resolve("fortress-pgpass-" + ProcessHandle.current().pid() + "-live"));
+        assertThat(ConnectionEnvironment.sweepLeftovers(childTmp)).containsExactly(leftover);
+        assertThat(live).exists();
     }
 
     @Test
