@@ -88,6 +88,7 @@ public final class Router implements AutoCloseable {
     private final ReadBalancer<NodePool> balancer;
     private final long slowNanos;
     private final boolean logParameters;
+    private final ReplicaFallback replicaFallback; // read once: the per-read path does no settings lookups
     private final LongAdder[] reroutes = new LongAdder[Reroute.values().length];
     private final List<Consumer<NodePool>> poolListeners = new CopyOnWriteArrayList<>();
     private volatile NodePool primary;
@@ -108,6 +109,7 @@ public final class Router implements AutoCloseable {
         this.balancer = new ReadBalancer<>(replicas, NodePool::isGood, NodePool[]::new);
         this.slowNanos = config.slowQueryThreshold().toNanos();
         this.logParameters = config.logQueryParameters();
+        this.replicaFallback = config.replicaFallback();
         Arrays.setAll(reroutes, i -> new LongAdder());
     }
 
@@ -493,7 +495,7 @@ public final class Router implements AutoCloseable {
         } else {
             candidates = balancer.eligible();
             fallbackReason = Reroute.NO_REPLICA;
-            if (candidates.length == 0 && config.replicaFallback() == ReplicaFallback.LEAST_LAGGED) {
+            if (candidates.length == 0 && replicaFallback == ReplicaFallback.LEAST_LAGGED) {
                 Optional<NodePool> least = leastLagged();
                 if (least.isPresent()) {
                     candidates = new NodePool[] {least.get()};
@@ -714,13 +716,29 @@ public final class Router implements AutoCloseable {
         try {
             if (params != null) {
                 for (int i = 0; i < params.length; i++) {
-                    ps.setObject(i + 1, params[i]);
+                    bind(ps, i + 1, params[i]);
                 }
             }
             return ps;
         } catch (SQLException | RuntimeException e) {
             ps.close();
             throw e;
+        }
+    }
+
+    /**
+     * Binds a parameter as setObject would, through the typed setter for the common types: pgjdbc's
+     * setObject finds that setter by testing the value against a long list of types on every call.
+     */
+    private static void bind(PreparedStatement ps, int index, Object value) throws SQLException {
+        if (value instanceof Integer v) {
+            ps.setInt(index, v);
+        } else if (value instanceof Long v) {
+            ps.setLong(index, v);
+        } else if (value instanceof String v) {
+            ps.setString(index, v);
+        } else {
+            ps.setObject(index, value);
         }
     }
 
