@@ -221,6 +221,7 @@ public final class BenchMain {
         final Figures throughput = new Figures();
         final Figures p50 = new Figures();
         final Figures p99 = new Figures();
+        final Figures clientCpu = new Figures();
 
         Contender(LoadRunner.Operation operation) {
             this.operation = operation;
@@ -251,6 +252,9 @@ public final class BenchMain {
                 c.throughput.add(run.throughput());
                 c.p50.add(run.percentileMillis(50));
                 c.p99.add(run.percentileMillis(99));
+                if (!Double.isNaN(run.clientCpuMicrosPerOp())) {
+                    c.clientCpu.add(run.clientCpuMicrosPerOp());
+                }
                 log(String.format(Locale.ROOT, "%s, round %d, %-28s %10.0f ops/s  p50 %.3f ms  p99 %.3f ms", name, round + 1,
                         contenderName, run.throughput(), run.percentileMillis(50), run.percentileMillis(99)));
             }
@@ -264,6 +268,9 @@ public final class BenchMain {
         results.compare(name, contender, baseline, "throughput_ops", c.throughput, b.throughput, throughputTarget);
         results.compare(name, contender, baseline, "p50_ms", c.p50, b.p50, "");
         results.compare(name, contender, baseline, "p99_ms", c.p99, b.p99, p99Target == null ? "" : p99Target);
+        if (!c.clientCpu.isEmpty() && !b.clientCpu.isEmpty()) {
+            results.compare(name, contender, baseline, "client_cpu_us_op", c.clientCpu, b.clientCpu, "");
+        }
     }
 
     private String header(String arguments, String pgVersion, Duration took) throws Exception {

@@ -12,6 +12,10 @@ final class Figures {
         values.add(value);
     }
 
+    boolean isEmpty() {
+        return values.isEmpty();
+    }
+
     double median() {
         double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         if (v.length == 0) {

@@ -1,5 +1,7 @@
 package io.fortress.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.concurrent.TimeUnit;
  * latency of every measured operation.
  */
 final class LoadRunner {
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
     private LoadRunner() {
     }
 
@@ -20,10 +23,21 @@ final class LoadRunner {
         void run(java.util.SplittableRandom random) throws Exception;
     }
 
-    /** The figures of one measured run. */
-    record Run(long operations, double seconds, long[] sortedLatencyNanos) {
+    /**
+     * The figures of one measured run.
+     *
+     * @param clientCpuNanos CPU time the client's worker threads used in the measured period; -1 when not
+     *                       measured (pgbench). Unlike throughput it leaves out the servers and the rest of the
+     *                       machine, so it shows what a layer costs its caller even when their noise hides it
+     */
+    record Run(long operations, double seconds, long[] sortedLatencyNanos, long clientCpuNanos) {
         double throughput() {
             return operations / seconds;
+        }
+
+        /** Client CPU per operation in microseconds, or NaN when not measured. */
+        double clientCpuMicrosPerOp() {
+            return clientCpuNanos < 0 || operations == 0 ? Double.NaN : clientCpuNanos / 1e3 / operations;
         }
 
         double percentileMillis(double p) {
@@ -46,6 +60,7 @@ final class LoadRunner {
         long measureFrom = start + (long) (warmupSeconds * 1e9);
         long end = measureFrom + (long) (measureSeconds * 1e9);
         long[][] perThread = new long[threads][];
+        long[] cpuNanos = new long[threads];
         long[] errors = new long[threads];
         Exception[] firstErrors = new Exception[threads];
         CountDownLatch done = new CountDownLatch(threads);
@@ -56,11 +71,15 @@ final class LoadRunner {
                 java.util.SplittableRandom random = new java.util.SplittableRandom(index * 7919L + 17);
                 long[] latencies = new long[1 << 16];
                 int n = 0;
+                long cpuFrom = -1;
                 try {
                     while (true) {
                         long t0 = System.nanoTime();
                         if (t0 >= end) {
                             break;
+                        }
+                        if (cpuFrom < 0 && t0 >= measureFrom) {
+                            cpuFrom = CPU.getCurrentThreadCpuTime();
                         }
                         try {
                             op.run(random);
@@ -79,6 +98,7 @@ final class LoadRunner {
                         }
                     }
                 } finally {
+                    cpuNanos[index] = cpuFrom < 0 ? 0 : CPU.getCurrentThreadCpuTime() - cpuFrom;
                     perThread[index] = Arrays.copyOf(latencies, n); // published to the caller by the latch
                     done.countDown();
                 }
@@ -100,6 +120,6 @@ final class LoadRunner {
                     + " the first: " + first, first);
         }
         long[] all = Arrays.stream(perThread).flatMapToLong(Arrays::stream).sorted().toArray();
-        return new Run(all.length, measureSeconds, all);
+        return new Run(all.length, measureSeconds, all, Arrays.stream(cpuNanos).sum());
     }
 }

@@ -63,7 +63,7 @@ final class PgBench implements AutoCloseable {
         }
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         long operations = Math.round(tps * seconds);
-        return new LoadRunner.Run(operations, seconds, sorted);
+        return new LoadRunner.Run(operations, seconds, sorted, -1); // pgbench's own threads: not measured
     }
 
     @Override
