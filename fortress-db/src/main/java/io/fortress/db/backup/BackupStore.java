@@ -83,7 +83,7 @@ final class BackupStore {
             return;
         }
         long lastSize = last.get().sizeBytes();
-        long needed = (long) Math.min(Long.MAX_VALUE, Math.ceil(lastSize * margin));
+        long needed = (long) Math.ceil(lastSize * margin); // the cast saturates at Long.MAX_VALUE
         long free;
         try {
             free = Files.getFileStore(dir).getUsableSpace();

@@ -1,5 +1,6 @@
 package io.fortress.db.migrate;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 
@@ -16,7 +17,11 @@ import java.util.SortedMap;
 record DatabaseState(TableNames names, boolean versionTableExists, MigrationVersion version, HistoryLog history,
                      Optional<SchemaComparison> schema) {
 
-    /** The fingerprint the last run recorded and the schema's now. */
+    /** The fingerprint recorded at the version the schema is at (clean), and the schema's now. */
     record SchemaComparison(SchemaFingerprint.Recorded recorded, SortedMap<String, String> current) {
+        /** Each object added, dropped or changed since the fingerprint was recorded; empty when none. */
+        List<String> changes() {
+            return SchemaFingerprint.differences(recorded.objects(), current);
+        }
     }
 }

@@ -163,14 +163,11 @@ final class LockedRun implements AutoCloseable {
         Connection c = session.connection();
         try {
             c.setAutoCommit(false);
-            Optional<SchemaFingerprint.Recorded> recorded = HistoryTable.lastFingerprint(c, names());
-            if (recorded.isPresent() && recorded.get().version() == from) {
-                List<String> changes = SchemaFingerprint.differences(recorded.get().objects(), SchemaFingerprint.read(c, names()));
-                if (!changes.isEmpty()) {
-                    log.warn("{}: schema {} changed outside migrations since version {} was applied ({}); the fingerprint this run "
-                            + "records includes these changes", names().display(), names().schema(), Planner.display(from),
-                            String.join("; ", changes));
-                }
+            List<String> changes = StateReader.compare(c, names(), from).map(DatabaseState.SchemaComparison::changes).orElse(List.of());
+            if (!changes.isEmpty()) {
+                log.warn("{}: schema {} changed outside migrations since version {} was applied ({}); the fingerprint this run "
+                        + "records includes these changes", names().display(), names().schema(), Planner.display(from),
+                        String.join("; ", changes));
             }
             c.rollback();
             c.setAutoCommit(true);

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
  */
 final class StateReader {
     private static final Logger LOG = LoggerFactory.getLogger(StateReader.class);
+
     private StateReader() {
     }
 
@@ -52,10 +53,11 @@ final class StateReader {
     }
 
     /**
-     * The recorded fingerprint and the schema's now, when one was recorded at the current version;
-     * reading the schema is a report's extra, so its failure is logged and leaves the comparison out.
+     * The recorded fingerprint and the schema's now, when one was recorded at {@code version} (the
+     * clean version the schema is at), inside the caller's transaction. Reading the schema is an extra
+     * to reports and runs, so its failure is logged and leaves the comparison out.
      */
-    private static Optional<DatabaseState.SchemaComparison> compare(Connection c, TableNames names, long version) throws SQLException {
+    static Optional<DatabaseState.SchemaComparison> compare(Connection c, TableNames names, long version) throws SQLException {
         Optional<SchemaFingerprint.Recorded> recorded = HistoryTable.lastFingerprint(c, names);
         if (recorded.isEmpty() || recorded.get().version() != version) {
             return Optional.empty();

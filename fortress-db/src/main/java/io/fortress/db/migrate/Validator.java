@@ -86,15 +86,12 @@ final class Validator {
     }
 
     /**
-     * The schema against the fingerprint the last run recorded, when that run left the current version
-     * clean: a difference is a change made outside migrations.
+     * The schema against the fingerprint recorded at the current clean version (the reader compares
+     * only then): a difference is a change made outside migrations.
      */
     private Optional<Finding> drift(DatabaseState.SchemaComparison schema) {
         MigrationVersion v = state.version();
-        if (v.dirty() || schema.recorded().version() != v.version()) {
-            return Optional.empty();
-        }
-        List<String> changes = SchemaFingerprint.differences(schema.recorded().objects(), schema.current());
+        List<String> changes = schema.changes();
         if (changes.isEmpty()) {
             return Optional.empty();
         }
