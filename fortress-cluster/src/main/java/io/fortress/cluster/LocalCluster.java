@@ -624,7 +624,11 @@ public final class LocalCluster implements AutoCloseable {
                 jvm=$1; cleanup=$2; shift 2
                 while kill -0 "$jvm" 2>/dev/null; do sleep 1; done
                 for d in "$@"; do
-                  [ -f "$d/postmaster.pid" ] && kill -QUIT "$(head -n 1 "$d/postmaster.pid")" 2>/dev/null
+                  [ -f "$d/postmaster.pid" ] || continue
+                  pm=$(head -n 1 "$d/postmaster.pid")
+                  # a frozen node (SIGSTOP) must run again to act on SIGQUIT
+                  kill -CONT "$pm" $(pgrep -P "$pm" 2>/dev/null) 2>/dev/null
+                  kill -QUIT "$pm" 2>/dev/null
                 done
                 sleep 3
                 for d in "$@"; do

@@ -28,6 +28,7 @@ public final class Node {
     private final Path dataDirectory;
     private final Path logFile;
     private volatile int port;
+    private volatile boolean frozen;
 
     Node(LocalCluster cluster, String name, Path dataDirectory, Path logFile, int port) {
         this.cluster = cluster;
@@ -95,12 +96,65 @@ public final class Node {
 
     /** Stops the server cleanly (fast shutdown: sessions are ended, a checkpoint is written). */
     public synchronized void stop() {
+        thaw();
         shutdown("fast");
     }
 
     /** Stops the server with an immediate shutdown, which leaves crash recovery for the next start. */
     public synchronized void stopImmediately() {
+        thaw();
         shutdown("immediate");
+    }
+
+    /**
+     * Freezes the server as a hung machine would: SIGSTOP to the postmaster and every server process.
+     * The kernel still accepts TCP connections on its port, but nothing answers, and statements in
+     * progress stall. {@link #thaw()} undoes it; stopping or killing the node, or the cluster, thaws
+     * it first.
+     */
+    public synchronized void freeze() {
+        List<ProcessHandle> processes = serverProcesses();
+        if (processes.isEmpty()) {
+            throw new ClusterException("node " + name + " is not running: nothing to freeze");
+        }
+        frozen = true; // set first: a failure half-way still gets thawed
+        signal("STOP", processes);
+    }
+
+    /** Resumes a frozen server (SIGCONT to the postmaster and every server process); does nothing otherwise. */
+    public synchronized void thaw() {
+        if (!frozen) {
+            return;
+        }
+        signal("CONT", serverProcesses());
+        frozen = false;
+    }
+
+    /** True between {@link #freeze()} and {@link #thaw()}. */
+    public boolean isFrozen() {
+        return frozen;
+    }
+
+    /** The postmaster first (so it forks nothing meanwhile), then its children. */
+    private List<ProcessHandle> serverProcesses() {
+        Optional<ProcessHandle> postmaster = postmasterPid().flatMap(ProcessHandle::of).filter(Processes::isAlive);
+        if (postmaster.isEmpty()) {
+            return List.of();
+        }
+        List<ProcessHandle> processes = new java.util.ArrayList<>();
+        processes.add(postmaster.get());
+        processes.addAll(postmaster.get().descendants().toList());
+        return processes;
+    }
+
+    private void signal(String signal, List<ProcessHandle> processes) {
+        if (processes.isEmpty()) {
+            return;
+        }
+        List<String> command = new java.util.ArrayList<>(List.of("kill", "-" + signal));
+        processes.forEach(p -> command.add(Long.toString(p.pid())));
+        // a process that ended meanwhile makes kill exit 1; the others were still signalled
+        Processes.run(command, Duration.ofSeconds(30));
     }
 
     /** Shuts down with pg_ctl in the given mode and returns once the postmaster process has exited. */
@@ -131,6 +185,7 @@ public final class Node {
 
     /** Kills the postmaster and every server process with SIGKILL, as a machine crash would. */
     public synchronized void kill() {
+        frozen = false; // SIGKILL ends stopped processes too
         Optional<ProcessHandle> postmaster = postmasterPid().flatMap(ProcessHandle::of);
         if (postmaster.isEmpty()) {
             return;

@@ -40,6 +40,37 @@ class LocalClusterOperationsTest {
     }
 
     @Test
+    void aFrozenNodeAcceptsConnectionsButAnswersNothingUntilThawed() throws Exception {
+        try (LocalCluster cluster = LocalCluster.builder().replicas(1).start()) {
+            Node replica = cluster.replica(1);
+            long pid = replica.postmasterPid().orElseThrow();
+            replica.freeze();
+            assertThat(replica.isFrozen()).isTrue();
+            assertThat(processState(pid)).isEqualTo('T');
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(Node.HOST, replica.port()), 2000); // the kernel still accepts
+                socket.setSoTimeout(500);
+                socket.getOutputStream().write(new byte[] {0, 0, 0, 8, 4, (byte) 0xd2, 0x16, 0x2f}); // SSLRequest
+                assertThatThrownBy(() -> socket.getInputStream().read()).isInstanceOf(java.net.SocketTimeoutException.class);
+            }
+            replica.thaw();
+            assertThat(replica.isFrozen()).isFalse();
+            assertThat(replica.queryValue("SELECT 1")).isEqualTo("1");
+
+            replica.freeze();
+            replica.stop(); // thaws first, then shuts down cleanly
+            assertThat(replica.isRunning()).isFalse();
+            replica.start();
+            cluster.awaitStreaming(replica, Duration.ofSeconds(30));
+        }
+    }
+
+    private static char processState(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return stat.charAt(stat.lastIndexOf(')') + 2);
+    }
+
+    @Test
     void pausedReplayHoldsBackOnlyThatReplica() {
         try (LocalCluster cluster = LocalCluster.builder().replicas(2).start()) {
             Node paused = cluster.replica(1);

@@ -18,6 +18,9 @@ import java.util.Optional;
  * {@link #toString()} never shows a password.
  */
 public final class DbConfig {
+    /** An unset socket timeout is the statement timeout plus this: the server's own cancel (57014) comes first. */
+    static final Duration DERIVED_SOCKET_MARGIN = Duration.ofSeconds(5);
+
     private final SettingValues values;
 
     private DbConfig(SettingValues values) {
@@ -134,6 +137,16 @@ public final class DbConfig {
 
     public Duration statementTimeout() {
         return get(DbSettings.STATEMENT_TIMEOUT);
+    }
+
+    /** How long a pooled connection waits for the server at most: as set, else statementTimeout + 5s, or 0 (none) without one. */
+    public Duration socketTimeout() {
+        Duration set = get(DbSettings.SOCKET_TIMEOUT);
+        if (set != null) {
+            return set;
+        }
+        Duration statement = statementTimeout();
+        return statement.isZero() ? Duration.ZERO : statement.plus(DERIVED_SOCKET_MARGIN);
     }
 
     public SslMode sslMode() {
@@ -303,6 +316,11 @@ public final class DbConfig {
             return set(DbSettings.STATEMENT_TIMEOUT, d);
         }
 
+        /** 0 for none; unset (null) derives it from the statement timeout. */
+        public Builder socketTimeout(Duration d) {
+            return set(DbSettings.SOCKET_TIMEOUT, d);
+        }
+
         public Builder sslMode(SslMode mode) {
             return set(DbSettings.SSL_MODE, mode);
         }
@@ -390,6 +408,15 @@ public final class DbConfig {
                 throw new DbConfigException("connMaxIdleTime (DB_CONN_MAX_IDLE_TIME) = " + Durations.format(idle)
                         + " must be shorter than connMaxLifetime (DB_CONN_MAX_LIFETIME) = " + Durations.format(lifetime)
                         + ", or 0; a connection cannot idle longer than it lives");
+            }
+            Duration socket = c.get(DbSettings.SOCKET_TIMEOUT);
+            Duration statement = c.statementTimeout();
+            if (socket != null && !socket.isZero() && !statement.isZero() && socket.compareTo(statement) <= 0) {
+                throw new DbConfigException("socketTimeout (DB_SOCKET_TIMEOUT) = " + Durations.format(socket)
+                        + " must be longer than statementTimeout (DB_STATEMENT_TIMEOUT) = " + Durations.format(statement)
+                        + ": the server ends a statement at statementTimeout with a clear error (SQLSTATE 57014), and a socket "
+                        + "timeout at or below it would drop the connection first; leave DB_SOCKET_TIMEOUT unset to get "
+                        + Durations.format(statement.plus(DERIVED_SOCKET_MARGIN)) + ", or set 0 for none");
             }
             exclusive(c, DbSettings.PASSWORD, DbSettings.PASSWORD_FILE);
             exclusive(c, DbSettings.REPLICA_PASSWORD, DbSettings.REPLICA_PASSWORD_FILE);

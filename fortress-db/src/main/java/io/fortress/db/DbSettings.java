@@ -63,6 +63,13 @@ public final class DbSettings {
             "longest time a caller waits for a pooled connection before the call fails (HikariCP connectionTimeout)");
     public static final Setting<Duration> STATEMENT_TIMEOUT = Setting.serverTimeout("statementTimeout", "DB_STATEMENT_TIMEOUT",
             "server-side statement_timeout set on every pooled connection");
+    public static final Setting<Duration> SOCKET_TIMEOUT = Setting.duration("socketTimeout", "DB_SOCKET_TIMEOUT", null,
+            d -> d.isZero() || d.compareTo(Duration.ofSeconds(1)) >= 0 && d.compareTo(Duration.ofDays(1)) <= 0,
+            "0 (none) or a duration from 1s to 24h (rounded up to whole seconds), longer than statementTimeout",
+            "longest a pooled connection waits for the server to send anything before the statement fails (the driver's "
+                    + "socketTimeout), the last resort against a server that stopped answering; unset: statementTimeout + 5s, "
+                    + "or none when statementTimeout is 0 (a hung node's statements are still aborted once the health checker "
+                    + "finds it not answering)");
 
     public static final Setting<SslMode> SSL_MODE = Setting.of("sslMode", "DB_SSLMODE", SslMode.PREFER, SslMode::parse,
             m -> true, "one of " + SslMode.names(), "TLS for every connection, as libpq's sslmode");
@@ -111,7 +118,7 @@ public final class DbSettings {
     public static final List<Setting<?>> ALL = List.of(HOST, PORT, USER, PASSWORD, PASSWORD_FILE, DATABASE,
             MAX_OPEN_CONNS, MAX_IDLE_CONNS, CONN_MAX_LIFETIME, CONN_MAX_IDLE_TIME,
             REPLICA_HOSTS, REPLICA_USER, REPLICA_PASSWORD, REPLICA_PASSWORD_FILE,
-            CONNECT_TIMEOUT, POOL_TIMEOUT, STATEMENT_TIMEOUT,
+            CONNECT_TIMEOUT, POOL_TIMEOUT, STATEMENT_TIMEOUT, SOCKET_TIMEOUT,
             SSL_MODE, SSL_ROOT_CERT, SSL_CERT, SSL_KEY,
             SLOW_QUERY_THRESHOLD, LOG_QUERY_PARAMETERS, APPLICATION_NAME,
             HEALTH_INTERVAL, HEALTH_TIMEOUT, HEALTH_FAST_INTERVAL, HEALTH_FALL, HEALTH_RISE,

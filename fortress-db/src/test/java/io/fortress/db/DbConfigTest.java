@@ -112,6 +112,26 @@ class DbConfigTest {
     }
 
     @Test
+    void theSocketTimeoutIsDerivedFromTheStatementTimeoutAndMustExceedIt() {
+        assertThat(DbConfig.builder().build().socketTimeout()).as("no statement timeout: none").isZero();
+        assertThat(DbConfig.fromEnv(Map.of("DB_STATEMENT_TIMEOUT", "30s")).socketTimeout()).isEqualTo(Duration.ofSeconds(35));
+        assertThat(DbConfig.fromEnv(Map.of("DB_STATEMENT_TIMEOUT", "30s", "DB_SOCKET_TIMEOUT", "1m")).socketTimeout())
+                .isEqualTo(Duration.ofMinutes(1));
+        assertThat(DbConfig.fromEnv(Map.of("DB_SOCKET_TIMEOUT", "10s")).socketTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(DbConfig.fromEnv(Map.of("DB_STATEMENT_TIMEOUT", "30s", "DB_SOCKET_TIMEOUT", "0")).socketTimeout()).isZero();
+        assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("DB_STATEMENT_TIMEOUT", "30s", "DB_SOCKET_TIMEOUT", "30s")))
+                .isInstanceOf(DbConfigException.class)
+                .hasMessage("socketTimeout (DB_SOCKET_TIMEOUT) = 30s must be longer than statementTimeout (DB_STATEMENT_TIMEOUT) = 30s:"
+                        + " the server ends a statement at statementTimeout with a clear error (SQLSTATE 57014), and a socket timeout"
+                        + " at or below it would drop the connection first; leave DB_SOCKET_TIMEOUT unset to get 35s, or set 0 for none");
+        assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("DB_SOCKET_TIMEOUT", "500ms")))
+                .isInstanceOf(DbConfigException.class)
+                .hasMessageStartingWith("DB_SOCKET_TIMEOUT=500ms is invalid: expected 0 (none) or a duration from 1s to 24h");
+        assertThatThrownBy(() -> DbConfig.builder().socketTimeout(Duration.ofDays(2)).build())
+                .hasMessageStartingWith("socketTimeout = 48h is invalid: expected 0 (none) or a duration from 1s to 24h");
+    }
+
+    @Test
     void passwordsNeverShow() {
         DbConfig c = DbConfig.fromEnv(Map.of("PGPASSWORD", "hunter2-secret", "DB_REPLICA_PASSWORD", "r3plica-secret",
                 "DB_REPLICA_USER", "reader"));

@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
 public final class HealthChecker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
     private static final int HISTORY_SAMPLES = 4096;
+    /** How often the stall watch looks at the statements in flight on every node. */
+    private static final long WATCH_MILLIS = 50;
 
     private final Router router;
     private final DbConfig config;
@@ -62,6 +64,7 @@ public final class HealthChecker implements AutoCloseable {
     private volatile Duration timeout;
     private ScheduledFuture<?> rounds;
     private ScheduledFuture<?> sampler;
+    private ScheduledFuture<?> stallWatch;
     private volatile boolean closed;
 
     private HealthChecker(Router router, DbConfig config) {
@@ -70,14 +73,19 @@ public final class HealthChecker implements AutoCloseable {
         this.interval = config.healthInterval();
         this.timeout = config.healthTimeout();
         for (HostAndPort address : router.primaryCandidates()) {
-            candidates.add(new Slot(router.candidateName(address), NodeRole.PRIMARY, address,
-                    new NodeProbe(router.candidateConnector(address)), router.existingPrimaryPool(address).orElse(null)));
+            NodeProbe probe = new NodeProbe(router.candidateConnector(address));
+            Slot slot = new Slot(router.candidateName(address), NodeRole.PRIMARY, address, probe,
+                    router.existingPrimaryPool(address).orElse(null));
+            // the WAL sampler has a connection of its own, so a hung sample never delays a check
+            slot.sampler = new NodeProbe(router.candidateConnector(address));
+            candidates.add(slot);
         }
         for (NodePool replica : router.replicas()) {
             replicas.add(new Slot(replica.name(), NodeRole.REPLICA, replica.address(), new NodeProbe(replica.connector()), replica));
         }
         AtomicInteger threads = new AtomicInteger();
-        this.executor = Executors.newScheduledThreadPool(Math.min(8, candidates.size() + replicas.size() + 1), r -> {
+        // a check and a sample may each block up to the timeout on every node; the stall watch must still run
+        this.executor = Executors.newScheduledThreadPool(Math.min(16, 2 * (candidates.size() + replicas.size()) + 2), r -> {
             Thread t = new Thread(r, "fortress-db-health-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -139,6 +147,7 @@ public final class HealthChecker implements AutoCloseable {
             rounds = executor.scheduleWithFixedDelay(this::runRound, every, every, TimeUnit.MILLISECONDS);
             long sampleEvery = Math.min(1000, every);
             sampler = executor.scheduleWithFixedDelay(this::sampleWal, sampleEvery, sampleEvery, TimeUnit.MILLISECONDS);
+            stallWatch = executor.scheduleWithFixedDelay(this::watchForStalls, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
         }
         return this;
     }
@@ -148,8 +157,10 @@ public final class HealthChecker implements AutoCloseable {
         if (rounds != null) {
             rounds.cancel(false);
             sampler.cancel(false);
+            stallWatch.cancel(false);
             rounds = null;
             sampler = null;
+            stallWatch = null;
         }
     }
 
@@ -211,10 +222,7 @@ public final class HealthChecker implements AutoCloseable {
                 }
             }
             if (slot.health.state().isGood()) {
-                if (slot.pool != null) {
-                    slot.pool.evictConnections();
-                }
-                back.add(slot.name);
+                back.add(slot.name); // its pool holds a fresh connection: a check admits a node only then
             }
         }
         selectPrimary();
@@ -246,7 +254,10 @@ public final class HealthChecker implements AutoCloseable {
         closed = true;
         stop();
         executor.shutdownNow();
-        candidates.forEach(s -> s.probe.close());
+        candidates.forEach(s -> {
+            s.probe.close();
+            s.sampler.close();
+        });
         replicas.forEach(s -> s.probe.close());
     }
 
@@ -290,9 +301,44 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
-    /** A statement on the node lost its connection (or the primary refused a write): check it now. */
+    /**
+     * A statement on the node lost its connection, its pool timed out, or the primary refused a write:
+     * check it now. Should that check find the node not answering, that is taken at once (two
+     * witnesses agree) instead of after DB_HEALTH_FALL checks.
+     */
     private void suspect(NodePool pool) {
-        slotOf(pool).ifPresent(this::checkSoon);
+        slotOf(pool).ifPresent(slot -> {
+            slot.suspected = true;
+            checkSoon(slot);
+        });
+    }
+
+    /**
+     * Statements in flight on a node that complete none for a while (a small multiple of their recent
+     * time) make it suspect: a hung server (SIGSTOP, a stalled disk, a half-open connection) is then
+     * checked at once instead of at the next round.
+     */
+    private void watchForStalls() {
+        long now = System.nanoTime();
+        try {
+            for (Slot slot : candidates) {
+                watch(slot, now);
+            }
+            for (Slot slot : replicas) {
+                watch(slot, now);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("the stall watch failed: {}", e.toString());
+        }
+    }
+
+    private void watch(Slot slot, long now) {
+        NodePool pool = slot.pool;
+        if (pool != null && slot.health.state().isReachable() && pool.stallCheckDue(now)) {
+            LOG.debug("{}: statements in flight but none completed lately; checking it now", slot.name);
+            slot.suspected = true;
+            checkSoon(slot);
+        }
     }
 
     private void checkSoon(Slot slot) {
@@ -319,8 +365,8 @@ public final class HealthChecker implements AutoCloseable {
         }
         try {
             long start = System.nanoTime();
-            Observation observation = slot.role == NodeRole.PRIMARY ? observeCandidate(slot, checkTimeout)
-                    : observeReplica(slot, checkTimeout);
+            Observation observation = admit(slot, slot.role == NodeRole.PRIMARY ? observeCandidate(slot, checkTimeout)
+                    : observeReplica(slot, checkTimeout), checkTimeout);
             long nanos = System.nanoTime() - start;
             slot.checks.increment();
             slot.checkNanos.add(nanos);
@@ -342,7 +388,9 @@ public final class HealthChecker implements AutoCloseable {
     private void sampleWal() {
         Slot primary = primarySlot();
         try {
-            history.add(System.nanoTime(), primary.probe.readWalPosition(timeout));
+            long before = System.nanoTime();
+            long position = primary.sampler.readWalPosition(timeout);
+            history.add(before, System.nanoTime(), position);
         } catch (SQLException e) {
             // the primary's own check reports it; the history simply gets no sample
         }
@@ -350,25 +398,30 @@ public final class HealthChecker implements AutoCloseable {
 
     // ---------------------------------------------------------------- observations
 
-    /** One check's result, before hysteresis. */
+    /**
+     * One check's result, before hysteresis.
+     *
+     * @param freshAsOf replicas: the last time the primary was seen at a position the replica replayed; Long.MIN_VALUE when unknown
+     */
     private record Observation(NodeState state, String reason, CheckedNode.Failure failure, Double lagSeconds, Long lagBytes,
-                               Long receiveLagBytes, Long walLsn, Long receivedLsn, Long timeline) {
+                               Long receiveLagBytes, Long walLsn, Long receivedLsn, Long timeline, long freshAsOf) {
         static Observation of(NodeState state, String reason) {
-            return new Observation(state, reason, null, null, null, null, null, null, null);
+            return new Observation(state, reason, null, null, null, null, null, null, null, Long.MIN_VALUE);
         }
     }
 
     private Observation observeCandidate(Slot slot, Duration checkTimeout) {
         try {
+            long before = System.nanoTime();
             NodeProbe.PrimaryReading r = slot.probe.readPrimary(checkTimeout);
             if (r.inRecovery()) {
                 return Observation.of(NodeState.DEMOTED, "in recovery: it is a standby now");
             }
             if (slot == primarySlot()) {
-                history.add(System.nanoTime(), r.walLsn());
+                history.add(before, System.nanoTime(), r.walLsn());
             }
             return new Observation(NodeState.UP, "accepts writes (timeline " + r.timeline() + ")", null, null, null, null,
-                    r.walLsn(), null, r.timeline());
+                    r.walLsn(), null, r.timeline(), Long.MIN_VALUE);
         } catch (SQLException e) {
             return failed(NodeState.DOWN, e);
         }
@@ -388,6 +441,7 @@ public final class HealthChecker implements AutoCloseable {
         Long lagBytes = null;
         Long receiveLagBytes = null;
         Double lagSeconds = null;
+        long freshAsOf = r.replayedLsn() == null ? Long.MIN_VALUE : history.freshAsOf(r.replayedLsn());
         if (r.replayedLsn() != null && primaryLsn >= 0) {
             lagBytes = Lsn.distance(r.replayedLsn(), primaryLsn);
             long staleness = history.stalenessNanos(r.replayedLsn(), System.nanoTime());
@@ -420,7 +474,29 @@ public final class HealthChecker implements AutoCloseable {
         }
         slot.lastReplayed = r.replayedLsn();
         slot.lastLagBytes = lagBytes;
-        return new Observation(state, reason, null, lagSeconds, lagBytes, receiveLagBytes, r.replayedLsn(), r.receivedLsn(), null);
+        return new Observation(state, reason, null, lagSeconds, lagBytes, receiveLagBytes, r.replayedLsn(), r.receivedLsn(), null,
+                freshAsOf);
+    }
+
+    /**
+     * A node that answers may take statements only once its pool can give them a connection: the pool
+     * may connect to it again and, when it holds no connection, opens one now (which HikariCP
+     * validates). A node whose pool cannot connect stays out of rotation, so no caller waits on an
+     * empty pool.
+     */
+    private static Observation admit(Slot slot, Observation o, Duration checkTimeout) {
+        NodePool pool = slot.pool;
+        if (pool == null || !o.state.isReachable()) {
+            return o;
+        }
+        try {
+            pool.warm(checkTimeout);
+            return o;
+        } catch (SQLException e) {
+            Observation f = failed(slot.role == NodeRole.PRIMARY ? NodeState.DOWN : NodeState.UNREACHABLE, e);
+            return new Observation(f.state, "answers checks, but its pool cannot open a connection: " + f.reason, f.failure,
+                    null, null, null, null, null, null, Long.MIN_VALUE);
+        }
     }
 
     private static Observation failed(NodeState state, SQLException e) {
@@ -437,12 +513,19 @@ public final class HealthChecker implements AutoCloseable {
         } else {
             failure = CheckedNode.Failure.QUERY;
         }
-        return new Observation(state, message, failure, null, null, null, null, null, null);
+        return new Observation(state, message, failure, null, null, null, null, null, null, Long.MIN_VALUE);
     }
 
     /** Runs the observation through hysteresis and publishes the resulting health to routing. */
     private void apply(Slot slot, Observation o, Duration took) {
-        StateTracker.Change change = slot.tracker.observe(o.state, o.reason);
+        NodePool pool = slot.pool;
+        // a check that finds the node not answering while its statements stall, or after one lost its
+        // connection, is not a blip: the node leaves rotation at once
+        boolean conclusive = !o.state.isReachable() && (slot.suspected || (pool != null && pool.isStalled(System.nanoTime())));
+        StateTracker.Change change = slot.tracker.observe(o.state, o.reason, conclusive);
+        if (o.state.isReachable()) {
+            slot.suspected = false;
+        }
         String reason = slot.tracker.reason();
         if (slot.tracker.pending()) {
             int needed = o.state.isGood() ? config.healthRise() : config.healthFall();
@@ -455,32 +538,44 @@ public final class HealthChecker implements AutoCloseable {
                 o.lagSeconds, o.lagBytes, o.receiveLagBytes, walLsn, o.receivedLsn, timeline, Instant.now(), took);
         // Routing changes before the new state is published: whoever sees the state (db.nodes(), the
         // health endpoint) may rely on reads already following it.
-        if (slot.pool != null) {
-            slot.pool.setHealth(health);
-        }
-        if (change.changed() && change.from() != null) {
-            boolean cameBack = !change.from().isReachable() && change.to().isReachable();
-            if ((cameBack || change.to() == NodeState.DEMOTED) && slot.pool != null) {
-                // connections from before an outage are dead; those to a demoted primary would only meet 25006
-                slot.pool.evictConnections();
-            }
+        if (pool != null) {
+            pool.setFreshAsOf(o.freshAsOf);
+            pool.setHealth(health);
         }
         if (change.changed()) {
             router.refresh();
+        }
+        long aborted = 0;
+        if (change.changed() && change.from() != null && pool != null) {
+            if (change.from().isReachable() && !change.to().isReachable()) {
+                // statements blocked on a node that stopped answering fail now, and reads among them are
+                // retried elsewhere; the pool's old connections are retired (a returning node gets fresh ones)
+                long before = pool.counters().aborted();
+                pool.abortInFlight();
+                aborted = pool.counters().aborted() - before;
+            } else if (change.to() == NodeState.DEMOTED) {
+                pool.evictConnections(); // they would only meet 25006
+            }
         }
         slot.health = health;
         if (change.changed() && change.from() != null) {
             if (change.to().isGood()) {
                 LOG.info("{} ({}) is {} again after {}: {}", slot.name, slot.address, change.to(), change.from(), reason);
             } else {
-                LOG.warn("{} ({}) is {}: {}; {}", slot.name, slot.address, change.to(), reason,
-                        slot.role == NodeRole.PRIMARY ? "writes fail fast" : "reads go to other nodes");
+                LOG.warn("{} ({}) is {}: {}; {}{}", slot.name, slot.address, change.to(), reason,
+                        slot.role == NodeRole.PRIMARY ? "writes fail fast" : "reads go to other nodes",
+                        aborted > 0 ? "; " + aborted + " connection(s) in use there aborted" : "");
             }
         }
-        // A node that stopped or started answering is checked again soon, so routing learns fast; lag,
-        // pause and receiver changes are judged at the regular pace, so short spikes stay damped.
+        // A node that stopped or started answering is checked again soon, so routing learns fast (at once
+        // after a check that timed out: it has waited long enough); lag, pause and receiver changes are
+        // judged at the regular pace, so short spikes stay damped.
         if (slot.tracker.pending() && (!o.state.isReachable() || !slot.tracker.state().isReachable())) {
-            checkLater(slot);
+            if (o.failure == CheckedNode.Failure.TIMEOUT) {
+                checkSoon(slot);
+            } else {
+                checkLater(slot);
+            }
         }
     }
 
@@ -570,6 +665,8 @@ public final class HealthChecker implements AutoCloseable {
         final NodeRole role;
         final HostAndPort address;
         final NodeProbe probe;
+        NodeProbe sampler; // primary candidates only
+        volatile boolean suspected;
         final StateTracker tracker = new StateTracker(config.healthFall(), config.healthRise());
         final AtomicBoolean busy = new AtomicBoolean();
         final AtomicBoolean again = new AtomicBoolean();

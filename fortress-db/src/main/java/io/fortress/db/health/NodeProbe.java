@@ -10,7 +10,8 @@ import java.time.Duration;
 
 /**
  * Reads one node's replication facts on a connection of its own, outside the pools, kept open between
- * checks and opened again after any failure. Each reading is a single statement.
+ * checks and opened again after any failure. Each reading is a single statement, bounded on the socket
+ * and on the server by the timeout it is given, whatever the connection was opened with.
  */
 final class NodeProbe implements AutoCloseable {
     private static final String PRIMARY_SQL = """
@@ -86,10 +87,8 @@ final class NodeProbe implements AutoCloseable {
             connection = connector.openDedicated(timeout, "health check");
             openedWith = timeout;
         } else if (!timeout.equals(openedWith)) {
-            // a new pace keeps the connection: only the server-side limits change
-            try (Statement s = connection.createStatement()) {
-                s.execute("SET statement_timeout = " + timeout.toMillis() + "; SET lock_timeout = " + timeout.toMillis());
-            }
+            // a new pace keeps the connection, with the new bounds
+            NodeConnector.applyTimeout(connection, timeout);
             openedWith = timeout;
         }
         return connection;

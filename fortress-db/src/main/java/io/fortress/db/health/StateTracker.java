@@ -6,7 +6,8 @@ import java.time.Instant;
  * Hysteresis over a node's observed states: a node in a good state enters a bad one only after
  * {@code fall} consecutive bad observations, and leaves a bad state only after {@code rise}
  * consecutive good ones. Within one class (bad to another bad, good to another good) the newest
- * observation is taken at once. The first observation is taken as it is.
+ * observation is taken at once. The first observation is taken as it is. A conclusive bad observation
+ * (one a second witness confirms, such as statements stalled on the node) is taken at once too.
  */
 final class StateTracker {
     private final int fall;
@@ -31,8 +32,13 @@ final class StateTracker {
 
     /** Takes one observation; returns the reported state before and after it. */
     synchronized Change observe(NodeState observed, String observedReason) {
+        return observe(observed, observedReason, false);
+    }
+
+    /** Takes one observation, at once when it is bad and {@code conclusive}; returns the state before and after it. */
+    synchronized Change observe(NodeState observed, String observedReason, boolean conclusive) {
         NodeState before = state;
-        if (state == null || observed.isGood() == state.isGood()) {
+        if (state == null || observed.isGood() == state.isGood() || (conclusive && !observed.isGood())) {
             accept(observed, observedReason);
         } else {
             streak++;

@@ -36,6 +36,7 @@ import java.util.function.ToLongFunction;
  * <tr><td>fortress_db_slow_queries_total</td><td>statements at or over the slow-query threshold</td></tr>
  * <tr><td>fortress_db_query_duration_seconds</td><td>count and sum of statement time</td></tr>
  * <tr><td>fortress_db_pool_wait_seconds</td><td>count and sum of borrows that waited 1 ms or more for a connection</td></tr>
+ * <tr><td>fortress_db_aborted_statements_total</td><td>connections in use aborted when their node stopped answering</td></tr>
  * <tr><td>fortress_db_pool_connections_closed_total</td><td>closed connections by reason (idle, lifetime, other)</td></tr>
  * <tr><td>fortress_db_node_up</td><td>1 while the node takes statements (primary UP, replica STREAMING)</td></tr>
  * <tr><td>fortress_db_node_state</td><td>1 for the node's current state (tag state), 0 for the others</td></tr>
@@ -82,6 +83,8 @@ public final class DatabaseMetrics implements AutoCloseable {
         counter("fortress.db.queries", tags, c, NodeCounters::queries, "Statements run");
         counter("fortress.db.query.errors", tags, c, NodeCounters::errors, "Statements that failed");
         counter("fortress.db.slow.queries", tags, c, NodeCounters::slowQueries, "Statements at or over the slow-query threshold");
+        counter("fortress.db.aborted.statements", tags, c, NodeCounters::aborted,
+                "Connections in use when the node stopped answering, aborted so that their statements failed at once");
         meters.add(FunctionTimer.builder("fortress.db.query.duration", c, NodeCounters::queries,
                         NodeCounters::latencyNanos, TimeUnit.NANOSECONDS)
                 .tags(tags).description("Time of statements, from asking for a connection to the last row").register(registry));

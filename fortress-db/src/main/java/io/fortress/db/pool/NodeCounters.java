@@ -16,6 +16,7 @@ public final class NodeCounters {
     final LongAdder idleClosed = new LongAdder();
     final LongAdder lifetimeClosed = new LongAdder();
     final LongAdder otherClosed = new LongAdder();
+    final LongAdder aborted = new LongAdder();
 
     /** Statements run on this node (each attempt of a retried read counts where it ran). */
     public long queries() {
@@ -60,5 +61,10 @@ public final class NodeCounters {
     /** Connections closed for any other reason: broken, evicted after a role change, or the pool shut down. */
     public long otherClosed() {
         return otherClosed.sum();
+    }
+
+    /** Connections in use when the node was found not answering and its connections were aborted. */
+    public long aborted() {
+        return aborted.sum();
     }
 }

@@ -32,6 +32,9 @@ public final class NodePool implements AutoCloseable {
      * every borrow instead cost 3% of a point read's throughput.
      */
     static final long WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Statements in flight that complete none for this long (or {@link #STALL_MULTIPLE} times their recent mean, if longer) make the node suspect. */
+    static final long STALL_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    static final long STALL_MULTIPLE = 8;
 
     private final String name;
     private final NodeRole role;
@@ -48,7 +51,14 @@ public final class NodePool implements AutoCloseable {
     private final long earliestRetirementNanos;
     private final AtomicLong replayedLsn = new AtomicLong();
     private volatile NodeHealth health;
+    private volatile long freshAsOfNanos = Long.MIN_VALUE;
     private volatile boolean closing;
+    // progress of the statements on this node, as last seen by the health checker's stall watch
+    private long watchedQueries = -1;
+    private long watchedLatencyNanos;
+    private volatile long recentLatencyNanos;
+    private volatile long progressAtNanos = System.nanoTime();
+    private int stallChecks;
 
     NodePool(String name, NodeRole role, HostAndPort address, NodeConnector connector, DbConfig config, MeterRegistry registry) {
         this.name = name;
@@ -136,6 +146,19 @@ public final class NodePool implements AutoCloseable {
         return health.state().isReachable();
     }
 
+    /**
+     * Replicas: the last time (System.nanoTime) the primary was seen at a WAL position this replica has
+     * replayed, so reads here see every commit made before it; Long.MIN_VALUE when unknown.
+     */
+    public long freshAsOfNanos() {
+        return freshAsOfNanos;
+    }
+
+    /** Set by the health checker with every check of a replica. */
+    public void setFreshAsOf(long nanoTime) {
+        this.freshAsOfNanos = nanoTime;
+    }
+
     /** The furthest WAL position this replica is known to have replayed (from checks and read-your-writes probes). */
     public long knownReplayedLsn() {
         return replayedLsn.get();
@@ -154,6 +177,81 @@ public final class NodePool implements AutoCloseable {
     /** Retires every pooled connection (idle ones now, busy ones when returned), e.g. after the node restarted. */
     public void evictConnections() {
         poolBean.softEvictConnections();
+    }
+
+    /**
+     * The node no longer answers: statements running on it fail now (their connections are aborted,
+     * SQLSTATE 08006) rather than wait for a server that may never reply, every pooled connection is
+     * retired, and new connections wait until {@link #nodeAnswers()}. Counts the connections that were
+     * in use.
+     */
+    public void abortInFlight() {
+        connector.holdWhileDown();
+        int busy = inUse();
+        connector.abortAll();
+        poolBean.softEvictConnections();
+        counters.aborted.add(busy);
+    }
+
+    /** The node answers checks again: the pool may open connections. */
+    public void nodeAnswers() {
+        connector.reopen();
+    }
+
+    /**
+     * Makes sure the pool holds a connection, opening one (through HikariCP, which validates it) when
+     * it holds none, within {@code timeout}; the health checker puts a node back into rotation only once
+     * this succeeds, so no caller waits on an empty pool.
+     *
+     * @throws SQLException when no connection could be opened in time
+     */
+    public void warm(Duration timeout) throws SQLException {
+        connector.reopen();
+        if (openConnections() > 0) {
+            return;
+        }
+        hikariPool.getConnection(Math.max(250, timeout.toMillis())).close();
+    }
+
+    /**
+     * Called by the health checker's stall watch every few milliseconds, from one thread: true when the
+     * node should be checked now because statements are in flight on it and none has completed for
+     * longer than {@link #STALL_FLOOR_NANOS} or {@link #STALL_MULTIPLE} times the recent mean statement
+     * time. While the stall lasts, the wait before the next such check doubles.
+     */
+    public boolean stallCheckDue(long nowNanos) {
+        long done = counters.queries.sum();
+        if (done != watchedQueries) {
+            long latency = counters.latencyNanos.sum();
+            if (watchedQueries >= 0) {
+                long mean = (latency - watchedLatencyNanos) / Math.max(1, done - watchedQueries);
+                recentLatencyNanos = recentLatencyNanos == 0 ? mean : (recentLatencyNanos * 7 + mean) / 8;
+            }
+            watchedQueries = done;
+            watchedLatencyNanos = latency;
+            progressAtNanos = nowNanos;
+            stallChecks = 0;
+            return false;
+        }
+        if (inUse() == 0) {
+            progressAtNanos = nowNanos;
+            stallChecks = 0;
+            return false;
+        }
+        if (nowNanos - progressAtNanos < stallThresholdNanos() << stallChecks) {
+            return false;
+        }
+        stallChecks = Math.min(stallChecks + 1, 16);
+        return true;
+    }
+
+    /** True while statements are in flight here and none has completed for longer than the stall threshold. */
+    public boolean isStalled(long nowNanos) {
+        return inUse() > 0 && nowNanos - progressAtNanos >= stallThresholdNanos();
+    }
+
+    private long stallThresholdNanos() {
+        return Math.max(STALL_FLOOR_NANOS, STALL_MULTIPLE * recentLatencyNanos);
     }
 
     /** Connections open now (in use and idle). */
@@ -275,6 +373,7 @@ public final class NodePool implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        connector.shutDown();
         pool.close();
     }
 

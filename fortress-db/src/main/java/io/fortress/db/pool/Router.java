@@ -21,7 +21,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -592,14 +591,14 @@ public final class Router implements AutoCloseable {
         }
     }
 
-    /** A replica whose lag, as measured, plus the age of the measurement, is within the bound. */
+    /**
+     * A replica known to hold every commit the primary made up to {@code maxLag} ago: the last time the
+     * primary was seen at a position the replica has replayed is at most that long ago. An upper bound,
+     * so the guarantee holds whatever the sampling interval and the age of the last check.
+     */
     private static boolean withinStaleness(NodePool node, Duration maxLag) {
-        NodeHealth h = node.health();
-        if (!mayServeTokens(node) || h.lagSeconds() == null) {
-            return false;
-        }
-        double age = Duration.between(h.checkedAt(), Instant.now()).toNanos() / 1e9;
-        return h.lagSeconds() + age <= maxLag.toNanos() / 1e9;
+        long fresh = node.freshAsOfNanos();
+        return mayServeTokens(node) && fresh != Long.MIN_VALUE && System.nanoTime() - fresh <= maxLag.toNanos();
     }
 
     /** A node that answers and replays WAL as a standby, whatever its lag. */
@@ -669,12 +668,16 @@ public final class Router implements AutoCloseable {
                 + ", values redacted";
     }
 
-    /** A lost connection makes the node suspect; so does a write refused as read-only by the primary (demoted?). */
+    /**
+     * A lost connection or a borrow that timed out makes a node that is thought up suspect; so does a
+     * write refused as read-only by the primary (demoted?).
+     */
     private void suspectIfGone(SQLException e, NodePool node) {
         if (e instanceof NotReplayedYet) {
             return;
         }
-        if (SqlStates.isConnectionFailure(e) || (node.role() == NodeRole.PRIMARY && SqlStates.isReadOnlyViolation(e))) {
+        if (SqlStates.isConnectionFailure(e) || (SqlStates.isPoolTimeout(e) && node.isReachable())
+                || (node.role() == NodeRole.PRIMARY && SqlStates.isReadOnlyViolation(e))) {
             suspicion.accept(node);
         }
     }

@@ -27,15 +27,16 @@ import java.util.concurrent.Executor;
  * else is plain delegation (written out: a reflective proxy cost several percent of a point read).
  */
 final class TrackedConnection implements Connection {
-    /** Told the connection's age and idle time when it closes. */
+    /** Told once, when the connection closes, its age and idle time. */
     interface CloseListener {
-        void closed(long ageNanos, long idleNanos);
+        void closed(TrackedConnection connection, long ageNanos, long idleNanos);
     }
 
     private final Connection physical;
     private final CloseListener listener;
     private final long created = System.nanoTime();
     private volatile long returned = created;
+    private final java.util.concurrent.atomic.AtomicBoolean reported = new java.util.concurrent.atomic.AtomicBoolean();
 
     TrackedConnection(Connection physical, CloseListener listener) {
         this.physical = physical;
@@ -50,9 +51,9 @@ final class TrackedConnection implements Connection {
 
     @Override
     public void close() throws SQLException {
-        if (!physical.isClosed()) {
+        if (reported.compareAndSet(false, true)) { // an aborted connection is closed already, and reported here too
             long now = System.nanoTime();
-            listener.closed(now - created, now - returned);
+            listener.closed(this, now - created, now - returned);
         }
         physical.close();
     }

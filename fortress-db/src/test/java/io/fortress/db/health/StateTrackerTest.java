@@ -39,4 +39,16 @@ class StateTrackerTest {
         assertThat(t.observe(NodeState.RECEIVER_DOWN, "no receiver").to()).isEqualTo(NodeState.RECEIVER_DOWN);
         assertThat(t.reason()).isEqualTo("no receiver");
     }
+
+    @Test
+    void aConclusiveBadObservationIsTakenAtOnceAndRiseStillApplies() {
+        StateTracker t = new StateTracker(3, 2);
+        t.observe(NodeState.STREAMING, "ok");
+        assertThat(t.observe(NodeState.UNREACHABLE, "timed out", false).to()).isEqualTo(NodeState.STREAMING);
+        assertThat(t.observe(NodeState.UNREACHABLE, "timed out; statements stalled", true).to()).isEqualTo(NodeState.UNREACHABLE);
+        assertThat(t.pending()).isFalse();
+        // conclusive only speeds up leaving: a good observation still needs rise
+        assertThat(t.observe(NodeState.STREAMING, "ok", true).to()).isEqualTo(NodeState.UNREACHABLE);
+        assertThat(t.observe(NodeState.STREAMING, "ok").to()).isEqualTo(NodeState.STREAMING);
+    }
 }

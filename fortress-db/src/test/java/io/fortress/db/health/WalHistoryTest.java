@@ -48,4 +48,29 @@ class WalHistoryTest {
         h.add(0, 0x8000_0000_0000_0000L); // beyond Long.MAX_VALUE as unsigned
         assertThat(h.stalenessNanos(0x7FFF_FFFF_FFFF_FFFFL, 2 * S)).isEqualTo(2 * S);
     }
+
+    @Test
+    void freshnessIsTheLastTimeThePrimaryWasSeenAtOrBeforeTheReplayedPosition() {
+        WalHistory h = new WalHistory(16);
+        h.add(0, 100);
+        h.add(S, 100); // an idle second: still at 100
+        h.add(2 * S, 200);
+        h.add(3 * S, 300);
+        assertThat(h.freshAsOf(100)).isEqualTo(S); // not 0: the primary was still at 100 a second later
+        assertThat(h.freshAsOf(250)).isEqualTo(2 * S);
+        assertThat(h.freshAsOf(300)).isEqualTo(3 * S);
+        assertThat(h.freshAsOf(99)).as("behind every sample held: unknown").isEqualTo(Long.MIN_VALUE);
+        // the lag, a lower bound, and the freshness, an upper bound, bracket the truth
+        assertThat(h.stalenessNanos(250, 4 * S)).isEqualTo(S);
+        assertThat(4 * S - h.freshAsOf(250)).isEqualTo(2 * S);
+    }
+
+    @Test
+    void aReadTakesTheLagFromItsEndAndTheFreshnessFromItsStart() {
+        WalHistory h = new WalHistory(16);
+        h.add(0, S / 10, 100); // the position was read between 0 and 0.1 s
+        h.add(S, S + S / 10, 200);
+        assertThat(h.freshAsOf(100)).isZero();
+        assertThat(h.stalenessNanos(150, 2 * S)).isEqualTo(2 * S - (S + S / 10));
+    }
 }
