@@ -12,6 +12,11 @@ final class Figures {
         values.add(value);
     }
 
+    /** The value added last (NaN when none). */
+    double last() {
+        return values.isEmpty() ? Double.NaN : values.get(values.size() - 1);
+    }
+
     boolean isEmpty() {
         return values.isEmpty();
     }
