@@ -212,7 +212,7 @@ public final class BenchMain {
         for (RunResult result : new Runner(options).run()) {
             result.getBenchmarkResults().forEach(b -> b.getIterationResults().forEach(i -> ns.add(i.getPrimaryResult().getScore())));
         }
-        results.figure("routing + metrics per read (JMH, no database)", "fortress Router (target ≤1000 ns)", "ns_per_call", ns);
+        results.figure("routing + metrics per read (JMH, no database)", "fortress read policy (target ≤100 ns)", "ns_per_call", ns);
     }
 
     // ---------------------------------------------------------------- plumbing

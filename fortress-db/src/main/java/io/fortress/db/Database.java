@@ -5,9 +5,10 @@ import io.fortress.db.health.NodeHealth;
 import io.fortress.db.metrics.DatabaseMetrics;
 import io.fortress.db.pool.NodeCounters;
 import io.fortress.db.pool.NodePool;
-import io.fortress.db.pool.Router;
+import io.fortress.db.pool.Statements;
+import io.fortress.db.pool.Topology;
+import io.fortress.db.pool.Transactions;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -43,13 +44,17 @@ import javax.sql.DataSource;
  */
 public final class Database implements AutoCloseable {
     private final DbConfig config;
-    private final Router router;
+    private final Topology topology;
+    private final Statements statements;
+    private final Transactions transactions;
     private final HealthChecker health;
     private final DatabaseMetrics metrics;
 
-    private Database(DbConfig config, Router router, HealthChecker health, DatabaseMetrics metrics) {
+    private Database(DbConfig config, Topology topology, Statements statements, HealthChecker health, DatabaseMetrics metrics) {
         this.config = config;
-        this.router = router;
+        this.topology = topology;
+        this.statements = statements;
+        this.transactions = statements.transactions();
         this.health = health;
         this.metrics = metrics;
     }
@@ -65,24 +70,25 @@ public final class Database implements AutoCloseable {
 
     /** Like {@link #open(DbConfig)}, and registers the layer's and HikariCP's meters in {@code registry}. */
     public static Database open(DbConfig config, MeterRegistry registry) {
-        Router router = Router.create(config, registry);
+        Topology topology = Topology.create(config, registry);
+        Statements statements = new Statements(topology, config);
         HealthChecker health;
         try {
-            health = HealthChecker.attach(router, config);
+            health = HealthChecker.attach(topology, config);
         } catch (RuntimeException e) {
-            router.close();
+            topology.close();
             throw e;
         }
         DatabaseMetrics metrics;
         try {
-            metrics = registry == null ? null : DatabaseMetrics.bind(router, health, registry);
+            metrics = registry == null ? null : DatabaseMetrics.bind(topology, statements, health, registry);
         } catch (RuntimeException e) {
             health.close();
-            router.close();
+            topology.close();
             throw e;
         }
         health.start();
-        return new Database(config, router, health, metrics);
+        return new Database(config, topology, statements, health, metrics);
     }
 
     /**
@@ -90,7 +96,7 @@ public final class Database implements AutoCloseable {
      * count (0 for statements that affect no rows or return rows, which are discarded).
      */
     public long exec(String sql, Object... params) {
-        return router.exec(sql, params);
+        return statements.exec(sql, params);
     }
 
     /**
@@ -99,27 +105,27 @@ public final class Database implements AutoCloseable {
      * replica; {@link ConsistencyToken#toString()} carries it across requests.
      */
     public ConsistencyToken consistencyToken() {
-        return router.consistencyToken();
+        return statements.consistencyToken();
     }
 
     /** Runs a read on a healthy replica within the maximum lag (the primary when none is) and maps every row. */
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
-        return router.query(Consistency.any(), sql, mapper, params);
+        return statements.query(Consistency.any(), sql, mapper, params);
     }
 
     /** Runs a read on a node that satisfies {@code consistency} and maps every row. */
     public <T> List<T> query(Consistency consistency, String sql, RowMapper<T> mapper, Object... params) {
-        return router.query(consistency, sql, mapper, params);
+        return statements.query(consistency, sql, mapper, params);
     }
 
     /** Runs a read expected to return at most one row; more than one is an error. */
     public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... params) {
-        return router.queryOne(Consistency.any(), sql, mapper, params);
+        return statements.queryOne(Consistency.any(), sql, mapper, params);
     }
 
     /** Runs a read expected to return at most one row on a node that satisfies {@code consistency}. */
     public <T> Optional<T> queryOne(Consistency consistency, String sql, RowMapper<T> mapper, Object... params) {
-        return router.queryOne(consistency, sql, mapper, params);
+        return statements.queryOne(consistency, sql, mapper, params);
     }
 
     /**
@@ -127,22 +133,22 @@ public final class Database implements AutoCloseable {
      * The stream holds a connection until closed: always use try-with-resources.
      */
     public <T> Stream<T> stream(String sql, RowMapper<T> mapper, Object... params) {
-        return router.stream(Consistency.any(), sql, mapper, params);
+        return statements.stream(Consistency.any(), sql, mapper, params);
     }
 
     /** Like {@link #stream(String, RowMapper, Object...)}, on a node that satisfies {@code consistency}. */
     public <T> Stream<T> stream(Consistency consistency, String sql, RowMapper<T> mapper, Object... params) {
-        return router.stream(consistency, sql, mapper, params);
+        return statements.stream(consistency, sql, mapper, params);
     }
 
     /** Runs the callback in a transaction on the primary and returns its result; commits on return, rolls back on throw. */
     public <T> T inTransaction(TransactionCallback<T> callback) {
-        return router.inTransaction(callback);
+        return transactions.inTransaction(callback);
     }
 
     /** Runs the callback in a transaction on the primary; commits on return, rolls back on throw. */
     public void useTransaction(TransactionWork work) {
-        router.inTransaction(tx -> {
+        transactions.inTransaction(tx -> {
             work.run(tx);
             return null;
         });
@@ -153,17 +159,17 @@ public final class Database implements AutoCloseable {
      * primary when none is): every statement in it sees the same snapshot.
      */
     public <T> T inReadOnlyTransaction(TransactionCallback<T> callback) {
-        return router.inReadOnlyTransaction(Consistency.any(), callback);
+        return transactions.inReadOnlyTransaction(Consistency.any(), callback);
     }
 
     /** Like {@link #inReadOnlyTransaction(TransactionCallback)}, on a node that satisfies {@code consistency}. */
     public <T> T inReadOnlyTransaction(Consistency consistency, TransactionCallback<T> callback) {
-        return router.inReadOnlyTransaction(consistency, callback);
+        return transactions.inReadOnlyTransaction(consistency, callback);
     }
 
     /** Connections of the primary's pool, for frameworks that take a DataSource (their statements are not in {@link #stats()}). */
     public DataSource primaryDataSource() {
-        return router.primaryDataSource();
+        return statements.primaryDataSource();
     }
 
     /**
@@ -171,7 +177,7 @@ public final class Database implements AutoCloseable {
      * primary's when none is healthy. For frameworks' read-only work.
      */
     public DataSource readDataSource() {
-        return router.readDataSource();
+        return statements.readDataSource();
     }
 
     /** The checker watching every node; {@link HealthChecker#status()} is the cached view of all of them. */
@@ -186,13 +192,13 @@ public final class Database implements AutoCloseable {
 
     /** Pool and statement statistics in the seed's GetStats shape. */
     public DbStats stats() {
-        List<DbStats.Pool> replicas = router.replicas().stream().map(Database::poolStats).toList();
+        List<DbStats.Pool> replicas = topology.replicas().stream().map(Database::poolStats).toList();
         long primaryQueries = 0;
         long replicaQueries = 0;
         long errors = 0;
         long slow = 0;
         long latencyNanos = 0;
-        for (NodePool node : pools()) {
+        for (NodePool node : topology.pools()) {
             NodeCounters c = node.counters();
             if (node.role() == NodeRole.REPLICA) {
                 replicaQueries += c.queries();
@@ -203,7 +209,7 @@ public final class Database implements AutoCloseable {
             slow += c.slowQueries();
             latencyNanos += c.latencyNanos();
         }
-        return new DbStats(poolStats(router.primary()), replicas,
+        return new DbStats(poolStats(topology.primary()), replicas,
                 new DbStats.Queries(primaryQueries, replicaQueries, errors, slow, TimeUnit.NANOSECONDS.toMillis(latencyNanos)));
     }
 
@@ -213,25 +219,17 @@ public final class Database implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(c.waitNanos()), c.idleClosed(), c.lifetimeClosed());
     }
 
-    /** Every pool: the primary candidates' that exist, then the replicas'. */
-    private List<NodePool> pools() {
-        List<NodePool> pools = new ArrayList<>();
-        router.primaryCandidates().forEach(a -> router.existingPrimaryPool(a).ifPresent(pools::add));
-        pools.addAll(router.replicas());
-        return pools;
-    }
-
     /**
      * A new connection outside the pools to another database of the primary (for tools: restore targets,
      * scratch databases), with the configured login, TLS and timeouts. The caller closes it.
      */
     public java.sql.Connection connectTo(String database, String purpose) throws java.sql.SQLException {
-        return router.primary().connector().openTo(database, purpose);
+        return topology.primary().connector().openTo(database, purpose);
     }
 
     /** Where writes go now: the first DB_HOST candidate, or the one that took over after a failover. */
     public HostAndPort primaryAddress() {
-        return router.primary().address();
+        return topology.primary().address();
     }
 
     /** The configuration this Database was opened with. */
@@ -246,11 +244,11 @@ public final class Database implements AutoCloseable {
         if (metrics != null) {
             metrics.close();
         }
-        router.close();
+        topology.close();
     }
 
     @Override
     public String toString() {
-        return "Database{primary=" + router.primary().address() + ", replicas=" + config.replicaHosts() + "}";
+        return "Database{primary=" + topology.primary().address() + ", replicas=" + config.replicaHosts() + "}";
     }
 }

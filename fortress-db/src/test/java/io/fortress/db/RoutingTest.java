@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
-import io.fortress.db.pool.Router;
+import io.fortress.db.pool.Reroute;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -138,7 +138,7 @@ class RoutingTest {
     void lockingAndSequenceReadsAreSentToThePrimary() {
         db.exec("INSERT INTO items(id, name) VALUES (?, ?) ON CONFLICT DO NOTHING", 3001L, "lockable");
         CLUSTER.cluster().awaitReplication(Duration.ofSeconds(30));
-        long before = reroutes(Router.Reroute.NEEDS_PRIMARY);
+        long before = reroutes(Reroute.NEEDS_PRIMARY);
 
         Optional<Integer> port = db.queryOne("SELECT inet_server_port() FROM items WHERE id = ? FOR UPDATE",
                 RowMapper.column(1, Integer.class), 3001L);
@@ -149,7 +149,7 @@ class RoutingTest {
         Optional<Long> next = db.queryOne("SELECT nextval('item_ids')", RowMapper.firstLong());
         assertThat(next).isPresent();
 
-        assertThat(reroutes(Router.Reroute.NEEDS_PRIMARY) - before).isEqualTo(3);
+        assertThat(reroutes(Reroute.NEEDS_PRIMARY) - before).isEqualTo(3);
     }
 
     @Test
@@ -236,7 +236,7 @@ class RoutingTest {
         }
     }
 
-    private static long reroutes(Router.Reroute reason) {
+    private static long reroutes(Reroute reason) {
         return (long) REGISTRY.get("fortress.db.read.reroutes").tag("reason", reason.name().toLowerCase(java.util.Locale.ROOT))
                 .functionCounter().count();
     }

@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The per-call cost of routing a read (choosing the replica from the round-robin snapshot) and
+ * The per-call cost of routing a read (the read policy's choice of a replica, round robin over the good ones) and
  * recording the statement in the node's counters, with no database in the loop. It lives in the
  * pool package to reach those internals; the pools point at a closed port and open no connection.
  */
@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class RoutingBenchmark {
     private List<NodePool> replicas;
-    private ReadBalancer<NodePool> balancer;
+    private ReadPolicy<NodePool> policy;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -34,7 +34,7 @@ public class RoutingBenchmark {
         replicas = List.of(
                 new NodePool("replica-1", NodeRole.REPLICA, nowhere, new NodeConnector("replica-1", nowhere, true, config), config, null),
                 new NodePool("replica-2", NodeRole.REPLICA, nowhere, new NodeConnector("replica-2", nowhere, true, config), config, null));
-        balancer = new ReadBalancer<>(replicas, NodePool::isGood, NodePool[]::new);
+        policy = new ReadPolicy<>(replicas, config.replicaFallback(), config.maxFallbackLag(), NodePool[]::new);
     }
 
     @TearDown(Level.Trial)
@@ -45,8 +45,8 @@ public class RoutingBenchmark {
     /** Choose a replica, time the (absent) statement, and record it as the read path does. */
     @Benchmark
     public NodePool routeAndRecord() {
-        NodePool[] candidates = balancer.eligible();
-        NodePool node = candidates[balancer.start(candidates.length)];
+        ReadPolicy.Plan<NodePool> plan = policy.any();
+        NodePool node = plan.candidates()[plan.start()];
         long start = System.nanoTime();
         node.record(System.nanoTime() - start, false, false);
         return node;

@@ -9,7 +9,7 @@ import io.fortress.db.HostAndPort;
 import io.fortress.db.Lsn;
 import io.fortress.db.NodeRole;
 import io.fortress.db.pool.NodePool;
-import io.fortress.db.pool.Router;
+import io.fortress.db.pool.Topology;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.time.Duration;
@@ -53,7 +53,7 @@ public final class HealthChecker implements AutoCloseable {
     /** How often the stall watch looks at the statements in flight on every node. */
     private static final long WATCH_MILLIS = 50;
 
-    private final Router router;
+    private final Topology topology;
     private final DbConfig config;
     private final WalHistory history = new WalHistory(HISTORY_SAMPLES);
     private final List<Slot> candidates = new ArrayList<>();
@@ -67,20 +67,20 @@ public final class HealthChecker implements AutoCloseable {
     private ScheduledFuture<?> stallWatch;
     private volatile boolean closed;
 
-    private HealthChecker(Router router, DbConfig config) {
-        this.router = router;
+    private HealthChecker(Topology topology, DbConfig config) {
+        this.topology = topology;
         this.config = config;
         this.interval = config.healthInterval();
         this.timeout = config.healthTimeout();
-        for (HostAndPort address : router.primaryCandidates()) {
-            NodeProbe probe = new NodeProbe(router.candidateConnector(address));
-            Slot slot = new Slot(router.candidateName(address), NodeRole.PRIMARY, address, probe,
-                    router.existingPrimaryPool(address).orElse(null));
+        for (HostAndPort address : topology.primaryCandidates()) {
+            NodeProbe probe = new NodeProbe(topology.candidateConnector(address));
+            Slot slot = new Slot(topology.candidateName(address), NodeRole.PRIMARY, address, probe,
+                    topology.existingPrimaryPool(address).orElse(null));
             // the WAL sampler has a connection of its own, so a hung sample never delays a check
-            slot.sampler = new NodeProbe(router.candidateConnector(address));
+            slot.sampler = new NodeProbe(topology.candidateConnector(address));
             candidates.add(slot);
         }
-        for (NodePool replica : router.replicas()) {
+        for (NodePool replica : topology.replicas()) {
             replicas.add(new Slot(replica.name(), NodeRole.REPLICA, replica.address(), new NodeProbe(replica.connector()), replica));
         }
         AtomicInteger threads = new AtomicInteger();
@@ -90,22 +90,22 @@ public final class HealthChecker implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        router.onSuspicion(this::suspect);
+        topology.onSuspicion(this::suspect);
     }
 
     /**
-     * Creates the checker of a router and runs the first check of every node, within the connect
+     * Creates the checker of a topology and runs the first check of every node, within the connect
      * timeout. Used by {@link Database#open}; applications get the checker from
      * {@link Database#healthChecker()}.
      *
      * @throws DatabaseUnavailableException when no primary candidate accepts writes
      */
-    public static HealthChecker attach(Router router, DbConfig config) {
-        HealthChecker checker = new HealthChecker(router, config);
+    public static HealthChecker attach(Topology topology, DbConfig config) {
+        HealthChecker checker = new HealthChecker(topology, config);
         try {
             checker.checkAll(config.connectTimeout());
             checker.requireWritablePrimary();
-            router.refresh(); // the first checks decide which replicas take reads
+            topology.refresh(); // the first checks decide which replicas take reads
         } catch (RuntimeException e) {
             checker.close();
             throw e;
@@ -543,7 +543,7 @@ public final class HealthChecker implements AutoCloseable {
             pool.setHealth(health);
         }
         if (change.changed()) {
-            router.refresh();
+            topology.refresh();
         }
         long aborted = 0;
         if (change.changed() && change.from() != null && pool != null) {
@@ -582,7 +582,7 @@ public final class HealthChecker implements AutoCloseable {
     // ---------------------------------------------------------------- the primary
 
     private Slot primarySlot() {
-        HostAndPort current = router.primary().address();
+        HostAndPort current = topology.primary().address();
         for (Slot slot : candidates) {
             if (slot.address.equals(current)) {
                 return slot;
@@ -609,10 +609,10 @@ public final class HealthChecker implements AutoCloseable {
         if (currentWritable && next.health.timeline() <= currentTimeline) {
             return;
         }
-        NodePool pool = router.primaryPool(next.address);
+        NodePool pool = topology.primaryPool(next.address);
         next.pool = pool;
         pool.setHealth(next.health);
-        router.switchPrimary(pool);
+        topology.switchPrimary(pool);
         history.clear(); // the old primary's WAL positions say nothing about the new one's
         roleChanges.increment();
         if (currentWritable) {
@@ -630,7 +630,7 @@ public final class HealthChecker implements AutoCloseable {
             return;
         }
         String where = candidates.size() == 1 ? "the primary " + primary.address
-                : "any primary candidate of " + router.primaryCandidates();
+                : "any primary candidate of " + topology.primaryCandidates();
         String why = candidates.stream().map(s -> s.address + " is " + s.health.state() + " (" + s.health.reason() + ")")
                 .reduce((a, b) -> a + "; " + b).orElse("");
         throw new DatabaseUnavailableException("cannot reach " + where + " (database " + config.database() + ", user "

@@ -7,7 +7,9 @@ import io.fortress.db.health.NodeHealth;
 import io.fortress.db.health.NodeState;
 import io.fortress.db.pool.NodeCounters;
 import io.fortress.db.pool.NodePool;
-import io.fortress.db.pool.Router;
+import io.fortress.db.pool.Reroute;
+import io.fortress.db.pool.Statements;
+import io.fortress.db.pool.Topology;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
@@ -60,15 +62,14 @@ public final class DatabaseMetrics implements AutoCloseable {
         this.registry = registry;
     }
 
-    /** Registers the meters of every pool of the router (and of pools it creates later) and of every checked node. */
-    public static DatabaseMetrics bind(Router router, HealthChecker health, MeterRegistry registry) {
+    /** Registers the meters of every pool of the topology (and of pools it creates later), of the statements and of every checked node. */
+    public static DatabaseMetrics bind(Topology topology, Statements statements, HealthChecker health, MeterRegistry registry) {
         DatabaseMetrics metrics = new DatabaseMetrics(registry);
-        router.primaryCandidates().forEach(a -> router.existingPrimaryPool(a).ifPresent(metrics::bindPool));
-        router.replicas().forEach(metrics::bindPool);
-        router.onPoolCreated(metrics::bindPool);
+        topology.pools().forEach(metrics::bindPool);
+        topology.onPoolCreated(metrics::bindPool);
         health.checkedNodes().forEach(metrics::bindCheckedNode);
-        for (Router.Reroute reason : Router.Reroute.values()) {
-            metrics.meters.add(FunctionCounter.builder("fortress.db.read.reroutes", router, r -> r.reroutes(reason))
+        for (Reroute reason : Reroute.values()) {
+            metrics.meters.add(FunctionCounter.builder("fortress.db.read.reroutes", statements, s -> s.reroutes(reason))
                     .tag("reason", reason.name().toLowerCase(Locale.ROOT))
                     .description("Reads not served by a replica of their consistency's first choice").register(registry));
         }

@@ -8,6 +8,7 @@ import io.fortress.db.DbConfig;
 import io.fortress.db.HostAndPort;
 import io.fortress.db.NodeRole;
 import io.fortress.db.health.NodeHealth;
+import io.fortress.db.health.NodeState;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -23,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * connMaxLifetime → maxLifetime, connMaxIdleTime → idleTimeout, poolTimeout → connectionTimeout. The
  * pool never fails to start because its node is down; it fills once the node is back.
  */
-public final class NodePool implements AutoCloseable {
+public final class NodePool implements ReadTarget, AutoCloseable {
     /** How long one slice of a borrow waits before checking that the node is still up. */
     static final long WAIT_SLICE_MILLIS = 200;
     /**
@@ -136,6 +137,16 @@ public final class NodePool implements AutoCloseable {
         }
     }
 
+    @Override
+    public NodeState state() {
+        return health.state();
+    }
+
+    @Override
+    public Double lagSeconds() {
+        return health.lagSeconds();
+    }
+
     /** True while the node is in a good state: a primary that is UP, a replica that is STREAMING. */
     public boolean isGood() {
         return health.state().isGood();
@@ -146,10 +157,7 @@ public final class NodePool implements AutoCloseable {
         return health.state().isReachable();
     }
 
-    /**
-     * Replicas: the last time (System.nanoTime) the primary was seen at a WAL position this replica has
-     * replayed, so reads here see every commit made before it; Long.MIN_VALUE when unknown.
-     */
+    @Override
     public long freshAsOfNanos() {
         return freshAsOfNanos;
     }
