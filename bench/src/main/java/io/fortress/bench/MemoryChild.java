@@ -1,8 +1,8 @@
 package io.fortress.bench;
 
 import io.fortress.db.Database;
-import io.fortress.db.DbConfig;
-import io.fortress.db.RowMapper;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.RowMapper;
 import java.util.Map;
 
 /**

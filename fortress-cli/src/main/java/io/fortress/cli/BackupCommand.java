@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fortress.db.Database;
-import io.fortress.db.DbConfig;
+import io.fortress.db.api.DbConfig;
 import io.fortress.db.backup.BackupConfig;
 import io.fortress.db.backup.BackupInfo;
 import io.fortress.db.backup.BackupManager;
@@ -189,7 +189,7 @@ final class BackupCommand implements Runnable {
 
         @Override
         public Integer call() {
-            String target = targetDb != null ? targetDb : CliSettings.get(io.fortress.db.DbSettings.DATABASE, backup.fortress.environment());
+            String target = targetDb != null ? targetDb : CliSettings.get(io.fortress.db.api.DbSettings.DATABASE, backup.fortress.environment());
             RestoreOptions.Builder options = RestoreOptions.builder().targetDatabase(target).force(force).globals(globals)
                     .noOwner(noOwner).noPrivileges(noPrivileges);
             if (jobs != null) {

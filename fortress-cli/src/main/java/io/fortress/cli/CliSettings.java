@@ -1,9 +1,9 @@
 package io.fortress.cli;
 
-import io.fortress.db.DbConfigException;
-import io.fortress.db.DbSettings;
-import io.fortress.db.Durations;
-import io.fortress.db.Setting;
+import io.fortress.db.api.DbConfigException;
+import io.fortress.db.api.DbSettings;
+import io.fortress.db.api.Durations;
+import io.fortress.db.api.Setting;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

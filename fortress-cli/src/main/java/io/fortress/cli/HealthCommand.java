@@ -2,9 +2,9 @@ package io.fortress.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fortress.db.Database;
-import io.fortress.db.DatabaseUnavailableException;
-import io.fortress.db.health.HealthStatus;
-import io.fortress.db.health.NodeHealth;
+import io.fortress.db.api.DatabaseUnavailableException;
+import io.fortress.db.api.HealthStatus;
+import io.fortress.db.api.NodeHealth;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;

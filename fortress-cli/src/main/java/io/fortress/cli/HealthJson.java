@@ -3,8 +3,8 @@ package io.fortress.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fortress.db.health.HealthStatus;
-import io.fortress.db.health.NodeHealth;
+import io.fortress.db.api.HealthStatus;
+import io.fortress.db.api.NodeHealth;
 import java.util.Locale;
 
 /** The health status as the JSON of /health/database and {@code fortress health --json}. */

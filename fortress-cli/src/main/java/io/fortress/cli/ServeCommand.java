@@ -1,16 +1,16 @@
 package io.fortress.cli;
 
 import com.sun.net.httpserver.HttpServer;
-import io.fortress.db.Consistency;
+import io.fortress.db.api.Consistency;
 import io.fortress.db.Database;
-import io.fortress.db.DbConfig;
-import io.fortress.db.DbSettings;
-import io.fortress.db.Durations;
-import io.fortress.db.RowMapper;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.DbSettings;
+import io.fortress.db.api.Durations;
+import io.fortress.db.api.RowMapper;
 import io.fortress.db.backup.BackupConfig;
 import io.fortress.db.backup.BackupManager;
 import io.fortress.db.backup.BackupSchedule;
-import io.fortress.db.health.NodeHealth;
+import io.fortress.db.api.NodeHealth;
 import io.fortress.db.migrate.MigrationManager;
 import io.fortress.db.migrate.MigrationResult;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;

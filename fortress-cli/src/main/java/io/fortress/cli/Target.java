@@ -2,7 +2,7 @@ package io.fortress.cli;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
-import io.fortress.db.DbConfig;
+import io.fortress.db.api.DbConfig;
 import io.fortress.db.backup.BackupConfig;
 import io.fortress.db.backup.BackupSettings;
 import java.util.Map;

@@ -2,7 +2,7 @@ package io.fortress.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fortress.db.Setting;
+import io.fortress.db.api.Setting;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,8 +3,8 @@ package io.fortress.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fortress.db.DbConfigException;
-import io.fortress.db.DbSettings;
+import io.fortress.db.api.DbConfigException;
+import io.fortress.db.api.DbSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

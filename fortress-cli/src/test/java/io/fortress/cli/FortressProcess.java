@@ -1,6 +1,6 @@
 package io.fortress.cli;
 
-import io.fortress.db.Setting;
+import io.fortress.db.api.Setting;
 import io.fortress.db.backup.BackupSettings;
 import java.io.IOException;
 import java.net.InetAddress;

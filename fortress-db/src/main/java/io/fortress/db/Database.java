@@ -1,13 +1,21 @@
 package io.fortress.db;
 
-import io.fortress.db.health.HealthChecker;
-import io.fortress.db.health.NodeHealth;
-import io.fortress.db.metrics.DatabaseMetrics;
-import io.fortress.db.pool.NodeCounters;
-import io.fortress.db.pool.NodePool;
-import io.fortress.db.pool.Statements;
-import io.fortress.db.pool.Topology;
-import io.fortress.db.pool.Transactions;
+import io.fortress.db.api.Consistency;
+import io.fortress.db.api.ConsistencyToken;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.HostAndPort;
+import io.fortress.db.api.NodeRole;
+import io.fortress.db.api.RowMapper;
+import io.fortress.db.api.TransactionCallback;
+import io.fortress.db.api.TransactionWork;
+
+import io.fortress.db.api.NodeHealth;
+import io.fortress.db.internal.metrics.DatabaseMetrics;
+import io.fortress.db.internal.pool.NodeCounters;
+import io.fortress.db.internal.pool.NodePool;
+import io.fortress.db.internal.pool.Statements;
+import io.fortress.db.internal.pool.Topology;
+import io.fortress.db.internal.pool.Transactions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Optional;
@@ -81,7 +89,7 @@ public final class Database implements AutoCloseable {
         }
         DatabaseMetrics metrics;
         try {
-            metrics = registry == null ? null : DatabaseMetrics.bind(topology, statements, health, registry);
+            metrics = registry == null ? null : DatabaseMetrics.bind(topology, statements, health.checks(), registry);
         } catch (RuntimeException e) {
             health.close();
             topology.close();

@@ -1,5 +1,8 @@
 package io.fortress.db;
 
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.RowMapper;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,5 +1,14 @@
 package io.fortress.db;
 
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.DbConfigException;
+import io.fortress.db.api.DbSettings;
+import io.fortress.db.api.HostAndPort;
+import io.fortress.db.api.PasswordSource;
+import io.fortress.db.api.Secret;
+import io.fortress.db.api.Setting;
+import io.fortress.db.api.SslMode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

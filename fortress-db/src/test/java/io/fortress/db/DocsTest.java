@@ -1,5 +1,8 @@
 package io.fortress.db;
 
+import io.fortress.db.api.DbSettings;
+import io.fortress.db.api.Setting;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

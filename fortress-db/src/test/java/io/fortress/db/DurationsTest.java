@@ -1,5 +1,7 @@
 package io.fortress.db;
 
+import io.fortress.db.api.Durations;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

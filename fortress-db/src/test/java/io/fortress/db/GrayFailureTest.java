@@ -1,11 +1,16 @@
 package io.fortress.db;
 
+import io.fortress.db.api.Consistency;
+import io.fortress.db.api.DatabaseUnavailableException;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.RowMapper;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
-import io.fortress.db.health.NodeState;
+import io.fortress.db.api.NodeState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;

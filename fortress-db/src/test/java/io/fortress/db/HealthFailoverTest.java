@@ -1,13 +1,18 @@
 package io.fortress.db;
 
+import io.fortress.db.api.DatabaseException;
+import io.fortress.db.api.DatabaseUnavailableException;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.RowMapper;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
-import io.fortress.db.health.NodeHealth;
-import io.fortress.db.health.NodeState;
+import io.fortress.db.api.NodeHealth;
+import io.fortress.db.api.NodeState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;

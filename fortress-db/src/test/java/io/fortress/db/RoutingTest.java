@@ -1,11 +1,16 @@
 package io.fortress.db;
 
+import io.fortress.db.api.Consistency;
+import io.fortress.db.api.DatabaseException;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.RowMapper;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
-import io.fortress.db.pool.Reroute;
+import io.fortress.db.internal.pool.Reroute;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.ResultSet;

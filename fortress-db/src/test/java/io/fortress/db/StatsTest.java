@@ -1,5 +1,9 @@
 package io.fortress.db;
 
+import io.fortress.db.api.DatabaseUnavailableException;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.RowMapper;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

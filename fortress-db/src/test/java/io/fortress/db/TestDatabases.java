@@ -1,5 +1,7 @@
 package io.fortress.db;
 
+import io.fortress.db.api.DbConfig;
+
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.fortress.db.backup;
 
-import io.fortress.db.DbConfigException;
-import io.fortress.db.Setting;
-import io.fortress.db.SettingValues;
+import io.fortress.db.api.DbConfigException;
+import io.fortress.db.api.Setting;
+import io.fortress.db.api.SettingValues;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.fortress.db.backup;
 
-import io.fortress.db.DbConfig;
+import io.fortress.db.api.DbConfig;
 import java.time.Clock;
 
 /** What the parts of a manager share: settings, the folder, the server, the tools and the clock. */

@@ -1,6 +1,6 @@
 package io.fortress.db.backup;
 
-import io.fortress.db.DatabaseException;
+import io.fortress.db.api.DatabaseException;
 
 /** A backup, restore, verification or cleanup failed; the message says what happened and what to do next. */
 public class BackupException extends DatabaseException {

@@ -38,7 +38,7 @@ public final class BackupSchedule implements AutoCloseable {
     /**
      * A schedule taking a backup every {@code interval}.
      *
-     * @throws io.fortress.db.DbConfigException when the interval is shorter than FORTRESS_BACKUP_INTERVAL accepts (1m)
+     * @throws io.fortress.db.api.DbConfigException when the interval is shorter than FORTRESS_BACKUP_INTERVAL accepts (1m)
      */
     public BackupSchedule(BackupManager manager, Duration interval) {
         this(manager, interval, BackupSettings.INTERVAL::check);
@@ -85,7 +85,7 @@ public final class BackupSchedule implements AutoCloseable {
         // Fixed rate on one thread: starts stay on the interval's grid, and a late run delays the next rather than
         // overlapping it; runOnce drops the catch-up runs the executor would start back to back after a long one.
         task = executor.scheduleAtFixedRate(this::runOnce, initialDelay.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("backups of database {} every {}", manager.database(), io.fortress.db.Durations.format(interval));
+        LOG.info("backups of database {} every {}", manager.database(), io.fortress.db.api.Durations.format(interval));
     }
 
     /** Stops scheduling; waits up to {@code timeout} for a run in progress to finish, then cancels it (its partial files are removed). */

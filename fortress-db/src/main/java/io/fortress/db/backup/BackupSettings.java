@@ -1,6 +1,6 @@
 package io.fortress.db.backup;
 
-import io.fortress.db.Setting;
+import io.fortress.db.api.Setting;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

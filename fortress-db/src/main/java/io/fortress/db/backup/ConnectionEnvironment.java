@@ -1,8 +1,8 @@
 package io.fortress.db.backup;
 
-import io.fortress.db.DbConfig;
-import io.fortress.db.HostAndPort;
-import io.fortress.db.Secret;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.HostAndPort;
+import io.fortress.db.api.Secret;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

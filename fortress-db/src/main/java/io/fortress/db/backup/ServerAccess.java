@@ -1,7 +1,7 @@
 package io.fortress.db.backup;
 
-import io.fortress.db.DbConfig;
-import io.fortress.db.HostAndPort;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.HostAndPort;
 import io.fortress.db.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -90,7 +90,7 @@ final class ToolProcess {
             boolean finished = waitFor(process, timeout.toMillis());
             if (!finished) {
                 end(process);
-                throw new BackupException(tool + " did not finish within " + io.fortress.db.Durations.format(timeout)
+                throw new BackupException(tool + " did not finish within " + io.fortress.db.api.Durations.format(timeout)
                         + " (BACKUP_TIMEOUT) and was ended; raise the timeout or look for what blocks it");
             }
             join(out);

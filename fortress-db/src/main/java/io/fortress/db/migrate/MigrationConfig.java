@@ -1,8 +1,8 @@
 package io.fortress.db.migrate;
 
-import io.fortress.db.DbConfigException;
-import io.fortress.db.Setting;
-import io.fortress.db.SettingValues;
+import io.fortress.db.api.DbConfigException;
+import io.fortress.db.api.Setting;
+import io.fortress.db.api.SettingValues;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

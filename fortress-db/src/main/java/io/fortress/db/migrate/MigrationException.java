@@ -1,6 +1,6 @@
 package io.fortress.db.migrate;
 
-import io.fortress.db.DatabaseException;
+import io.fortress.db.api.DatabaseException;
 
 /** A migration operation failed or was refused; subclasses say why. Messages say what to do next. */
 public class MigrationException extends DatabaseException {

@@ -1,6 +1,6 @@
 package io.fortress.db.migrate;
 
-import io.fortress.db.Durations;
+import io.fortress.db.api.Durations;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

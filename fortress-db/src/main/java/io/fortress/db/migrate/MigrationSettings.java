@@ -1,6 +1,6 @@
 package io.fortress.db.migrate;
 
-import io.fortress.db.Setting;
+import io.fortress.db.api.Setting;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

@@ -6,7 +6,7 @@ import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.Node;
 import io.fortress.db.Database;
-import io.fortress.db.DbConfig;
+import io.fortress.db.api.DbConfig;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.fortress.db.backup;
 
 import io.fortress.db.Database;
-import io.fortress.db.DbConfig;
+import io.fortress.db.api.DbConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 

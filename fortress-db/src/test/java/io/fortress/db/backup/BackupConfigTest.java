@@ -3,8 +3,8 @@ package io.fortress.db.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fortress.db.DbConfigException;
-import io.fortress.db.Setting;
+import io.fortress.db.api.DbConfigException;
+import io.fortress.db.api.Setting;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
-import io.fortress.db.DbConfig;
+import io.fortress.db.api.DbConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -293,7 +293,7 @@ class BackupFailureTest {
         }
         try (Database wrong = Database.open(config().poolTimeout(Duration.ofSeconds(1)).build())) {
             BackupManager m = BackupManager.create(wrong, BackupConfig.builder().backupDir(dir).build());
-            wrong.queryOne("SELECT 1", io.fortress.db.RowMapper.firstLong()); // one pooled connection logged in already
+            wrong.queryOne("SELECT 1", io.fortress.db.api.RowMapper.firstLong()); // one pooled connection logged in already
             // the pools' open connections stay logged in; every new login, pg_dump's included, now fails
             BackupTesting.sql(cluster, "postgres", "ALTER ROLE \"back up\" PASSWORD 'rotated'");
             try {

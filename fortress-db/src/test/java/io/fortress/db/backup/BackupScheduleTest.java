@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
-import io.fortress.db.DbConfigException;
+import io.fortress.db.api.DbConfigException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -3,7 +3,7 @@ package io.fortress.db.migrate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fortress.db.DbConfigException;
+import io.fortress.db.api.DbConfigException;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -10,7 +10,7 @@ import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.Node;
 import io.fortress.db.Database;
-import io.fortress.db.DbConfig;
+import io.fortress.db.api.DbConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;

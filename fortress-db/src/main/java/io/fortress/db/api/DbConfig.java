@@ -1,0 +1,455 @@
+package io.fortress.db.api;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Immutable settings of a {@link Database}: where the primary and replicas are, how to log in, pool
+ * sizes and lifetimes, timeouts and TLS. Every setting is defined once in {@link DbSettings}.
+ *
+ * <p>Build one in code with {@link #builder()}, or from the seed's environment variables with
+ * {@link #fromEnv()}. Invalid values fail at {@link Builder#build()} with a message naming the
+ * setting, its variable, the value and what is accepted; nothing is silently corrected.
+ * {@link #toString()} never shows a password.
+ */
+public final class DbConfig {
+    /** An unset socket timeout is the statement timeout plus this: the server's own cancel (57014) comes first. */
+    static final Duration DERIVED_SOCKET_MARGIN = Duration.ofSeconds(5);
+
+    private final SettingValues values;
+
+    private DbConfig(SettingValues values) {
+        this.values = values;
+    }
+
+    /** A builder starting from every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Reads every setting's environment variable from this process's environment. */
+    public static DbConfig fromEnv() {
+        return fromEnv(System.getenv());
+    }
+
+    /**
+     * Reads settings from the given variables (unset or empty variables keep their defaults).
+     *
+     * @throws DbConfigException naming the first variable whose value is refused
+     */
+    public static DbConfig fromEnv(Map<String, String> environment) {
+        return builder().applyEnv(environment).build();
+    }
+
+    /** A builder holding this configuration's values, to derive another. */
+    public Builder toBuilder() {
+        return new Builder(values.toDraft());
+    }
+
+    /** The value of any setting (the default when it was not given). */
+    public <T> T get(Setting<T> setting) {
+        return values.get(setting);
+    }
+
+    public String host() {
+        return get(DbSettings.HOST);
+    }
+
+    public int port() {
+        return get(DbSettings.PORT);
+    }
+
+    /** The first primary candidate's address. */
+    public HostAndPort primaryAddress() {
+        return primaryCandidates().get(0);
+    }
+
+    /** Every address DB_HOST lists, in order; entries without a port use {@link #port()}. */
+    public List<HostAndPort> primaryCandidates() {
+        return Arrays.stream(host().split(",")).map(h -> HostAndPort.parse(h, port())).toList();
+    }
+
+    public String user() {
+        return get(DbSettings.USER);
+    }
+
+    public String database() {
+        return get(DbSettings.DATABASE);
+    }
+
+    public int maxOpenConns() {
+        return get(DbSettings.MAX_OPEN_CONNS);
+    }
+
+    public int maxIdleConns() {
+        return get(DbSettings.MAX_IDLE_CONNS);
+    }
+
+    public Duration connMaxLifetime() {
+        return get(DbSettings.CONN_MAX_LIFETIME);
+    }
+
+    public Duration connMaxIdleTime() {
+        return get(DbSettings.CONN_MAX_IDLE_TIME);
+    }
+
+    /** The replicas' addresses, in the order given; entries without a port use {@link #port()}. */
+    public List<HostAndPort> replicaHosts() {
+        return get(DbSettings.REPLICA_HOSTS).stream().map(h -> HostAndPort.parse(h, port())).toList();
+    }
+
+    /** The user replica pools log in as. */
+    public String replicaUser() {
+        String replicaUser = get(DbSettings.REPLICA_USER);
+        return replicaUser == null ? user() : replicaUser;
+    }
+
+    /** Where the primary's password comes from: a literal, a file re-read for new connections, or none. */
+    public PasswordSource passwordSource() {
+        return PasswordSource.of(get(DbSettings.PASSWORD), get(DbSettings.PASSWORD_FILE));
+    }
+
+    /**
+     * Where the replicas' password comes from: the replica password settings when given; otherwise the
+     * primary's password, unless a separate replica user was named (then none).
+     */
+    public PasswordSource replicaPasswordSource() {
+        Secret password = get(DbSettings.REPLICA_PASSWORD);
+        Path file = get(DbSettings.REPLICA_PASSWORD_FILE);
+        if (password != null || file != null) {
+            return PasswordSource.of(password, file);
+        }
+        return get(DbSettings.REPLICA_USER) == null ? passwordSource() : PasswordSource.none();
+    }
+
+    public Duration connectTimeout() {
+        return get(DbSettings.CONNECT_TIMEOUT);
+    }
+
+    public Duration poolTimeout() {
+        return get(DbSettings.POOL_TIMEOUT);
+    }
+
+    public Duration statementTimeout() {
+        return get(DbSettings.STATEMENT_TIMEOUT);
+    }
+
+    /** How long a pooled connection waits for the server at most: as set, else statementTimeout + 5s, or 0 (none) without one. */
+    public Duration socketTimeout() {
+        Duration set = get(DbSettings.SOCKET_TIMEOUT);
+        if (set != null) {
+            return set;
+        }
+        Duration statement = statementTimeout();
+        return statement.isZero() ? Duration.ZERO : statement.plus(DERIVED_SOCKET_MARGIN);
+    }
+
+    public SslMode sslMode() {
+        return get(DbSettings.SSL_MODE);
+    }
+
+    public Optional<Path> sslRootCert() {
+        return Optional.ofNullable(get(DbSettings.SSL_ROOT_CERT));
+    }
+
+    public Optional<Path> sslCert() {
+        return Optional.ofNullable(get(DbSettings.SSL_CERT));
+    }
+
+    public Optional<Path> sslKey() {
+        return Optional.ofNullable(get(DbSettings.SSL_KEY));
+    }
+
+    public Duration slowQueryThreshold() {
+        return get(DbSettings.SLOW_QUERY_THRESHOLD);
+    }
+
+    public boolean logQueryParameters() {
+        return get(DbSettings.LOG_QUERY_PARAMETERS);
+    }
+
+    public String applicationName() {
+        return get(DbSettings.APPLICATION_NAME);
+    }
+
+    public Duration healthInterval() {
+        return get(DbSettings.HEALTH_INTERVAL);
+    }
+
+    public Duration healthTimeout() {
+        return get(DbSettings.HEALTH_TIMEOUT);
+    }
+
+    public Duration healthFastInterval() {
+        return get(DbSettings.HEALTH_FAST_INTERVAL);
+    }
+
+    public int healthFall() {
+        return get(DbSettings.HEALTH_FALL);
+    }
+
+    public int healthRise() {
+        return get(DbSettings.HEALTH_RISE);
+    }
+
+    public Duration maxReplicaLag() {
+        return get(DbSettings.MAX_REPLICA_LAG);
+    }
+
+    public ReplicaFallback replicaFallback() {
+        return get(DbSettings.REPLICA_FALLBACK);
+    }
+
+    public Duration maxFallbackLag() {
+        return get(DbSettings.MAX_FALLBACK_LAG);
+    }
+
+    public Duration readYourWritesWait() {
+        return get(DbSettings.READ_YOUR_WRITES_WAIT);
+    }
+
+    /** Every setting and its value; passwords show as {@code <redacted>}. */
+    @Override
+    public String toString() {
+        return values.describe("DbConfig");
+    }
+
+    /** Collects settings; {@link #build()} validates them all at once. */
+    public static final class Builder {
+        private final SettingValues.Draft draft;
+
+        private Builder() {
+            this(SettingValues.draft(DbSettings.ALL));
+        }
+
+        private Builder(SettingValues.Draft draft) {
+            this.draft = draft;
+        }
+
+        /** Sets any of this configuration's settings; null returns it to its default. */
+        public <T> Builder set(Setting<T> setting, T value) {
+            draft.set(setting, value);
+            return this;
+        }
+
+        /** Applies every setting whose variable is set (and not empty) in the given environment. */
+        public Builder applyEnv(Map<String, String> environment) {
+            draft.applyEnv(environment);
+            return this;
+        }
+
+        public Builder host(String host) {
+            return set(DbSettings.HOST, host);
+        }
+
+        public Builder port(int port) {
+            return set(DbSettings.PORT, port);
+        }
+
+        public Builder user(String user) {
+            return set(DbSettings.USER, user);
+        }
+
+        public Builder password(String password) {
+            return set(DbSettings.PASSWORD, password == null ? null : Secret.of(password));
+        }
+
+        public Builder passwordFile(Path file) {
+            return set(DbSettings.PASSWORD_FILE, file);
+        }
+
+        public Builder database(String database) {
+            return set(DbSettings.DATABASE, database);
+        }
+
+        public Builder maxOpenConns(int n) {
+            return set(DbSettings.MAX_OPEN_CONNS, n);
+        }
+
+        public Builder maxIdleConns(int n) {
+            return set(DbSettings.MAX_IDLE_CONNS, n);
+        }
+
+        public Builder connMaxLifetime(Duration d) {
+            return set(DbSettings.CONN_MAX_LIFETIME, d);
+        }
+
+        public Builder connMaxIdleTime(Duration d) {
+            return set(DbSettings.CONN_MAX_IDLE_TIME, d);
+        }
+
+        /** Replica addresses, {@code host} or {@code host:port}. */
+        public Builder replicaHosts(String... hosts) {
+            return replicaHosts(Arrays.asList(hosts));
+        }
+
+        public Builder replicaHosts(List<String> hosts) {
+            return set(DbSettings.REPLICA_HOSTS, List.copyOf(hosts));
+        }
+
+        public Builder replicaUser(String user) {
+            return set(DbSettings.REPLICA_USER, user);
+        }
+
+        public Builder replicaPassword(String password) {
+            return set(DbSettings.REPLICA_PASSWORD, password == null ? null : Secret.of(password));
+        }
+
+        public Builder replicaPasswordFile(Path file) {
+            return set(DbSettings.REPLICA_PASSWORD_FILE, file);
+        }
+
+        public Builder connectTimeout(Duration d) {
+            return set(DbSettings.CONNECT_TIMEOUT, d);
+        }
+
+        public Builder poolTimeout(Duration d) {
+            return set(DbSettings.POOL_TIMEOUT, d);
+        }
+
+        public Builder statementTimeout(Duration d) {
+            return set(DbSettings.STATEMENT_TIMEOUT, d);
+        }
+
+        /** 0 for none; unset (null) derives it from the statement timeout. */
+        public Builder socketTimeout(Duration d) {
+            return set(DbSettings.SOCKET_TIMEOUT, d);
+        }
+
+        public Builder sslMode(SslMode mode) {
+            return set(DbSettings.SSL_MODE, mode);
+        }
+
+        public Builder sslRootCert(Path file) {
+            return set(DbSettings.SSL_ROOT_CERT, file);
+        }
+
+        public Builder sslCert(Path file) {
+            return set(DbSettings.SSL_CERT, file);
+        }
+
+        public Builder sslKey(Path file) {
+            return set(DbSettings.SSL_KEY, file);
+        }
+
+        public Builder slowQueryThreshold(Duration d) {
+            return set(DbSettings.SLOW_QUERY_THRESHOLD, d);
+        }
+
+        public Builder logQueryParameters(boolean log) {
+            return set(DbSettings.LOG_QUERY_PARAMETERS, log);
+        }
+
+        public Builder applicationName(String name) {
+            return set(DbSettings.APPLICATION_NAME, name);
+        }
+
+        public Builder healthInterval(Duration d) {
+            return set(DbSettings.HEALTH_INTERVAL, d);
+        }
+
+        public Builder healthTimeout(Duration d) {
+            return set(DbSettings.HEALTH_TIMEOUT, d);
+        }
+
+        public Builder healthFastInterval(Duration d) {
+            return set(DbSettings.HEALTH_FAST_INTERVAL, d);
+        }
+
+        public Builder healthFall(int checks) {
+            return set(DbSettings.HEALTH_FALL, checks);
+        }
+
+        public Builder healthRise(int checks) {
+            return set(DbSettings.HEALTH_RISE, checks);
+        }
+
+        public Builder maxReplicaLag(Duration d) {
+            return set(DbSettings.MAX_REPLICA_LAG, d);
+        }
+
+        public Builder replicaFallback(ReplicaFallback fallback) {
+            return set(DbSettings.REPLICA_FALLBACK, fallback);
+        }
+
+        public Builder maxFallbackLag(Duration d) {
+            return set(DbSettings.MAX_FALLBACK_LAG, d);
+        }
+
+        public Builder readYourWritesWait(Duration d) {
+            return set(DbSettings.READ_YOUR_WRITES_WAIT, d);
+        }
+
+        /**
+         * Validates every setting and their combinations.
+         *
+         * @throws DbConfigException naming the first refused setting and what is accepted
+         */
+        public DbConfig build() {
+            DbConfig config = new DbConfig(draft.resolve());
+            validateCombinations(config);
+            return config;
+        }
+
+
+        private static void validateCombinations(DbConfig c) {
+            if (c.maxIdleConns() > c.maxOpenConns()) {
+                throw new DbConfigException("maxIdleConns (DB_MAX_IDLE_CONNS) = " + c.maxIdleConns()
+                        + " exceeds maxOpenConns (DB_MAX_OPEN_CONNS) = " + c.maxOpenConns() + "; keep it at most maxOpenConns");
+            }
+            Duration lifetime = c.connMaxLifetime();
+            Duration idle = c.connMaxIdleTime();
+            if (!lifetime.isZero() && !idle.isZero() && idle.compareTo(lifetime) >= 0) {
+                throw new DbConfigException("connMaxIdleTime (DB_CONN_MAX_IDLE_TIME) = " + Durations.format(idle)
+                        + " must be shorter than connMaxLifetime (DB_CONN_MAX_LIFETIME) = " + Durations.format(lifetime)
+                        + ", or 0; a connection cannot idle longer than it lives");
+            }
+            Duration socket = c.get(DbSettings.SOCKET_TIMEOUT);
+            Duration statement = c.statementTimeout();
+            if (socket != null && !socket.isZero() && !statement.isZero() && socket.compareTo(statement) <= 0) {
+                throw new DbConfigException("socketTimeout (DB_SOCKET_TIMEOUT) = " + Durations.format(socket)
+                        + " must be longer than statementTimeout (DB_STATEMENT_TIMEOUT) = " + Durations.format(statement)
+                        + ": the server ends a statement at statementTimeout with a clear error (SQLSTATE 57014), and a socket "
+                        + "timeout at or below it would drop the connection first; leave DB_SOCKET_TIMEOUT unset to get "
+                        + Durations.format(statement.plus(DERIVED_SOCKET_MARGIN)) + ", or set 0 for none");
+            }
+            exclusive(c, DbSettings.PASSWORD, DbSettings.PASSWORD_FILE);
+            exclusive(c, DbSettings.REPLICA_PASSWORD, DbSettings.REPLICA_PASSWORD_FILE);
+            readable(c, DbSettings.PASSWORD_FILE);
+            readable(c, DbSettings.REPLICA_PASSWORD_FILE);
+            readable(c, DbSettings.SSL_ROOT_CERT);
+            readable(c, DbSettings.SSL_CERT);
+            readable(c, DbSettings.SSL_KEY);
+            if (c.sslCert().isPresent() != c.sslKey().isPresent()) {
+                throw new DbConfigException("sslCert (DB_SSLCERT) and sslKey (DB_SSLKEY) go together: set both for client "
+                        + "certificate authentication, or neither");
+            }
+            if (c.healthTimeout().compareTo(c.healthInterval()) > 0) {
+                throw new DbConfigException("healthTimeout (DB_HEALTH_TIMEOUT) = " + Durations.format(c.healthTimeout())
+                        + " exceeds healthInterval (DB_HEALTH_INTERVAL) = " + Durations.format(c.healthInterval())
+                        + "; a check must end before the next one is due");
+            }
+        }
+
+        private static void exclusive(DbConfig c, Setting<?> a, Setting<?> b) {
+            if (c.get(a) != null && c.get(b) != null) {
+                throw new DbConfigException(a.name() + " (" + a.variable() + ") and " + b.name() + " (" + b.variable()
+                        + ") are both set; set only one of them");
+            }
+        }
+
+        private static void readable(DbConfig c, Setting<Path> setting) {
+            Path file = c.get(setting);
+            if (file != null && !(Files.isRegularFile(file) && Files.isReadable(file))) {
+                throw new DbConfigException(setting.name() + " (" + setting.variable() + ") = " + file
+                        + " is invalid: expected " + setting.accepted() + ", but it "
+                        + (Files.exists(file) ? "cannot be read" : "does not exist"));
+            }
+        }
+    }
+}

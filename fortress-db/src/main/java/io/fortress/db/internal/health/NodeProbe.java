@@ -1,0 +1,116 @@
+package io.fortress.db.internal.health;
+
+import io.fortress.db.internal.Lsn;
+import io.fortress.db.internal.pool.NodeConnector;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+/**
+ * Reads one node's replication facts on a connection of its own, outside the pools, kept open between
+ * checks and opened again after any failure. Each reading is a single statement, bounded on the socket
+ * and on the server by the timeout it is given, whatever the connection was opened with.
+ */
+final class NodeProbe implements AutoCloseable {
+    private static final String PRIMARY_SQL = """
+            SELECT pg_is_in_recovery(),
+                   CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,
+                   CASE WHEN pg_is_in_recovery() THEN NULL
+                        ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint END""";
+    private static final String REPLICA_SQL = """
+            SELECT pg_is_in_recovery(),
+                   pg_last_wal_receive_lsn()::text,
+                   pg_last_wal_replay_lsn()::text,
+                   CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,
+                   (SELECT pid FROM pg_stat_wal_receiver),
+                   (SELECT status FROM pg_stat_wal_receiver)""";
+    private static final String WAL_SQL = "SELECT pg_current_wal_lsn()::text";
+
+    private final NodeConnector connector;
+    private Connection connection;
+    private Duration openedWith;
+
+    NodeProbe(NodeConnector connector) {
+        this.connector = connector;
+    }
+
+    /** What a node that may be the primary says about itself. */
+    record PrimaryReading(boolean inRecovery, Long walLsn, Long timeline) {
+    }
+
+    /**
+     * What a replica says about itself.
+     *
+     * @param receiverPid    null when no WAL receiver runs
+     * @param receiverStatus null when not visible (the check's role lacks pg_read_all_stats) or no receiver
+     */
+    record ReplicaReading(boolean inRecovery, Long receivedLsn, Long replayedLsn, boolean replayPaused,
+                          Integer receiverPid, String receiverStatus) {
+    }
+
+    synchronized PrimaryReading readPrimary(Duration timeout) throws SQLException {
+        try (Statement s = connection(timeout).createStatement(); ResultSet rs = s.executeQuery(PRIMARY_SQL)) {
+            rs.next();
+            return new PrimaryReading(rs.getBoolean(1), lsn(rs.getString(2)), (Long) rs.getObject(3));
+        } catch (SQLException e) {
+            drop();
+            throw e;
+        }
+    }
+
+    synchronized ReplicaReading readReplica(Duration timeout) throws SQLException {
+        try (Statement s = connection(timeout).createStatement(); ResultSet rs = s.executeQuery(REPLICA_SQL)) {
+            rs.next();
+            return new ReplicaReading(rs.getBoolean(1), lsn(rs.getString(2)), lsn(rs.getString(3)), rs.getBoolean(4),
+                    (Integer) rs.getObject(5), rs.getString(6));
+        } catch (SQLException e) {
+            drop();
+            throw e;
+        }
+    }
+
+    /** The primary's current WAL position. */
+    synchronized long readWalPosition(Duration timeout) throws SQLException {
+        try (Statement s = connection(timeout).createStatement(); ResultSet rs = s.executeQuery(WAL_SQL)) {
+            rs.next();
+            return Lsn.parse(rs.getString(1));
+        } catch (SQLException e) {
+            drop();
+            throw e;
+        }
+    }
+
+    private Connection connection(Duration timeout) throws SQLException {
+        if (connection == null) {
+            connection = connector.openDedicated(timeout, "health check");
+            openedWith = timeout;
+        } else if (!timeout.equals(openedWith)) {
+            // a new pace keeps the connection, with the new bounds
+            NodeConnector.applyTimeout(connection, timeout);
+            openedWith = timeout;
+        }
+        return connection;
+    }
+
+    private static Long lsn(String text) {
+        return text == null ? null : Lsn.parse(text);
+    }
+
+    private void drop() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // the connection is being thrown away
+            }
+            connection = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        drop();
+    }
+}

@@ -1,0 +1,392 @@
+package io.fortress.db.internal.pool;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.pool.HikariPool;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.HostAndPort;
+import io.fortress.db.api.NodeRole;
+import io.fortress.db.api.NodeHealth;
+import io.fortress.db.api.NodeState;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One node (the primary or a replica): its HikariCP pool, its counters and its health as last checked.
+ *
+ * <p>Pool settings map the seed's: maxOpenConns → maximumPoolSize, maxIdleConns → minimumIdle,
+ * connMaxLifetime → maxLifetime, connMaxIdleTime → idleTimeout, poolTimeout → connectionTimeout. The
+ * pool never fails to start because its node is down; it fills once the node is back.
+ */
+public final class NodePool implements ReadTarget, AutoCloseable {
+    /** How long one slice of a borrow waits before checking that the node is still up. */
+    static final long WAIT_SLICE_MILLIS = 200;
+    /**
+     * A borrow that takes this long waited for a connection (one to be returned or created). A borrow
+     * served from the pool takes microseconds; asking HikariCP whether an idle connection exists before
+     * every borrow instead cost 3% of a point read's throughput.
+     */
+    static final long WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Statements in flight that complete none for this long (or {@link #STALL_MULTIPLE} times their recent mean, if longer) make the node suspect. */
+    static final long STALL_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    static final long STALL_MULTIPLE = 8;
+
+    private final String name;
+    private final NodeRole role;
+    private final HostAndPort address;
+    private final NodeConnector connector;
+    private final HikariDataSource pool;
+    private final HikariPool hikariPool;
+    private final HikariPoolMXBean poolBean;
+    private final BorrowMetrics borrowMetrics;
+    private final long poolTimeoutMillis;
+    private final NodeCounters counters = new NodeCounters();
+    private final int minimumIdle;
+    private final long idleTimeoutNanos;
+    private final long earliestRetirementNanos;
+    private final AtomicLong replayedLsn = new AtomicLong();
+    private volatile NodeHealth health;
+    private volatile long freshAsOfNanos = Long.MIN_VALUE;
+    private volatile boolean closing;
+    // progress of the statements on this node, as last seen by the health checker's stall watch
+    private long watchedQueries = -1;
+    private long watchedLatencyNanos;
+    private volatile long recentLatencyNanos;
+    private volatile long progressAtNanos = System.nanoTime();
+    private int stallChecks;
+
+    NodePool(String name, NodeRole role, HostAndPort address, NodeConnector connector, DbConfig config, MeterRegistry registry) {
+        this.name = name;
+        this.role = role;
+        this.address = address;
+        this.connector = connector;
+        this.minimumIdle = config.maxIdleConns();
+        this.idleTimeoutNanos = config.connMaxIdleTime().toNanos();
+        long lifetime = config.connMaxLifetime().toNanos();
+        // HikariCP retires a connection at a random point of the last 1/factor of its lifetime.
+        long varianceFactor = Math.min(40, Math.max(2, Long.getLong("com.zaxxer.hikari.lifeTimeVarianceFactor", 4)));
+        this.earliestRetirementNanos = lifetime == 0 ? 0 : lifetime - lifetime / varianceFactor;
+        this.health = NodeHealth.unchecked(name, role, address);
+        connector.onClose(this::connectionClosed);
+
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName(name);
+        hc.setDataSource(connector);
+        hc.setMaximumPoolSize(config.maxOpenConns());
+        hc.setMinimumIdle(config.maxIdleConns());
+        hc.setMaxLifetime(config.connMaxLifetime().toMillis());
+        hc.setIdleTimeout(config.connMaxIdleTime().toMillis());
+        hc.setKeepaliveTime(keepaliveMillis(config.connMaxLifetime()));
+        hc.setConnectionTimeout(config.poolTimeout().toMillis());
+        hc.setValidationTimeout(Math.max(250, Math.min(5_000, config.poolTimeout().toMillis() / 2)));
+        hc.setInitializationFailTimeout(-1); // start even when the node is down; it is marked down and retried
+        hc.setAutoCommit(true);
+        this.borrowMetrics = registry == null ? null : new BorrowMetrics(registry);
+        if (borrowMetrics != null) {
+            hc.setMetricsTrackerFactory(borrowMetrics);
+        }
+        this.poolTimeoutMillis = config.poolTimeout().toMillis();
+        this.pool = new HikariDataSource(hc);
+        this.poolBean = pool.getHikariPoolMXBean();
+        // HikariDataSource exposes its pool as the MXBean; the pool takes a per-call timeout.
+        this.hikariPool = (HikariPool) poolBean;
+    }
+
+    /** HikariCP pings idle connections every keepalive; it must stay under the lifetime (and is at least 30 s). */
+    private static long keepaliveMillis(Duration lifetime) {
+        long keepalive = Duration.ofMinutes(2).toMillis();
+        if (!lifetime.isZero() && keepalive >= lifetime.toMillis()) {
+            keepalive = lifetime.toMillis() / 2;
+        }
+        return keepalive < 30_000 ? 0 : keepalive;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public NodeRole role() {
+        return role;
+    }
+
+    public HostAndPort address() {
+        return address;
+    }
+
+    public NodeCounters counters() {
+        return counters;
+    }
+
+    /** The node as the health checker last saw it. */
+    public NodeHealth health() {
+        return health;
+    }
+
+    /** Set by the health checker after every check. */
+    public void setHealth(NodeHealth health) {
+        this.health = health;
+        if (health.walLsn() != null && role == NodeRole.REPLICA) {
+            // a check tells the truth even backwards (a replica rebuilt from an older base backup)
+            replayedLsn.set(health.walLsn());
+        }
+    }
+
+    @Override
+    public NodeState state() {
+        return health.state();
+    }
+
+    @Override
+    public Double lagSeconds() {
+        return health.lagSeconds();
+    }
+
+    /** True while the node is in a good state: a primary that is UP, a replica that is STREAMING. */
+    public boolean isGood() {
+        return health.state().isGood();
+    }
+
+    /** True while the node answers checks, whatever its state. */
+    public boolean isReachable() {
+        return health.state().isReachable();
+    }
+
+    @Override
+    public long freshAsOfNanos() {
+        return freshAsOfNanos;
+    }
+
+    /** Set by the health checker with every check of a replica. */
+    public void setFreshAsOf(long nanoTime) {
+        this.freshAsOfNanos = nanoTime;
+    }
+
+    /** The furthest WAL position this replica is known to have replayed (from checks and read-your-writes probes). */
+    public long knownReplayedLsn() {
+        return replayedLsn.get();
+    }
+
+    /** Records a replayed position seen on this replica; positions only move forward. */
+    public void advanceReplayedLsn(long lsn) {
+        replayedLsn.accumulateAndGet(lsn, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+    }
+
+    /** The connector of this node, for connections outside the pool (health checks). */
+    public NodeConnector connector() {
+        return connector;
+    }
+
+    /** Retires every pooled connection (idle ones now, busy ones when returned), e.g. after the node restarted. */
+    public void evictConnections() {
+        poolBean.softEvictConnections();
+    }
+
+    /**
+     * The node no longer answers: statements running on it fail now (their connections are aborted,
+     * SQLSTATE 08006) rather than wait for a server that may never reply, every pooled connection is
+     * retired, and new connections wait until {@link #nodeAnswers()}. Counts the connections that were
+     * in use.
+     */
+    public void abortInFlight() {
+        connector.holdWhileDown();
+        int busy = inUse();
+        connector.abortAll();
+        poolBean.softEvictConnections();
+        counters.aborted.add(busy);
+    }
+
+    /** The node answers checks again: the pool may open connections. */
+    public void nodeAnswers() {
+        connector.reopen();
+    }
+
+    /**
+     * Makes sure the pool holds a connection, opening one (through HikariCP, which validates it) when
+     * it holds none, within {@code timeout}; the health checker puts a node back into rotation only once
+     * this succeeds, so no caller waits on an empty pool.
+     *
+     * @throws SQLException when no connection could be opened in time
+     */
+    public void warm(Duration timeout) throws SQLException {
+        connector.reopen();
+        if (openConnections() > 0) {
+            return;
+        }
+        hikariPool.getConnection(Math.max(250, timeout.toMillis())).close();
+    }
+
+    /**
+     * Called by the health checker's stall watch every few milliseconds, from one thread: true when the
+     * node should be checked now because statements are in flight on it and none has completed for
+     * longer than {@link #STALL_FLOOR_NANOS} or {@link #STALL_MULTIPLE} times the recent mean statement
+     * time. While the stall lasts, the wait before the next such check doubles.
+     */
+    public boolean stallCheckDue(long nowNanos) {
+        long done = counters.queries.sum();
+        if (done != watchedQueries) {
+            long latency = counters.latencyNanos.sum();
+            if (watchedQueries >= 0) {
+                long mean = (latency - watchedLatencyNanos) / Math.max(1, done - watchedQueries);
+                recentLatencyNanos = recentLatencyNanos == 0 ? mean : (recentLatencyNanos * 7 + mean) / 8;
+            }
+            watchedQueries = done;
+            watchedLatencyNanos = latency;
+            progressAtNanos = nowNanos;
+            stallChecks = 0;
+            return false;
+        }
+        if (inUse() == 0) {
+            progressAtNanos = nowNanos;
+            stallChecks = 0;
+            return false;
+        }
+        if (nowNanos - progressAtNanos < stallThresholdNanos() << stallChecks) {
+            return false;
+        }
+        stallChecks = Math.min(stallChecks + 1, 16);
+        return true;
+    }
+
+    /** True while statements are in flight here and none has completed for longer than the stall threshold. */
+    public boolean isStalled(long nowNanos) {
+        return inUse() > 0 && nowNanos - progressAtNanos >= stallThresholdNanos();
+    }
+
+    private long stallThresholdNanos() {
+        return Math.max(STALL_FLOOR_NANOS, STALL_MULTIPLE * recentLatencyNanos);
+    }
+
+    /** Connections open now (in use and idle). */
+    public int openConnections() {
+        return poolBean.getTotalConnections();
+    }
+
+    /** Connections borrowed now. */
+    public int inUse() {
+        return poolBean.getActiveConnections();
+    }
+
+    /** Connections idle in the pool now. */
+    public int idle() {
+        return poolBean.getIdleConnections();
+    }
+
+    /** Threads waiting for a connection now. */
+    public int pending() {
+        return poolBean.getThreadsAwaitingConnection();
+    }
+
+    /**
+     * Borrows a pooled connection, waiting up to the pool timeout, but failing at once when the node is
+     * down and within {@link #WAIT_SLICE_MILLIS} when it goes down during the wait: HikariCP alone would
+     * keep a caller waiting the whole timeout for a node that is gone. A borrow that took at least
+     * {@link #WAIT_NANOS} counts as a wait, with its duration, as Go's sql.DBStats counts WaitCount and
+     * WaitDuration.
+     *
+     * @throws SQLTransientConnectionException when no connection came in time, or the node is down
+     */
+    public Connection borrow() throws SQLException {
+        if (!isReachable()) {
+            throw new SQLTransientConnectionException(name + " is " + health.state() + ": " + health.reason(), "08001");
+        }
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(poolTimeoutMillis);
+        boolean[] slicing = borrowMetrics == null ? null : BorrowMetrics.beginSlices();
+        try {
+            while (true) {
+                long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                try {
+                    Connection c = hikariPool.getConnection(Math.max(1, Math.min(WAIT_SLICE_MILLIS, remainingMillis)));
+                    record(borrowMetrics, start, false);
+                    return c;
+                } catch (SQLTransientConnectionException timeout) {
+                    if (!isReachable()) {
+                        record(borrowMetrics, start, true);
+                        throw new SQLTransientConnectionException(name + " became " + health.state()
+                                + " while waiting for a connection: " + health.reason(), "08001", timeout);
+                    }
+                    if (remainingMillis <= WAIT_SLICE_MILLIS) {
+                        record(borrowMetrics, start, true);
+                        throw new SQLTransientConnectionException(name + " - Connection is not available, request timed out after "
+                                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + "ms (total=" + openConnections()
+                                + ", active=" + inUse() + ", idle=" + idle() + ", waiting=" + pending() + ")",
+                                timeout.getSQLState(), timeout.getCause());
+                    }
+                }
+            }
+        } finally {
+            if (slicing != null) {
+                slicing[0] = false;
+            }
+            long waited = System.nanoTime() - start;
+            if (waited >= WAIT_NANOS) {
+                counters.waits.increment();
+                counters.waitNanos.add(waited);
+            }
+        }
+    }
+
+    private static void record(BorrowMetrics metrics, long start, boolean timedOut) {
+        if (metrics != null) {
+            long nanos = System.nanoTime() - start;
+            if (timedOut) {
+                metrics.timedOut(nanos);
+            } else {
+                metrics.acquired(nanos);
+            }
+        }
+    }
+
+    /** Records a failure of a statement already counted (a stream that broke while rows were read). */
+    void recordError() {
+        counters.errors.increment();
+    }
+
+    /** Records one statement run on this node. */
+    void record(long nanos, boolean failed, boolean slow) {
+        counters.queries.increment();
+        counters.latencyNanos.add(nanos);
+        if (failed) {
+            counters.errors.increment();
+        }
+        if (slow) {
+            counters.slowQueries.increment();
+        }
+    }
+
+    /** Attributes a closed pooled connection to its cause, as Go's MaxIdleClosed and MaxLifetimeClosed do. */
+    private void connectionClosed(long ageNanos, long idleNanos) {
+        if (closing) {
+            counters.otherClosed.increment();
+            return;
+        }
+        boolean pastIdle = idleTimeoutNanos > 0 && idleNanos >= idleTimeoutNanos;
+        boolean pastLifetime = earliestRetirementNanos > 0 && ageNanos >= earliestRetirementNanos;
+        // HikariCP retires idle connections only while more than minimumIdle are idle.
+        if (pastIdle && (!pastLifetime || poolBean.getIdleConnections() >= minimumIdle)) {
+            counters.idleClosed.increment();
+        } else if (pastLifetime) {
+            counters.lifetimeClosed.increment();
+        } else {
+            counters.otherClosed.increment();
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        connector.shutDown();
+        pool.close();
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + address + ")";
+    }
+}

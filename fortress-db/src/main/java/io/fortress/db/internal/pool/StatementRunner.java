@@ -1,0 +1,298 @@
+package io.fortress.db.internal.pool;
+
+import io.fortress.db.api.Consistency;
+import io.fortress.db.api.ConsistencyToken;
+import io.fortress.db.api.DatabaseException;
+import io.fortress.db.api.DatabaseUnavailableException;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.internal.Lsn;
+import io.fortress.db.api.NodeRole;
+import io.fortress.db.api.NodeHealth;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs statements on the nodes the read policy chooses: borrows a connection, runs the work, records
+ * its time, failure and slowness on the node, maps failures to {@link DatabaseException}, and retries
+ * an autocommit read that failed on a replica (connection lost, recovery conflict, pool timeout) on the
+ * next candidate, then the primary; a read that wrote (25006) goes to the primary. Nothing is retried
+ * on the primary or once the work has handed anything out.
+ */
+final class StatementRunner {
+    private static final Logger SLOW = LoggerFactory.getLogger("io.fortress.db.SlowQuery");
+    private static final String REPLAYED_SQL = "SELECT pg_last_wal_replay_lsn()::text";
+
+    private final Topology topology;
+    private final long slowNanos;
+    private final boolean logParameters;
+    private final long readYourWritesWaitNanos;
+    private final LongAdder[] reroutes = new LongAdder[Reroute.values().length];
+
+    StatementRunner(Topology topology, DbConfig config) {
+        this.topology = topology;
+        this.slowNanos = config.slowQueryThreshold().toNanos();
+        this.logParameters = config.logQueryParameters();
+        this.readYourWritesWaitNanos = config.readYourWritesWait().toNanos();
+        Arrays.setAll(reroutes, i -> new LongAdder());
+    }
+
+    /** Work on a borrowed connection. */
+    @FunctionalInterface
+    interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** A read attempt on one node; {@code guard} (null when not needed) checks the node replayed far enough. */
+    @FunctionalInterface
+    interface NodeWork<T> {
+        T run(NodePool node, ReplayGuard guard) throws SQLException;
+    }
+
+    /** A consistency token a node must have replayed before the read runs there. */
+    record ReplayGuard(ConsistencyToken token) {
+    }
+
+    long reroutes(Reroute reason) {
+        return reroutes[reason.ordinal()].sum();
+    }
+
+    // ---------------------------------------------------------------- choosing the node
+
+    /** Runs the work on the primary; its failures are final. */
+    <T> T onPrimary(String sql, NodeWork<T> work) {
+        NodePool node = writablePrimary();
+        try {
+            return work.run(node, null);
+        } catch (SQLException e) {
+            throw failure(e, node, sql);
+        }
+    }
+
+    /** Runs a read on the candidates the read policy gives for the consistency, one after the other, then on the primary. */
+    <T> T read(Consistency consistency, String sql, NodeWork<T> work) {
+        ReadPolicy.Plan<NodePool> plan;
+        if (consistency instanceof Consistency.Strong) {
+            return onPrimary(sql, work);
+        } else if (consistency instanceof Consistency.ReadYourWrites ryw) {
+            return readYourWrites(ryw.token(), sql, work);
+        } else if (consistency instanceof Consistency.BoundedStaleness bounded) {
+            plan = topology.readPolicy().boundedStaleness(bounded.maxLag(), System.nanoTime());
+        } else {
+            plan = topology.readPolicy().any();
+        }
+        if (plan.reroute() != null) {
+            reroutes[plan.reroute().ordinal()].increment();
+        }
+        NodePool[] candidates = plan.candidates();
+        SQLException lastFailure = null;
+        NodePool lastNode = null;
+        for (int i = 0; i < candidates.length; i++) {
+            NodePool node = candidates[(plan.start() + i) % candidates.length];
+            try {
+                return work.run(node, null);
+            } catch (SQLException e) {
+                if (needsPrimary(e, node, sql)) {
+                    return onPrimary(sql, work);
+                }
+                lastFailure = e;
+                lastNode = node;
+            }
+        }
+        if (lastFailure != null && !topology.primary().isGood()) {
+            throw failure(lastFailure, lastNode, sql);
+        }
+        return onPrimary(sql, work);
+    }
+
+    /**
+     * Tries replicas that may have replayed the token, checking each on the borrowed connection, for up
+     * to DB_READ_YOUR_WRITES_WAIT; then the primary.
+     */
+    private <T> T readYourWrites(ConsistencyToken token, String sql, NodeWork<T> work) {
+        ReplayGuard guard = new ReplayGuard(token);
+        long deadline = System.nanoTime() + readYourWritesWaitNanos;
+        long pause = TimeUnit.MICROSECONDS.toNanos(100); // streaming replicas usually replay within a millisecond
+        while (true) {
+            ReadPolicy.Plan<NodePool> plan = topology.readPolicy().tokens();
+            NodePool[] candidates = plan.candidates();
+            if (candidates.length == 0) {
+                break; // no replica could ever qualify: waiting would only delay the read
+            }
+            for (int i = 0; i < candidates.length; i++) {
+                NodePool node = candidates[(plan.start() + i) % candidates.length];
+                try {
+                    return work.run(node, guard);
+                } catch (NotReplayedYet notYet) {
+                    // try the next replica
+                } catch (SQLException e) {
+                    if (needsPrimary(e, node, sql)) {
+                        return onPrimary(sql, work);
+                    }
+                }
+            }
+            if (System.nanoTime() + pause > deadline) {
+                break;
+            }
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        reroutes[Reroute.TOKEN_NOT_REPLAYED.ordinal()].increment();
+        return onPrimary(sql, work);
+    }
+
+    /**
+     * After a read failed on a replica: true when it must go to the primary (it wrote: 25006); false when
+     * the next node may be tried (a lost connection, a recovery conflict, a pool timeout).
+     *
+     * @throws DatabaseException for any other failure, which another node would only repeat
+     */
+    private boolean needsPrimary(SQLException e, NodePool node, String sql) {
+        if (SqlStates.isReadOnlyViolation(e)) {
+            reroutes[Reroute.NEEDS_PRIMARY.ordinal()].increment();
+            return true;
+        }
+        if (!SqlStates.isRetryableRead(e)) {
+            throw failure(e, node, sql);
+        }
+        reroutes[Reroute.RETRY.ordinal()].increment();
+        return false;
+    }
+
+    /** The current primary, or an immediate failure while it is known to be down or read-only. */
+    NodePool writablePrimary() {
+        NodePool node = topology.primary();
+        if (!node.isGood()) {
+            throw new DatabaseUnavailableException(downMessage(node), null, node.name());
+        }
+        return node;
+    }
+
+    static String downMessage(NodePool node) {
+        NodeHealth h = node.health();
+        return node.name() + " " + node.address() + " is " + h.state() + " since " + h.since() + " (" + h.reason()
+                + "); statements fail fast until the health checker finds it back";
+    }
+
+    // ---------------------------------------------------------------- running on a node
+
+    /** Runs one statement on a node, recording its time, failure and slowness there. */
+    <T> T attempt(NodePool node, ReplayGuard guard, String sql, Object[] params, SqlWork<T> work) throws SQLException {
+        long start = System.nanoTime();
+        Connection borrowed;
+        try {
+            borrowed = node.borrow();
+        } catch (SQLException e) {
+            record(node, sql, params, System.nanoTime() - start, true); // the caller's statement failed: no connection
+            suspectIfGone(e, node);
+            throw e;
+        }
+        try (Connection c = borrowed) {
+            checkReplayed(node, guard, c); // a replica found behind is no failed statement: nothing is recorded
+            return recorded(node, sql, params, start, c, work);
+        } catch (SQLException e) {
+            suspectIfGone(e, node);
+            throw e;
+        }
+    }
+
+    /** Runs the work on {@code c} and records it on the node: its time since {@code start}, and whether it failed. */
+    <T> T recorded(NodePool node, String sql, Object[] params, long start, Connection c, SqlWork<T> work) throws SQLException {
+        boolean failed = true;
+        try {
+            T result = work.run(c);
+            failed = false;
+            return result;
+        } finally {
+            record(node, sql, params, System.nanoTime() - start, failed);
+        }
+    }
+
+    void record(NodePool node, String sql, Object[] params, long nanos, boolean failed) {
+        boolean slow = slowNanos > 0 && nanos >= slowNanos;
+        node.record(nanos, failed, slow);
+        if (slow) {
+            SLOW.warn("slow statement on {}: {} ms{}: {} [{}]", node.name(), nanos / 1_000_000, failed ? " (failed)" : "",
+                    sql, describeParameters(params));
+        }
+    }
+
+    private String describeParameters(Object[] params) {
+        if (params == null || params.length == 0) {
+            return "no parameters";
+        }
+        if (logParameters) {
+            return "parameters " + Arrays.deepToString(params);
+        }
+        return params.length + " parameter" + (params.length == 1 ? "" : "s") + " of type "
+                + Arrays.stream(params).map(p -> p == null ? "null" : p.getClass().getSimpleName()).collect(Collectors.joining(", "))
+                + ", values redacted";
+    }
+
+    /** Thrown when a replica has not yet replayed a read's token; cheap, it carries no stack trace. */
+    private static final class NotReplayedYet extends SQLException {
+        private static final long serialVersionUID = 1L;
+        private static final NotReplayedYet INSTANCE = new NotReplayedYet();
+
+        private NotReplayedYet() {
+            super("not replayed yet", null, 0);
+            setStackTrace(new StackTraceElement[0]);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /** Checks on the borrowed connection that the node replayed the guard's token; refreshes what is known. */
+    static void checkReplayed(NodePool node, ReplayGuard guard, Connection c) throws SQLException {
+        if (guard == null || guard.token().isReachedBy(node.knownReplayedLsn())) {
+            return;
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(REPLAYED_SQL)) {
+            rs.next();
+            String replayed = rs.getString(1);
+            if (replayed != null) {
+                node.advanceReplayedLsn(Lsn.parse(replayed));
+            }
+        }
+        if (!guard.token().isReachedBy(node.knownReplayedLsn())) {
+            throw NotReplayedYet.INSTANCE;
+        }
+    }
+
+    /**
+     * A lost connection or a borrow that timed out makes a node that is thought up suspect; so does a
+     * write refused as read-only by the primary (demoted?).
+     */
+    void suspectIfGone(SQLException e, NodePool node) {
+        if (e instanceof NotReplayedYet) {
+            return;
+        }
+        if (SqlStates.isConnectionFailure(e) || (SqlStates.isPoolTimeout(e) && node.isReachable())
+                || (node.role() == NodeRole.PRIMARY && SqlStates.isReadOnlyViolation(e))) {
+            topology.suspect(node);
+        }
+    }
+
+    /** The failure of a statement as the caller sees it: unavailable when the node or its pool could not serve it. */
+    static DatabaseException failure(SQLException e, NodePool node, String sql) {
+        String statement = sql.length() > 200 ? sql.substring(0, 200) + "..." : sql;
+        String state = e.getSQLState();
+        String message = "statement failed on " + node + (state == null ? "" : " [SQLSTATE " + state + "]") + ": "
+                + e.getMessage() + "; statement: " + statement;
+        if (SqlStates.isConnectionFailure(e) || SqlStates.isPoolTimeout(e)) {
+            return new DatabaseUnavailableException(message, e, node.name());
+        }
+        return new DatabaseException(message, e, state, node.name());
+    }
+}

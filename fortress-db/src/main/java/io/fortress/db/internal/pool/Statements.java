@@ -1,0 +1,190 @@
+package io.fortress.db.internal.pool;
+
+import io.fortress.db.api.Consistency;
+import io.fortress.db.api.ConsistencyToken;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.internal.Lsn;
+import io.fortress.db.api.RowMapper;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The statements of a {@link io.fortress.db.Database}, routed by intent: writes to the primary, reads
+ * to a node chosen per statement by the caller's {@link Consistency}, streams from a server-side cursor,
+ * and plain DataSources over the same pools.
+ */
+public final class Statements {
+    private static final Logger LOG = LoggerFactory.getLogger(Statements.class);
+    private static final int STREAM_FETCH_SIZE = 500;
+    private static final String TOKEN_SQL = "SELECT pg_current_wal_insert_lsn()::text";
+    /** PostgreSQL's WAL page size (XLOG_BLCKSZ), 8 kB unless the server was compiled otherwise. */
+    private static final long WAL_PAGE_BYTES = 8192;
+    private static final long SHORT_PAGE_HEADER = 24;
+    private static final long LONG_PAGE_HEADER = 40;
+
+    private final Topology topology;
+    private final StatementRunner runner;
+    private final Transactions transactions;
+
+    public Statements(Topology topology, DbConfig config) {
+        this.topology = topology;
+        this.runner = new StatementRunner(topology, config);
+        this.transactions = new Transactions(runner);
+    }
+
+    /** Transactions on the same pools. */
+    public Transactions transactions() {
+        return transactions;
+    }
+
+    /** How many reads were rerouted for the given reason. */
+    public long reroutes(Reroute reason) {
+        return runner.reroutes(reason);
+    }
+
+    /** Runs a statement on the primary; returns the affected row count. */
+    public long exec(String sql, Object[] params) {
+        return runner.onPrimary(sql, (node, guard) -> runner.attempt(node, null, sql, params, c -> Jdbc.execute(c, sql, params)));
+    }
+
+    /** The primary's WAL insert position now: at or after the commit of every transaction committed so far. */
+    public ConsistencyToken consistencyToken() {
+        return runner.onPrimary(TOKEN_SQL, (node, guard) -> runner.attempt(node, null, TOKEN_SQL, null, c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(TOKEN_SQL)) {
+                rs.next();
+                return new ConsistencyToken(recordBoundary(Lsn.parse(rs.getString(1))));
+            }
+        }));
+    }
+
+    /**
+     * The insert position points past a page header when it sits at the start of a WAL page, while a
+     * replica's replay position is the end of the last record, the page boundary itself: without this a
+     * token taken on an idle primary could stay out of every replica's reach. No record ends inside a
+     * page header (24 bytes, 40 on a segment's first page), so the mapping back is exact.
+     */
+    static long recordBoundary(long insertLsn) {
+        long inPage = insertLsn % WAL_PAGE_BYTES;
+        return inPage == SHORT_PAGE_HEADER || inPage == LONG_PAGE_HEADER ? insertLsn - inPage : insertLsn;
+    }
+
+    /** Runs a read on a node that satisfies the consistency and maps every row. */
+    public <T> List<T> query(Consistency consistency, String sql, RowMapper<T> mapper, Object[] params) {
+        return runner.read(consistency, sql, (node, guard) -> runner.attempt(node, guard, sql, params, c -> Jdbc.query(c, sql, params, mapper)));
+    }
+
+    /** Runs a read expected to return at most one row. */
+    public <T> Optional<T> queryOne(Consistency consistency, String sql, RowMapper<T> mapper, Object[] params) {
+        return Jdbc.atMostOne(query(consistency, sql, mapper, params), sql);
+    }
+
+    /**
+     * Runs a read and streams its rows from a server-side cursor, a batch at a time. The stream holds a
+     * connection until it is closed; use try-with-resources. Opening the cursor is retried like any
+     * read; a failure after rows were handed out is not.
+     */
+    public <T> Stream<T> stream(Consistency consistency, String sql, RowMapper<T> mapper, Object[] params) {
+        return runner.read(consistency, sql, (node, guard) -> openStream(node, guard, sql, params, mapper));
+    }
+
+    private <T> Stream<T> openStream(NodePool node, StatementRunner.ReplayGuard guard, String sql, Object[] params, RowMapper<T> mapper)
+            throws SQLException {
+        long start = System.nanoTime();
+        boolean failed = true;
+        boolean replayed = false;
+        Connection c = null;
+        PreparedStatement ps = null;
+        try {
+            c = node.borrow();
+            StatementRunner.checkReplayed(node, guard, c);
+            replayed = true;
+            start = System.nanoTime();
+            c.setAutoCommit(false); // the driver uses a cursor only inside a transaction
+            ps = Jdbc.prepare(c, sql, params);
+            ps.setFetchSize(STREAM_FETCH_SIZE);
+            ResultSet rs = ps.executeQuery();
+            failed = false;
+            Connection connection = c;
+            PreparedStatement statement = ps;
+            Spliterator<T> rows = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.ORDERED) {
+                @Override
+                public boolean tryAdvance(Consumer<? super T> action) {
+                    try {
+                        if (!rs.next()) {
+                            return false;
+                        }
+                        action.accept(mapper.map(rs));
+                        return true;
+                    } catch (SQLException e) {
+                        node.recordError(); // the statement was counted when its cursor opened
+                        runner.suspectIfGone(e, node);
+                        throw StatementRunner.failure(e, node, sql);
+                    }
+                }
+            };
+            return StreamSupport.stream(rows, false).onClose(() -> closeCursor(node, connection, statement));
+        } catch (SQLException | RuntimeException e) {
+            if (c != null) {
+                closeCursor(node, c, ps);
+            }
+            if (e instanceof SQLException sqlException) {
+                runner.suspectIfGone(sqlException, node);
+            }
+            throw e;
+        } finally {
+            if (replayed) {
+                runner.record(node, sql, params, System.nanoTime() - start, failed);
+            }
+        }
+    }
+
+    private static void closeCursor(NodePool node, Connection c, PreparedStatement ps) {
+        try (c) {
+            if (ps != null) {
+                ps.close();
+            }
+            c.rollback(); // read-only work: nothing to keep, and it ends the cursor's transaction
+        } catch (SQLException e) {
+            LOG.debug("closing a cursor on {} failed: {}", node, e.getMessage());
+        }
+    }
+
+    /** Connections of the current primary's pool. */
+    public DataSource primaryDataSource() {
+        return new BorrowingDataSource("primary", () -> {
+            NodePool node = topology.primary();
+            if (!node.isGood()) {
+                throw new SQLException(StatementRunner.downMessage(node), "08001");
+            }
+            return node.borrow();
+        });
+    }
+
+    /**
+     * Connections of a healthy replica's pool, chosen round robin per {@code getConnection()}; the
+     * primary's when no replica is healthy or every replica failed to give a connection.
+     */
+    public DataSource readDataSource() {
+        return new BorrowingDataSource("read", () -> runner.read(Consistency.any(), "getConnection()", (node, guard) -> {
+            try {
+                return node.borrow();
+            } catch (SQLException e) {
+                runner.suspectIfGone(e, node);
+                throw e;
+            }
+        }));
+    }
+}

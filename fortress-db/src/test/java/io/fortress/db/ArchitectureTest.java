@@ -1,0 +1,88 @@
+package io.fortress.db;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shape of the library, as rules: packages form no cycles, and the API packages (everything outside
+ * {@code io.fortress.db.internal}) never hand an internal type to a caller.
+ */
+class ArchitectureTest {
+    private static final JavaClasses LIBRARY = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.fortress.db");
+
+    @Test
+    void packagesFormNoCycles() {
+        // each package is a slice of its own: io.fortress.db, io.fortress.db.api, io.fortress.db.internal.pool, ...
+        slices().matching("io.fortress.(**)").should().beFreeOfCycles().check(LIBRARY);
+    }
+
+    @Test
+    void apiPackagesExposeNoInternalType() {
+        classes().that().arePublic().and().resideOutsideOfPackage("io.fortress.db.internal..")
+                .should(exposeNoInternalType())
+                .check(LIBRARY);
+    }
+
+    @Test
+    void internalsNeverReachBackIntoTheEntryPoints() {
+        classes().that().resideInAPackage("io.fortress.db.internal..")
+                .should().onlyDependOnClassesThat().resideOutsideOfPackage("io.fortress.db")
+                .check(LIBRARY);
+    }
+
+    private static boolean internal(JavaClass type) {
+        return type.getPackageName().startsWith("io.fortress.db.internal");
+    }
+
+    private static boolean visible(java.util.Set<JavaModifier> modifiers) {
+        return modifiers.contains(JavaModifier.PUBLIC) || modifiers.contains(JavaModifier.PROTECTED);
+    }
+
+    /** Public and protected members: no internal supertype, field type, parameter type, return type or thrown type. */
+    private static ArchCondition<JavaClass> exposeNoInternalType() {
+        return new ArchCondition<>("expose no type of io.fortress.db.internal") {
+            @Override
+            public void check(JavaClass type, ConditionEvents events) {
+                List<String> leaks = new ArrayList<>();
+                type.getRawSuperclass().filter(ArchitectureTest::internal).ifPresent(s -> leaks.add("extends " + s.getName()));
+                type.getRawInterfaces().stream().filter(ArchitectureTest::internal).forEach(i -> leaks.add("implements " + i.getName()));
+                for (JavaField field : type.getFields()) {
+                    if (visible(field.getModifiers()) && internal(field.getRawType())) {
+                        leaks.add("field " + field.getName() + " is a " + field.getRawType().getName());
+                    }
+                }
+                for (JavaCodeUnit unit : type.getCodeUnits()) {
+                    if (!visible(unit.getModifiers())) {
+                        continue;
+                    }
+                    if (internal(unit.getRawReturnType())) {
+                        leaks.add(unit.getName() + " returns " + unit.getRawReturnType().getName());
+                    }
+                    unit.getRawParameterTypes().stream().filter(ArchitectureTest::internal)
+                            .forEach(p -> leaks.add(unit.getName() + " takes " + p.getName()));
+                    unit.getThrowsClause().getTypes().stream().filter(ArchitectureTest::internal)
+                            .forEach(t -> leaks.add(unit.getName() + " throws " + t.getName()));
+                }
+                for (String leak : leaks) {
+                    events.add(SimpleConditionEvent.violated(type, type.getName() + ": " + leak));
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,56 @@
+package io.fortress.db.internal.health;
+
+import io.fortress.db.api.NodeState;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class StateTrackerTest {
+
+    @Test
+    void entersABadStateAfterFallAndLeavesItAfterRise() {
+        StateTracker t = new StateTracker(2, 3);
+        assertThat(t.observe(NodeState.STREAMING, "ok").to()).isEqualTo(NodeState.STREAMING);
+        assertThat(t.observe(NodeState.LAGGING, "40 s behind").to()).isEqualTo(NodeState.STREAMING);
+        assertThat(t.pending()).isTrue();
+        assertThat(t.observe(NodeState.REPLAY_PAUSED, "paused").to()).isEqualTo(NodeState.REPLAY_PAUSED);
+        assertThat(t.pending()).isFalse();
+        assertThat(t.observe(NodeState.STREAMING, "ok").to()).isEqualTo(NodeState.REPLAY_PAUSED);
+        assertThat(t.observe(NodeState.STREAMING, "ok").to()).isEqualTo(NodeState.REPLAY_PAUSED);
+        assertThat(t.observe(NodeState.STREAMING, "ok").to()).isEqualTo(NodeState.STREAMING);
+    }
+
+    @Test
+    void aSingleGoodObservationResetsTheBadStreak() {
+        StateTracker t = new StateTracker(3, 3);
+        t.observe(NodeState.STREAMING, "ok");
+        for (int i = 0; i < 20; i++) {
+            t.observe(NodeState.LAGGING, "behind");
+            t.observe(NodeState.LAGGING, "behind");
+            t.observe(NodeState.STREAMING, "ok"); // oscillating around the threshold
+        }
+        assertThat(t.state()).isEqualTo(NodeState.STREAMING);
+    }
+
+    @Test
+    void changesWithinAClassAreImmediateAndTheFirstObservationIsTaken() {
+        StateTracker t = new StateTracker(5, 5);
+        assertThat(t.observe(NodeState.UNREACHABLE, "refused").changed()).isTrue();
+        assertThat(t.state()).isEqualTo(NodeState.UNREACHABLE);
+        assertThat(t.observe(NodeState.RECEIVER_DOWN, "no receiver").to()).isEqualTo(NodeState.RECEIVER_DOWN);
+        assertThat(t.reason()).isEqualTo("no receiver");
+    }
+
+    @Test
+    void aConclusiveBadObservationIsTakenAtOnceAndRiseStillApplies() {
+        StateTracker t = new StateTracker(3, 2);
+        t.observe(NodeState.STREAMING, "ok");
+        assertThat(t.observe(NodeState.UNREACHABLE, "timed out", false).to()).isEqualTo(NodeState.STREAMING);
+        assertThat(t.observe(NodeState.UNREACHABLE, "timed out; statements stalled", true).to()).isEqualTo(NodeState.UNREACHABLE);
+        assertThat(t.pending()).isFalse();
+        // conclusive only speeds up leaving: a good observation still needs rise
+        assertThat(t.observe(NodeState.STREAMING, "ok", true).to()).isEqualTo(NodeState.UNREACHABLE);
+        assertThat(t.observe(NodeState.STREAMING, "ok").to()).isEqualTo(NodeState.STREAMING);
+    }
+}
