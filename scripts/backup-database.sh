@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The seed's backup tool: a thin wrapper over `fortress backup`, with its exit codes
+# The backup tool: a thin wrapper over `fortress backup`, with its exit codes
 # (0 success, 1 failure including a failed verification, 2 invalid usage or settings).
 #
 #   ./scripts/backup-database.sh backup              # take a backup now

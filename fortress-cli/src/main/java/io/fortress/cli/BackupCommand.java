@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code fortress backup create|list|restore|verify|cleanup|pin|unpin}: the seed's backup tool over
+ * {@code fortress backup create|list|restore|verify|cleanup|pin|unpin}: the backup tool over
  * {@link BackupManager}, against the database the {@code DB_*} variables name, with the backup
  * settings of {@code BACKUP_DIR}, {@code RETENTION_DAYS}, {@code COMPRESSION}, {@code PARALLEL_JOBS}, ...
  */
@@ -158,7 +158,7 @@ final class BackupCommand implements Runnable {
 
     @Command(name = "restore", mixinStandardHelpOptions = true,
             description = {"Restore a backup (path or id) after checking its checksums.",
-                    "Into --target-db, or DB_NAME as in the seed (DB_NAME=test_restore ... restore FILE); the database is",
+                    "Into --target-db, or DB_NAME (DB_NAME=test_restore ... restore FILE); the database is",
                     "created when missing. A database that holds objects is replaced in place only with --force."})
     static final class Restore implements Callable<Integer> {
         @ParentCommand

@@ -26,7 +26,7 @@ final class CliSettings {
             "where fortress serve answers /health/* and /metrics*, and where fortress stats asks it");
     static final Setting<Duration> HEALTH_INTERVAL = Setting.duration("healthInterval", "FORTRESS_HEALTH_INTERVAL",
             Duration.ofSeconds(30), d -> d.compareTo(Duration.ofMillis(100)) >= 0, "a duration of at least 100ms",
-            "how often fortress serve checks every node (the seed's NewHealthChecker interval; DB_HEALTH_INTERVAL when only that is set)");
+            "how often fortress serve checks every node (DB_HEALTH_INTERVAL when only that is set)");
     static final Setting<Duration> HEALTH_TIMEOUT = Setting.duration("healthTimeout", "FORTRESS_HEALTH_TIMEOUT",
             Duration.ofSeconds(5), d -> d.compareTo(Duration.ofMillis(100)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0,
             "a duration from 100ms to 10m, at most the interval",

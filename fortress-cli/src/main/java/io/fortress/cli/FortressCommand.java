@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /**
  * The {@code fortress} command: {@code serve}, {@code migrate}, {@code backup}, {@code health},
  * {@code stats} and {@code cluster}, each a sibling subcommand class. Commands read their settings
- * from the environment (the seed's {@code DB_*} and backup variables, and {@code FORTRESS_*}) through
+ * from the environment (the {@code DB_*} and backup variables, and {@code FORTRESS_*}) through
  * {@link #environment()}; without DB_HOST they work on the embedded cluster.
  *
  * <p>Exit status: 0 success, 1 the operation failed (a failed verification included), 2 invalid

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  *       state, reason and lag, and the snapshot's age.</li>
  *   <li>{@code GET /health/live}: 200 while the process runs; never touches a database.</li>
  *   <li>{@code GET /health/ready}: 200 when the primary takes writes and every service's migrations are current.</li>
- *   <li>{@code GET /metrics/database}: the seed's stats JSON.</li>
+ *   <li>{@code GET /metrics/database}: the stats JSON.</li>
  *   <li>{@code GET /metrics}: every meter in the Prometheus text format.</li>
  * </ul>
  * HEAD answers with the status alone, as load balancers' checks like it.

@@ -13,11 +13,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code fortress stats}: the seed's stats JSON of the running {@code fortress serve} (the process that
+ * {@code fortress stats}: the stats JSON of the running {@code fortress serve} (the process that
  * holds the pools), read from its /metrics/database at FORTRESS_HTTP_ADDR.
  */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = {"Print the seed's stats JSON (pools and statement counts) of the running fortress serve,",
+        description = {"Print the stats JSON (pools and statement counts) of the running fortress serve,",
                 "read from http://FORTRESS_HTTP_ADDR/metrics/database. Exit status 1 when no serve answers."})
 final class StatsCommand implements Callable<Integer> {
     @ParentCommand

@@ -99,15 +99,15 @@ class BackupCommandTest {
         assertThat(verify.status()).as(verify.out() + verify.err()).isZero();
         assertThat(JSON.readTree(verify.out()).get("passed").asBoolean()).isTrue();
 
-        // the seed's form: DB_NAME names the new database
-        Map<String, String> seedRestore = new HashMap<>(env);
-        seedRestore.put("DB_NAME", "test_restore");
-        Run restore = run(seedRestore, "backup", "restore", b.get("path").asText());
+        // the script's form: DB_NAME names the new database
+        Map<String, String> scriptRestore = new HashMap<>(env);
+        scriptRestore.put("DB_NAME", "test_restore");
+        Run restore = run(scriptRestore, "backup", "restore", b.get("path").asText());
         assertThat(restore.status()).as(restore.err()).isZero();
         assertThat(restore.out()).contains("into database test_restore (created)");
         assertThat(rows("test_restore")).isEqualTo(2000);
         // again: refused, the database has objects now
-        Run again = run(seedRestore, "backup", "restore", id);
+        Run again = run(scriptRestore, "backup", "restore", id);
         assertThat(again.status()).isEqualTo(1);
         assertThat(again.err()).contains("already exists").contains("--force");
         assertThat(run(env, "backup", "restore", id, "--target-db", "test_restore", "--force").status()).isZero();

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The seed's script end to end: scripts/backup-database.sh → bin/fortress → the packaged jar, as an
+ * The backup script end to end: scripts/backup-database.sh → bin/fortress → the packaged jar, as an
  * operator runs them, with DB_* pointing at a real cluster. Runs after `package` (failsafe).
  */
 class BackupScriptIT {
@@ -58,7 +58,7 @@ class BackupScriptIT {
     }
 
     @Test
-    void theFiveCommandsOfTheSeed() throws Exception {
+    void theScriptsFiveCommands() throws Exception {
         Map<String, String> env = CliEnvironment.of(CLUSTER.cluster(), CLUSTER.cluster().database(), tmp.resolve("backups").toString());
 
         Run backup = script(env, "backup", "--json");
@@ -101,7 +101,7 @@ class BackupScriptIT {
     void helpPrintsTheLeadingCommentOnly() throws Exception {
         Run help = script(Map.of(), "--help");
         assertThat(help.status()).isZero();
-        assertThat(help.out()).startsWith("The seed's backup tool").contains("cleanup --dry-run")
+        assertThat(help.out()).startsWith("The backup tool").contains("cleanup --dry-run")
                 .doesNotContainPattern("(?m)^#").doesNotContain("set -euo pipefail").doesNotContain("fortress=");
     }
 }

@@ -19,7 +19,7 @@ class CliSettingsTest {
     }
 
     @Test
-    void serveTakesItsOwnSettingThenTheLibrarysThenTheSeedsDefault() {
+    void serveTakesItsOwnSettingThenTheLibrarysThenItsDefault() {
         assertThat(interval(Map.of())).isEqualTo(Duration.ofSeconds(30));
         assertThat(interval(Map.of("DB_HEALTH_INTERVAL", "7s"))).isEqualTo(Duration.ofSeconds(7));
         assertThat(interval(Map.of("FORTRESS_HEALTH_INTERVAL", "9s"))).isEqualTo(Duration.ofSeconds(9));

@@ -198,7 +198,7 @@ public final class Database implements AutoCloseable {
         return health.status().nodes();
     }
 
-    /** Pool and statement statistics in the seed's GetStats shape. */
+    /** Pool and statement statistics in the GetStats shape (see {@link DbStats#toJson()}). */
     public DbStats stats() {
         List<DbStats.Pool> replicas = topology.replicas().stream().map(Database::poolStats).toList();
         long primaryQueries = 0;

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 
 /**
- * A snapshot of pool and query statistics in the seed's GetStats shape; {@link #toJson()} gives
- * exactly the seed's keys. Every number counts real events since the Database was opened (pool
+ * A snapshot of pool and query statistics in the GetStats shape of the Go layer fortress replaces;
+ * {@link #toJson()} gives exactly its keys. Every number counts real events since the Database was opened (pool
  * gauges are the state at the time of the snapshot).
  *
  * @param primary  the primary's pool
@@ -63,7 +63,7 @@ public record DbStats(
             @JsonProperty("total_latency_ms") long totalLatencyMs) {
     }
 
-    /** The seed's JSON: {@code {"primary": {...}, "replicas": [...], "metrics": {...}}}. */
+    /** The stats JSON: {@code {"primary": {...}, "replicas": [...], "metrics": {...}}}. */
     public String toJson() {
         try {
             return JSON.writeValueAsString(this);

@@ -73,7 +73,7 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     /**
-     * The seed's {@code NewHealthChecker(db, interval, timeout)}: the Database's checker, from now on
+     * {@code NewHealthChecker(db, interval, timeout)} of the Go layer fortress replaces: the Database's checker, from now on
      * checking every {@code interval} with checks bounded by {@code timeout}.
      */
     public static HealthChecker create(Database db, Duration interval, Duration timeout) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class DbConfigTest {
 
     @Test
-    void defaultsAreTheSeeds() {
+    void defaultsAreTheDocumentedOnes() {
         DbConfig c = DbConfig.builder().build();
         assertThat(c.host()).isEqualTo("localhost");
         assertThat(c.port()).isEqualTo(5432);
@@ -43,7 +43,7 @@ class DbConfigTest {
     }
 
     @Test
-    void readsEverySeedVariable() {
+    void readsEveryVariable() {
         Map<String, String> env = Map.ofEntries(
                 Map.entry("DB_HOST", "db.internal"), Map.entry("DB_PORT", "6432"), Map.entry("DB_USER", "credits"),
                 Map.entry("DB_NAME", "ledger"), Map.entry("PGPASSWORD", "s3cret!"),

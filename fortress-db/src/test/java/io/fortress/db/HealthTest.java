@@ -249,7 +249,7 @@ class HealthTest {
     }
 
     @Test
-    void theSeedsApi() {
+    void theGoLayersHealthApi() {
         try (Database db = Database.open(TestDatabases.config(CLUSTER.cluster()).build())) {
             HealthChecker hc = HealthChecker.create(db, Duration.ofSeconds(30), Duration.ofSeconds(5));
             assertThat(hc).isSameAs(db.healthChecker());

@@ -135,7 +135,7 @@ class StatsTest {
     }
 
     @Test
-    void jsonHasExactlyTheSeedsKeys() throws Exception {
+    void jsonHasExactlyTheGetStatsKeys() throws Exception {
         try (Database db = Database.open(TestDatabases.config(CLUSTER.cluster()).build())) {
             db.query("SELECT 1", RowMapper.firstLong());
             JsonNode json = new ObjectMapper().readTree(db.stats().toJson());

@@ -12,19 +12,17 @@ import java.util.Optional;
  * Immutable settings of a {@link Database}: where the primary and replicas are, how to log in, pool
  * sizes and lifetimes, timeouts and TLS. Every setting is defined once in {@link DbSettings}.
  *
- * <p>Build one in code with {@link #builder()}, or from the seed's environment variables with
+ * <p>Build one in code with {@link #builder()}, or from the environment variables with
  * {@link #fromEnv()}. Invalid values fail at {@link Builder#build()} with a message naming the
  * setting, its variable, the value and what is accepted; nothing is silently corrected.
  * {@link #toString()} never shows a password.
  */
-public final class DbConfig {
+public final class DbConfig extends Configuration {
     /** An unset socket timeout is the statement timeout plus this: the server's own cancel (57014) comes first. */
     static final Duration DERIVED_SOCKET_MARGIN = Duration.ofSeconds(5);
 
-    private final SettingValues values;
-
     private DbConfig(SettingValues values) {
-        this.values = values;
+        super(values);
     }
 
     /** A builder starting from every default. */
@@ -48,13 +46,9 @@ public final class DbConfig {
 
     /** A builder holding this configuration's values, to derive another. */
     public Builder toBuilder() {
-        return new Builder(values.toDraft());
+        return new Builder(draft());
     }
 
-    /** The value of any setting (the default when it was not given). */
-    public <T> T get(Setting<T> setting) {
-        return values.get(setting);
-    }
 
     public String host() {
         return get(DbSettings.HOST);
@@ -213,35 +207,18 @@ public final class DbConfig {
         return get(DbSettings.READ_YOUR_WRITES_WAIT);
     }
 
-    /** Every setting and its value; passwords show as {@code <redacted>}. */
-    @Override
-    public String toString() {
-        return values.describe("DbConfig");
-    }
 
     /** Collects settings; {@link #build()} validates them all at once. */
-    public static final class Builder {
-        private final SettingValues.Draft draft;
-
+    public static final class Builder extends Configuration.Builder<Builder, DbConfig> {
         private Builder() {
             this(SettingValues.draft(DbSettings.ALL));
         }
 
         private Builder(SettingValues.Draft draft) {
-            this.draft = draft;
+            super(draft);
         }
 
-        /** Sets any of this configuration's settings; null returns it to its default. */
-        public <T> Builder set(Setting<T> setting, T value) {
-            draft.set(setting, value);
-            return this;
-        }
 
-        /** Applies every setting whose variable is set (and not empty) in the given environment. */
-        public Builder applyEnv(Map<String, String> environment) {
-            draft.applyEnv(environment);
-            return this;
-        }
 
         public Builder host(String host) {
             return set(DbSettings.HOST, host);
@@ -390,8 +367,9 @@ public final class DbConfig {
          *
          * @throws DbConfigException naming the first refused setting and what is accepted
          */
+        @Override
         public DbConfig build() {
-            DbConfig config = new DbConfig(draft.resolve());
+            DbConfig config = new DbConfig(resolve());
             validateCombinations(config);
             return config;
         }

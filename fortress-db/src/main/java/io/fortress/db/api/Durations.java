@@ -3,7 +3,7 @@ package io.fortress.db.api;
 import java.time.Duration;
 
 /**
- * Go-style durations, as the seed's variables use them: {@code 500ms}, {@code 30s}, {@code 5m},
+ * Go-style durations, as the environment variables take them: {@code 500ms}, {@code 30s}, {@code 5m},
  * {@code 1h30m}, {@code 1.5h}. Units are ns, us (or µs), ms, s, m and h; a bare number is refused
  * except {@code 0}, exactly as Go's {@code time.ParseDuration} does.
  */

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A snapshot of every node's health, as the seed's Check() returns it. Reading it never queries a
+ * A snapshot of every node's health, as a health check returns it. Reading it never queries a
  * database; {@link #age()} says how old it is.
  *
  * @param primaryHealthy whether the primary takes writes

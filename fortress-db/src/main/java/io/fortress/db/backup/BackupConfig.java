@@ -1,5 +1,6 @@
 package io.fortress.db.backup;
 
+import io.fortress.db.api.Configuration;
 import io.fortress.db.api.DbConfigException;
 import io.fortress.db.api.Setting;
 import io.fortress.db.api.SettingValues;
@@ -9,17 +10,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Immutable settings of a {@link BackupManager}: the seed's BackupConfig (BackupDir, RetentionDays,
+ * Immutable settings of a {@link BackupManager}: as the Go layer's BackupConfig (BackupDir, RetentionDays,
  * Compression, IncludeSchema, IncludeData, ParallelJobs, CustomFormat) plus retention floors,
  * verification, timeouts and where the client tools are. Every setting is defined once in
  * {@link BackupSettings}; invalid values fail at {@link Builder#build()} with a message naming the
  * setting, its variable and what is accepted.
  */
-public final class BackupConfig {
-    private final SettingValues values;
-
+public final class BackupConfig extends Configuration {
     private BackupConfig(SettingValues values) {
-        this.values = values;
+        super(values);
     }
 
     public static Builder builder() {
@@ -41,12 +40,9 @@ public final class BackupConfig {
     }
 
     public Builder toBuilder() {
-        return new Builder(values.toDraft());
+        return new Builder(draft());
     }
 
-    public <T> T get(Setting<T> setting) {
-        return values.get(setting);
-    }
 
     public Path backupDir() {
         return get(BackupSettings.BACKUP_DIR);
@@ -80,7 +76,7 @@ public final class BackupConfig {
         return get(BackupSettings.FORMAT);
     }
 
-    /** The seed's CustomFormat: true for {@link BackupFormat#CUSTOM}. */
+    /** CustomFormat: true for {@link BackupFormat#CUSTOM}. */
     public boolean customFormat() {
         return format() == BackupFormat.CUSTOM;
     }
@@ -136,34 +132,18 @@ public final class BackupConfig {
         return Optional.ofNullable(get(BackupSettings.PG_BIN));
     }
 
-    @Override
-    public String toString() {
-        return values.describe("BackupConfig");
-    }
 
     /** Collects settings; {@link #build()} validates them all at once. */
-    public static final class Builder {
-        private final SettingValues.Draft draft;
-
+    public static final class Builder extends Configuration.Builder<Builder, BackupConfig> {
         private Builder() {
             this(SettingValues.draft(BackupSettings.ALL));
         }
 
         private Builder(SettingValues.Draft draft) {
-            this.draft = draft;
+            super(draft);
         }
 
-        /** Sets any of this configuration's settings; null returns it to its default. */
-        public <T> Builder set(Setting<T> setting, T value) {
-            draft.set(setting, value);
-            return this;
-        }
 
-        /** Applies every setting whose variable is set (and not empty) in the given environment. */
-        public Builder applyEnv(Map<String, String> environment) {
-            draft.applyEnv(environment);
-            return this;
-        }
 
         public Builder backupDir(Path dir) {
             return set(BackupSettings.BACKUP_DIR, dir);
@@ -193,7 +173,7 @@ public final class BackupConfig {
             return set(BackupSettings.COMPRESSION, compression);
         }
 
-        /** The seed's {@code Compression: true|false}: pg_dump's default gzip, or none. */
+        /** {@code Compression: true|false}: pg_dump's default gzip, or none. */
         public Builder compression(boolean compress) {
             return compression(compress ? Compression.DEFAULT : Compression.NONE);
         }
@@ -202,7 +182,7 @@ public final class BackupConfig {
             return set(BackupSettings.FORMAT, format);
         }
 
-        /** The seed's {@code CustomFormat}: true for custom, false for directory. */
+        /** {@code CustomFormat}: true for custom, false for directory. */
         public Builder customFormat(boolean custom) {
             return format(custom ? BackupFormat.CUSTOM : BackupFormat.DIRECTORY);
         }
@@ -262,8 +242,9 @@ public final class BackupConfig {
          *
          * @throws DbConfigException naming the first refused setting and what is accepted
          */
+        @Override
         public BackupConfig build() {
-            BackupConfig config = new BackupConfig(draft.resolve());
+            BackupConfig config = new BackupConfig(resolve());
             if (!config.includeSchema() && !config.includeData()) {
                 throw new DbConfigException("includeSchema (BACKUP_INCLUDE_SCHEMA) and includeData (BACKUP_INCLUDE_DATA) are both "
                         + "false, so a backup would hold nothing; set at least one of them to true");

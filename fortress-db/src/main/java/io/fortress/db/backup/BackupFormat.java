@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** The pg_dump archive format of a backup. */
 public enum BackupFormat {
-    /** One file ({@code pg_dump -Fc}): the seed's default; restores in parallel, dumps with one job. */
+    /** One file ({@code pg_dump -Fc}): the default; restores in parallel, dumps with one job. */
     CUSTOM("c", ".dump"),
     /** A folder with one file per table ({@code pg_dump -Fd}): the only format pg_dump can write in parallel. */
     DIRECTORY("d", ".dir");

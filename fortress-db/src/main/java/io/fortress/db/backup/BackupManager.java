@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Backups of one database with the real pg_dump and pg_restore: the seed's BackupManager.
+ * Backups of one database with the real pg_dump and pg_restore.
  *
  * <pre>{@code
  * BackupManager backups = BackupManager.create(db, BackupConfig.fromEnv());

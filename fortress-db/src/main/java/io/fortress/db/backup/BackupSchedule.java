@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes a backup every interval (the seed's {@code NewBackupSchedule(bm, 24*time.Hour)}), then
+ * Takes a backup every interval ({@code NewBackupSchedule(bm, 24*time.Hour)} in the Go layer fortress replaces), then
  * applies retention. Runs happen one at a time on one thread: a run that takes longer than the
  * interval delays the next instead of overlapping it, and a run that finds another backup of the
  * database in progress (a manual one, another process) is skipped. A failed run is logged and

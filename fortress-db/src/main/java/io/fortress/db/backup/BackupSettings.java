@@ -33,7 +33,7 @@ public final class BackupSettings {
             Compression::parse, c -> true, Compression.ACCEPTED, "how pg_dump compresses table data");
     public static final Setting<BackupFormat> FORMAT = Setting.of("format", "BACKUP_FORMAT", BackupFormat.CUSTOM,
             BackupFormat::parse, f -> true, "custom or directory",
-            "pg_dump archive format: custom (one file, the seed's CustomFormat) or directory (needed to dump with parallelJobs)");
+            "pg_dump archive format: custom (one file, CustomFormat) or directory (needed to dump with parallelJobs)");
     public static final Setting<Boolean> INCLUDE_SCHEMA = Setting.bool("includeSchema", "BACKUP_INCLUDE_SCHEMA", true,
             "dump table definitions and other objects (false: data only, pg_dump --data-only)");
     public static final Setting<Boolean> INCLUDE_DATA = Setting.bool("includeData", "BACKUP_INCLUDE_DATA", true,

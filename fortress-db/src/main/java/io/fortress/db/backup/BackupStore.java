@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * optional {@code <id>.globals.sql}, and {@code <id>.manifest.json}; the archive and globals are
  * readable by their owner only. Everything is written under a
  * {@code .partial} name, fsynced, renamed, and the folder fsynced; the manifest comes last. Ids are
- * {@code <database>_<yyyyMMdd_HHmmss>} in UTC, as the seed names its files.
+ * {@code <database>_<yyyyMMdd_HHmmss>} in UTC, the names the backup tool has always given its files.
  */
 final class BackupStore {
     private static final Logger LOG = LoggerFactory.getLogger(BackupStore.class);

@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * How pg_dump compresses table data: the seed's {@code COMPRESSION=true|false}, a gzip level
+ * How pg_dump compresses table data: {@code BACKUP_COMPRESSION=true|false}, a gzip level
  * {@code 0..9}, or a method with an optional level ({@code gzip:6}, {@code lz4}, {@code zstd:3},
  * {@code none}). lz4 and zstd need pg_dump 16 or newer; that is checked against the chosen client
  * before any file is written.

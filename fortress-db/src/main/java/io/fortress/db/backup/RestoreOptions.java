@@ -8,7 +8,7 @@ import java.util.Optional;
  * How {@link BackupManager#restore(java.nio.file.Path, RestoreOptions)} restores.
  *
  * <p>By default a backup is restored into the manager's database only when that database does not
- * exist yet (it is created from template0) or is empty, as in the seed's
+ * exist yet (it is created from template0) or is empty, as in
  * {@code DB_NAME=test_restore ... restore <file>}. Name another target with
  * {@link Builder#targetDatabase(String)}. Replacing the objects of a database that has some needs
  * {@link Builder#force(boolean)}: pg_restore then drops each object before recreating it

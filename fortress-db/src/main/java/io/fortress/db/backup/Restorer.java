@@ -58,7 +58,7 @@ final class Restorer {
             long objects = ctx.server().userObjects(target);
             if (objects > 0 && !options.force()) {
                 throw new BackupException("database " + ServerAccess.quoteIdent(target) + " already exists and holds " + objects
-                        + " objects; restore into a new database instead (--target-db NAME, or DB_NAME=NAME as in the seed), "
+                        + " objects; restore into a new database instead (--target-db NAME, or DB_NAME=NAME), "
                         + "or pass --force to replace its objects in place (pg_restore --clean --if-exists)");
             }
             inPlace = objects > 0;

@@ -1,5 +1,6 @@
 package io.fortress.db.migrate;
 
+import io.fortress.db.api.Configuration;
 import io.fortress.db.api.DbConfigException;
 import io.fortress.db.api.Setting;
 import io.fortress.db.api.SettingValues;
@@ -14,11 +15,9 @@ import java.util.Optional;
  * {@link #fromEnv()}. Invalid values fail at {@link Builder#build()} naming the setting, its
  * variable, the value and what is accepted.
  */
-public final class MigrationConfig {
-    private final SettingValues values;
-
+public final class MigrationConfig extends Configuration {
     private MigrationConfig(SettingValues values) {
-        this.values = values;
+        super(values);
     }
 
     /** A builder starting from every default. */
@@ -52,13 +51,9 @@ public final class MigrationConfig {
 
     /** A builder holding this configuration's values, to derive another. */
     public Builder toBuilder() {
-        return new Builder(values.toDraft());
+        return new Builder(draft());
     }
 
-    /** The value of any setting (the default when it was not given). */
-    public <T> T get(Setting<T> setting) {
-        return values.get(setting);
-    }
 
     /** The schema to migrate; empty means the connection's {@code current_schema()}. */
     public Optional<String> schema() {
@@ -98,34 +93,18 @@ public final class MigrationConfig {
         return get(MigrationSettings.ALLOW_MISSING_DOWN);
     }
 
-    @Override
-    public String toString() {
-        return values.describe("MigrationConfig");
-    }
 
     /** Collects settings; {@link #build()} validates them all at once. */
-    public static final class Builder {
-        private final SettingValues.Draft draft;
-
+    public static final class Builder extends Configuration.Builder<Builder, MigrationConfig> {
         private Builder() {
             this(SettingValues.draft(MigrationSettings.ALL));
         }
 
         private Builder(SettingValues.Draft draft) {
-            this.draft = draft;
+            super(draft);
         }
 
-        /** Sets any of this configuration's settings; null returns it to its default. */
-        public <T> Builder set(Setting<T> setting, T value) {
-            draft.set(setting, value);
-            return this;
-        }
 
-        /** Applies every setting whose variable is set (and not empty) in the given environment. */
-        public Builder applyEnv(Map<String, String> environment) {
-            draft.applyEnv(environment);
-            return this;
-        }
 
         public Builder schema(String schema) {
             return set(MigrationSettings.SCHEMA, schema);
@@ -164,8 +143,9 @@ public final class MigrationConfig {
          *
          * @throws DbConfigException naming the first refused setting and what is accepted
          */
+        @Override
         public MigrationConfig build() {
-            return new MigrationConfig(draft.resolve());
+            return new MigrationConfig(resolve());
         }
     }
 }

@@ -141,7 +141,7 @@ public final class MigrationManager {
     }
 
     /**
-     * Rolls back exactly one migration, the seed's {@code Down()} (golang-migrate {@code Steps(-1)};
+     * Rolls back exactly one migration, {@code Down()} of the Go layer fortress replaces (golang-migrate {@code Steps(-1)};
      * golang-migrate's own {@code Down()} is {@link #downAll()}).
      *
      * @throws MigrationNotFoundException     at the nil version

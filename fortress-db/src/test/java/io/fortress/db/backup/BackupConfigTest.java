@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class BackupConfigTest {
 
     @Test
-    void defaultsAreTheSeeds() {
+    void defaultsAreTheDocumentedOnes() {
         BackupConfig c = BackupConfig.builder().build();
         assertThat(c.backupDir()).isEqualTo(Path.of("/var/backups/postgres"));
         assertThat(c.retentionDays()).isEqualTo(7);
@@ -28,7 +28,7 @@ class BackupConfigTest {
     }
 
     @Test
-    void readsTheSeedsVariablesAndOurs() {
+    void readsTheBackupVariablesAndOurs() {
         BackupConfig c = BackupConfig.fromEnv(Map.of("BACKUP_DIR", "/srv/backups", "RETENTION_DAYS", "14", "COMPRESSION", "false",
                 "PARALLEL_JOBS", "4", "BACKUP_FORMAT", "directory", "BACKUP_VERIFY", "restore-drill", "BACKUP_KEEP_WEEKLY", "4",
                 "FORTRESS_BACKUP_INTERVAL", "12h", "PG_BIN", "/usr/lib/postgresql/16/bin"));

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * research §5(c) 8, 10, 12, 15, 16, 32: pg_dump killed or blocked, a second backup or a cleanup while
+ * pg_dump killed or blocked, a second backup or a cleanup while
  * one runs, and the password's whereabouts while pg_dump runs. pg_dump is held mid-run by a real
  * ACCESS EXCLUSIVE lock that another session keeps on a table.
  */
@@ -74,7 +74,7 @@ class BackupFailureTest {
         return c;
     }
 
-    /** research §5(c) 14: the free-space preflight refuses a backup that would not fit, before anything is written. */
+    /** The free-space preflight refuses a backup that would not fit, before anything is written. */
     @Test
     void aBackupThatWouldNotFitIsRefusedBeforeAnythingIsWritten() throws Exception {
         Path dir = tmp.resolve("space");

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** research §5(c) 1-4 and 7: damage that a listing misses, and the level that catches it. */
+/** Damage that a listing misses, and the verification level that catches it. */
 class BackupVerificationTest {
     @RegisterExtension
     static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * research §5(c) 11: client tools older than the server. The decision is unit-tested on real
+ * Client tools older than the server. The decision is unit-tested on real
  * {@code --version} output; the refusal is tested for real against a PostgreSQL 17 server (the
  * embedded binaries Maven fetched) with this machine's older client tools.
  */

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The retention decisions on their own, over manifests as backups record them (research §5(c) 19-24). */
+/** The retention decisions on their own, over manifests as backups record them. */
 class RetentionPolicyTest {
     private static final Instant NOW = Instant.parse("2026-01-04T12:00:00Z");
 

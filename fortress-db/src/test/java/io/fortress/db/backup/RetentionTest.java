@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Cleanup over real backups taken on different (clock) days: research §5(c) 25, 26 and what cleanup does to files. */
+/** Cleanup over real backups taken on different (clock) days, and what cleanup does to files. */
 class RetentionTest {
     @RegisterExtension
     static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The SQL protocol of golang-migrate v4's PostgreSQL driver, as research/migrations.md §1 documents
+ * The SQL protocol of golang-migrate v4's PostgreSQL driver, as its source shows
  * it, replayed against a real server: there is no golang-migrate binary or Docker on these machines.
  * Like {@code migrate -path dir -database postgres://.../fortress?search_path=<schema>}: the blocking
  * {@code pg_advisory_lock} of the CLI's key (database name with a leading slash), ensureVersionTable

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Interoperation with golang-migrate (research §8 C2-C4, C8, B3 and F5/F6, adapted): there is no
+ * Interoperation with golang-migrate: there is no
  * golang-migrate binary or Docker here, so {@link GolangMigrate} replays its PostgreSQL driver's SQL
  * (its lock key, version-table reads and writes, whole-file execution) against the same server.
  */

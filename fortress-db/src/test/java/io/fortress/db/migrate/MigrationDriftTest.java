@@ -13,7 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checksums and drift (research §8 F1-F4, F7): "never modify deployed migrations" is enforced, with a
+ * Checksums and drift: "never modify deployed migrations" is enforced, with a
  * repair path, and a schema changed outside migrations is reported.
  */
 class MigrationDriftTest {

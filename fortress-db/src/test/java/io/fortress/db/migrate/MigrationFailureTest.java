@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Transactions and failures (research §8 E1-E6, E9-E12 and B9, G3): a failure in a transactional
+ * Transactions and failures: a failure in a transactional
  * migration leaves the previous version clean; files PostgreSQL cannot run in a transaction run
  * alone under golang-migrate's dirty protocol; sessions do not leak from one file into the next.
  */

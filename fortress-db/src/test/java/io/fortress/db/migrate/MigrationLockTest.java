@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The advisory lock (research §8 B2, B4, B6, B7): golang-migrate's keys, polled, never waited on. */
+/** The advisory lock: golang-migrate's keys, polled, never waited on; released however a run ends. */
 class MigrationLockTest {
     @RegisterExtension
     static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * golang-migrate's semantics (research §8 D1-D9, a port of migrate_test.go's stub source), the
+ * golang-migrate's semantics (a port of migrate_test.go's stub source), the
  * version table's shape and contract (C1, C5, C6, C9, C10), the dry run (G1) and the history (F8).
  * Each test migrates its own schema of one shared cluster.
  */

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** How files are classified (transaction or not, research §5 and E2/E3/E6) and linted (§7.6). */
+/** How files are classified (in a transaction or not) and linted. */
 class ScriptTest {
 
     private static Script.Analysis analyse(String sql) {

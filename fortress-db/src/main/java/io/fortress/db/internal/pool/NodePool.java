@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One node (the primary or a replica): its HikariCP pool, its counters and its health as last checked.
  *
- * <p>Pool settings map the seed's: maxOpenConns → maximumPoolSize, maxIdleConns → minimumIdle,
+ * <p>Pool settings map Go's database/sql ones: maxOpenConns → maximumPoolSize, maxIdleConns → minimumIdle,
  * connMaxLifetime → maxLifetime, connMaxIdleTime → idleTimeout, poolTimeout → connectionTimeout. The
  * pool never fails to start because its node is down; it fills once the node is back.
  */

@@ -1,0 +1,84 @@
+package io.fortress.db.api;
+
+import java.util.Map;
+
+/**
+ * What {@link DbConfig} and the migration and backup configurations share: the immutable values of one
+ * group of {@link Setting}s, each what was given (checked) or its default, and a builder that takes
+ * them from code or from environment variables. Each configuration adds typed accessors, typed builder
+ * methods and its checks across settings.
+ */
+public abstract class Configuration {
+    private final SettingValues values;
+
+    protected Configuration(SettingValues values) {
+        this.values = values;
+    }
+
+    /** The value of any setting of this configuration (the default when it was not given). */
+    public final <T> T get(Setting<T> setting) {
+        return values.get(setting);
+    }
+
+    /** This configuration's values as a draft, for {@code toBuilder()}. */
+    protected final SettingValues.Draft draft() {
+        return values.toDraft();
+    }
+
+    /** Every setting and its value, in the settings table's order; secrets show as {@code <redacted>}. */
+    @Override
+    public String toString() {
+        return values.describe(getClass().getSimpleName());
+    }
+
+    /**
+     * Collects settings; {@code build()} validates them all at once.
+     *
+     * @param <B> the builder
+     * @param <C> the configuration it builds
+     */
+    public abstract static class Builder<B extends Builder<B, C>, C extends Configuration> {
+        private final SettingValues.Draft draft;
+
+        protected Builder(SettingValues.Draft draft) {
+            this.draft = draft;
+        }
+
+        /**
+         * Sets any of this configuration's settings; null returns it to its default.
+         *
+         * @throws IllegalArgumentException when the setting is not one of this configuration's
+         */
+        public final <T> B set(Setting<T> setting, T value) {
+            draft.set(setting, value);
+            return self();
+        }
+
+        /**
+         * Applies every setting whose variable is set (and not empty) in the given environment.
+         *
+         * @throws DbConfigException naming the first variable whose value is refused
+         */
+        public final B applyEnv(Map<String, String> environment) {
+            draft.applyEnv(environment);
+            return self();
+        }
+
+        /** Every setting's value, checked one by one; {@code build()} then checks them together. */
+        protected final SettingValues resolve() {
+            return draft.resolve();
+        }
+
+        /**
+         * Validates every setting and their combinations.
+         *
+         * @throws DbConfigException naming the first refused setting and what is accepted
+         */
+        public abstract C build();
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+    }
+}
