@@ -1,6 +1,7 @@
 package io.fortress.db;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClass;
@@ -43,6 +44,14 @@ class ArchitectureTest {
     void internalsNeverReachBackIntoTheEntryPoints() {
         classes().that().resideInAPackage("io.fortress.db.internal..")
                 .should().onlyDependOnClassesThat().resideOutsideOfPackage("io.fortress.db")
+                .check(LIBRARY);
+    }
+
+    @Test
+    void onlyTheAdapterReachesIntoHikariCPsInternals() {
+        // com.zaxxer.hikari.pool is HikariCP's implementation; what fortress relies on there is pinned by HikariPoolAdapterTest
+        noClasses().that().doNotHaveSimpleName("HikariPoolAdapter")
+                .should().dependOnClassesThat().resideInAPackage("com.zaxxer.hikari.pool..")
                 .check(LIBRARY);
     }
 

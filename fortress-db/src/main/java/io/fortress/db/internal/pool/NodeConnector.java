@@ -164,6 +164,11 @@ public final class NodeConnector extends BaseDataSource {
         }
     }
 
+    /** The pooled connections open now. */
+    Set<TrackedConnection> openConnections() {
+        return java.util.Collections.unmodifiableSet(open);
+    }
+
     /** The node is known down: new pooled connections wait until {@link #reopen()}. */
     void holdWhileDown() {
         synchronized (gate) {

@@ -1,9 +1,5 @@
 package io.fortress.db.internal.pool;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.HikariPoolMXBean;
-import com.zaxxer.hikari.pool.HikariPool;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.HostAndPort;
 import io.fortress.db.api.NodeRole;
@@ -41,9 +37,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     private final NodeRole role;
     private final HostAndPort address;
     private final NodeConnector connector;
-    private final HikariDataSource pool;
-    private final HikariPool hikariPool;
-    private final HikariPoolMXBean poolBean;
+    private final HikariPoolAdapter pool;
     private final BorrowMetrics borrowMetrics;
     private final long poolTimeoutMillis;
     private final NodeCounters counters = new NodeCounters();
@@ -68,43 +62,13 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         this.connector = connector;
         this.minimumIdle = config.maxIdleConns();
         this.idleTimeoutNanos = config.connMaxIdleTime().toNanos();
-        long lifetime = config.connMaxLifetime().toNanos();
-        // HikariCP retires a connection at a random point of the last 1/factor of its lifetime.
-        long varianceFactor = Math.min(40, Math.max(2, Long.getLong("com.zaxxer.hikari.lifeTimeVarianceFactor", 4)));
-        this.earliestRetirementNanos = lifetime == 0 ? 0 : lifetime - lifetime / varianceFactor;
+        this.earliestRetirementNanos = HikariPoolAdapter.earliestRetirementNanos(config.connMaxLifetime());
         this.health = NodeHealth.unchecked(name, role, address);
         connector.onClose(this::connectionClosed);
 
-        HikariConfig hc = new HikariConfig();
-        hc.setPoolName(name);
-        hc.setDataSource(connector);
-        hc.setMaximumPoolSize(config.maxOpenConns());
-        hc.setMinimumIdle(config.maxIdleConns());
-        hc.setMaxLifetime(config.connMaxLifetime().toMillis());
-        hc.setIdleTimeout(config.connMaxIdleTime().toMillis());
-        hc.setKeepaliveTime(keepaliveMillis(config.connMaxLifetime()));
-        hc.setConnectionTimeout(config.poolTimeout().toMillis());
-        hc.setValidationTimeout(Math.max(250, Math.min(5_000, config.poolTimeout().toMillis() / 2)));
-        hc.setInitializationFailTimeout(-1); // start even when the node is down; it is marked down and retried
-        hc.setAutoCommit(true);
         this.borrowMetrics = registry == null ? null : new BorrowMetrics(registry);
-        if (borrowMetrics != null) {
-            hc.setMetricsTrackerFactory(borrowMetrics);
-        }
         this.poolTimeoutMillis = config.poolTimeout().toMillis();
-        this.pool = new HikariDataSource(hc);
-        this.poolBean = pool.getHikariPoolMXBean();
-        // HikariDataSource exposes its pool as the MXBean; the pool takes a per-call timeout.
-        this.hikariPool = (HikariPool) poolBean;
-    }
-
-    /** HikariCP pings idle connections every keepalive; it must stay under the lifetime (and is at least 30 s). */
-    private static long keepaliveMillis(Duration lifetime) {
-        long keepalive = Duration.ofMinutes(2).toMillis();
-        if (!lifetime.isZero() && keepalive >= lifetime.toMillis()) {
-            keepalive = lifetime.toMillis() / 2;
-        }
-        return keepalive < 30_000 ? 0 : keepalive;
+        this.pool = new HikariPoolAdapter(name, connector, config, borrowMetrics);
     }
 
     public String name() {
@@ -184,7 +148,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
 
     /** Retires every pooled connection (idle ones now, busy ones when returned), e.g. after the node restarted. */
     public void evictConnections() {
-        poolBean.softEvictConnections();
+        pool.softEvictConnections();
     }
 
     /**
@@ -197,7 +161,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         connector.holdWhileDown();
         int busy = inUse();
         connector.abortAll();
-        poolBean.softEvictConnections();
+        pool.softEvictConnections();
         counters.aborted.add(busy);
     }
 
@@ -218,7 +182,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         if (openConnections() > 0) {
             return;
         }
-        hikariPool.getConnection(Math.max(250, timeout.toMillis())).close();
+        pool.getConnection(Math.max(250, timeout.toMillis())).close();
     }
 
     /**
@@ -264,22 +228,22 @@ public final class NodePool implements ReadTarget, AutoCloseable {
 
     /** Connections open now (in use and idle). */
     public int openConnections() {
-        return poolBean.getTotalConnections();
+        return pool.totalConnections();
     }
 
     /** Connections borrowed now. */
     public int inUse() {
-        return poolBean.getActiveConnections();
+        return pool.activeConnections();
     }
 
     /** Connections idle in the pool now. */
     public int idle() {
-        return poolBean.getIdleConnections();
+        return pool.idleConnections();
     }
 
     /** Threads waiting for a connection now. */
     public int pending() {
-        return poolBean.getThreadsAwaitingConnection();
+        return pool.threadsAwaitingConnection();
     }
 
     /**
@@ -302,7 +266,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
             while (true) {
                 long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 try {
-                    Connection c = hikariPool.getConnection(Math.max(1, Math.min(WAIT_SLICE_MILLIS, remainingMillis)));
+                    Connection c = pool.getConnection(Math.max(1, Math.min(WAIT_SLICE_MILLIS, remainingMillis)));
                     record(borrowMetrics, start, false);
                     return c;
                 } catch (SQLTransientConnectionException timeout) {
@@ -369,7 +333,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         boolean pastIdle = idleTimeoutNanos > 0 && idleNanos >= idleTimeoutNanos;
         boolean pastLifetime = earliestRetirementNanos > 0 && ageNanos >= earliestRetirementNanos;
         // HikariCP retires idle connections only while more than minimumIdle are idle.
-        if (pastIdle && (!pastLifetime || poolBean.getIdleConnections() >= minimumIdle)) {
+        if (pastIdle && (!pastLifetime || pool.idleConnections() >= minimumIdle)) {
             counters.idleClosed.increment();
         } else if (pastLifetime) {
             counters.lifetimeClosed.increment();

@@ -23,7 +23,8 @@ import java.util.concurrent.Executor;
 /**
  * A pooled physical connection that reports, when it closes, how old it was and how long it had been
  * back in the pool, so that retirements can be attributed to idleness or lifetime. HikariCP calls
- * {@link #clearWarnings()} on every return to the pool, which marks the start of idleness. Everything
+ * {@link #clearWarnings()} on every return to the pool, which marks the start of idleness (pinned by
+ * HikariPoolAdapterTest). Everything
  * else is plain delegation (written out: a reflective proxy cost several percent of a point read).
  */
 final class TrackedConnection implements Connection {
@@ -41,6 +42,11 @@ final class TrackedConnection implements Connection {
     TrackedConnection(Connection physical, CloseListener listener) {
         this.physical = physical;
         this.listener = listener;
+    }
+
+    /** When the connection was last returned to the pool (System.nanoTime), or created. */
+    long returnedAtNanos() {
+        return returned;
     }
 
     @Override
