@@ -5,54 +5,35 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A migration run holding the lock on one connection: it creates the tables, records what
- * golang-migrate did since the last run, then runs the planned files one by one. Closing it
- * resets the session and releases the lock.
+ * A migration run: walks the planned versions one file at a time over {@link MigrationTables}, which
+ * hold the lock, the version and the history. Each file runs in a transaction with its version and
+ * history row, or outside one under golang-migrate's dirty-version protocol. Closing it resets the
+ * session and releases the lock.
  */
 final class LockedRun implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LockedRun.class);
 
+    private final MigrationTables tables;
     private final Session session;
-    private final MigrationLock lock;
     private final MigrationConfig config;
     private final MigrationCatalog catalog;
-    /** Whether the history table has the schema_fingerprint column (one from before fingerprints may not). */
-    private boolean fingerprints = true;
 
-    private LockedRun(Session session, MigrationLock lock, MigrationConfig config, MigrationCatalog catalog) {
-        this.session = session;
-        this.lock = lock;
+    private LockedRun(MigrationTables tables, MigrationConfig config, MigrationCatalog catalog) {
+        this.tables = tables;
+        this.session = tables.session();
         this.config = config;
         this.catalog = catalog;
     }
 
-    /**
-     * Takes the lock, then sets the session's baseline, creates missing tables and reconciles the
-     * history, in one transaction. The session is changed only once the lock is held, so a lock that
-     * cannot be taken leaves the connection as it was; from then on {@link #close()} resets it.
-     */
+    /** Takes the lock and prepares the tables (see {@link MigrationTables#lock}). */
     static LockedRun open(Connection c, MigrationConfig config, MigrationCatalog catalog) throws SQLException {
-        c.setAutoCommit(true);
-        Session session = Session.open(c, config);
-        MigrationLock lock = MigrationLock.acquire(session, MigrationLock.keys(config.lockKeys(), session.database(), session.names()),
-                config.lockTimeout());
-        LockedRun run = new LockedRun(session, lock, config, catalog);
-        try {
-            session.applyBaseline();
-            run.prepareTables();
-        } catch (SQLException | RuntimeException e) {
-            run.closeAfter(e);
-            throw e;
-        }
-        return run;
+        return new LockedRun(MigrationTables.lock(c, config, catalog), config, catalog);
     }
 
     TableNames names() {
@@ -60,71 +41,7 @@ final class LockedRun implements AutoCloseable {
     }
 
     DatabaseState state() throws SQLException {
-        return StateReader.readIn(session.connection(), session.names());
-    }
-
-    private void prepareTables() throws SQLException {
-        Connection c = session.connection();
-        TableNames names = session.names();
-        c.setAutoCommit(false);
-        try {
-            VersionTable.create(c, names);
-            boolean hadHistory = HistoryTable.exists(c, names);
-            if (!hadHistory) {
-                HistoryTable.create(c, names);
-            } else {
-                fingerprints = HistoryTable.upgrade(c, names);
-            }
-            List<MigrationVersion> rows = VersionTable.rows(c, names);
-            MigrationVersion v = rows.isEmpty() ? MigrationVersion.NIL : rows.get(0);
-            if (rows.size() <= 1 && !v.dirty()) {
-                reconcile(v.version(), hadHistory);
-            }
-            c.commit();
-        } catch (SQLException e) {
-            session.rollbackQuietly();
-            if ("42501".equals(e.getSQLState())) {
-                throw new MigrationException("cannot create " + names.display() + " or its history: " + e.getMessage()
-                        + ". Migrate as the role that owns schema " + names.schema() + "; an administrator creates it for that role "
-                        + "(CREATE SCHEMA " + names.quotedSchema() + " AUTHORIZATION <role>, see docs/migrations.md)", e);
-            }
-            throw e;
-        } catch (RuntimeException e) {
-            session.rollbackQuietly();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
-    }
-
-    /** Records adoption of a golang-migrate database, or versions golang-migrate moved since the last run. */
-    private void reconcile(long current, boolean hadHistory) throws SQLException {
-        Connection c = session.connection();
-        TableNames names = session.names();
-        HistoryLog history = new HistoryLog(true, HistoryTable.read(c, names));
-        Optional<Long> recorded = history.lastRecordedVersion();
-        long last = recorded.orElse(-1L);
-        if (recorded.isPresent() && last == current || recorded.isEmpty() && current == -1) {
-            return;
-        }
-        if (current > last) {
-            HistoryEntry.Kind kind = hadHistory ? HistoryEntry.Kind.EXTERNAL_UP : HistoryEntry.Kind.ADOPT;
-            TreeSet<Long> versions = new TreeSet<>(catalog.all().stream().map(Migration::version).filter(v -> v > last && v <= current).toList());
-            versions.add(current);
-            for (long v : versions) {
-                HistoryTable.insert(c, names, HistoryTable.Event.of(catalog.get(v), v, kind, HistoryEntry.Status.SUCCESS, last, current),
-                        session.clientInfo());
-            }
-            log.info("{}: recorded versions {} as {} (applied by golang-migrate; nothing was run)", names.display(), versions, kind.label());
-        } else {
-            TreeSet<Long> versions = new TreeSet<>(history.appliedVersions().stream().filter(v -> v > current && v <= last).toList());
-            catalog.all().stream().map(Migration::version).filter(v -> v > current && v <= last).forEach(versions::add);
-            for (long v : versions.descendingSet()) {
-                HistoryTable.insert(c, names, HistoryTable.Event.of(catalog.get(v), v, HistoryEntry.Kind.EXTERNAL_DOWN,
-                        HistoryEntry.Status.SUCCESS, last, current), session.clientInfo());
-            }
-            log.info("{}: recorded versions {} as rolled back by golang-migrate (external_down)", names.display(), versions.descendingSet());
-        }
+        return tables.state();
     }
 
     /** Runs the planned steps, stopping early when {@code stopRequested} says so (or the thread is interrupted) between two migrations. */
@@ -145,9 +62,9 @@ final class LockedRun implements AutoCloseable {
                 break;
             }
             // the run's last migration records the schema's fingerprint (once per run: reading it costs a catalog scan)
-            applied.add(run(step, fingerprints && i == steps.size() - 1));
+            applied.add(run(step, i == steps.size() - 1));
             current = step.to();
-            lock.verifyHeld(describe(step));
+            tables.verifyLockHeld(describe(step));
         }
         return new MigrationResult(from, current, applied, stopped ? 0 : plan.shortBy(), stopped);
     }
@@ -157,13 +74,13 @@ final class LockedRun implements AutoCloseable {
      * recorded fingerprint would pass into the new one unnoticed: they are logged first. Never fails the run.
      */
     private void warnOfDrift(long from) {
-        if (!fingerprints) {
+        if (!tables.recordsFingerprints()) {
             return;
         }
         Connection c = session.connection();
         try {
             c.setAutoCommit(false);
-            List<String> changes = StateReader.compare(c, names(), from).map(DatabaseState.SchemaComparison::changes).orElse(List.of());
+            List<String> changes = tables.schemaChangesSince(from);
             if (!changes.isEmpty()) {
                 log.warn("{}: schema {} changed outside migrations since version {} was applied ({}); the fingerprint this run "
                         + "records includes these changes", names().display(), names().schema(), Planner.display(from),
@@ -204,7 +121,6 @@ final class LockedRun implements AutoCloseable {
     /** The file, the version update and the history row commit together, or not at all. */
     private void runInTransaction(Planner.Step step, Script.Analysis analysis, boolean fingerprint) throws SQLException {
         Connection c = session.connection();
-        TableNames names = session.names();
         HistoryTable.Event event = event(step);
         long t0 = System.nanoTime();
         OffsetDateTime started = null;
@@ -223,10 +139,8 @@ final class LockedRun implements AutoCloseable {
             }
             current = null;
             session.restoreIdentity();
-            VersionTable.write(c, names, step.to(), false);
-            HistoryTable.Event ran = event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0));
-            HistoryTable.insert(c, names, fingerprint ? ran.fingerprinted(SchemaFingerprint.recordable(c, names)) : ran,
-                    session.clientInfo());
+            tables.setVersion(step.to(), false);
+            record(event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0)), fingerprint);
             c.commit();
         } catch (SQLException e) {
             throw failed(step, analysis, event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0)),
@@ -246,7 +160,6 @@ final class LockedRun implements AutoCloseable {
      */
     private void runOutsideTransaction(Planner.Step step, Script.Analysis analysis, boolean fingerprint) throws SQLException {
         Connection c = session.connection();
-        TableNames names = session.names();
         HistoryTable.Event event = event(step);
         int total = analysis.statements().size();
         long t0 = System.nanoTime();
@@ -254,8 +167,8 @@ final class LockedRun implements AutoCloseable {
         OffsetDateTime started;
         try {
             started = session.serverNow();
-            VersionTable.write(c, names, step.to(), true);
-            HistoryTable.insert(c, names, event.ran(TransactionMode.NONE, total, 0, started, null).running(), session.clientInfo());
+            tables.setVersion(step.to(), true);
+            tables.record(event.ran(TransactionMode.NONE, total, 0, started, null).running());
             c.commit();
         } catch (SQLException | RuntimeException e) {
             session.rollbackQuietly();
@@ -280,10 +193,8 @@ final class LockedRun implements AutoCloseable {
             session.reset();
             session.applyBaseline();
             c.setAutoCommit(false);
-            VersionTable.write(c, names, step.to(), false);
-            HistoryTable.Event ran = event.ran(TransactionMode.NONE, total, done, started, elapsed(t0));
-            HistoryTable.insert(c, names, fingerprint ? ran.fingerprinted(SchemaFingerprint.recordable(c, names)) : ran,
-                    session.clientInfo());
+            tables.setVersion(step.to(), false);
+            record(event.ran(TransactionMode.NONE, total, done, started, elapsed(t0)), fingerprint);
             c.commit();
             c.setAutoCommit(true);
         } catch (SQLException e) {
@@ -297,16 +208,13 @@ final class LockedRun implements AutoCloseable {
     /** force: sets the version, clean, running nothing; works on a dirty version. */
     void force(long version) throws SQLException {
         Connection c = session.connection();
-        List<MigrationVersion> rows = VersionTable.rows(c, names());
-        MigrationVersion before = rows.isEmpty() ? MigrationVersion.NIL : rows.get(0);
+        MigrationVersion before = tables.version();
         c.setAutoCommit(false);
         try {
-            VersionTable.write(c, names(), version, false);
+            tables.setVersion(version, false);
             // force says the schema is what the version made: its fingerprint becomes the one to compare with
-            HistoryTable.insert(c, names(), HistoryTable.Event.of(catalog.get(version), version, HistoryEntry.Kind.FORCE,
-                    HistoryEntry.Status.SUCCESS, before.version(), version)
-                    .fingerprinted(fingerprints ? SchemaFingerprint.recordable(c, names()) : null),
-                    session.clientInfo());
+            tables.recordWithFingerprint(HistoryTable.Event.of(catalog.get(version), version, HistoryEntry.Kind.FORCE,
+                    HistoryEntry.Status.SUCCESS, before.version(), version));
             c.commit();
         } catch (SQLException | RuntimeException e) {
             session.rollbackQuietly();
@@ -319,8 +227,8 @@ final class LockedRun implements AutoCloseable {
 
     /** Records the current files of an applied version as the applied ones. */
     void repairChecksum(long version, long current) throws SQLException {
-        HistoryTable.insert(session.connection(), names(), HistoryTable.Event.of(catalog.get(version), version,
-                HistoryEntry.Kind.REPAIR_CHECKSUM, HistoryEntry.Status.SUCCESS, current, current), session.clientInfo());
+        tables.record(HistoryTable.Event.of(catalog.get(version), version, HistoryEntry.Kind.REPAIR_CHECKSUM,
+                HistoryEntry.Status.SUCCESS, current, current));
         log.warn("{}: accepted the current files of version {} as applied (repair_checksum)", names().display(), version);
     }
 
@@ -330,10 +238,19 @@ final class LockedRun implements AutoCloseable {
         return HistoryTable.Event.of(m, m.version(), kind, HistoryEntry.Status.SUCCESS, step.from(), step.to());
     }
 
+    /** The history row of a file that ran; the run's last one carries the schema's fingerprint. */
+    private void record(HistoryTable.Event ran, boolean fingerprint) throws SQLException {
+        if (fingerprint) {
+            tables.recordWithFingerprint(ran);
+        } else {
+            tables.record(ran);
+        }
+    }
+
     /** Writes the failed history row on its own; a broken connection only loses the row, never the original error. */
     private void record(SQLException cause, HistoryTable.Event failed) {
         try {
-            HistoryTable.insert(session.connection(), names(), failed, session.clientInfo());
+            tables.record(failed);
         } catch (SQLException e) {
             cause.addSuppressed(e);
             log.warn("{}: could not record the failure of version {} in the history: {}", names().display(), failed.version(), e.getMessage());
@@ -403,33 +320,9 @@ final class LockedRun implements AutoCloseable {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     }
 
-    /** Resets the session and releases the lock; a lock that cannot be released takes the connection down with it. */
+    /** Resets the session and releases the lock. */
     @Override
     public void close() {
-        closeAfter(null);
+        tables.close();
     }
-
-    private void closeAfter(Throwable failure) {
-        Connection c = session.connection();
-        try {
-            c.setAutoCommit(true);
-            session.rollbackQuietly();
-            session.reset();
-            if (!lock.release()) {
-                log.error("{}: the migration lock {} was not held any more when released", names().display(), lock.keys());
-            }
-        } catch (SQLException e) {
-            if (failure != null) {
-                failure.addSuppressed(e);
-            }
-            log.warn("{}: could not reset the session and release the migration lock ({}); closing the connection to end the "
-                    + "session, which releases the lock", names().display(), e.getMessage());
-            try {
-                c.abort(Runnable::run);
-            } catch (SQLException | RuntimeException abortFailure) {
-                log.debug("abort failed", abortFailure);
-            }
-        }
-    }
-
 }
