@@ -20,11 +20,6 @@ public abstract class Configuration {
         return values.get(setting);
     }
 
-    /** This configuration's values as a draft, for {@code toBuilder()}. */
-    protected final SettingValues.Draft draft() {
-        return values.toDraft();
-    }
-
     /** Every setting and its value, in the settings table's order; secrets show as {@code <redacted>}. */
     @Override
     public String toString() {
@@ -40,8 +35,9 @@ public abstract class Configuration {
     public abstract static class Builder<B extends Builder<B, C>, C extends Configuration> {
         private final SettingValues.Draft draft;
 
-        protected Builder(SettingValues.Draft draft) {
-            this.draft = draft;
+        /** A builder of the given settings, starting from {@code from}'s values, or from every default when it is null. */
+        protected Builder(java.util.List<Setting<?>> settings, C from) {
+            this.draft = from == null ? SettingValues.draft(settings) : ((Configuration) from).values.toDraft();
         }
 
         /**

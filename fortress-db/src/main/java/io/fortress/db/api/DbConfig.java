@@ -27,7 +27,7 @@ public final class DbConfig extends Configuration {
 
     /** A builder starting from every default. */
     public static Builder builder() {
-        return new Builder();
+        return new Builder(null);
     }
 
     /** Reads every setting's environment variable from this process's environment. */
@@ -46,9 +46,8 @@ public final class DbConfig extends Configuration {
 
     /** A builder holding this configuration's values, to derive another. */
     public Builder toBuilder() {
-        return new Builder(draft());
+        return new Builder(this);
     }
-
 
     public String host() {
         return get(DbSettings.HOST);
@@ -207,18 +206,11 @@ public final class DbConfig extends Configuration {
         return get(DbSettings.READ_YOUR_WRITES_WAIT);
     }
 
-
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder extends Configuration.Builder<Builder, DbConfig> {
-        private Builder() {
-            this(SettingValues.draft(DbSettings.ALL));
+        private Builder(DbConfig from) {
+            super(DbSettings.ALL, from);
         }
-
-        private Builder(SettingValues.Draft draft) {
-            super(draft);
-        }
-
-
 
         public Builder host(String host) {
             return set(DbSettings.HOST, host);
@@ -373,7 +365,6 @@ public final class DbConfig extends Configuration {
             validateCombinations(config);
             return config;
         }
-
 
         private static void validateCombinations(DbConfig c) {
             if (c.maxIdleConns() > c.maxOpenConns()) {

@@ -22,7 +22,7 @@ public final class BackupConfig extends Configuration {
     }
 
     public static Builder builder() {
-        return new Builder();
+        return new Builder(null);
     }
 
     /** Reads every setting's environment variable from this process's environment. */
@@ -40,9 +40,8 @@ public final class BackupConfig extends Configuration {
     }
 
     public Builder toBuilder() {
-        return new Builder(draft());
+        return new Builder(this);
     }
-
 
     public Path backupDir() {
         return get(BackupSettings.BACKUP_DIR);
@@ -132,18 +131,11 @@ public final class BackupConfig extends Configuration {
         return Optional.ofNullable(get(BackupSettings.PG_BIN));
     }
 
-
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder extends Configuration.Builder<Builder, BackupConfig> {
-        private Builder() {
-            this(SettingValues.draft(BackupSettings.ALL));
+        private Builder(BackupConfig from) {
+            super(BackupSettings.ALL, from);
         }
-
-        private Builder(SettingValues.Draft draft) {
-            super(draft);
-        }
-
-
 
         public Builder backupDir(Path dir) {
             return set(BackupSettings.BACKUP_DIR, dir);

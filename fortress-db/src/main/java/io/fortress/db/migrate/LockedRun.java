@@ -124,27 +124,21 @@ final class LockedRun implements AutoCloseable {
         HistoryTable.Event event = event(step);
         long t0 = System.nanoTime();
         OffsetDateTime started = null;
-        SqlStatement current = null;
-        int done = 0;
+        Progress progress = new Progress();
         try {
             c.setAutoCommit(false);
             started = session.serverNow();
             if (!config.statementLockTimeout().isZero()) {
                 session.setLocalLockTimeout(config.statementLockTimeout());
             }
-            for (SqlStatement s : analysis.statements()) {
-                current = s;
-                session.execute(s.text());
-                done++;
-            }
-            current = null;
+            progress.runAll(analysis.statements());
             session.restoreIdentity();
             tables.setVersion(step.to(), false);
-            record(event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0)), fingerprint);
+            record(event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), progress.done, started, elapsed(t0)), fingerprint);
             c.commit();
         } catch (SQLException e) {
-            throw failed(step, analysis, event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), done, started, elapsed(t0)),
-                    current, e, false);
+            throw failed(step, analysis, event.ran(TransactionMode.TRANSACTION, analysis.statements().size(), progress.done, started,
+                    elapsed(t0)), progress.current, e, false);
         } catch (RuntimeException | Error e) {
             abandon(e);
             throw e;
@@ -163,29 +157,15 @@ final class LockedRun implements AutoCloseable {
         HistoryTable.Event event = event(step);
         int total = analysis.statements().size();
         long t0 = System.nanoTime();
-        c.setAutoCommit(false);
-        OffsetDateTime started;
-        try {
-            started = session.serverNow();
+        OffsetDateTime started = session.serverNow();
+        tables.inTransaction(() -> {
             tables.setVersion(step.to(), true);
             tables.record(event.ran(TransactionMode.NONE, total, 0, started, null).running());
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            session.rollbackQuietly();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
-        SqlStatement current = null;
-        int done = 0;
+        });
+        Progress progress = new Progress();
         try {
             session.setLockTimeout(config.nonTransactionalLockTimeout());
-            for (SqlStatement s : analysis.statements()) {
-                current = s;
-                session.execute(s.text());
-                done++;
-            }
-            current = null;
+            progress.runAll(analysis.statements());
             if (session.inTransactionBlock()) {
                 session.execute("ROLLBACK");
                 throw new SQLException("the file left a transaction open (a BEGIN without COMMIT); it was rolled back", "25001");
@@ -194,11 +174,12 @@ final class LockedRun implements AutoCloseable {
             session.applyBaseline();
             c.setAutoCommit(false);
             tables.setVersion(step.to(), false);
-            record(event.ran(TransactionMode.NONE, total, done, started, elapsed(t0)), fingerprint);
+            record(event.ran(TransactionMode.NONE, total, progress.done, started, elapsed(t0)), fingerprint);
             c.commit();
             c.setAutoCommit(true);
         } catch (SQLException e) {
-            throw failed(step, analysis, event.ran(TransactionMode.NONE, total, done, started, elapsed(t0)), current, e, true);
+            throw failed(step, analysis, event.ran(TransactionMode.NONE, total, progress.done, started, elapsed(t0)), progress.current, e,
+                    true);
         } catch (RuntimeException | Error e) {
             abandon(e);
             throw e;
@@ -209,19 +190,12 @@ final class LockedRun implements AutoCloseable {
     void force(long version) throws SQLException {
         Connection c = session.connection();
         MigrationVersion before = tables.version();
-        c.setAutoCommit(false);
-        try {
+        tables.inTransaction(() -> {
             tables.setVersion(version, false);
             // force says the schema is what the version made: its fingerprint becomes the one to compare with
             tables.recordWithFingerprint(HistoryTable.Event.of(catalog.get(version), version, HistoryEntry.Kind.FORCE,
                     HistoryEntry.Status.SUCCESS, before.version(), version));
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            session.rollbackQuietly();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+        });
         log.warn("{}: forced the version from {} to {} without running anything", names().display(), before, Planner.display(version));
     }
 
@@ -230,6 +204,21 @@ final class LockedRun implements AutoCloseable {
         tables.record(HistoryTable.Event.of(catalog.get(version), version, HistoryEntry.Kind.REPAIR_CHECKSUM,
                 HistoryEntry.Status.SUCCESS, current, current));
         log.warn("{}: accepted the current files of version {} as applied (repair_checksum)", names().display(), version);
+    }
+
+    /** A file's statements run one by one, remembering the one running and how many completed, for a failure's report. */
+    private final class Progress {
+        SqlStatement current;
+        int done;
+
+        void runAll(List<SqlStatement> statements) throws SQLException {
+            for (SqlStatement s : statements) {
+                current = s;
+                session.execute(s.text());
+                done++;
+            }
+            current = null;
+        }
     }
 
     private HistoryTable.Event event(Planner.Step step) {

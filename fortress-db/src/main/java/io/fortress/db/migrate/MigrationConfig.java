@@ -22,7 +22,7 @@ public final class MigrationConfig extends Configuration {
 
     /** A builder starting from every default. */
     public static Builder builder() {
-        return new Builder();
+        return new Builder(null);
     }
 
     /** Every default: the connection's current schema, {@code schema_migrations}, a 2-minute lock wait. */
@@ -51,9 +51,8 @@ public final class MigrationConfig extends Configuration {
 
     /** A builder holding this configuration's values, to derive another. */
     public Builder toBuilder() {
-        return new Builder(draft());
+        return new Builder(this);
     }
-
 
     /** The schema to migrate; empty means the connection's {@code current_schema()}. */
     public Optional<String> schema() {
@@ -93,18 +92,11 @@ public final class MigrationConfig extends Configuration {
         return get(MigrationSettings.ALLOW_MISSING_DOWN);
     }
 
-
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder extends Configuration.Builder<Builder, MigrationConfig> {
-        private Builder() {
-            this(SettingValues.draft(MigrationSettings.ALL));
+        private Builder(MigrationConfig from) {
+            super(MigrationSettings.ALL, from);
         }
-
-        private Builder(SettingValues.Draft draft) {
-            super(draft);
-        }
-
-
 
         public Builder schema(String schema) {
             return set(MigrationSettings.SCHEMA, schema);

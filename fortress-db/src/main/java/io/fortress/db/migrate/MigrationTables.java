@@ -132,6 +132,26 @@ final class MigrationTables implements AutoCloseable {
         return rows.isEmpty() ? MigrationVersion.NIL : rows.get(0);
     }
 
+    /** Work on the tables that commits together. */
+    interface TableWork {
+        void run() throws SQLException;
+    }
+
+    /** Runs {@code work} in a transaction of its own: committed when it returns, rolled back when it throws. */
+    void inTransaction(TableWork work) throws SQLException {
+        Connection c = session.connection();
+        c.setAutoCommit(false);
+        try {
+            work.run();
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            session.rollbackQuietly();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
     /** Sets the version, in the caller's transaction. */
     void setVersion(long version, boolean dirty) throws SQLException {
         VersionTable.write(session.connection(), names(), version, dirty);

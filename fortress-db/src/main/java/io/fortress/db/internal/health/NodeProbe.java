@@ -51,31 +51,29 @@ final class NodeProbe implements AutoCloseable {
     }
 
     synchronized PrimaryReading readPrimary(Duration timeout) throws SQLException {
-        try (Statement s = connection(timeout).createStatement(); ResultSet rs = s.executeQuery(PRIMARY_SQL)) {
-            rs.next();
-            return new PrimaryReading(rs.getBoolean(1), lsn(rs.getString(2)), (Long) rs.getObject(3));
-        } catch (SQLException e) {
-            drop();
-            throw e;
-        }
+        return read(timeout, PRIMARY_SQL, rs -> new PrimaryReading(rs.getBoolean(1), lsn(rs.getString(2)), (Long) rs.getObject(3)));
     }
 
     synchronized ReplicaReading readReplica(Duration timeout) throws SQLException {
-        try (Statement s = connection(timeout).createStatement(); ResultSet rs = s.executeQuery(REPLICA_SQL)) {
-            rs.next();
-            return new ReplicaReading(rs.getBoolean(1), lsn(rs.getString(2)), lsn(rs.getString(3)), rs.getBoolean(4),
-                    (Integer) rs.getObject(5), rs.getString(6));
-        } catch (SQLException e) {
-            drop();
-            throw e;
-        }
+        return read(timeout, REPLICA_SQL, rs -> new ReplicaReading(rs.getBoolean(1), lsn(rs.getString(2)), lsn(rs.getString(3)),
+                rs.getBoolean(4), (Integer) rs.getObject(5), rs.getString(6)));
     }
 
     /** The primary's current WAL position. */
     synchronized long readWalPosition(Duration timeout) throws SQLException {
-        try (Statement s = connection(timeout).createStatement(); ResultSet rs = s.executeQuery(WAL_SQL)) {
+        return read(timeout, WAL_SQL, rs -> Lsn.parse(rs.getString(1)));
+    }
+
+    /** Maps the one row of a reading. */
+    private interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** Runs one reading; any failure drops the connection, so the next reading opens a fresh one. */
+    private <T> T read(Duration timeout, String sql, RowReader<T> reader) throws SQLException {
+        try (Statement s = connection(timeout).createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
-            return Lsn.parse(rs.getString(1));
+            return reader.read(rs);
         } catch (SQLException e) {
             drop();
             throw e;
