@@ -3,20 +3,11 @@ package io.fortress.db.backup;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -112,7 +103,7 @@ final class BackupStore {
             safe = "_" + safe.substring(1);
         }
         if (!safe.equals(database)) {
-            safe = safe + "-" + HexFormat.of().formatHex(sha256(database.getBytes(StandardCharsets.UTF_8)), 0, 4);
+            safe = safe + "-" + HexFormat.of().formatHex(BackupFiles.sha256(database.getBytes(StandardCharsets.UTF_8)), 0, 4);
         }
         return safe;
     }
@@ -259,10 +250,10 @@ final class BackupStore {
         Path tmp = partial(target);
         try {
             Files.write(tmp, JSON.writeValueAsBytes(manifest));
-            fsync(tmp);
+            BackupFiles.fsync(tmp);
             publish(tmp, target);
         } catch (IOException e) {
-            deleteQuietly(tmp);
+            BackupFiles.deleteQuietly(tmp);
             throw new BackupException("cannot write the manifest " + target + ": " + e.getMessage(), e);
         }
     }
@@ -270,7 +261,7 @@ final class BackupStore {
     /** Renames a fully written file or folder into place atomically and fsyncs the folder. */
     void publish(Path from, Path to) throws IOException {
         Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        force(dir);
+        BackupFiles.force(dir);
     }
 
     /**
@@ -280,8 +271,8 @@ final class BackupStore {
     void delete(BackupInfo backup) {
         try {
             Files.deleteIfExists(backup.manifestPath());
-            force(dir);
-            deleteTree(backup.path());
+            BackupFiles.force(dir);
+            BackupFiles.deleteTree(backup.path());
             if (backup.manifest().globals() != null) {
                 Files.deleteIfExists(dir.resolve(backup.manifest().globals()));
             }
@@ -311,7 +302,7 @@ final class BackupStore {
                 boolean leftover = suffix.endsWith(PARTIAL_SUFFIX)
                         || (!suffix.equals(MANIFEST_SUFFIX) && !Files.exists(manifest(id)));
                 if (leftover) {
-                    deleteTree(p);
+                    BackupFiles.deleteTree(p);
                     removed.add(p);
                 }
             }
@@ -326,7 +317,7 @@ final class BackupStore {
 
     /** Size and SHA-256 of every file of an archive (one file, or every file in a directory archive), and of extras. */
     List<BackupManifest.FileEntry> describe(Path archive, Path... extras) throws IOException {
-        List<Path> files = new ArrayList<>(regularFiles(archive));
+        List<Path> files = new ArrayList<>(BackupFiles.regularFiles(archive));
         for (Path extra : extras) {
             if (extra != null) {
                 files.add(extra);
@@ -334,108 +325,8 @@ final class BackupStore {
         }
         List<BackupManifest.FileEntry> entries = new ArrayList<>();
         for (Path f : files) {
-            entries.add(new BackupManifest.FileEntry(dir.relativize(f).toString(), Files.size(f), HexFormat.of().formatHex(sha256(f))));
+            entries.add(new BackupManifest.FileEntry(dir.relativize(f).toString(), Files.size(f), HexFormat.of().formatHex(BackupFiles.sha256(f))));
         }
         return entries;
-    }
-
-    /** The archive itself when it is a file; every regular file under it, sorted, when it is a folder. */
-    static List<Path> regularFiles(Path archive) throws IOException {
-        if (!Files.isDirectory(archive)) {
-            return List.of(archive);
-        }
-        try (Stream<Path> walk = Files.walk(archive)) {
-            return walk.filter(Files::isRegularFile).sorted().toList();
-        }
-    }
-
-    /** Bytes under a path (a file's size, or a folder's files' total); 0 while it does not exist. */
-    static long sizeOf(Path path) {
-        try {
-            if (!Files.exists(path)) {
-                return 0;
-            }
-            long total = 0;
-            for (Path f : regularFiles(path)) {
-                try {
-                    total += Files.size(f);
-                } catch (NoSuchFileException gone) {
-                    // written and removed meanwhile
-                }
-            }
-            return total;
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
-    static byte[] sha256(Path file) throws IOException {
-        MessageDigest digest = newDigest();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return digest.digest();
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        return newDigest().digest(bytes);
-    }
-
-    private static MessageDigest newDigest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
-    }
-
-    /** Flushes a file, or a folder's entries and the files directly in it (a directory archive is flat), to stable storage. */
-    static void fsync(Path path) throws IOException {
-        if (Files.isDirectory(path)) {
-            try (Stream<Path> children = Files.list(path)) {
-                for (Path child : children.filter(Files::isRegularFile).toList()) {
-                    force(child);
-                }
-            }
-        }
-        force(path);
-    }
-
-    /** fsync of one file, or of a folder's entries only. */
-    static void force(Path path) throws IOException {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    static void deleteQuietly(Path path) {
-        try {
-            deleteTree(path);
-        } catch (IOException ignored) {
-            // a leftover the next sweep removes
-        }
     }
 }

@@ -88,10 +88,10 @@ final class Dumper {
             }
 
             progress.phase(BackupPhase.PUBLISHING);
-            BackupStore.fsync(partial);
+            BackupFiles.fsync(partial);
             store.publish(partial, archive);
             if (globals != null) {
-                BackupStore.fsync(BackupStore.partial(globals));
+                BackupFiles.fsync(BackupStore.partial(globals));
                 store.publish(BackupStore.partial(globals), globals);
             }
             List<BackupManifest.FileEntry> files = store.describe(archive, globals);
@@ -219,8 +219,8 @@ final class Dumper {
     private static void removeLeftovers(Path... paths) {
         for (Path p : paths) {
             if (p != null) {
-                BackupStore.deleteQuietly(p);
-                BackupStore.deleteQuietly(BackupStore.partial(p));
+                BackupFiles.deleteQuietly(p);
+                BackupFiles.deleteQuietly(BackupStore.partial(p));
             }
         }
         LOG.debug("removed the files of a failed backup");

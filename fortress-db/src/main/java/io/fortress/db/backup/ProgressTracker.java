@@ -80,7 +80,7 @@ final class ProgressTracker implements AutoCloseable {
             return t;
         });
         poller.scheduleWithFixedDelay(() -> {
-            long size = BackupStore.sizeOf(output);
+            long size = BackupFiles.sizeOf(output);
             synchronized (this) {
                 if (size != bytes) {
                     bytes = size;

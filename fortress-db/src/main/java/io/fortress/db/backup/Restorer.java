@@ -148,7 +148,7 @@ final class Restorer {
             throw new BackupException("cannot write the restore list file: " + e.getMessage(), e);
         } finally {
             if (listFile != null) {
-                BackupStore.deleteQuietly(listFile);
+                BackupFiles.deleteQuietly(listFile);
             }
         }
     }

@@ -79,12 +79,12 @@ final class Verifier {
                     problems.add(f.path() + " has " + size + " bytes, the manifest says " + f.sizeBytes());
                     continue;
                 }
-                String sha = HexFormat.of().formatHex(BackupStore.sha256(file));
+                String sha = HexFormat.of().formatHex(BackupFiles.sha256(file));
                 if (!sha.equalsIgnoreCase(f.sha256())) {
                     problems.add(f.path() + " has SHA-256 " + sha + ", the manifest says " + f.sha256());
                 }
             }
-            for (Path f : BackupStore.regularFiles(backup.path())) {
+            for (Path f : BackupFiles.regularFiles(backup.path())) {
                 if (!listed.contains(f.normalize())) {
                     problems.add(dir.relativize(f) + " is not in the manifest");
                 }

@@ -86,7 +86,7 @@ class ClientVersionTest {
                     + clientBin);
             assertThat(dir).doesNotExist();
         } finally {
-            BackupStore.deleteTree(newerServer);
+            BackupFiles.deleteTree(newerServer);
         }
     }
 

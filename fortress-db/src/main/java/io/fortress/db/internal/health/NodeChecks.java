@@ -46,12 +46,14 @@ public final class NodeChecks {
     private final List<Slot> replicas = new ArrayList<>();
     private final ScheduledExecutorService executor;
     private final LongAdder roleChanges = new LongAdder();
+    private final Observer observer;
     private volatile Duration timeout;
 
     public NodeChecks(Topology topology, DbConfig config) {
         this.topology = topology;
         this.config = config;
         this.timeout = config.healthTimeout();
+        this.observer = new Observer(history, config.maxReplicaLag());
         for (HostAndPort address : topology.primaryCandidates()) {
             NodeConnector connector = topology.candidateConnector(address);
             candidates.add(new Slot(topology.candidateName(address), NodeRole.PRIMARY, address, new NodeProbe(connector),
@@ -247,8 +249,7 @@ public final class NodeChecks {
         }
         try {
             long start = System.nanoTime();
-            Observation observation = admit(slot, slot.role == NodeRole.PRIMARY ? observeCandidate(slot, checkTimeout)
-                    : observeReplica(slot, checkTimeout), checkTimeout);
+            Observation observation = observer.observe(slot, slot == primarySlot(), checkTimeout);
             long nanos = System.nanoTime() - start;
             slot.checks.increment();
             slot.checkNanos.add(nanos);
@@ -275,68 +276,6 @@ public final class NodeChecks {
             history.add(before, System.nanoTime(), position);
         } catch (SQLException e) {
             // the primary's own check reports it; the history simply gets no sample
-        }
-    }
-
-    // ---------------------------------------------------------------- observations
-
-    private Observation observeCandidate(Slot slot, Duration checkTimeout) {
-        try {
-            long before = System.nanoTime();
-            NodeProbe.PrimaryReading r = slot.probe.readPrimary(checkTimeout);
-            if (r.inRecovery()) {
-                return Observation.of(NodeState.DEMOTED, "in recovery: it is a standby now");
-            }
-            if (slot == primarySlot()) {
-                history.add(before, System.nanoTime(), r.walLsn());
-            }
-            return new Observation(NodeState.UP, "accepts writes (timeline " + r.timeline() + ")", null, null, null, null,
-                    r.walLsn(), null, r.timeline(), Long.MIN_VALUE);
-        } catch (SQLException e) {
-            return Observation.failed(NodeState.DOWN, e);
-        }
-    }
-
-    private Observation observeReplica(Slot slot, Duration checkTimeout) {
-        NodeProbe.ReplicaReading r;
-        try {
-            r = slot.probe.readReplica(checkTimeout);
-        } catch (SQLException e) {
-            return Observation.failed(NodeState.UNREACHABLE, e);
-        }
-        Double lagSeconds = null;
-        long freshAsOf = Long.MIN_VALUE;
-        if (r.replayedLsn() != null) {
-            long staleness = history.stalenessNanos(r.replayedLsn(), System.nanoTime());
-            lagSeconds = staleness < 0 ? null : staleness / 1e9;
-            freshAsOf = history.freshAsOf(r.replayedLsn());
-        }
-        Observation o = ReplicaClassifier.classify(r, new ReplicaClassifier.Context(history.latest(), lagSeconds, freshAsOf,
-                slot.lastReplayed, slot.lastLagBytes, config.maxReplicaLag()));
-        if (o.state() != NodeState.PROMOTED) {
-            slot.lastReplayed = r.replayedLsn();
-            slot.lastLagBytes = o.lagBytes();
-        }
-        return o;
-    }
-
-    /**
-     * A node that answers may take statements only once its pool can give them a connection: the pool
-     * may connect to it again and, when it holds no connection, opens one now (which HikariCP
-     * validates). A node whose pool cannot connect stays out of rotation, so no caller waits on an
-     * empty pool.
-     */
-    private static Observation admit(Slot slot, Observation o, Duration checkTimeout) {
-        NodePool pool = slot.pool;
-        if (pool == null || !o.state().isReachable()) {
-            return o;
-        }
-        try {
-            pool.warm(checkTimeout);
-            return o;
-        } catch (SQLException e) {
-            return Observation.failed(slot.role == NodeRole.PRIMARY ? NodeState.DOWN : NodeState.UNREACHABLE,
-                    "answers checks, but its pool cannot open a connection: ", e);
         }
     }
 
