@@ -204,7 +204,7 @@ public final class BenchMain {
     private void routingMicroBenchmark() throws Exception {
         log("JMH: routing decision and metrics recording");
         Options options = new OptionsBuilder()
-                .include(io.fortress.db.internal.pool.RoutingBenchmark.class.getName())
+                .include(RoutingBenchmark.class.getName())
                 .warmupIterations(3).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(5).measurementTime(TimeValue.seconds(1))
                 .forks(1).threads(1).shouldFailOnError(true).build();

@@ -313,7 +313,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     }
 
     /** Records one statement run on this node. */
-    void record(long nanos, boolean failed, boolean slow) {
+    public void record(long nanos, boolean failed, boolean slow) {
         counters.queries.increment();
         counters.latencyNanos.add(nanos);
         if (failed) {

@@ -14,12 +14,12 @@ import java.util.function.IntFunction;
  *
  * @param <T> a replica
  */
-final class ReadPolicy<T extends ReadTarget> {
+public final class ReadPolicy<T extends ReadTarget> {
     /**
      * The replicas to try from {@link #start()} on, wrapping around; when there are none, or the first
      * choice was not available, {@code reroute} says why (null when the read went where it should).
      */
-    record Plan<T>(T[] candidates, int start, Reroute reroute) {
+    public record Plan<T>(T[] candidates, int start, Reroute reroute) {
     }
 
     private final List<T> replicas;
@@ -44,7 +44,7 @@ final class ReadPolicy<T extends ReadTarget> {
      * none, the primary, or with DB_REPLICA_FALLBACK=least-lagged the least-lagged replica that still
      * replays within DB_MAX_FALLBACK_LAG.
      */
-    Plan<T> any() {
+    public Plan<T> any() {
         T[] good = balancer.eligible();
         if (good.length > 0) {
             return new Plan<>(good, balancer.start(good.length), null);

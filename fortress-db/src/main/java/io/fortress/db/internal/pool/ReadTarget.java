@@ -3,7 +3,7 @@ package io.fortress.db.internal.pool;
 import io.fortress.db.api.NodeState;
 
 /** What the read policy knows of a replica: its state, its measured lag and how fresh its data is known to be. */
-interface ReadTarget {
+public interface ReadTarget {
     NodeState state();
 
     /** The measured lag in seconds (a lower bound); null when unknown. */

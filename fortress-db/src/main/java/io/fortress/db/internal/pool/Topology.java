@@ -65,7 +65,8 @@ public final class Topology implements AutoCloseable {
         return pools;
     }
 
-    ReadPolicy<NodePool> readPolicy() {
+    /** How reads choose among the replicas. */
+    public ReadPolicy<NodePool> readPolicy() {
         return readPolicy;
     }
 

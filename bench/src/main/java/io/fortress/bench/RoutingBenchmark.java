@@ -1,9 +1,9 @@
-package io.fortress.db.internal.pool;
+package io.fortress.bench;
 
 import io.fortress.db.api.DbConfig;
-import io.fortress.db.api.HostAndPort;
-import io.fortress.db.api.NodeRole;
-import java.util.List;
+import io.fortress.db.internal.pool.NodePool;
+import io.fortress.db.internal.pool.ReadPolicy;
+import io.fortress.db.internal.pool.Topology;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -16,30 +16,28 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The per-call cost of routing a read (the read policy's choice of a replica, round robin over the good ones) and
- * recording the statement in the node's counters, with no database in the loop. It lives in the
- * pool package to reach those internals; the pools point at a closed port and open no connection.
+ * The per-call cost of routing a read (the read policy's choice of a replica, round robin over the good
+ * ones) and recording the statement in the node's counters, with no database in the loop: the pools
+ * point at a closed port and open no connection.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class RoutingBenchmark {
-    private List<NodePool> replicas;
+    private Topology topology;
     private ReadPolicy<NodePool> policy;
 
     @Setup(Level.Trial)
     public void setUp() {
-        DbConfig config = DbConfig.builder().host("127.0.0.1").port(1).maxIdleConns(0).build();
-        HostAndPort nowhere = new HostAndPort("127.0.0.1", 1);
-        replicas = List.of(
-                new NodePool("replica-1", NodeRole.REPLICA, nowhere, new NodeConnector("replica-1", nowhere, true, config), config, null),
-                new NodePool("replica-2", NodeRole.REPLICA, nowhere, new NodeConnector("replica-2", nowhere, true, config), config, null));
-        policy = new ReadPolicy<>(replicas, config.replicaFallback(), config.maxFallbackLag(), NodePool[]::new);
+        DbConfig config = DbConfig.builder().host("127.0.0.1").port(1).replicaHosts("127.0.0.1:1", "127.0.0.1:1")
+                .maxIdleConns(0).build();
+        topology = Topology.create(config, null);
+        policy = topology.readPolicy();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        replicas.forEach(NodePool::close);
+        topology.close();
     }
 
     /** Choose a replica, time the (absent) statement, and record it as the read path does. */
