@@ -1,11 +1,12 @@
 package io.fortress.cli;
 
+import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.DbConfigException;
 import io.fortress.db.api.DbSettings;
-import io.fortress.db.api.Durations;
 import io.fortress.db.api.Setting;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,13 +25,8 @@ final class CliSettings {
     static final Setting<String> HTTP_ADDR = Setting.of("httpAddr", "FORTRESS_HTTP_ADDR", "127.0.0.1:8080", s -> s,
             CliSettings::validAddress, "host:port with a port from 1 to 65535 (e.g. 127.0.0.1:8080)",
             "where fortress serve answers /health/* and /metrics*, and where fortress stats asks it");
-    static final Setting<Duration> HEALTH_INTERVAL = Setting.duration("healthInterval", "FORTRESS_HEALTH_INTERVAL",
-            Duration.ofSeconds(30), d -> d.compareTo(Duration.ofMillis(100)) >= 0, "a duration of at least 100ms",
-            "how often fortress serve checks every node (DB_HEALTH_INTERVAL when only that is set)");
-    static final Setting<Duration> HEALTH_TIMEOUT = Setting.duration("healthTimeout", "FORTRESS_HEALTH_TIMEOUT",
-            Duration.ofSeconds(5), d -> d.compareTo(Duration.ofMillis(100)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0,
-            "a duration from 100ms to 10m, at most the interval",
-            "longest time one health check of fortress serve may take (DB_HEALTH_TIMEOUT when only that is set)");
+    static final Setting<Duration> HEALTH_INTERVAL = alias("healthInterval", "FORTRESS_HEALTH_INTERVAL", DbSettings.HEALTH_INTERVAL);
+    static final Setting<Duration> HEALTH_TIMEOUT = alias("healthTimeout", "FORTRESS_HEALTH_TIMEOUT", DbSettings.HEALTH_TIMEOUT);
     static final Setting<Duration> IOC_CLEANUP_INTERVAL = Setting.duration("iocCleanupInterval", "FORTRESS_IOC_CLEANUP_INTERVAL",
             Duration.ofMinutes(5), d -> d.isZero() || d.compareTo(Duration.ofSeconds(1)) >= 0, "0 (off) or a duration of at least 1s",
             "how often fortress serve deletes expired cdefnet indicators (cdefnet.cleanup_expired_iocs())");
@@ -53,46 +49,48 @@ final class CliSettings {
     /** Checks every setting of the command, so that a bad value fails before anything starts. */
     static void validate(Map<String, String> environment) {
         ALL.forEach(s -> get(s, environment));
-        Duration interval = serveHealth(HEALTH_INTERVAL, DbSettings.HEALTH_INTERVAL, environment);
-        Duration timeout = serveHealth(HEALTH_TIMEOUT, DbSettings.HEALTH_TIMEOUT, environment);
-        if (timeout.compareTo(interval) > 0) {
-            throw new DbConfigException("the health check timeout " + Durations.format(timeout) + " exceeds the interval "
-                    + Durations.format(interval) + " (FORTRESS_HEALTH_TIMEOUT, FORTRESS_HEALTH_INTERVAL); a check must end "
-                    + "before the next is due");
+        Map<String, String> resolved = resolveAliases(environment);
+        Map<String, String> health = new HashMap<>();
+        for (Setting<Duration> s : List.of(DbSettings.HEALTH_INTERVAL, DbSettings.HEALTH_TIMEOUT)) {
+            if (resolved.get(s.variable()) != null) {
+                health.put(s.variable(), resolved.get(s.variable()));
+            }
         }
+        DbConfig.fromEnv(health); // the interval and timeout must go together
     }
 
     /**
-     * A health setting of fortress serve. The library's DB_HEALTH_* name the same thing for a Database
-     * an application opens, with the library's defaults: serve takes one when only it is set (an
-     * environment file shared with the application), and refuses the two set to different values.
+     * Another name of a library setting, kept for fortress serve's environment files: it takes the same
+     * values and has no default of its own.
      */
-    static Duration serveHealth(Setting<Duration> serveSetting, Setting<Duration> librarySetting, Map<String, String> environment) {
-        String own = environment.get(serveSetting.variable());
-        String library = environment.get(librarySetting.variable());
-        boolean ownSet = own != null && !own.isBlank();
-        boolean librarySet = library != null && !library.isBlank();
-        if (!librarySet) {
-            return get(serveSetting, environment);
-        }
-        Duration fromLibrary = librarySetting.parseVariable(library);
-        if (!ownSet) {
-            try {
-                serveSetting.check(fromLibrary);
-            } catch (DbConfigException e) {
-                throw new DbConfigException(librarySetting.variable() + "=" + library.strip() + " is invalid for fortress serve, "
-                        + "which takes it when " + serveSetting.variable() + " is unset: expected " + serveSetting.accepted());
+    private static Setting<Duration> alias(String name, String variable, Setting<Duration> of) {
+        return Setting.duration(name, variable, null, d -> true, of.accepted(),
+                "another name of " + of.variable() + " (set one of them, or both to the same value)");
+    }
+
+    /**
+     * The environment with every alias given under the library's variable it names (FORTRESS_HEALTH_INTERVAL
+     * as DB_HEALTH_INTERVAL, ...), so that one setting, with one default, serves the library and serve.
+     *
+     * @throws DbConfigException when an alias and its variable are both set to different values
+     */
+    static Map<String, String> resolveAliases(Map<String, String> environment) {
+        Map<String, String> resolved = new HashMap<>(environment);
+        for (var alias : Map.of(HEALTH_INTERVAL, DbSettings.HEALTH_INTERVAL, HEALTH_TIMEOUT, DbSettings.HEALTH_TIMEOUT).entrySet()) {
+            String own = environment.get(alias.getKey().variable());
+            if (own == null || own.isBlank()) {
+                continue;
             }
-            return fromLibrary;
+            Setting<Duration> library = alias.getValue();
+            String other = environment.get(library.variable());
+            if (other != null && !other.isBlank() && !library.parseVariable(other).equals(library.parseVariable(own))) {
+                throw new DbConfigException(alias.getKey().variable() + "=" + own.strip() + " and " + library.variable() + "="
+                        + other.strip() + " disagree; " + alias.getKey().variable() + " is another name of " + library.variable()
+                        + ": unset one of them or give both the same value");
+            }
+            resolved.put(library.variable(), own);
         }
-        Duration value = get(serveSetting, environment);
-        if (!value.equals(fromLibrary)) {
-            throw new DbConfigException(serveSetting.variable() + "=" + Durations.format(value) + " and "
-                    + librarySetting.variable() + "=" + Durations.format(fromLibrary) + " disagree; fortress serve takes "
-                    + serveSetting.variable() + ", or " + librarySetting.variable() + " when only that is set: unset one of them "
-                    + "or give both the same value");
-        }
-        return value;
+        return Map.copyOf(resolved);
     }
 
     /**

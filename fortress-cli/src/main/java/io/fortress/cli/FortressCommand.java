@@ -78,9 +78,9 @@ public final class FortressCommand implements Runnable {
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
 
-    /** The environment the command was started with (settings come from it). */
+    /** The environment the command was started with (settings come from it), aliases given under the names they stand for. */
     Map<String, String> environment() {
-        return environment;
+        return CliSettings.resolveAliases(environment);
     }
 
     @Override

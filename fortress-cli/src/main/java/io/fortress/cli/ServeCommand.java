@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.fortress.db.api.Consistency;
 import io.fortress.db.Database;
 import io.fortress.db.api.DbConfig;
-import io.fortress.db.api.DbSettings;
 import io.fortress.db.api.Durations;
 import io.fortress.db.api.RowMapper;
 import io.fortress.db.backup.BackupConfig;
@@ -103,9 +102,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         long began = System.nanoTime();
         Target target = Target.resolve(env, Target.Use.SERVE);
         closeLater(target);
-        DbConfig config = target.dbConfig().toBuilder()
-                .healthInterval(CliSettings.serveHealth(CliSettings.HEALTH_INTERVAL, DbSettings.HEALTH_INTERVAL, env))
-                .healthTimeout(CliSettings.serveHealth(CliSettings.HEALTH_TIMEOUT, DbSettings.HEALTH_TIMEOUT, env)).build();
+        DbConfig config = target.dbConfig();
         BackupConfig backupConfig = target.backupConfig();
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

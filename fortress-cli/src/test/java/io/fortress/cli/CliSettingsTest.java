@@ -3,8 +3,8 @@ package io.fortress.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.DbConfigException;
-import io.fortress.db.api.DbSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -14,23 +14,31 @@ import org.junit.jupiter.api.Test;
 /** fortress serve's health settings and the library's DB_HEALTH_* for the same thing. */
 class CliSettingsTest {
 
-    private static Duration interval(Map<String, String> env) {
-        return CliSettings.serveHealth(CliSettings.HEALTH_INTERVAL, DbSettings.HEALTH_INTERVAL, env);
+    private static DbConfig config(Map<String, String> env) {
+        return DbConfig.fromEnv(CliSettings.resolveAliases(env));
     }
 
     @Test
-    void serveTakesItsOwnSettingThenTheLibrarysThenItsDefault() {
-        assertThat(interval(Map.of())).isEqualTo(Duration.ofSeconds(30));
-        assertThat(interval(Map.of("DB_HEALTH_INTERVAL", "7s"))).isEqualTo(Duration.ofSeconds(7));
-        assertThat(interval(Map.of("FORTRESS_HEALTH_INTERVAL", "9s"))).isEqualTo(Duration.ofSeconds(9));
-        assertThat(interval(Map.of("FORTRESS_HEALTH_INTERVAL", "9s", "DB_HEALTH_INTERVAL", "9000ms"))).isEqualTo(Duration.ofSeconds(9));
-        assertThat(CliSettings.serveHealth(CliSettings.HEALTH_TIMEOUT, DbSettings.HEALTH_TIMEOUT, Map.of("DB_HEALTH_TIMEOUT", "2s")))
-                .isEqualTo(Duration.ofSeconds(2));
+    void serveAndTheLibraryShareOneHealthIntervalWithOneDefault() {
+        assertThat(config(Map.of()).healthInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config(Map.of("DB_HEALTH_INTERVAL", "7s")).healthInterval()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(config(Map.of("FORTRESS_HEALTH_INTERVAL", "9s")).healthInterval()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(config(Map.of("FORTRESS_HEALTH_INTERVAL", "9s", "DB_HEALTH_INTERVAL", "9000ms")).healthInterval())
+                .isEqualTo(Duration.ofSeconds(9));
+        assertThat(config(Map.of("FORTRESS_HEALTH_TIMEOUT", "2s")).healthTimeout()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void anUnsetTimeoutFollowsAShortInterval() {
+        assertThat(config(Map.of("FORTRESS_HEALTH_INTERVAL", "2s")).healthTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config(Map.of("DB_HEALTH_INTERVAL", "1m")).healthTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(FortressCommand.execute(new String[] {"--help"}, Map.of("FORTRESS_HEALTH_INTERVAL", "2s"),
+                new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))).isZero();
     }
 
     @Test
     void disagreeingValuesAreRefusedNamingBoth() {
-        assertThatThrownBy(() -> interval(Map.of("FORTRESS_HEALTH_INTERVAL", "9s", "DB_HEALTH_INTERVAL", "5s")))
+        assertThatThrownBy(() -> config(Map.of("FORTRESS_HEALTH_INTERVAL", "9s", "DB_HEALTH_INTERVAL", "5s")))
                 .isInstanceOf(DbConfigException.class)
                 .hasMessageContaining("FORTRESS_HEALTH_INTERVAL=9s")
                 .hasMessageContaining("DB_HEALTH_INTERVAL=5s")
@@ -43,6 +51,6 @@ class CliSettingsTest {
         int status = FortressCommand.execute(new String[] {"serve"}, Map.of("DB_HEALTH_INTERVAL", "2s", "FORTRESS_HEALTH_TIMEOUT", "5s"),
                 new PrintWriter(new StringWriter()), new PrintWriter(err));
         assertThat(status).isEqualTo(FortressCommand.USAGE);
-        assertThat(err.toString()).contains("timeout 5s exceeds the interval 2s");
+        assertThat(err.toString()).contains("healthTimeout (DB_HEALTH_TIMEOUT) = 5s exceeds healthInterval (DB_HEALTH_INTERVAL) = 2s");
     }
 }

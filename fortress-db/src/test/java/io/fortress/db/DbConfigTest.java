@@ -121,6 +121,16 @@ class DbConfigTest {
     }
 
     @Test
+    void anUnsetHealthTimeoutIsTheSmallerOfFiveSecondsAndTheInterval() {
+        assertThat(DbConfig.builder().build().healthTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(DbConfig.fromEnv(Map.of("DB_HEALTH_INTERVAL", "2s")).healthTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(DbConfig.fromEnv(Map.of("DB_HEALTH_INTERVAL", "1m")).healthTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("DB_HEALTH_INTERVAL", "2s", "DB_HEALTH_TIMEOUT", "3s")))
+                .hasMessage("healthTimeout (DB_HEALTH_TIMEOUT) = 3s exceeds healthInterval (DB_HEALTH_INTERVAL) = 2s; a check must end "
+                        + "before the next one is due");
+    }
+
+    @Test
     void theSocketTimeoutIsDerivedFromTheStatementTimeoutAndMustExceedIt() {
         assertThat(DbConfig.builder().build().socketTimeout()).as("no statement timeout: none").isZero();
         assertThat(DbConfig.fromEnv(Map.of("DB_STATEMENT_TIMEOUT", "30s")).socketTimeout()).isEqualTo(Duration.ofSeconds(35));

@@ -19,6 +19,8 @@ import java.util.Optional;
 public final class DbConfig extends Configuration {
     /** An unset socket timeout is the statement timeout plus this: the server's own cancel (57014) comes first. */
     static final Duration DERIVED_SOCKET_MARGIN = Duration.ofSeconds(5);
+    /** An unset health timeout is this, or the interval when that is shorter. */
+    public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(5);
 
     private DbConfig(SettingValues values) {
         super(values);
@@ -173,8 +175,13 @@ public final class DbConfig extends Configuration {
         return get(DbSettings.HEALTH_INTERVAL);
     }
 
+    /** The timeout of one check: as set, else the smaller of {@link #DEFAULT_HEALTH_TIMEOUT} and the interval. */
     public Duration healthTimeout() {
-        return get(DbSettings.HEALTH_TIMEOUT);
+        Duration set = get(DbSettings.HEALTH_TIMEOUT);
+        if (set != null) {
+            return set;
+        }
+        return DEFAULT_HEALTH_TIMEOUT.compareTo(healthInterval()) <= 0 ? DEFAULT_HEALTH_TIMEOUT : healthInterval();
     }
 
     public Duration healthFastInterval() {

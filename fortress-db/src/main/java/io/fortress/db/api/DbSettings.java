@@ -91,9 +91,10 @@ public final class DbSettings {
     public static final Setting<Duration> HEALTH_INTERVAL = Setting.duration("healthInterval", "DB_HEALTH_INTERVAL",
             Duration.ofSeconds(5), d -> d.compareTo(Duration.ofMillis(100)) >= 0, "a duration of at least 100ms",
             "how often every node is checked, each on a connection of its own outside the pools");
-    public static final Setting<Duration> HEALTH_TIMEOUT = Setting.duration("healthTimeout", "DB_HEALTH_TIMEOUT",
-            Duration.ofSeconds(5), d -> d.compareTo(Duration.ofMillis(100)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0,
-            "a duration from 100ms to 10m", "connect, socket and statement timeout of one check");
+    public static final Setting<Duration> HEALTH_TIMEOUT = Setting.duration("healthTimeout", "DB_HEALTH_TIMEOUT", null,
+            d -> d.compareTo(Duration.ofMillis(100)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0,
+            "a duration from 100ms to 10m, at most healthInterval",
+            "connect, socket and statement timeout of one check; unset: the smaller of 5s and healthInterval");
     public static final Setting<Duration> HEALTH_FAST_INTERVAL = Setting.duration("healthFastInterval", "DB_HEALTH_FAST_INTERVAL",
             Duration.ofMillis(500), d -> d.compareTo(Duration.ofMillis(50)) >= 0, "a duration of at least 50ms",
             "how soon a node is checked again while it stops or starts answering, or after a statement on it lost its connection");
