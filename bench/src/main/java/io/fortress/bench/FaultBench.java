@@ -145,15 +145,17 @@ final class FaultBench {
         readers.forEach(Thread::start);
         try {
             sleepUntil(at(round.t0, FREEZE_AT));
+            long freezing = System.nanoTime();
             frozen.freeze();
-            round.freezeDetectNanos = awaitState(db, 1, s -> s == NodeState.UNREACHABLE, System.nanoTime());
+            round.freezeDetectNanos = awaitState(db, 1, s -> s == NodeState.UNREACHABLE, freezing);
             sleepUntil(at(round.t0, THAW_AT));
             round.thawed = System.nanoTime();
             frozen.thaw();
             round.thawReadmitNanos = awaitState(db, 1, NodeState::isGood, round.thawed);
             sleepUntil(at(round.t0, KILL_AT));
+            long killing = System.nanoTime(); // kill() returns once the processes are gone, often after the checker noticed
             killed.kill();
-            round.killDetectNanos = awaitState(db, 2, s -> s == NodeState.UNREACHABLE, System.nanoTime());
+            round.killDetectNanos = awaitState(db, 2, s -> s == NodeState.UNREACHABLE, killing);
             sleepUntil(at(round.t0, RESTART_AT));
             long restarted = System.nanoTime();
             killed.start();

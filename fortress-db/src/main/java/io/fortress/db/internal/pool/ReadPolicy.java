@@ -16,27 +16,39 @@ import java.util.function.IntFunction;
  */
 public final class ReadPolicy<T extends ReadTarget> {
     /**
-     * The replicas to try from {@link #start()} on, wrapping around; when there are none, or the first
-     * choice was not available, {@code reroute} says why (null when the read went where it should).
+     * The replicas to try, from {@link ReadPolicy#start(int)} on, wrapping around; when there are none, or
+     * the first choice was not available, {@code reroute} says why (null when the read went where it should).
      */
-    public record Plan<T>(T[] candidates, int start, Reroute reroute) {
+    public record Plan<T>(T[] candidates, Reroute reroute) {
     }
 
     private final List<T> replicas;
     private final ReadBalancer<T> balancer;
     private final ReplicaFallback fallback;
     private final double maxFallbackLagSeconds;
+    /** The plan of a default read when no replica is good: kept, so that such reads allocate nothing. */
+    private final Plan<T> noReplica;
+    /** The plan of a default read over the good replicas, made anew on every refresh: reads allocate nothing. */
+    private volatile Plan<T> good;
 
     ReadPolicy(List<T> replicas, ReplicaFallback fallback, Duration maxFallbackLag, IntFunction<T[]> newArray) {
         this.replicas = List.copyOf(replicas);
         this.balancer = new ReadBalancer<>(this.replicas, r -> r.state().isGood(), newArray);
         this.fallback = fallback;
         this.maxFallbackLagSeconds = maxFallbackLag.toNanos() / 1e9;
+        this.noReplica = new Plan<>(newArray.apply(0), Reroute.NO_REPLICA);
+        this.good = new Plan<>(balancer.eligible(), null);
     }
 
     /** Re-reads which replicas are good; called after every state change. */
-    void refresh() {
+    synchronized void refresh() {
         balancer.refresh();
+        good = new Plan<>(balancer.eligible(), null);
+    }
+
+    /** Where a read starts in {@code n} candidates: round robin, overflow-safe. */
+    public int start(int n) {
+        return balancer.start(n);
     }
 
     /**
@@ -45,25 +57,25 @@ public final class ReadPolicy<T extends ReadTarget> {
      * replays within DB_MAX_FALLBACK_LAG.
      */
     public Plan<T> any() {
-        T[] good = balancer.eligible();
-        if (good.length > 0) {
-            return new Plan<>(good, balancer.start(good.length), null);
+        Plan<T> plan = good;
+        if (plan.candidates().length > 0) {
+            return plan;
         }
         if (fallback == ReplicaFallback.LEAST_LAGGED) {
             T least = leastLagged();
             if (least != null) {
                 T[] one = balancer.eligible(r -> r == least);
-                return new Plan<>(one, 0, Reroute.LEAST_LAGGED);
+                return new Plan<>(one, Reroute.LEAST_LAGGED);
             }
         }
-        return new Plan<>(good, 0, Reroute.NO_REPLICA);
+        return noReplica;
     }
 
     /** Bounded staleness: replicas known to hold every commit made up to {@code maxLag} before {@code nowNanos}. */
     Plan<T> boundedStaleness(Duration maxLag, long nowNanos) {
         long bound = maxLag.toNanos();
         T[] fresh = balancer.eligible(r -> replaysWal(r) && r.freshAsOfNanos() != Long.MIN_VALUE && nowNanos - r.freshAsOfNanos() <= bound);
-        return new Plan<>(fresh, balancer.start(fresh.length), fresh.length == 0 ? Reroute.TOO_STALE : null);
+        return new Plan<>(fresh, fresh.length == 0 ? Reroute.TOO_STALE : null);
     }
 
     /**
@@ -73,7 +85,7 @@ public final class ReadPolicy<T extends ReadTarget> {
      */
     Plan<T> tokens() {
         T[] standbys = balancer.eligible(ReadPolicy::replaysWal);
-        return new Plan<>(standbys, balancer.start(standbys.length), standbys.length == 0 ? Reroute.TOKEN_NOT_REPLAYED : null);
+        return new Plan<>(standbys, standbys.length == 0 ? Reroute.TOKEN_NOT_REPLAYED : null);
     }
 
     /** A node that answers and replays WAL as a standby, whatever its lag. */

@@ -95,8 +95,9 @@ final class StatementRunner {
         NodePool[] candidates = plan.candidates();
         SQLException lastFailure = null;
         NodePool lastNode = null;
+        int start = topology.readPolicy().start(candidates.length);
         for (int i = 0; i < candidates.length; i++) {
-            NodePool node = candidates[(plan.start() + i) % candidates.length];
+            NodePool node = candidates[(start + i) % candidates.length];
             try {
                 return work.run(node, null);
             } catch (SQLException e) {
@@ -127,8 +128,9 @@ final class StatementRunner {
             if (candidates.length == 0) {
                 break; // no replica could ever qualify: waiting would only delay the read
             }
+            int start = topology.readPolicy().start(candidates.length);
             for (int i = 0; i < candidates.length; i++) {
-                NodePool node = candidates[(plan.start() + i) % candidates.length];
+                NodePool node = candidates[(start + i) % candidates.length];
                 try {
                     return work.run(node, guard);
                 } catch (NotReplayedYet notYet) {
