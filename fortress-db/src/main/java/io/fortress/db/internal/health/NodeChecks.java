@@ -313,9 +313,7 @@ public final class NodeChecks {
             if (change.from().isReachable() && !change.to().isReachable()) {
                 // statements blocked on a node that stopped answering fail now, and reads among them are
                 // retried elsewhere; the pool's old connections are retired (a returning node gets fresh ones)
-                long before = pool.counters().aborted();
-                pool.abortInFlight();
-                aborted = pool.counters().aborted() - before;
+                aborted = pool.abortInFlight();
             } else if (change.to() == NodeState.DEMOTED) {
                 pool.evictConnections(); // they would only meet 25006
             }

@@ -154,24 +154,21 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     /**
      * The node no longer answers: statements running on it fail now (their connections are aborted,
      * SQLSTATE 08006) rather than wait for a server that may never reply, every pooled connection is
-     * retired, and new connections wait until {@link #nodeAnswers()}. Counts the connections that were
-     * in use.
+     * retired, and new connections wait until {@link #warm(Duration)}. Returns the connections that were
+     * in use, which are counted.
      */
-    public void abortInFlight() {
+    public int abortInFlight() {
         connector.holdWhileDown();
         int busy = inUse();
         connector.abortAll();
         pool.softEvictConnections();
         counters.aborted.add(busy);
-    }
-
-    /** The node answers checks again: the pool may open connections. */
-    public void nodeAnswers() {
-        connector.reopen();
+        return busy;
     }
 
     /**
-     * Makes sure the pool holds a connection, opening one (through HikariCP, which validates it) when
+     * Lets the pool connect again (after {@link #abortInFlight()}) and makes sure it holds a connection,
+     * opening one (through HikariCP, which validates it) when
      * it holds none, within {@code timeout}; the health checker puts a node back into rotation only once
      * this succeeds, so no caller waits on an empty pool.
      *
