@@ -21,7 +21,6 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -42,19 +41,11 @@ import picocli.CommandLine.ParentCommand;
                 "Exit status: 0 success, 1 failure (including a failed verification), 2 invalid usage or settings."},
         subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Restore.class,
                 BackupCommand.Verify.class, BackupCommand.Cleanup.class, BackupCommand.Pin.class, BackupCommand.Unpin.class})
-final class BackupCommand implements Runnable {
+final class BackupCommand extends CommandGroup {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @ParentCommand
     FortressCommand fortress;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
 
     /**
      * Opens the database (or, for restores, a maintenance database of the same server) and runs the work
@@ -105,17 +96,15 @@ final class BackupCommand implements Runnable {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Take a backup now: dump, checksum, manifest, verify (BACKUP_VERIFY).")
-    static final class Create implements Callable<Integer> {
+    static final class Create extends Subcommand {
         @ParentCommand
         BackupCommand backup;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
         @Option(names = "--json", description = "Print the new backup as JSON.")
         boolean json;
 
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             BackupInfo b = backup.withManager(null, m -> m.backup(progressTo(spec.commandLine().getErr())));
             out.println(json ? write(json(b)) : "created backup " + b.id() + " (" + b.status().spelling() + ", " + b.sizeBytes()
                     + " bytes): " + b.path());
@@ -124,17 +113,15 @@ final class BackupCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the backups in BACKUP_DIR that have a valid manifest, newest first.")
-    static final class ListBackups implements Callable<Integer> {
+    static final class ListBackups extends Subcommand {
         @ParentCommand
         BackupCommand backup;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
         @Option(names = "--json", description = "Print {\"backups\": [{id, path, database, format, created_at, size_bytes, status, pinned}]}.")
         boolean json;
 
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             return backup.withManager(null, m -> {
                 List<BackupInfo> backups = m.listAllBackups();
                 if (json) {
@@ -160,11 +147,9 @@ final class BackupCommand implements Runnable {
             description = {"Restore a backup (path or id) after checking its checksums.",
                     "Into --target-db, or DB_NAME (DB_NAME=test_restore ... restore FILE); the database is",
                     "created when missing. A database that holds objects is replaced in place only with --force."})
-    static final class Restore implements Callable<Integer> {
+    static final class Restore extends Subcommand {
         @ParentCommand
         BackupCommand backup;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
         @Parameters(index = "0", paramLabel = "BACKUP", description = "The backup's archive, folder, manifest or id.")
         String reference;
         @Option(names = "--target-db", paramLabel = "NAME", description = "Database to restore into (default: DB_NAME).")
@@ -199,7 +184,7 @@ final class BackupCommand implements Runnable {
             tables.forEach(options::table);
             RestoreResult r = backup.withManager(maintenanceDb, m -> m.restore(m.find(reference).path(), options.build(),
                     progressTo(spec.commandLine().getErr())));
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             out.println("restored backup " + r.backup().id() + " into database " + r.targetDatabase()
                     + (r.createdDatabase() ? " (created)" : r.inPlace() ? " (in place)" : "") + " in " + r.duration().toMillis() + " ms");
             r.leftOut().forEach(l -> out.println("  not restored: " + l));
@@ -210,11 +195,9 @@ final class BackupCommand implements Runnable {
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Verify a backup (path or id): checksums, contents, full read, and with --level restore-drill a",
                     "restore into a scratch database compared with the manifest's row counts. Exit status 1 when any level fails."})
-    static final class Verify implements Callable<Integer> {
+    static final class Verify extends Subcommand {
         @ParentCommand
         BackupCommand backup;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
         @Parameters(index = "0", paramLabel = "BACKUP", description = "The backup's archive, folder, manifest or id.")
         String reference;
         @Option(names = "--level", paramLabel = "LEVEL", defaultValue = "full-read",
@@ -226,7 +209,7 @@ final class BackupCommand implements Runnable {
         @Override
         public Integer call() {
             VerifyLevel lvl = VerifyLevel.parse(level);
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             VerificationReport report;
             int status = 0;
             try {
@@ -243,11 +226,9 @@ final class BackupCommand implements Runnable {
     @Command(name = "cleanup", mixinStandardHelpOptions = true,
             description = {"Delete this database's backups that no retention rule keeps (RETENTION_DAYS, BACKUP_MIN_KEEP,",
                     "BACKUP_KEEP_DAILY/WEEKLY/MONTHLY, pinned, newest verified), and sweep leftovers of interrupted runs."})
-    static final class Cleanup implements Callable<Integer> {
+    static final class Cleanup extends Subcommand {
         @ParentCommand
         BackupCommand backup;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
         @Option(names = "--dry-run", description = "Only print what would be deleted and why.")
         boolean dryRun;
         @Option(names = "--json", description = "Print the decisions as JSON.")
@@ -256,43 +237,44 @@ final class BackupCommand implements Runnable {
         @Override
         public Integer call() {
             RetentionPlan plan = backup.withManager(null, m -> dryRun ? m.planCleanup() : m.cleanupOldBackups());
-            spec.commandLine().getOut().print(json ? plan.toJson() + "\n" : plan.describe());
-            spec.commandLine().getOut().flush();
+            out().print(json ? plan.toJson() + "\n" : plan.describe());
+            out().flush();
+            return 0;
+        }
+    }
+
+    /** Pin and unpin: the same change of a backup's pinned flag, in one direction or the other. */
+    abstract static class PinChange extends Subcommand {
+        @ParentCommand
+        BackupCommand backup;
+        @Parameters(index = "0", paramLabel = "BACKUP")
+        String reference;
+
+        private final boolean pinned;
+
+        PinChange(boolean pinned) {
+            this.pinned = pinned;
+        }
+
+        @Override
+        public Integer call() {
+            BackupInfo b = backup.withManager(null, m -> m.pin(m.find(reference).path(), pinned));
+            out().println((pinned ? "pinned " : "unpinned ") + b.id());
             return 0;
         }
     }
 
     @Command(name = "pin", mixinStandardHelpOptions = true, description = "Pin a backup: cleanup never deletes it.")
-    static final class Pin implements Callable<Integer> {
-        @ParentCommand
-        BackupCommand backup;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "BACKUP")
-        String reference;
-
-        @Override
-        public Integer call() {
-            BackupInfo b = backup.withManager(null, m -> m.pin(m.find(reference).path(), true));
-            spec.commandLine().getOut().println("pinned " + b.id());
-            return 0;
+    static final class Pin extends PinChange {
+        Pin() {
+            super(true);
         }
     }
 
     @Command(name = "unpin", mixinStandardHelpOptions = true, description = "Unpin a backup: retention applies to it again.")
-    static final class Unpin implements Callable<Integer> {
-        @ParentCommand
-        BackupCommand backup;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "BACKUP")
-        String reference;
-
-        @Override
-        public Integer call() {
-            BackupInfo b = backup.withManager(null, m -> m.pin(m.find(reference).path(), false));
-            spec.commandLine().getOut().println("unpinned " + b.id());
-            return 0;
+    static final class Unpin extends PinChange {
+        Unpin() {
+            super(false);
         }
     }
 }

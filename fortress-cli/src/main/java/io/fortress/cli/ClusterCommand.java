@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,17 +18,9 @@ import picocli.CommandLine.ParentCommand;
         description = {"Manage the embedded cluster (a primary and two streaming replicas on 127.0.0.1) in FORTRESS_DATA_DIR.",
                 "eval \"$(bin/fortress cluster env)\" points psql, pg_dump and every fortress command at it."},
         subcommands = {ClusterCommand.Start.class, ClusterCommand.Stop.class, ClusterCommand.Status.class, ClusterCommand.Env.class})
-final class ClusterCommand implements Runnable {
+final class ClusterCommand extends CommandGroup {
     @ParentCommand
     FortressCommand fortress;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
 
     LocalCluster existing() {
         return EmbeddedCluster.builder(fortress.environment()).build().inspect();
@@ -40,16 +31,13 @@ final class ClusterCommand implements Runnable {
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Create (first time) and start the embedded cluster; it keeps running.")
-    static final class Start implements Callable<Integer> {
+    static final class Start extends Subcommand {
         @ParentCommand
         ClusterCommand cluster;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
             LocalCluster c = EmbeddedCluster.builder(cluster.fortress.environment()).detached(true).build().start();
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             for (Node n : c.nodes()) {
                 out.printf("%-10s %-8s %s%n", n.name(), role(n), n.address());
             }
@@ -59,35 +47,30 @@ final class ClusterCommand implements Runnable {
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop every node of the embedded cluster (clean shutdown); data are kept.")
-    static final class Stop implements Callable<Integer> {
+    static final class Stop extends Subcommand {
         @ParentCommand
         ClusterCommand cluster;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
             LocalCluster c = cluster.existing();
             c.stopAll();
-            spec.commandLine().getOut().println("stopped the embedded cluster in " + c.rootDirectory());
+            out().println("stopped the embedded cluster in " + c.rootDirectory());
             return 0;
         }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Each node's role, address, data directory and whether it runs. Exit status 1 when a node is not running.")
-    static final class Status implements Callable<Integer> {
+    static final class Status extends Subcommand {
         @ParentCommand
         ClusterCommand cluster;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
         @Option(names = "--json", description = "Print {\"data_directory\", \"nodes\": [{name, role, host, port, data_directory, running}]}.")
         boolean json;
 
         @Override
         public Integer call() {
             LocalCluster c = cluster.existing();
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             boolean allRunning = true;
             ObjectNode root = HealthJson.JSON.createObjectNode();
             root.put("data_directory", c.rootDirectory().toString());
@@ -120,16 +103,13 @@ final class ClusterCommand implements Runnable {
     @Command(name = "env", mixinStandardHelpOptions = true,
             description = {"Print shell exports of the DB_* variables and libpq's PG* variables for the embedded cluster:",
                     "eval \"$(bin/fortress cluster env)\". The output holds the generated password."})
-    static final class Env implements Callable<Integer> {
+    static final class Env extends Subcommand {
         @ParentCommand
         ClusterCommand cluster;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
             LocalCluster c = cluster.existing();
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             String port = Integer.toString(c.primary().port());
             export(out, "DB_HOST", Node.HOST);
             export(out, "DB_PORT", port);

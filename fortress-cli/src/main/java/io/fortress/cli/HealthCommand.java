@@ -7,7 +7,6 @@ import io.fortress.db.api.HealthStatus;
 import io.fortress.db.api.NodeHealth;
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,19 +16,16 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "health", mixinStandardHelpOptions = true,
         description = {"Check every node once: state, reason and replication lag.",
                 "Exit status: 0 when the primary takes writes, 1 otherwise, 2 invalid usage or settings."})
-final class HealthCommand implements Callable<Integer> {
+final class HealthCommand extends Subcommand {
     @ParentCommand
     FortressCommand fortress;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--json", description = "Print JSON (the body of /health/database).")
     boolean json;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         try (Target target = Target.resolve(fortress.environment(), Target.Use.AS_IS);
              Database db = Database.open(target.dbConfig().toBuilder().maxOpenConns(1).maxIdleConns(0).build())) {
             HealthStatus status = db.healthChecker().status(); // opening the Database just checked every node

@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,12 +27,9 @@ import picocli.CommandLine.ParentCommand;
                 "Exit status: 0 success, 1 failure, 2 invalid usage or settings."},
         subcommands = {MigrateCommand.Up.class, MigrateCommand.Down.class, MigrateCommand.Goto.class, MigrateCommand.Version.class,
                 MigrateCommand.Force.class, MigrateCommand.Status.class, MigrateCommand.Plan.class})
-final class MigrateCommand implements Runnable {
+final class MigrateCommand extends CommandGroup {
     @ParentCommand
     FortressCommand fortress;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--service", paramLabel = "SERVICE", defaultValue = "all", scope = CommandLine.ScopeType.INHERIT,
             description = "credits, shadow, cdefnet or all (default: ${DEFAULT-VALUE}).")
@@ -42,11 +38,6 @@ final class MigrateCommand implements Runnable {
     @Option(names = "--source", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
             description = "A migrations folder with one subfolder per service, instead of the migrations in the jar.")
     Path source;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
 
     /** Runs the work for each selected service, printing one line each; stops at the first failure. */
     int forEach(boolean singleServiceOnly, String verb, ServiceWork work, PrintWriter out) {
@@ -109,70 +100,57 @@ final class MigrateCommand implements Runnable {
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true, description = "Apply every pending migration.")
-    static final class Up implements Callable<Integer> {
+    static final class Up extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
-            return migrate.forEach(false, "up", (s, m) -> describe(s, m.up()), spec.commandLine().getOut());
+            return migrate.forEach(false, "up", (s, m) -> describe(s, m.up()), out());
         }
     }
 
     @Command(name = "down", mixinStandardHelpOptions = true, description = "Roll back exactly one migration of one service.")
-    static final class Down implements Callable<Integer> {
+    static final class Down extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
-            return migrate.forEach(true, "down", (s, m) -> describe(s, m.down()), spec.commandLine().getOut());
+            return migrate.forEach(true, "down", (s, m) -> describe(s, m.down()), out());
         }
     }
 
     @Command(name = "goto", mixinStandardHelpOptions = true, description = "Migrate one service up or down to version N.")
-    static final class Goto implements Callable<Integer> {
+    static final class Goto extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
         @Parameters(index = "0", paramLabel = "N", description = "The version to reach.")
         long version;
 
         @Override
         public Integer call() {
-            return migrate.forEach(true, "goto", (s, m) -> describe(s, m.migrate(version)), spec.commandLine().getOut());
+            return migrate.forEach(true, "goto", (s, m) -> describe(s, m.migrate(version)), out());
         }
     }
 
     @Command(name = "version", mixinStandardHelpOptions = true, description = "Print each service's version and dirty flag (takes no lock).")
-    static final class Version implements Callable<Integer> {
+    static final class Version extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
             return migrate.forEach(false, "version", (s, m) -> {
                 MigrationVersion v = m.version();
                 return s.id() + ": " + (v.isNil() ? "no version (never migrated)" : "version " + v.version() + (v.dirty() ? " (dirty)" : ""));
-            }, spec.commandLine().getOut());
+            }, out());
         }
     }
 
     @Command(name = "force", mixinStandardHelpOptions = true,
             description = {"Set one service's version, clean, without running anything (-1: no version).",
                     "The repair after a failed migration outside a transaction, once the schema was fixed by hand."})
-    static final class Force implements Callable<Integer> {
+    static final class Force extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
         @Parameters(index = "0", paramLabel = "N", description = "The version to record.")
         long version;
 
@@ -181,17 +159,15 @@ final class MigrateCommand implements Runnable {
             return migrate.forEach(true, "force", (s, m) -> {
                 m.force(version);
                 return s.id() + ": forced to version " + version;
-            }, spec.commandLine().getOut());
+            }, out());
         }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Print each migration: applied or pending, checksum, when, by whom, how long.")
-    static final class Status implements Callable<Integer> {
+    static final class Status extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
@@ -210,16 +186,14 @@ final class MigrateCommand implements Runnable {
                 }
                 st.findings().forEach(f -> sb.append("\n  ! ").append(f));
                 return sb.toString();
-            }, spec.commandLine().getOut(), json);
+            }, out(), json);
         }
     }
 
     @Command(name = "plan", mixinStandardHelpOptions = true, description = "Show what up (or goto N) would run, writing nothing.")
-    static final class Plan implements Callable<Integer> {
+    static final class Plan extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
         @Parameters(index = "0", arity = "0..1", paramLabel = "N", description = "Target version (default: the newest).")
         Long target;
         @Option(names = "--json", description = "Print JSON.")
@@ -239,7 +213,7 @@ final class MigrateCommand implements Runnable {
                             .append(" (").append(step.transactionMode()).append(')');
                 }
                 return sb.toString();
-            }, spec.commandLine().getOut(), json);
+            }, out(), json);
         }
     }
 }

@@ -52,16 +52,13 @@ import picocli.CommandLine.ParentCommand;
                 "Without DB_HOST it runs the embedded cluster (a primary and two streaming replicas) in FORTRESS_DATA_DIR.",
                 "Settings: FORTRESS_HTTP_ADDR, FORTRESS_HEALTH_INTERVAL, FORTRESS_HEALTH_TIMEOUT, FORTRESS_BACKUP_INTERVAL,",
                 "BACKUP_DIR, RETENTION_DAYS, FORTRESS_IOC_CLEANUP_INTERVAL, FORTRESS_LOG_FORMAT, DB_* (docs/configuration.md)."})
-final class ServeCommand implements java.util.concurrent.Callable<Integer> {
+final class ServeCommand extends Subcommand {
     private static final Logger LOG = LoggerFactory.getLogger("fortress.serve");
     /** How long a running backup may go on at shutdown before it is cancelled; the whole stop stays within 15 s. */
     private static final Duration BACKUP_STOP_WAIT = Duration.ofSeconds(5);
 
     @ParentCommand
     FortressCommand fortress;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     /** What to close at shutdown, the last started first; guarded by {@code this}. */
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -70,7 +67,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> env = fortress.environment();
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         String address = CliSettings.get(CliSettings.HTTP_ADDR, env);
         HttpServer server = bind(address); // first: a busy port fails before anything starts
 

@@ -7,7 +7,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
@@ -19,12 +18,9 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = {"Print the stats JSON (pools and statement counts) of the running fortress serve,",
                 "read from http://FORTRESS_HTTP_ADDR/metrics/database. Exit status 1 when no serve answers."})
-final class StatsCommand implements Callable<Integer> {
+final class StatsCommand extends Subcommand {
     @ParentCommand
     FortressCommand fortress;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -38,7 +34,7 @@ final class StatsCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("fortress: http://" + address + "/metrics/database answered " + response.statusCode());
                 return FortressCommand.FAILED;
             }
-            spec.commandLine().getOut().println(response.body());
+            out().println(response.body());
             return 0;
         } catch (ConnectException e) {
             spec.commandLine().getErr().println("fortress: no fortress serve answers at " + address

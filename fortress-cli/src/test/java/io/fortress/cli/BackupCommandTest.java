@@ -113,6 +113,15 @@ class BackupCommandTest {
         assertThat(run(env, "backup", "restore", id, "--target-db", "test_restore", "--force").status()).isZero();
         assertThat(run(env, "backup", "restore", id, "--target-db", "other_copy").out()).contains("other_copy (created)");
 
+        Run pin = run(env, "backup", "pin", id);
+        assertThat(pin.status()).as(pin.err()).isZero();
+        assertThat(pin.out()).isEqualTo("pinned " + id + "\n");
+        assertThat(JSON.readTree(run(env, "backup", "list", "--json").out()).get("backups").get(0).get("pinned").asBoolean()).isTrue();
+        Run unpin = run(env, "backup", "unpin", id);
+        assertThat(unpin.status()).as(unpin.err()).isZero();
+        assertThat(unpin.out()).isEqualTo("unpinned " + id + "\n");
+        assertThat(JSON.readTree(run(env, "backup", "list", "--json").out()).get("backups").get(0).get("pinned").asBoolean()).isFalse();
+
         Run dry = run(env, "backup", "cleanup", "--dry-run");
         assertThat(dry.status()).isZero();
         assertThat(dry.out()).contains("keep " + id);

@@ -1,7 +1,8 @@
 package io.fortress.db;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
@@ -16,10 +17,11 @@ import java.util.List;
  * @param metrics  statement totals over all nodes
  */
 @JsonPropertyOrder({"primary", "replicas", "metrics"})
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record DbStats(
-        @JsonProperty("primary") Pool primary,
-        @JsonProperty("replicas") List<Pool> replicas,
-        @JsonProperty("metrics") Queries metrics) {
+        Pool primary,
+        List<Pool> replicas,
+        Queries metrics) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,14 +37,15 @@ public record DbStats(
      * @param maxLifetimeClosed connections closed for reaching connMaxLifetime
      */
     @JsonPropertyOrder({"open_connections", "in_use", "idle", "wait_count", "wait_duration_ms", "max_idle_closed", "max_lifetime_closed"})
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Pool(
-            @JsonProperty("open_connections") int openConnections,
-            @JsonProperty("in_use") int inUse,
-            @JsonProperty("idle") int idle,
-            @JsonProperty("wait_count") long waitCount,
-            @JsonProperty("wait_duration_ms") long waitDurationMs,
-            @JsonProperty("max_idle_closed") long maxIdleClosed,
-            @JsonProperty("max_lifetime_closed") long maxLifetimeClosed) {
+            int openConnections,
+            int inUse,
+            int idle,
+            long waitCount,
+            long waitDurationMs,
+            long maxIdleClosed,
+            long maxLifetimeClosed) {
     }
 
     /**
@@ -55,12 +58,13 @@ public record DbStats(
      * @param totalLatencyMs total time of all statements
      */
     @JsonPropertyOrder({"primary_queries", "replica_queries", "errors", "slow_queries", "total_latency_ms"})
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Queries(
-            @JsonProperty("primary_queries") long primaryQueries,
-            @JsonProperty("replica_queries") long replicaQueries,
-            @JsonProperty("errors") long errors,
-            @JsonProperty("slow_queries") long slowQueries,
-            @JsonProperty("total_latency_ms") long totalLatencyMs) {
+            long primaryQueries,
+            long replicaQueries,
+            long errors,
+            long slowQueries,
+            long totalLatencyMs) {
     }
 
     /** The stats JSON: {@code {"primary": {...}, "replicas": [...], "metrics": {...}}}. */

@@ -1,6 +1,6 @@
 package io.fortress.db;
 
-import io.fortress.db.api.CheckedNode;
+import io.fortress.db.internal.health.CheckedNode;
 import io.fortress.db.api.HealthStatus;
 import io.fortress.db.api.NodeHealth;
 import io.fortress.db.internal.health.NodeChecks;
@@ -166,7 +166,7 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     /** Every node watched, with its check counters, for the metrics binder. */
-    public List<CheckedNode> checkedNodes() {
+    List<CheckedNode> checkedNodes() {
         return checks.checkedNodes();
     }
 

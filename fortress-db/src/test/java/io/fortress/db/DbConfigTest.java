@@ -4,7 +4,7 @@ import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.DbConfigException;
 import io.fortress.db.api.DbSettings;
 import io.fortress.db.api.HostAndPort;
-import io.fortress.db.api.PasswordSource;
+import io.fortress.db.internal.pool.PasswordSource;
 import io.fortress.db.api.Secret;
 import io.fortress.db.api.Setting;
 import io.fortress.db.api.SslMode;
@@ -39,7 +39,7 @@ class DbConfigTest {
         assertThat(c.replicaHosts()).isEmpty();
         assertThat(c.slowQueryThreshold()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.sslMode()).isEqualTo(SslMode.PREFER);
-        assertThat(c.passwordSource().current()).isEmpty();
+        assertThat(PasswordSource.primary(c).current()).isEmpty();
     }
 
     @Test
@@ -57,7 +57,7 @@ class DbConfigTest {
         assertThat(c.primaryAddress()).isEqualTo(new HostAndPort("db.internal", 6432));
         assertThat(c.user()).isEqualTo("credits");
         assertThat(c.database()).isEqualTo("ledger");
-        assertThat(c.passwordSource().current().orElseThrow().reveal()).isEqualTo("s3cret!");
+        assertThat(PasswordSource.primary(c).current().orElseThrow().reveal()).isEqualTo("s3cret!");
         assertThat(c.maxOpenConns()).isEqualTo(100);
         assertThat(c.maxIdleConns()).isEqualTo(10);
         assertThat(c.connMaxLifetime()).isEqualTo(Duration.ofHours(1));
@@ -69,7 +69,7 @@ class DbConfigTest {
         assertThat(c.statementTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.slowQueryThreshold()).isEqualTo(Duration.ofMillis(1500));
         assertThat(c.replicaUser()).isEqualTo("reader");
-        assertThat(c.replicaPasswordSource().current().orElseThrow().reveal()).isEqualTo("r3ad");
+        assertThat(PasswordSource.replica(c).current().orElseThrow().reveal()).isEqualTo("r3ad");
     }
 
     @Test
@@ -156,7 +156,7 @@ class DbConfigTest {
                 "DB_REPLICA_USER", "reader"));
         assertThat(c.toString()).doesNotContain("hunter2-secret").doesNotContain("r3plica-secret")
                 .contains("password=<redacted>").contains("replicaPassword=<redacted>").contains("maxOpenConns=25");
-        assertThat(c.passwordSource().toString()).doesNotContain("hunter2");
+        assertThat(PasswordSource.primary(c).toString()).doesNotContain("hunter2");
         assertThat(Secret.of("hunter2").toString()).isEqualTo("<redacted>");
     }
 
@@ -164,17 +164,17 @@ class DbConfigTest {
     void replicasUseThePrimaryLoginUnlessTheirOwnIsGiven() {
         DbConfig same = DbConfig.fromEnv(Map.of("DB_USER", "app", "PGPASSWORD", "pw"));
         assertThat(same.replicaUser()).isEqualTo("app");
-        assertThat(same.replicaPasswordSource().current().orElseThrow().reveal()).isEqualTo("pw");
+        assertThat(PasswordSource.replica(same).current().orElseThrow().reveal()).isEqualTo("pw");
         DbConfig separate = DbConfig.fromEnv(Map.of("DB_USER", "app", "PGPASSWORD", "pw", "DB_REPLICA_USER", "reader"));
         assertThat(separate.replicaUser()).isEqualTo("reader");
-        assertThat(separate.replicaPasswordSource().current()).as("never send the primary's password to another user").isEmpty();
+        assertThat(PasswordSource.replica(separate).current()).as("never send the primary's password to another user").isEmpty();
     }
 
     @Test
     void passwordFileIsReadAgainWhenItChanges(@TempDir Path tmp) throws Exception {
         Path file = Files.writeString(tmp.resolve("db-password"), "first\n");
         DbConfig c = DbConfig.fromEnv(Map.of("DB_PASSWORD_FILE", file.toString()));
-        PasswordSource source = c.passwordSource();
+        PasswordSource source = PasswordSource.primary(c);
         assertThat(source.current().orElseThrow().reveal()).isEqualTo("first");
         Files.writeString(file, "second-and-longer\n");
         assertThat(source.current().orElseThrow().reveal()).isEqualTo("second-and-longer");

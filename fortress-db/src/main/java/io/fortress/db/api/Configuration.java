@@ -11,8 +11,9 @@ import java.util.Map;
 public abstract class Configuration {
     private final SettingValues values;
 
-    protected Configuration(SettingValues values) {
-        this.values = values;
+    /** The values the builder collected, each checked on its own; the subclass then checks them together. */
+    protected Configuration(Builder<?, ?> builder) {
+        this.values = builder.draft.resolve();
     }
 
     /** The value of any setting of this configuration (the default when it was not given). */
@@ -58,11 +59,6 @@ public abstract class Configuration {
         public final B applyEnv(Map<String, String> environment) {
             draft.applyEnv(environment);
             return self();
-        }
-
-        /** Every setting's value, checked one by one; {@code build()} then checks them together. */
-        protected final SettingValues resolve() {
-            return draft.resolve();
         }
 
         /**

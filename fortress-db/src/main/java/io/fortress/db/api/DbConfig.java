@@ -22,8 +22,8 @@ public final class DbConfig extends Configuration {
     /** An unset health timeout is this, or the interval when that is shorter. */
     public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(5);
 
-    private DbConfig(SettingValues values) {
-        super(values);
+    private DbConfig(Builder builder) {
+        super(builder);
     }
 
     /** A builder starting from every default. */
@@ -101,24 +101,6 @@ public final class DbConfig extends Configuration {
     public String replicaUser() {
         String replicaUser = get(DbSettings.REPLICA_USER);
         return replicaUser == null ? user() : replicaUser;
-    }
-
-    /** Where the primary's password comes from: a literal, a file re-read for new connections, or none. */
-    public PasswordSource passwordSource() {
-        return PasswordSource.of(get(DbSettings.PASSWORD), get(DbSettings.PASSWORD_FILE));
-    }
-
-    /**
-     * Where the replicas' password comes from: the replica password settings when given; otherwise the
-     * primary's password, unless a separate replica user was named (then none).
-     */
-    public PasswordSource replicaPasswordSource() {
-        Secret password = get(DbSettings.REPLICA_PASSWORD);
-        Path file = get(DbSettings.REPLICA_PASSWORD_FILE);
-        if (password != null || file != null) {
-            return PasswordSource.of(password, file);
-        }
-        return get(DbSettings.REPLICA_USER) == null ? passwordSource() : PasswordSource.none();
     }
 
     public Duration connectTimeout() {
@@ -367,7 +349,7 @@ public final class DbConfig extends Configuration {
          */
         @Override
         public DbConfig build() {
-            DbConfig config = new DbConfig(resolve());
+            DbConfig config = new DbConfig(this);
             DbConfigRules.check(config);
             return config;
         }

@@ -7,8 +7,4 @@ public class DbConfigException extends IllegalArgumentException {
     public DbConfigException(String message) {
         super(message);
     }
-
-    public DbConfigException(String message, Throwable cause) {
-        super(message, cause);
-    }
 }

@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
  * and checked. It is the single mechanism behind {@link DbConfig} and the migration and backup
  * configurations, which add typed accessors and checks across settings on top of it.
  */
-public final class SettingValues {
+final class SettingValues {
     private final List<Setting<?>> settings;
     private final Map<Setting<?>, Object> values;
 
@@ -21,32 +21,32 @@ public final class SettingValues {
     }
 
     /** A draft of the given group with nothing set: every setting at its default. */
-    public static Draft draft(List<Setting<?>> settings) {
+    static Draft draft(List<Setting<?>> settings) {
         return new Draft(settings);
     }
 
     /** The value of a setting of this group (its default when none was given). */
     @SuppressWarnings("unchecked")
-    public <T> T get(Setting<T> setting) {
+    <T> T get(Setting<T> setting) {
         return (T) values.get(setting);
     }
 
     /** A draft holding these values, to derive other values from. */
-    public Draft toDraft() {
+    Draft toDraft() {
         Draft draft = new Draft(settings);
         draft.given.putAll(values);
         return draft;
     }
 
     /** {@code owner{name=value, ...}} in the group's order; secrets show as {@code <redacted>}. */
-    public String describe(String owner) {
+    String describe(String owner) {
         return settings.stream()
                 .map(s -> s.name() + "=" + s.display(values.get(s)))
                 .collect(Collectors.joining(", ", owner + "{", "}"));
     }
 
     /** Values being collected; {@link #resolve()} checks them all at once. */
-    public static final class Draft {
+    static final class Draft {
         private final List<Setting<?>> settings;
         private final Map<Setting<?>, Object> given = new IdentityHashMap<>();
 
@@ -59,7 +59,7 @@ public final class SettingValues {
          *
          * @throws IllegalArgumentException if the setting is not one of this group
          */
-        public <T> void set(Setting<T> setting, T value) {
+        <T> void set(Setting<T> setting, T value) {
             if (!settings.contains(setting)) {
                 throw new IllegalArgumentException(setting.name() + " is not one of the settings configured here: "
                         + settings.stream().map(Setting::name).collect(Collectors.joining(", ")));
@@ -77,7 +77,7 @@ public final class SettingValues {
          *
          * @throws DbConfigException naming the first variable whose value is refused
          */
-        public void applyEnv(Map<String, String> environment) {
+        void applyEnv(Map<String, String> environment) {
             for (Setting<?> setting : settings) {
                 String raw = setting.variable() == null ? null : environment.get(setting.variable());
                 if (raw != null && setting.isSecret() && !raw.isEmpty() && raw.isBlank()) {
@@ -95,7 +95,7 @@ public final class SettingValues {
          *
          * @throws DbConfigException naming the first setting whose value is refused
          */
-        public SettingValues resolve() {
+        SettingValues resolve() {
             Map<Setting<?>, Object> resolved = new IdentityHashMap<>();
             for (Setting<?> setting : settings) {
                 resolved.put(setting, resolve(setting));

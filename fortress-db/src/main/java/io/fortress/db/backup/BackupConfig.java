@@ -3,7 +3,6 @@ package io.fortress.db.backup;
 import io.fortress.db.api.Configuration;
 import io.fortress.db.api.DbConfigException;
 import io.fortress.db.api.Setting;
-import io.fortress.db.api.SettingValues;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -17,8 +16,8 @@ import java.util.Optional;
  * setting, its variable and what is accepted.
  */
 public final class BackupConfig extends Configuration {
-    private BackupConfig(SettingValues values) {
-        super(values);
+    private BackupConfig(Builder builder) {
+        super(builder);
     }
 
     public static Builder builder() {
@@ -236,7 +235,7 @@ public final class BackupConfig extends Configuration {
          */
         @Override
         public BackupConfig build() {
-            BackupConfig config = new BackupConfig(resolve());
+            BackupConfig config = new BackupConfig(this);
             if (!config.includeSchema() && !config.includeData()) {
                 throw new DbConfigException("includeSchema (BACKUP_INCLUDE_SCHEMA) and includeData (BACKUP_INCLUDE_DATA) are both "
                         + "false, so a backup would hold nothing; set at least one of them to true");

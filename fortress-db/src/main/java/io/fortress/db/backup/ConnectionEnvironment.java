@@ -3,6 +3,7 @@ package io.fortress.db.backup;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.HostAndPort;
 import io.fortress.db.api.Secret;
+import io.fortress.db.internal.pool.PasswordSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -55,7 +56,7 @@ final class ConnectionEnvironment implements AutoCloseable {
         config.sslKey().ifPresent(f -> env.put("PGSSLKEY", f.toString()));
         env.put("PGAPPNAME", config.applicationName() + "-backup");
         env.put("PGCONNECT_TIMEOUT", Long.toString(Math.max(2, config.connectTimeout().toSeconds())));
-        Optional<Secret> password = config.passwordSource().current();
+        Optional<Secret> password = PasswordSource.primary(config).current();
         Path file = null;
         if (password.isPresent() && password.get().reveal().matches("(?s).*[\\r\\n].*")) {
             // a password file cannot hold a line break; the child's own environment is the other private channel

@@ -19,16 +19,8 @@ import org.slf4j.LoggerFactory;
  * with force; all of it, or chosen schemas and tables; roles first when asked. A database the
  * restore created is dropped again when the restore fails.
  */
-final class Restorer {
+record Restorer(BackupContext ctx, Verifier verifier) {
     private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
-
-    private final BackupContext ctx;
-    private final Verifier verifier;
-
-    Restorer(BackupContext ctx, Verifier verifier) {
-        this.ctx = ctx;
-        this.verifier = verifier;
-    }
 
     RestoreResult restore(BackupInfo backup, RestoreOptions options, ProgressTracker progress) {
         long t0 = System.nanoTime();

@@ -3,7 +3,6 @@ package io.fortress.db.migrate;
 import io.fortress.db.api.Configuration;
 import io.fortress.db.api.DbConfigException;
 import io.fortress.db.api.Setting;
-import io.fortress.db.api.SettingValues;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -16,8 +15,8 @@ import java.util.Optional;
  * variable, the value and what is accepted.
  */
 public final class MigrationConfig extends Configuration {
-    private MigrationConfig(SettingValues values) {
-        super(values);
+    private MigrationConfig(Builder builder) {
+        super(builder);
     }
 
     /** A builder starting from every default. */
@@ -137,7 +136,7 @@ public final class MigrationConfig extends Configuration {
          */
         @Override
         public MigrationConfig build() {
-            return new MigrationConfig(resolve());
+            return new MigrationConfig(this);
         }
     }
 }

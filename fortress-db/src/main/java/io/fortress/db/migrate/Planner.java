@@ -7,15 +7,7 @@ import java.util.List;
  * Which files run, in which order, for each operation: golang-migrate's walk over the versions of
  * the source (readUp, readDown, read), decided completely before anything runs.
  */
-final class Planner {
-    private final MigrationCatalog catalog;
-    private final boolean allowMissingDown;
-
-    Planner(MigrationCatalog catalog, boolean allowMissingDown) {
-        this.catalog = catalog;
-        this.allowMissingDown = allowMissingDown;
-    }
-
+record Planner(MigrationCatalog catalog, boolean allowMissingDown) {
     /**
      * One file to run (or, for a version without a file in that direction, only a version move).
      *

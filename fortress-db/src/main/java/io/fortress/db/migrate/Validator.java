@@ -10,15 +10,7 @@ import java.util.Optional;
  * current version, a version the source does not know, a dirty version, and changes made by
  * golang-migrate since fortress last ran. Every finding says how to repair it.
  */
-final class Validator {
-    private final MigrationCatalog catalog;
-    private final DatabaseState state;
-
-    Validator(MigrationCatalog catalog, DatabaseState state) {
-        this.catalog = catalog;
-        this.state = state;
-    }
-
+record Validator(MigrationCatalog catalog, DatabaseState state) {
     /** Findings about the database against the source (not the files' own lint). */
     List<Finding> findings() {
         List<Finding> findings = new ArrayList<>();

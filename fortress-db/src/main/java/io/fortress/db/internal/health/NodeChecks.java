@@ -1,12 +1,10 @@
 package io.fortress.db.internal.health;
 
-import io.fortress.db.api.CheckedNode;
 import io.fortress.db.api.HealthStatus;
 import io.fortress.db.api.NodeHealth;
 import io.fortress.db.api.NodeState;
 
 import io.fortress.db.api.DatabaseUnavailableException;
-import io.fortress.db.api.CheckedNode;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.Durations;
 import io.fortress.db.api.HostAndPort;

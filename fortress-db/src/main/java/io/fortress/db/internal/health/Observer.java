@@ -12,15 +12,7 @@ import java.time.Duration;
  * of a replica, DOWN or UNREACHABLE when the check failed, and UNREACHABLE or DOWN too when the node
  * answers but its pool cannot open a connection (so no caller waits on an empty pool).
  */
-final class Observer {
-    private final WalHistory history;
-    private final Duration maxReplicaLag;
-
-    Observer(WalHistory history, Duration maxReplicaLag) {
-        this.history = history;
-        this.maxReplicaLag = maxReplicaLag;
-    }
-
+record Observer(WalHistory history, Duration maxReplicaLag) {
     /** Reads the node and admits it; {@code current} tells whether it is the primary writes go to now. */
     Observation observe(Slot slot, boolean current, Duration checkTimeout) {
         Observation o = slot.role == NodeRole.PRIMARY ? observeCandidate(slot, current, checkTimeout) : observeReplica(slot, checkTimeout);

@@ -1,6 +1,5 @@
 package io.fortress.db.internal.health;
 
-import io.fortress.db.api.CheckedNode;
 import io.fortress.db.api.NodeHealth;
 
 import io.fortress.db.api.HostAndPort;

@@ -1,7 +1,7 @@
 package io.fortress.db.internal.metrics;
 
 import io.fortress.db.api.NodeRole;
-import io.fortress.db.api.CheckedNode;
+import io.fortress.db.internal.health.CheckedNode;
 import io.fortress.db.api.NodeHealth;
 import io.fortress.db.api.NodeState;
 import io.fortress.db.internal.health.NodeChecks;

@@ -2,7 +2,6 @@ package io.fortress.db.internal.pool;
 
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.HostAndPort;
-import io.fortress.db.api.PasswordSource;
 import io.fortress.db.api.SslMode;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -53,7 +52,7 @@ public final class NodeConnector extends BaseDataSource {
         this.address = address;
         this.url = "jdbc:postgresql://" + address + "/" + config.database();
         this.user = replica ? config.replicaUser() : config.user();
-        this.password = replica ? config.replicaPasswordSource() : config.passwordSource();
+        this.password = replica ? PasswordSource.replica(config) : PasswordSource.primary(config);
         this.settings = driverSettings(config, replica);
     }
 

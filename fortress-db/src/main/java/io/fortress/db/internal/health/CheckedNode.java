@@ -1,4 +1,6 @@
-package io.fortress.db.api;
+package io.fortress.db.internal.health;
+
+import io.fortress.db.api.NodeHealth;
 
 /** A node the health checker watches, with the counters its meters read. */
 public interface CheckedNode {

@@ -1,4 +1,9 @@
-package io.fortress.db.api;
+package io.fortress.db.internal.pool;
+
+import io.fortress.db.api.DatabaseException;
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.DbSettings;
+import io.fortress.db.api.Secret;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,15 +18,29 @@ import java.util.Optional;
  */
 public abstract sealed class PasswordSource permits PasswordSource.Fixed, PasswordSource.FromFile, PasswordSource.None {
 
-    static PasswordSource of(Secret password, Path file) {
+    /** Where the primary's password comes from: a literal, a file re-read for new connections, or none. */
+    public static PasswordSource primary(DbConfig config) {
+        return of(config.get(DbSettings.PASSWORD), config.get(DbSettings.PASSWORD_FILE));
+    }
+
+    /**
+     * Where the replicas' password comes from: the replica password settings when given; otherwise the
+     * primary's password, unless a separate replica user was named (then none).
+     */
+    public static PasswordSource replica(DbConfig config) {
+        Secret password = config.get(DbSettings.REPLICA_PASSWORD);
+        Path file = config.get(DbSettings.REPLICA_PASSWORD_FILE);
+        if (password != null || file != null) {
+            return of(password, file);
+        }
+        return config.get(DbSettings.REPLICA_USER) == null ? primary(config) : new None();
+    }
+
+    private static PasswordSource of(Secret password, Path file) {
         if (file != null) {
             return new FromFile(file);
         }
-        return password == null ? none() : new Fixed(password);
-    }
-
-    static PasswordSource none() {
-        return new None();
+        return password == null ? new None() : new Fixed(password);
     }
 
     /** The password to use now; empty when none is configured. */
