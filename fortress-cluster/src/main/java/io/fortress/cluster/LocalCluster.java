@@ -692,7 +692,7 @@ public final class LocalCluster implements AutoCloseable {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(Node.HOST))) {
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -709,7 +709,7 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    private static void deleteTree(Path root) {
+    static void deleteTree(Path root) {
         if (!Files.exists(root)) {
             return;
         }

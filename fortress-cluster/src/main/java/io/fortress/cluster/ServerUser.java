@@ -76,6 +76,20 @@ final class ServerUser {
         return wrapped;
     }
 
+    /**
+     * The command, prefixed so that it replaces itself by the given command as the server user
+     * ({@code setpriv}): unlike {@link #command}, the process started is the command itself, so its pid
+     * is the one to signal.
+     */
+    List<String> exec(List<String> command) {
+        if (name == null) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(List.of("setpriv", "--reuid=" + name, "--regid=" + group.getName(), "--init-groups", "--"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
     /** Gives a file or directory (not its contents) to the server user. */
     void own(Path path) {
         if (name == null) {

@@ -1,0 +1,62 @@
+package io.fortress.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** A real Patroni cluster: it comes up, lists its members, switches over, fails over, and leaves no process behind. */
+class PatroniClusterTest {
+    @Test
+    void startsSwitchesOverFailsOverAndEndsEveryProcess() throws Exception {
+        List<ProcessHandle> started;
+        try (PatroniCluster cluster = PatroniCluster.builder().members(3).tags("member-3", Map.of("noloadbalance", true)).start()) {
+            List<PatroniCluster.Member> members = cluster.members();
+            assertThat(members).extracting(PatroniCluster.Member::name).containsExactlyInAnyOrder("member-1", "member-2", "member-3");
+            assertThat(members).filteredOn(PatroniCluster.Member::isLeader).hasSize(1);
+            assertThat(cluster.member("member-3").tags()).containsEntry("noloadbalance", true);
+            PatroniCluster.Member leader = cluster.leader();
+            assertThat(isInRecovery(cluster, leader.name())).isFalse();
+            members.stream().filter(m -> !m.isLeader()).forEach(m -> assertThat(isInRecovery(cluster, m.name())).isTrue());
+            started = ProcessHandle.current().children().toList(); // etcd and the agents (servers are their children)
+
+            String candidate = members.stream().filter(m -> !m.isLeader()).findFirst().orElseThrow().name();
+            cluster.switchover(candidate);
+            // Patroni lists the new timeline a loop after the promotion
+            cluster.awaitMember(m -> m.isLeader() && m.name().equals(candidate) && m.timeline() != null && m.timeline() > leader.timeline(),
+                    "the candidate to lead on a new timeline", Duration.ofSeconds(30));
+            assertThat(isInRecovery(cluster, candidate)).isFalse();
+            cluster.awaitStreaming(Duration.ofSeconds(60));
+
+            // unplanned: the leader's agent and server die; the leader key expires (ttl 10 s) and another takes over
+            cluster.stopAgent(candidate);
+            cluster.killPostmaster(candidate);
+            PatroniCluster.Member after = cluster.awaitMember(m -> m.isLeader() && !m.name().equals(candidate), "a new leader",
+                    Duration.ofSeconds(60));
+            // Patroni lists the leader as soon as it holds the key, a moment before the promotion ends
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !isInRecovery(cluster, after.name()));
+            cluster.startAgent(candidate);
+            cluster.awaitStreaming(Duration.ofSeconds(90));
+            assertThat(isInRecovery(cluster, candidate)).as("the old leader rejoined as a replica").isTrue();
+        }
+        Set<Long> alive = started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).collect(Collectors.toSet());
+        assertThat(alive).as("processes left running").isEmpty();
+    }
+
+    private static boolean isInRecovery(PatroniCluster cluster, String member) {
+        try (Connection c = cluster.connect(member); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            return rs.getBoolean(1);
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError("cannot ask " + member + ": " + e.getMessage(), e);
+        }
+    }
+}
