@@ -313,6 +313,20 @@ public final class PatroniCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@code patronictl list -f json} prints for this cluster (one map per member, with patronictl's
+     * keys: Member, Host, Role, State, TL, Lag in MB, Tags), read through etcd rather than a REST API.
+     */
+    public List<Map<String, Object>> patronictlList() {
+        String out = Processes.runChecked(List.of("patronictl", "-c", agents.get(0).config.toString(), "list", "-f", "json"),
+                Duration.ofSeconds(30));
+        try {
+            return JSON.readValue(out.substring(out.indexOf('[')), new com.fasterxml.jackson.core.type.TypeReference<>() { });
+        } catch (IOException | RuntimeException e) {
+            throw new ClusterException("patronictl list printed no JSON: " + out.strip(), e);
+        }
+    }
+
     /** The member by name, as Patroni lists it now. */
     public Member member(String name) {
         return members().stream().filter(m -> m.name().equals(name)).findFirst()

@@ -10,6 +10,7 @@ import io.fortress.db.api.TransactionCallback;
 import io.fortress.db.api.TransactionWork;
 
 import io.fortress.db.api.NodeHealth;
+import io.fortress.db.internal.health.PatroniWatch;
 import io.fortress.db.internal.metrics.DatabaseMetrics;
 import io.fortress.db.internal.pool.NodeCounters;
 import io.fortress.db.internal.pool.NodePool;
@@ -78,11 +79,12 @@ public final class Database implements AutoCloseable {
 
     /** Like {@link #open(DbConfig)}, and registers the layer's and HikariCP's meters in {@code registry}. */
     public static Database open(DbConfig config, MeterRegistry registry) {
-        Topology topology = Topology.create(config, registry);
+        PatroniWatch patroni = config.patroniUrls().isEmpty() ? null : new PatroniWatch(config.patroniUrls());
+        Topology topology = patroni == null ? Topology.create(config, registry) : patroni.topology(config, registry);
         Statements statements = new Statements(topology, config);
         HealthChecker health;
         try {
-            health = HealthChecker.attach(topology, config);
+            health = HealthChecker.attach(topology, config, patroni);
         } catch (RuntimeException e) {
             topology.close();
             throw e;

@@ -4,6 +4,7 @@ import io.fortress.db.internal.health.CheckedNode;
 import io.fortress.db.api.HealthStatus;
 import io.fortress.db.api.NodeHealth;
 import io.fortress.db.internal.health.NodeChecks;
+import io.fortress.db.internal.health.PatroniWatch;
 
 import io.fortress.db.api.DatabaseUnavailableException;
 import io.fortress.db.api.DbConfig;
@@ -45,8 +46,8 @@ public final class HealthChecker implements AutoCloseable {
     private ScheduledFuture<?> stallWatch;
     private volatile boolean closed;
 
-    private HealthChecker(Topology topology, DbConfig config) {
-        this.checks = new NodeChecks(topology, config);
+    private HealthChecker(Topology topology, DbConfig config, PatroniWatch patroni) {
+        this.checks = new NodeChecks(topology, config, patroni);
         this.config = config;
         this.interval = config.healthInterval();
         this.timeout = config.healthTimeout();
@@ -59,8 +60,8 @@ public final class HealthChecker implements AutoCloseable {
      *
      * @throws DatabaseUnavailableException when no primary candidate accepts writes
      */
-    static HealthChecker attach(Topology topology, DbConfig config) {
-        HealthChecker checker = new HealthChecker(topology, config);
+    static HealthChecker attach(Topology topology, DbConfig config, PatroniWatch patroni) {
+        HealthChecker checker = new HealthChecker(topology, config, patroni);
         try {
             checker.checks.checkAll(config.connectTimeout());
             checker.checks.requireWritablePrimary();

@@ -1,5 +1,6 @@
 package io.fortress.db.api;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -95,6 +96,11 @@ public final class DbConfig extends Configuration {
     /** The replicas' addresses, in the order given; entries without a port use {@link #port()}. */
     public List<HostAndPort> replicaHosts() {
         return get(DbSettings.REPLICA_HOSTS).stream().map(h -> HostAndPort.parse(h, port())).toList();
+    }
+
+    /** The Patroni REST APIs the members come from; empty when they come from host and replicaHosts. */
+    public List<URI> patroniUrls() {
+        return get(DbSettings.PATRONI_URLS);
     }
 
     /** The user replica pools log in as. */
@@ -247,6 +253,11 @@ public final class DbConfig extends Configuration {
 
         public Builder replicaHosts(List<String> hosts) {
             return set(DbSettings.REPLICA_HOSTS, List.copyOf(hosts));
+        }
+
+        /** Patroni REST API URLs ({@code http://host:8008}); the members then come from Patroni's {@code GET /cluster}. */
+        public Builder patroniUrls(String... urls) {
+            return set(DbSettings.PATRONI_URLS, Arrays.stream(urls).map(URI::create).toList());
         }
 
         public Builder replicaUser(String user) {

@@ -13,6 +13,10 @@ final class DbConfigRules {
      * @throws DbConfigException naming the first pair of settings that do not go together
      */
     static void check(DbConfig c) {
+        if (!c.patroniUrls().isEmpty() && !c.replicaHosts().isEmpty()) {
+            throw new DbConfigException("replicaHosts (DB_REPLICA_HOSTS) and patroniUrls (DB_PATRONI_URL) both say where the replicas "
+                    + "are; with Patroni the members come from its GET /cluster, so unset DB_REPLICA_HOSTS");
+        }
         if (c.maxIdleConns() > c.maxOpenConns()) {
             throw new DbConfigException("maxIdleConns (DB_MAX_IDLE_CONNS) = " + c.maxIdleConns()
                     + " exceeds maxOpenConns (DB_MAX_OPEN_CONNS) = " + c.maxOpenConns() + "; keep it at most maxOpenConns");

@@ -1,5 +1,6 @@
 package io.fortress.db.api;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +46,12 @@ public final class DbSettings {
     public static final Setting<List<String>> REPLICA_HOSTS = Setting.of("replicaHosts", "DB_REPLICA_HOSTS", List.of(),
             DbSettings::parseHosts, DbSettings::validHosts, "a comma-separated list of host or host:port ([ipv6]:port for IPv6)",
             "read replicas; reads are spread over them, writes never go there");
+    public static final Setting<List<URI>> PATRONI_URLS = Setting.of("patroniUrls", "DB_PATRONI_URL", List.of(),
+            DbSettings::parsePatroniUrls, urls -> urls.stream().allMatch(DbSettings::isPatroniUrl),
+            "a comma-separated list of http:// or https:// URLs with host and port only",
+            "Patroni members' REST APIs: the primary candidates and replicas are the members GET /cluster lists (asked on every "
+                    + "health round, the next URL when one does not answer) instead of host and replicaHosts; the tag "
+                    + "nofailover keeps a member from being written to, noloadbalance from being read from");
     public static final Setting<String> REPLICA_USER = Setting.text("replicaUser", "DB_REPLICA_USER", null,
             "user the replica pools log in as, e.g. a least-privilege read-only role; defaults to user");
     public static final Setting<Secret> REPLICA_PASSWORD = Setting.secret("replicaPassword", "DB_REPLICA_PASSWORD",
@@ -118,7 +125,7 @@ public final class DbSettings {
     /** Every setting, in the order docs and {@code toString} list them. */
     public static final List<Setting<?>> ALL = List.of(HOST, PORT, USER, PASSWORD, PASSWORD_FILE, DATABASE,
             MAX_OPEN_CONNS, MAX_IDLE_CONNS, CONN_MAX_LIFETIME, CONN_MAX_IDLE_TIME,
-            REPLICA_HOSTS, REPLICA_USER, REPLICA_PASSWORD, REPLICA_PASSWORD_FILE,
+            REPLICA_HOSTS, PATRONI_URLS, REPLICA_USER, REPLICA_PASSWORD, REPLICA_PASSWORD_FILE,
             CONNECT_TIMEOUT, POOL_TIMEOUT, STATEMENT_TIMEOUT, SOCKET_TIMEOUT,
             SSL_MODE, SSL_ROOT_CERT, SSL_CERT, SSL_KEY,
             SLOW_QUERY_THRESHOLD, LOG_QUERY_PARAMETERS, APPLICATION_NAME,
@@ -147,6 +154,35 @@ public final class DbSettings {
             hosts.add(part.strip());
         }
         return hosts;
+    }
+
+    /** Patroni REST API base URLs; a credential or path in one is refused rather than guessed at. */
+    private static List<URI> parsePatroniUrls(String text) {
+        List<URI> urls = new ArrayList<>();
+        for (String part : text.split(",", -1)) {
+            String entry = part.strip();
+            URI uri;
+            try {
+                uri = new URI(entry);
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("'" + entry + "' is no URL");
+            }
+            if (uri.getRawUserInfo() != null) {
+                // never echo a credential back
+                throw new IllegalArgumentException("an entry holds a user name or password; Patroni's REST API is read without one");
+            }
+            if (!isPatroniUrl(uri)) {
+                throw new IllegalArgumentException("'" + entry + "' is not scheme, host and port only (http://host:8008)");
+            }
+            urls.add(URI.create(uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort()));
+        }
+        return List.copyOf(urls);
+    }
+
+    private static boolean isPatroniUrl(URI uri) {
+        return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null && uri.getPort() > 0
+                && uri.getRawUserInfo() == null && (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"))
+                && uri.getRawQuery() == null && uri.getRawFragment() == null;
     }
 
     private static boolean validHosts(List<String> hosts) {

@@ -23,8 +23,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,34 +38,44 @@ import org.slf4j.LoggerFactory;
 public final class NodeChecks {
     private static final Logger LOG = LoggerFactory.getLogger("io.fortress.db.HealthChecker");
     private static final int HISTORY_SAMPLES = 4096;
+    /** How often the candidates are checked while writes have nowhere to go. */
+    private static final Duration HUNT_PAUSE = Duration.ofMillis(100);
+    /** How long that goes on before the regular rounds alone look. */
+    private static final Duration HUNT_LIMIT = Duration.ofSeconds(60);
 
     private final Topology topology;
     private final DbConfig config;
     private final WalHistory history = new WalHistory(HISTORY_SAMPLES);
-    private final List<Slot> candidates = new ArrayList<>();
-    private final List<Slot> replicas = new ArrayList<>();
+    /** Immutable lists, replaced whole when the topology's members change. */
+    private volatile List<Slot> candidates = List.of();
+    private volatile List<Slot> replicas = List.of();
+    private final PatroniWatch patroni;
+    /** The leader Patroni named in its last answer; null without Patroni or before it answered. */
+    private volatile HostAndPort patroniLeader;
+    private final AtomicBoolean hunting = new AtomicBoolean();
+    private volatile Consumer<CheckedNode> watched = n -> { };
+    private volatile Consumer<CheckedNode> unwatched = n -> { };
     private final ScheduledExecutorService executor;
     private final LongAdder roleChanges = new LongAdder();
     private final Observer observer;
     private volatile Duration timeout;
 
-    public NodeChecks(Topology topology, DbConfig config) {
+    /**
+     * @param patroni where the members come from on every round; null when they are the configured ones
+     */
+    public NodeChecks(Topology topology, DbConfig config, PatroniWatch patroni) {
         this.topology = topology;
         this.config = config;
+        this.patroni = patroni;
         this.timeout = config.healthTimeout();
         this.observer = new Observer(history, config.maxReplicaLag());
-        for (HostAndPort address : topology.primaryCandidates()) {
-            NodeConnector connector = topology.candidateConnector(address);
-            candidates.add(new Slot(topology.candidateName(address), NodeRole.PRIMARY, address, new NodeProbe(connector),
-                    new NodeProbe(connector), topology.existingPrimaryPool(address).orElse(null), config.healthFall(), config.healthRise()));
-        }
-        for (NodePool replica : topology.replicas()) {
-            replicas.add(new Slot(replica.name(), NodeRole.REPLICA, replica.address(), new NodeProbe(replica.connector()), null,
-                    replica, config.healthFall(), config.healthRise()));
-        }
+        syncSlots();
+        patroniLeader = patroni == null || patroni.last() == null ? null
+                : patroni.last().leader().map(PatroniWatch.Member::address).orElse(null);
         AtomicInteger threads = new AtomicInteger();
         // a check and a sample may each block up to the timeout on every node; the stall watch must still run
-        this.executor = Executors.newScheduledThreadPool(Math.min(16, 2 * (candidates.size() + replicas.size()) + 2), r -> {
+        int nodes = candidates.size() + replicas.size();
+        this.executor = Executors.newScheduledThreadPool(Math.min(16, Math.max(2 * nodes + 2, patroni == null ? 0 : 8)), r -> {
             Thread t = new Thread(r, "fortress-db-health-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -145,7 +157,138 @@ public final class NodeChecks {
 
     // ---------------------------------------------------------------- rounds
 
+    /** Watches exactly the topology's members: a slot for each new one; those that left are closed. */
+    private synchronized void syncSlots() {
+        List<Slot> oldCandidates = candidates;
+        List<Slot> oldReplicas = replicas;
+        List<Slot> nextCandidates = new ArrayList<>();
+        for (Topology.Member m : topology.primaryCandidates()) {
+            Slot slot = oldCandidates.stream().filter(c -> c.address.equals(m.address()) && c.name.equals(m.name())).findFirst().orElse(null);
+            if (slot == null) {
+                NodeConnector connector = topology.candidateConnector(m);
+                slot = new Slot(m.name(), NodeRole.PRIMARY, m.address(), new NodeProbe(connector), new NodeProbe(connector),
+                        topology.existingPrimaryPool(m.address()).orElse(null), config.healthFall(), config.healthRise());
+            }
+            nextCandidates.add(slot);
+        }
+        HostAndPort writesGo = topology.primary() == null ? null : topology.primary().address();
+        oldCandidates.stream().filter(c -> c.address.equals(writesGo) && !nextCandidates.contains(c)).findFirst()
+                .ifPresent(nextCandidates::add); // watched while writes go there, even once it left the candidates
+        List<Slot> nextReplicas = new ArrayList<>();
+        for (NodePool pool : topology.replicas()) {
+            nextReplicas.add(oldReplicas.stream().filter(r -> r.pool == pool).findFirst().orElseGet(() -> new Slot(pool.name(),
+                    NodeRole.REPLICA, pool.address(), new NodeProbe(pool.connector()), null, pool, config.healthFall(), config.healthRise())));
+        }
+        candidates = List.copyOf(nextCandidates);
+        replicas = List.copyOf(nextReplicas);
+        List<Slot> left = new ArrayList<>(oldCandidates);
+        left.addAll(oldReplicas);
+        left.removeAll(nextCandidates);
+        left.removeAll(nextReplicas);
+        List<Slot> added = new ArrayList<>(nextCandidates);
+        added.addAll(nextReplicas);
+        added.removeAll(oldCandidates);
+        added.removeAll(oldReplicas);
+        left.forEach(slot -> {
+            slot.close();
+            unwatched.accept(slot);
+        });
+        if (!oldCandidates.isEmpty()) {
+            added.forEach(watched); // the first members are bound from checkedNodes()
+        }
+    }
+
+    /** Called with each node watched from now on after a change of members, and with each no longer watched. */
+    public void onWatched(Consumer<CheckedNode> added, Consumer<CheckedNode> removed) {
+        this.watched = added;
+        this.unwatched = removed;
+    }
+
+    /**
+     * Reads Patroni's view and applies its members to the topology; a leader other than the current
+     * primary is looked at now. Without an answer the last view stands.
+     */
+    private void followPatroni() {
+        Optional<PatroniWatch.View> view = patroni.fetch(timeout);
+        if (view.isEmpty()) {
+            return;
+        }
+        List<Topology.Member> before = topology.primaryCandidates();
+        List<NodePool> replicasBefore = topology.replicas();
+        if (topology.apply(view.get().candidates(), view.get().replicas())) {
+            syncSlots();
+            topology.refresh();
+            List<String> names = topology.replicas().stream().map(NodePool::name).toList();
+            List<String> namesBefore = replicasBefore.stream().map(NodePool::name).toList();
+            if (!new java.util.HashSet<>(before).equals(new java.util.HashSet<>(topology.primaryCandidates())) || !names.equals(namesBefore)) {
+                LOG.info("members from Patroni: primary candidates {} (were {}), replicas {} (were {})",
+                        topology.primaryCandidates().stream().map(Topology.Member::name).toList(),
+                        before.stream().map(Topology.Member::name).toList(), names, namesBefore);
+            }
+            candidates.stream().filter(s -> s.health.checkedAt() == null || s.checks.sum() == 0).forEach(this::checkSoon);
+            replicas.stream().filter(s -> s.checks.sum() == 0).forEach(this::checkSoon);
+        }
+        HostAndPort leader = view.get().leader().map(PatroniWatch.Member::address).orElse(null);
+        patroniLeader = leader;
+        if (leader != null && !leader.equals(topology.primary().address())) {
+            hunt();
+        }
+    }
+
+    /**
+     * While writes have nowhere to go (the primary stopped answering or became read-only, or Patroni
+     * names another leader), the primary candidates are checked every {@link #HUNT_PAUSE} (with Patroni,
+     * only its leader) until one takes writes, for at most {@link #HUNT_LIMIT}; writes fail fast meanwhile.
+     */
+    private void hunt() {
+        if (candidates.size() < 2 || !hunting.compareAndSet(false, true)) {
+            return;
+        }
+        long until = System.nanoTime() + HUNT_LIMIT.toNanos();
+        LOG.debug("looking for a primary that takes writes");
+        scheduleHunt(until);
+    }
+
+    private void scheduleHunt(long until) {
+        try {
+            executor.schedule(() -> huntOnce(until), HUNT_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closedAlready) {
+            hunting.set(false);
+        }
+    }
+
+    private void huntOnce(long until) {
+        try {
+            if (patroni != null) {
+                followPatroni();
+            }
+            HostAndPort leader = patroniLeader;
+            for (Slot slot : candidates) {
+                if (leader == null || slot.address.equals(leader) || slot == primarySlot()) {
+                    checkNow(slot, timeout);
+                }
+            }
+            selectPrimary();
+        } catch (RuntimeException e) {
+            LOG.debug("looking for a primary failed: {}", e.toString());
+        }
+        boolean found = primarySlot().health.state() == NodeState.UP
+                && (patroniLeader == null || patroniLeader.equals(primarySlot().address));
+        if (found || System.nanoTime() > until) {
+            hunting.set(false);
+        } else {
+            scheduleHunt(until);
+        }
+    }
+
     public void runRound() {
+        if (patroni != null) {
+            try {
+                followPatroni();
+            } catch (RuntimeException e) {
+                LOG.warn("reading Patroni's view failed: {}", e.toString());
+            }
+        }
         try {
             candidates.forEach(this::checkSoon);
             replicas.forEach(this::checkSoon);
@@ -192,6 +335,9 @@ public final class NodeChecks {
         slotOf(pool).ifPresent(slot -> {
             slot.suspected = true;
             checkSoon(slot);
+            if (pool == topology.primary()) {
+                hunt();
+            }
         });
     }
 
@@ -283,7 +429,16 @@ public final class NodeChecks {
         // a check that finds the node not answering while its statements stall, or after one lost its
         // connection, is not a blip: the node leaves rotation at once
         boolean conclusive = !o.state().isReachable() && (slot.suspected || (pool != null && pool.isStalled(System.nanoTime())));
-        StateTracker.Change change = slot.tracker.observe(o.state(), o.reason(), conclusive);
+        // two witnesses agree on a change of roles: a write refused as read-only (or Patroni naming
+        // another leader) and the check finding the node in recovery; Patroni naming this node the
+        // leader and the check finding it takes writes
+        HostAndPort leader = patroniLeader;
+        if (slot.role == NodeRole.PRIMARY && o.state() == NodeState.DEMOTED && (slot.suspected || (leader != null && !leader.equals(slot.address)))) {
+            conclusive = true;
+        }
+        boolean confirmed = slot.role == NodeRole.PRIMARY && o.state() == NodeState.UP && slot.address.equals(leader);
+        StateTracker.Change change = confirmed ? slot.tracker.confirm(o.state(), o.reason())
+                : slot.tracker.observe(o.state(), o.reason(), conclusive);
         if (o.state().isReachable()) {
             slot.suspected = false;
         }
@@ -305,6 +460,9 @@ public final class NodeChecks {
         }
         if (change.changed()) {
             topology.refresh();
+            if (slot == primarySlot() && change.to() != NodeState.UP) {
+                hunt();
+            }
         }
         long aborted = 0;
         if (change.changed() && change.from() != null && pool != null) {
@@ -384,7 +542,7 @@ public final class NodeChecks {
             return;
         }
         String where = candidates.size() == 1 ? "the primary " + primary.address
-                : "any primary candidate of " + topology.primaryCandidates();
+                : "any primary candidate of " + candidates.stream().map(c -> c.address).toList();
         String why = candidates.stream().map(s -> s.address + " is " + s.health.state() + " (" + s.health.reason() + ")")
                 .reduce((a, b) -> a + "; " + b).orElse("");
         throw new DatabaseUnavailableException("cannot reach " + where + " (database " + config.database() + ", user "

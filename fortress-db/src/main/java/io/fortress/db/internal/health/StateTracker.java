@@ -9,7 +9,8 @@ import java.time.Instant;
  * {@code fall} consecutive bad observations, and leaves a bad state only after {@code rise}
  * consecutive good ones. Within one class (bad to another bad, good to another good) the newest
  * observation is taken at once. The first observation is taken as it is. A conclusive bad observation
- * (one a second witness confirms, such as statements stalled on the node) is taken at once too.
+ * (one a second witness confirms, such as statements stalled on the node) is taken at once too, and so
+ * is a confirmed good one (Patroni naming the node its leader as the check finds it takes writes).
  */
 final class StateTracker {
     private final int fall;
@@ -51,6 +52,16 @@ final class StateTracker {
                 pending = true;
             }
         }
+        return new Change(before, state);
+    }
+
+    /** Takes a good observation that a second witness confirms at once; returns the state before and after it. */
+    synchronized Change confirm(NodeState observed, String observedReason) {
+        if (!observed.isGood()) {
+            throw new IllegalArgumentException("only a good state is confirmed, not " + observed);
+        }
+        NodeState before = state;
+        accept(observed, observedReason);
         return new Change(before, state);
     }
 

@@ -67,7 +67,9 @@ public final class DatabaseMetrics implements AutoCloseable {
         DatabaseMetrics metrics = new DatabaseMetrics(registry);
         topology.pools().forEach(metrics::bindPool);
         topology.onPoolCreated(metrics::bindPool);
+        topology.onPoolRetired(pool -> metrics.forget(pool.name(), pool.role()));
         health.checkedNodes().forEach(metrics::bindCheckedNode);
+        health.onWatched(metrics::bindCheckedNode, node -> metrics.forget(node.health().name(), node.health().role()));
         for (Reroute reason : Reroute.values()) {
             metrics.meters.add(FunctionCounter.builder("fortress.db.read.reroutes", statements, s -> s.reroutes(reason))
                     .tag("reason", reason.name().toLowerCase(Locale.ROOT))
@@ -122,6 +124,17 @@ public final class DatabaseMetrics implements AutoCloseable {
             meters.add(FunctionCounter.builder("fortress.db.health.check.failures", node, n -> n.failures(failure))
                     .tags(tags.and("reason", failure.name().toLowerCase(Locale.ROOT)))
                     .description("Failed health checks, by reason").register(registry));
+        }
+    }
+
+    /** Removes the meters of a node that left the topology. */
+    private void forget(String node, NodeRole role) {
+        String roleTag = role.name().toLowerCase(Locale.ROOT);
+        for (Meter m : meters) {
+            if (node.equals(m.getId().getTag("node")) && roleTag.equals(m.getId().getTag("role"))) {
+                registry.remove(m);
+                meters.remove(m);
+            }
         }
     }
 

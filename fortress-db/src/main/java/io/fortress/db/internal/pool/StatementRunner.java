@@ -295,6 +295,11 @@ final class StatementRunner {
         if (SqlStates.isConnectionFailure(e) || SqlStates.isPoolTimeout(e)) {
             return new DatabaseUnavailableException(message, e, node.name());
         }
+        if (node.role() == NodeRole.PRIMARY && SqlStates.isReadOnlyViolation(e)) {
+            // the primary became a standby (a switchover or failover): nothing was written, and the health
+            // checker is already looking for the new primary
+            return new DatabaseUnavailableException(message + "; the primary is read-only now, so it was demoted", e, node.name());
+        }
         return new DatabaseException(message, e, state, node.name());
     }
 }

@@ -53,4 +53,18 @@ class StateTrackerTest {
         assertThat(t.observe(NodeState.STREAMING, "ok", true).to()).isEqualTo(NodeState.UNREACHABLE);
         assertThat(t.observe(NodeState.STREAMING, "ok").to()).isEqualTo(NodeState.STREAMING);
     }
+
+    @Test
+    void aConfirmedGoodObservationIsTakenAtOnce() {
+        StateTracker t = new StateTracker(3, 2);
+        t.observe(NodeState.UP, "accepts writes");
+        t.observe(NodeState.DEMOTED, "in recovery", true);
+        assertThat(t.state()).isEqualTo(NodeState.DEMOTED);
+        StateTracker.Change change = t.confirm(NodeState.UP, "accepts writes; Patroni's leader");
+        assertThat(change.from()).isEqualTo(NodeState.DEMOTED);
+        assertThat(change.to()).isEqualTo(NodeState.UP);
+        assertThat(t.pending()).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> t.confirm(NodeState.DOWN, "no"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
