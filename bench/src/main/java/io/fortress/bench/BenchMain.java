@@ -27,7 +27,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>Options: {@code --rounds N} (3), {@code --warmup S} (2), {@code --measure S} (5),
  * {@code --scale N} (10), {@code --quick} (1 round of 1 + 2 s), {@code --results DIR} (bench/results),
- * {@code --only W1,W2,W3,W4,backup,migrations,memory,jmh} (everything).
+ * {@code --only W1,W2,W3,W4,W5,backup,migrations,memory,jmh} (everything).
  */
 public final class BenchMain {
     private int rounds = 3;
@@ -60,7 +60,7 @@ public final class BenchMain {
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; accepted: --rounds N, --warmup S, --measure S, --scale N, --quick, --results DIR,"
-                        + " --only W1,W2,W3,W4,backup,migrations,memory,jmh");
+                        + " --only W1,W2,W3,W4,W5,backup,migrations,memory,jmh");
             }
         }
     }
@@ -92,6 +92,10 @@ public final class BenchMain {
             if (selected("W4")) {
                 log("W4: reads while a replica is frozen for 15 s and another killed and restarted, on a cluster of their own");
                 new FaultBench(results, rounds).run();
+            }
+            if (selected("W5")) {
+                log("W5: the write gap of five Patroni switchovers, fortress against a pgjdbc multi-host URL, on a Patroni cluster of its own");
+                new SwitchoverBench(results).run();
             }
             if (selected("backup")) {
                 log("backups: fortress backup create against pg_dump -Fc");
@@ -291,7 +295,7 @@ public final class BenchMain {
                 + "- took " + took.toSeconds() + " s\n";
     }
 
-    private static void log(String message) {
+    static void log(String message) {
         System.out.println("[bench " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")) + "] " + message);
     }
 }

@@ -81,6 +81,11 @@ class PatroniTest {
                 .filter(name -> !name.equals(leader.get("Member")) && !name.equals(NEVER_USED)).collect(Collectors.toSet());
         assertThat(status.replicas()).extracting(NodeHealth::name).containsExactlyInAnyOrderElementsOf(readable);
         await().atMost(Duration.ofSeconds(20)).until(() -> db.healthChecker().status().streamingReplicas().size() == readable.size());
+        // Patroni's own view travels beside fortress's
+        assertThat(status.patroni()).extracting(HealthStatus.PatroniMember::name)
+                .containsExactlyInAnyOrderElementsOf(listed.stream().map(m -> (String) m.get("Member")).toList());
+        assertThat(status.patroni()).filteredOn(m -> m.role().equals("leader")).extracting(HealthStatus.PatroniMember::name)
+                .containsExactly((String) leader.get("Member"));
     }
 
     @Test
@@ -149,6 +154,37 @@ class PatroniTest {
             }
             assertThat(ports).as("reads reach the old leader again, now a replica").contains(oldLeaderPort);
         });
+    }
+
+    @Test
+    @Order(5)
+    void whileNoRestApiAnswersTheLastTopologyStandsAndStatementsGoOn() throws Exception {
+        String primary = db.healthChecker().status().primary().name();
+        List<String> names = cluster.members().stream().map(PatroniCluster.Member::name).toList();
+        names.forEach(cluster::stopAgent); // the servers keep running, unmanaged; no REST API answers
+        try {
+            long rounds = 3;
+            long until = System.nanoTime() + db.healthChecker().interval().multipliedBy(rounds).toNanos();
+            int writes = 0;
+            int reads = 0;
+            while (System.nanoTime() < until) {
+                db.exec("INSERT INTO acked(id, writer) VALUES (?, 9)", System.nanoTime());
+                writes++;
+                db.queryOne("SELECT count(*) FROM acked", rs -> rs.getLong(1)).orElseThrow();
+                reads++;
+            }
+            assertThat(writes).isPositive();
+            assertThat(reads).isPositive();
+            HealthStatus status = db.healthChecker().status();
+            assertThat(status.primary().name()).isEqualTo(primary);
+            assertThat(status.primary().state()).isEqualTo(NodeState.UP);
+            assertThat(status.replicas()).as("the members Patroni last listed are all still watched").isNotEmpty();
+        } finally {
+            cluster.startAgent(primary); // first, so that it takes the leader key back
+            cluster.awaitMember(m -> m.name().equals(primary) && m.isLeader(), primary + " leading again", Duration.ofSeconds(60));
+            names.forEach(cluster::startAgent);
+        }
+        cluster.awaitStreaming(Duration.ofSeconds(60));
     }
 
     private static String other(String leader) {

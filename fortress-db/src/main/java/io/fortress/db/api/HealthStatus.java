@@ -13,8 +13,23 @@ import java.util.List;
  * @param primary        the primary's health
  * @param replicas       each replica's health, in configuration order
  * @param takenAt        when the oldest of its node checks finished
+ * @param patroni        the members as Patroni last listed them (empty without DB_PATRONI_URL), beside fortress's own view
  */
-public record HealthStatus(boolean primaryHealthy, NodeHealth primary, List<NodeHealth> replicas, Instant takenAt) {
+public record HealthStatus(boolean primaryHealthy, NodeHealth primary, List<NodeHealth> replicas, Instant takenAt,
+                           List<PatroniMember> patroni) {
+
+    /**
+     * A member as Patroni's {@code GET /cluster} last listed it.
+     *
+     * @param lagBytes Patroni's own lag figure (from its DCS, refreshed every loop_wait); null on the leader or when unknown
+     */
+    public record PatroniMember(String name, String role, String state, HostAndPort address, Long timeline, Long lagBytes) {
+    }
+
+    /** A status without Patroni's view. */
+    public HealthStatus(boolean primaryHealthy, NodeHealth primary, List<NodeHealth> replicas, Instant takenAt) {
+        this(primaryHealthy, primary, replicas, takenAt, List.of());
+    }
 
     /** How old the snapshot is: the time since its oldest node check finished. */
     public Duration age() {

@@ -39,7 +39,9 @@ public final class NodeChecks {
     private static final Logger LOG = LoggerFactory.getLogger("io.fortress.db.HealthChecker");
     private static final int HISTORY_SAMPLES = 4096;
     /** How often the candidates are checked while writes have nowhere to go. */
-    private static final Duration HUNT_PAUSE = Duration.ofMillis(100);
+    private static final Duration HUNT_PAUSE = Duration.ofMillis(10);
+    /** Patroni is asked every this many of those checks (every 100 ms). */
+    private static final int HUNT_PATRONI_EVERY = 10;
     /** How long that goes on before the regular rounds alone look. */
     private static final Duration HUNT_LIMIT = Duration.ofSeconds(60);
 
@@ -98,7 +100,10 @@ public final class NodeChecks {
         List<NodeHealth> replicaHealth = replicas.stream().map(s -> s.health).toList();
         Instant oldest = replicaHealth.stream().map(NodeHealth::checkedAt).reduce(primary.health.checkedAt(),
                 (a, b) -> a.isBefore(b) ? a : b);
-        return new HealthStatus(primary.health.state() == NodeState.UP, primary.health, replicaHealth, oldest);
+        PatroniWatch.View view = patroni == null ? null : patroni.last();
+        List<HealthStatus.PatroniMember> members = view == null ? List.of() : view.members().stream()
+                .map(m -> new HealthStatus.PatroniMember(m.name(), m.role(), m.state(), m.address(), m.timeline(), m.lagBytes())).toList();
+        return new HealthStatus(primary.health.state() == NodeState.UP, primary.health, replicaHealth, oldest, members);
     }
 
     /** Every node watched, with its check counters: the primary candidates, then the replicas. */
@@ -238,7 +243,9 @@ public final class NodeChecks {
     /**
      * While writes have nowhere to go (the primary stopped answering or became read-only, or Patroni
      * names another leader), the primary candidates are checked every {@link #HUNT_PAUSE} (with Patroni,
-     * only its leader) until one takes writes, for at most {@link #HUNT_LIMIT}; writes fail fast meanwhile.
+     * only its leader, whose primary pool starts filling at once) until one takes writes, for at most
+     * {@link #HUNT_LIMIT}; writes fail fast meanwhile. The checks run on their own (single-flight per
+     * node), so a hung candidate delays none of the others.
      */
     private void hunt() {
         if (candidates.size() < 2 || !hunting.compareAndSet(false, true)) {
@@ -246,29 +253,32 @@ public final class NodeChecks {
         }
         long until = System.nanoTime() + HUNT_LIMIT.toNanos();
         LOG.debug("looking for a primary that takes writes");
-        scheduleHunt(until);
+        scheduleHunt(until, 0);
     }
 
-    private void scheduleHunt(long until) {
+    private void scheduleHunt(long until, int tick) {
         try {
-            executor.schedule(() -> huntOnce(until), HUNT_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
+            executor.schedule(() -> huntOnce(until, tick), HUNT_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closedAlready) {
             hunting.set(false);
         }
     }
 
-    private void huntOnce(long until) {
+    private void huntOnce(long until, int tick) {
         try {
-            if (patroni != null) {
+            if (patroni != null && tick % HUNT_PATRONI_EVERY == 0) {
                 followPatroni();
             }
             HostAndPort leader = patroniLeader;
+            if (leader != null && !leader.equals(topology.primary().address())
+                    && topology.primaryCandidates().stream().anyMatch(c -> c.address().equals(leader))) {
+                topology.primaryPool(leader); // its connections open while it is being promoted, not after
+            }
             for (Slot slot : candidates) {
                 if (leader == null || slot.address.equals(leader) || slot == primarySlot()) {
-                    checkNow(slot, timeout);
+                    checkSoon(slot);
                 }
             }
-            selectPrimary();
         } catch (RuntimeException e) {
             LOG.debug("looking for a primary failed: {}", e.toString());
         }
@@ -277,7 +287,7 @@ public final class NodeChecks {
         if (found || System.nanoTime() > until) {
             hunting.set(false);
         } else {
-            scheduleHunt(until);
+            scheduleHunt(until, tick + 1);
         }
     }
 
