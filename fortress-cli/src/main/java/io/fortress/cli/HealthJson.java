@@ -23,6 +23,26 @@ final class HealthJson {
         for (NodeHealth n : status.nodes()) {
             nodes.add(node(n));
         }
+        if (!status.patroni().isEmpty()) {
+            ArrayNode members = root.putArray("patroni");
+            for (HealthStatus.PatroniMember m : status.patroni()) {
+                ObjectNode o = members.addObject();
+                o.put("member", m.name());
+                o.put("role", m.role());
+                o.put("state", m.state());
+                o.put("address", m.address().toString());
+                if (m.timeline() == null) {
+                    o.putNull("timeline");
+                } else {
+                    o.put("timeline", m.timeline());
+                }
+                if (m.lagBytes() == null) {
+                    o.putNull("lag_bytes");
+                } else {
+                    o.put("lag_bytes", m.lagBytes());
+                }
+            }
+        }
         return root;
     }
 

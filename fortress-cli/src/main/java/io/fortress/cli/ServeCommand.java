@@ -60,6 +60,11 @@ final class ServeCommand extends Subcommand {
     @ParentCommand
     FortressCommand fortress;
 
+    @CommandLine.Option(names = "--ha", description = {"Run on a Patroni-managed cluster started for this process (etcd and three",
+            "Patroni members on 127.0.0.1, from Debian's patroni and etcd-server packages; data thrown away at exit)",
+            "instead of the embedded cluster; /health/database then shows Patroni's view beside fortress's."})
+    boolean ha;
+
     /** What to close at shutdown, the last started first; guarded by {@code this}. */
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private boolean stopping;
@@ -97,7 +102,7 @@ final class ServeCommand extends Subcommand {
 
     private void start(Map<String, String> env, HttpServer server, String address, PrintWriter out) throws IOException {
         long began = System.nanoTime();
-        Target target = Target.resolve(env, Target.Use.SERVE);
+        Target target = Target.resolve(env, ha ? Target.Use.SERVE_HA : Target.Use.SERVE);
         closeLater(target);
         DbConfig config = target.dbConfig();
         BackupConfig backupConfig = target.backupConfig();

@@ -2,6 +2,7 @@ package io.fortress.cli;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
+import io.fortress.cluster.PatroniCluster;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.backup.BackupConfig;
 import io.fortress.db.backup.BackupSettings;
@@ -10,16 +11,18 @@ import java.util.Map;
 /**
  * The database a command works on: the one the DB_* variables name when DB_HOST is set, otherwise
  * the embedded cluster in FORTRESS_DATA_DIR (a primary and two streaming replicas on 127.0.0.1),
- * started when needed.
+ * started when needed, or for {@code serve --ha} a Patroni-managed cluster that lives as long as serve.
  */
 final class Target implements AutoCloseable {
     private final Map<String, String> environment;
     private final LocalCluster cluster;
+    private final PatroniCluster patroni;
     private final boolean stopOnClose;
 
-    private Target(Map<String, String> environment, LocalCluster cluster, boolean stopOnClose) {
+    private Target(Map<String, String> environment, LocalCluster cluster, PatroniCluster patroni, boolean stopOnClose) {
         this.environment = environment;
         this.cluster = cluster;
+        this.patroni = patroni;
         this.stopOnClose = stopOnClose;
     }
 
@@ -33,6 +36,8 @@ final class Target implements AutoCloseable {
     enum Use {
         /** serve: start every stopped node, tied to this process; nodes already running are left running on exit. */
         SERVE,
+        /** serve --ha: a Patroni-managed cluster (etcd and three members) started for this process and thrown away at its end. */
+        SERVE_HA,
         /** One-shot commands: start the cluster (detached, it keeps running) only when none of its nodes runs. */
         START_IF_STOPPED,
         /** Look only (health): a stopped node is reported, not started. */
@@ -41,28 +46,40 @@ final class Target implements AutoCloseable {
 
     /** Resolves the target for a command that uses the embedded cluster as {@code use} says. */
     static Target resolve(Map<String, String> environment, Use use) {
+        if (use == Use.SERVE_HA) {
+            if (!embedded(environment) || !blank(environment.get("DB_PATRONI_URL"))) {
+                throw new IllegalArgumentException("--ha runs a Patroni cluster of its own, but DB_HOST or DB_PATRONI_URL names "
+                        + "another database; unset them, or leave out --ha");
+            }
+            PatroniCluster.requireInstalled();
+            return new Target(environment, null, PatroniCluster.builder().members(3).database("fortress").start(), true);
+        }
         if (!embedded(environment)) {
-            return new Target(environment, null, false);
+            return new Target(environment, null, null, false);
         }
         LocalCluster.Builder builder = EmbeddedCluster.builder(environment);
         if (use == Use.SERVE) {
-            return new Target(environment, builder.stopOnExit(false).build().start(), true);
+            return new Target(environment, builder.stopOnExit(false).build().start(), null, true);
         }
         LocalCluster existing = builder.build();
         if (existing.exists()) {
             existing.inspect();
             if (use == Use.AS_IS || existing.nodes().stream().anyMatch(Node::isRunning)) {
-                return new Target(environment, existing, false);
+                return new Target(environment, existing, null, false);
             }
         } else if (use == Use.AS_IS) {
             throw new IllegalStateException("no embedded cluster in " + EmbeddedCluster.clusterDir(environment)
                     + "; start one with fortress cluster start or fortress serve, or set DB_HOST");
         }
-        return new Target(environment, builder.detached(true).build().start(), false);
+        return new Target(environment, builder.detached(true).build().start(), null, false);
     }
 
     /** The database settings: DB_* as given, or pointing at the embedded cluster (other DB_* settings still apply). */
     DbConfig dbConfig() {
+        if (patroni != null) {
+            return DbConfig.builder().applyEnv(environment).patroniUrls(patroni.restUrls().toArray(String[]::new))
+                    .user(patroni.user()).password(patroni.password()).passwordFile(null).database(patroni.database()).build();
+        }
         if (cluster == null) {
             return DbConfig.fromEnv(environment);
         }
@@ -77,7 +94,7 @@ final class Target implements AutoCloseable {
     BackupConfig backupConfig() {
         BackupConfig.Builder b = BackupConfig.builder().applyEnv(environment);
         String dir = environment.get(BackupSettings.BACKUP_DIR.variable());
-        if (cluster != null && (dir == null || dir.isBlank())) {
+        if ((cluster != null || patroni != null) && blank(dir)) {
             b.backupDir(EmbeddedCluster.dataDir(environment).resolve("backups"));
         }
         return b.build();
@@ -85,8 +102,16 @@ final class Target implements AutoCloseable {
 
     /** Where the data lives, for messages. */
     String describe() {
+        if (patroni != null) {
+            return "Patroni cluster (etcd and 3 members, REST APIs " + String.join(" ", patroni.restUrls()) + ") in "
+                    + patroni.rootDirectory() + ", thrown away at exit";
+        }
         return cluster == null ? "DB_HOST=" + environment.get("DB_HOST")
                 : "embedded cluster in " + cluster.rootDirectory();
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
     }
 
     /** Stops the nodes serve started; one-shot commands leave the cluster running for the next command. */
@@ -94,6 +119,9 @@ final class Target implements AutoCloseable {
     public void close() {
         if (cluster != null && stopOnClose) {
             cluster.stop();
+        }
+        if (patroni != null) {
+            patroni.close();
         }
     }
 }

@@ -86,8 +86,11 @@ final class FortressProcess {
      * Starts serve and waits for its banner. Should the test JVM end without stopping it (a killed fork),
      * a shutdown hook stops it as an operator would, so its servers do not outlive the tests.
      */
-    static Process serve(Map<String, String> env, Path log) throws IOException, InterruptedException {
-        Process p = builder(env, log, "serve").start();
+    static Process serve(Map<String, String> env, Path log, String... options) throws IOException, InterruptedException {
+        String[] args = new String[options.length + 1];
+        args[0] = "serve";
+        System.arraycopy(options, 0, args, 1, options.length);
+        Process p = builder(env, log, args).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(p), "stop-fortress-serve"));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (System.nanoTime() < deadline) {
