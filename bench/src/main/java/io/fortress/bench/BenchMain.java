@@ -94,7 +94,7 @@ public final class BenchMain {
                 new FaultBench(results, rounds).run();
             }
             if (selected("W5")) {
-                log("W5: the write gap of five Patroni switchovers, fortress against a pgjdbc multi-host URL, on a Patroni cluster of its own");
+                log("W5: the write gap of nine Patroni switchovers, fortress against a pgjdbc multi-host URL, on a Patroni cluster of its own");
                 new SwitchoverBench(results).run();
             }
             if (selected("backup")) {

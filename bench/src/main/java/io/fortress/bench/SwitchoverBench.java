@@ -19,14 +19,14 @@ import java.util.stream.Collectors;
  * W5, the write gap of a Patroni switchover: on a three-member Patroni cluster, one writer through
  * fortress (DB_PATRONI_URL, default health interval) and one through a pgjdbc multi-host URL with
  * {@code targetServerType=primary} (reconnecting at once after a failure: pgjdbc at its best) insert
- * continuously while Patroni switches over, five times. A probe on the candidate's own connection asks
+ * continuously while Patroni switches over, nine times. A probe on the candidate's own connection asks
  * {@code pg_is_in_recovery()} every 2 ms; the gap of a writer is the time from the candidate first
  * accepting writes to that writer's first write acknowledged there. Target: fortress ≤ 1 s median and
  * no worse than pgjdbc.
  */
 final class SwitchoverBench {
     private static final String NAME = "W5 switchover write gap";
-    private static final int SWITCHOVERS = 5;
+    private static final int SWITCHOVERS = 9;
 
     private final Results results;
 

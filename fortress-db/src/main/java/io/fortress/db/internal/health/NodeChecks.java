@@ -39,9 +39,9 @@ public final class NodeChecks {
     private static final Logger LOG = LoggerFactory.getLogger("io.fortress.db.HealthChecker");
     private static final int HISTORY_SAMPLES = 4096;
     /** How often the candidates are checked while writes have nowhere to go. */
-    private static final Duration HUNT_PAUSE = Duration.ofMillis(10);
+    private static final Duration HUNT_PAUSE = Duration.ofMillis(5);
     /** Patroni is asked every this many of those checks (every 100 ms). */
-    private static final int HUNT_PATRONI_EVERY = 10;
+    private static final int HUNT_PATRONI_EVERY = 20;
     /** How long that goes on before the regular rounds alone look. */
     private static final Duration HUNT_LIMIT = Duration.ofSeconds(60);
 
@@ -55,6 +55,7 @@ public final class NodeChecks {
     /** The leader Patroni named in its last answer; null without Patroni or before it answered. */
     private volatile HostAndPort patroniLeader;
     private final AtomicBoolean hunting = new AtomicBoolean();
+    private final AtomicBoolean readingPatroni = new AtomicBoolean();
     private volatile Consumer<CheckedNode> watched = n -> { };
     private volatile Consumer<CheckedNode> unwatched = n -> { };
     private final ScheduledExecutorService executor;
@@ -267,15 +268,18 @@ public final class NodeChecks {
     private void huntOnce(long until, int tick) {
         try {
             if (patroni != null && tick % HUNT_PATRONI_EVERY == 0) {
-                followPatroni();
+                executor.execute(this::followPatroniOnce); // a slow REST API must not slow the checks
             }
             HostAndPort leader = patroniLeader;
-            if (leader != null && !leader.equals(topology.primary().address())
-                    && topology.primaryCandidates().stream().anyMatch(c -> c.address().equals(leader))) {
+            // Patroni naming another leader narrows the search to it; naming none, or still the primary
+            // that takes no writes, does not
+            boolean named = leader != null && !leader.equals(topology.primary().address())
+                    && topology.primaryCandidates().stream().anyMatch(c -> c.address().equals(leader));
+            if (named) {
                 topology.primaryPool(leader); // its connections open while it is being promoted, not after
             }
             for (Slot slot : candidates) {
-                if (leader == null || slot.address.equals(leader) || slot == primarySlot()) {
+                if (!named || slot.address.equals(leader) || slot == primarySlot()) {
                     checkSoon(slot);
                 }
             }
@@ -291,13 +295,23 @@ public final class NodeChecks {
         }
     }
 
+    /** Follows Patroni unless a reading is already under way. */
+    private void followPatroniOnce() {
+        if (!readingPatroni.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            followPatroni();
+        } catch (RuntimeException e) {
+            LOG.warn("reading Patroni's view failed: {}", e.toString());
+        } finally {
+            readingPatroni.set(false);
+        }
+    }
+
     public void runRound() {
         if (patroni != null) {
-            try {
-                followPatroni();
-            } catch (RuntimeException e) {
-                LOG.warn("reading Patroni's view failed: {}", e.toString());
-            }
+            followPatroniOnce();
         }
         try {
             candidates.forEach(this::checkSoon);
@@ -446,7 +460,8 @@ public final class NodeChecks {
         if (slot.role == NodeRole.PRIMARY && o.state() == NodeState.DEMOTED && (slot.suspected || (leader != null && !leader.equals(slot.address)))) {
             conclusive = true;
         }
-        boolean confirmed = slot.role == NodeRole.PRIMARY && o.state() == NodeState.UP && slot.address.equals(leader);
+        boolean confirmed = slot.role == NodeRole.PRIMARY && o.state() == NodeState.UP
+                && (slot.address.equals(leader) || promotedPastThePrimary(slot, o));
         StateTracker.Change change = confirmed ? slot.tracker.confirm(o.state(), o.reason())
                 : slot.tracker.observe(o.state(), o.reason(), conclusive);
         if (o.state().isReachable()) {
@@ -507,6 +522,17 @@ public final class NodeChecks {
     }
 
     // ---------------------------------------------------------------- the primary
+
+    /**
+     * A candidate found taking writes on a newer timeline than the primary's, while the primary takes
+     * none: only a promotion makes a new timeline, so that is a second witness as good as Patroni's.
+     */
+    private boolean promotedPastThePrimary(Slot slot, Observation o) {
+        Slot current = primarySlot();
+        Long primaryTimeline = current.health.timeline();
+        return slot != current && current.health.state() != NodeState.UP && o.timeline() != null && primaryTimeline != null
+                && o.timeline() > primaryTimeline;
+    }
 
     private Slot primarySlot() {
         HostAndPort current = topology.primary().address();

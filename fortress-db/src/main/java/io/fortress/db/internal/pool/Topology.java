@@ -104,9 +104,12 @@ public final class Topology implements AutoCloseable {
         return true;
     }
 
+    /** Closes a pool no statement can choose any more, on a thread of its own: HikariCP's shutdown waits for connections in use. */
     private void retire(NodePool pool) {
         retiredListeners.forEach(l -> l.accept(pool));
-        pool.close();
+        Thread closer = new Thread(pool::close, "fortress-db-retire-" + pool.name());
+        closer.setDaemon(true);
+        closer.start();
     }
 
     /** The node writes go to now. */
