@@ -187,7 +187,17 @@ public final class Database implements AutoCloseable {
      * primary's when none is healthy. For frameworks' read-only work.
      */
     public DataSource readDataSource() {
-        return statements.readDataSource();
+        return statements.readDataSource(Consistency.any());
+    }
+
+    /**
+     * Connections for read-only work of the given consistency, chosen per {@code getConnection()} as a
+     * read of it would be: {@code strong} on the primary, bounded staleness on a replica fresh enough,
+     * read-your-writes on a replica that has replayed the token (checked on the connection), the
+     * primary when no replica qualifies.
+     */
+    public DataSource readDataSource(Consistency consistency) {
+        return statements.readDataSource(consistency);
     }
 
     /** The checker watching every node; {@link HealthChecker#status()} is the cached view of all of them. */

@@ -118,7 +118,7 @@ record Validator(MigrationCatalog catalog, DatabaseState state) {
                 .map(e -> (e.status() == HistoryEntry.Status.RUNNING ? " Interrupted: " : " Failed: ") + e.kind().label() + " of version "
                         + e.version() + " (" + e.name() + ") outside a transaction" + failureDetails(e)
                         + (e.statementsApplied() != null ? "; statements completed: " + e.statementsApplied() + " of " + e.statementsTotal() : ""))
-                .orElse(" No fortress history explains it (golang-migrate marked it).");
+                .orElse(" No fortress history explains it (golang-migrate marked it)");
         return "version " + v.version() + " is dirty: a migration outside a transaction failed or was interrupted, so the schema may be "
                 + "partly changed." + cause + ". Repair: look at the schema, finish or undo the partial change by hand (e.g. DROP INDEX "
                 + "an invalid index left by CREATE INDEX CONCURRENTLY), then force(version) to the version the schema now matches and "

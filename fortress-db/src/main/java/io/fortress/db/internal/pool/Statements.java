@@ -174,15 +174,24 @@ public final class Statements {
     }
 
     /**
-     * Connections of a healthy replica's pool, chosen round robin per {@code getConnection()}; the
-     * primary's when no replica is healthy or every replica failed to give a connection.
+     * Connections of the node a read of this consistency would use, chosen per {@code getConnection()}:
+     * a replica the policy allows (for read-your-writes, one that has replayed the token), the primary
+     * when none does.
      */
-    public DataSource readDataSource() {
-        return new BorrowingDataSource("read", () -> runner.read(Consistency.any(), "getConnection()", (node, guard) -> {
+    public DataSource readDataSource(Consistency consistency) {
+        return new BorrowingDataSource("read", () -> runner.read(consistency, "getConnection()", (node, guard) -> {
+            Connection c;
             try {
-                return node.borrow();
+                c = node.borrow();
             } catch (SQLException e) {
                 runner.suspectIfGone(e, node);
+                throw e;
+            }
+            try {
+                StatementRunner.checkReplayed(node, guard, c);
+                return c;
+            } catch (SQLException e) {
+                c.close();
                 throw e;
             }
         }));

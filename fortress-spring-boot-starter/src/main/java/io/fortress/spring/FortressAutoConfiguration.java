@@ -1,0 +1,80 @@
+package io.fortress.spring;
+
+import io.fortress.db.Database;
+import io.fortress.db.api.DbConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.sql.init.dependency.DatabaseInitializationDependencyConfigurer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
+import org.springframework.transaction.TransactionManager;
+
+/**
+ * fortress as the application's database: a {@link Database} built from the DB_* variables and the
+ * {@code fortress.*} properties, one primary {@link DataSource} that routes by Spring's transactions,
+ * the transaction manager that makes that routing possible, a health contributor per node, and the
+ * start-up migrations of {@code fortress.migrations.services}. Every bean steps aside for one the
+ * application defines.
+ */
+@AutoConfiguration(beforeName = {"org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
+        "org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration",
+        "org.springframework.boot.autoconfigure.transaction.TransactionAutoConfiguration"},
+        afterName = "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration")
+@ConditionalOnClass(Database.class)
+@EnableConfigurationProperties(FortressProperties.class)
+@Import(DatabaseInitializationDependencyConfigurer.class) // beans that use the database wait for the migrations
+public class FortressAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    public DbConfig fortressDbConfig(Environment environment) {
+        return DbConfigBinder.bind(environment, System.getenv());
+    }
+
+    /** The Database; its meters go to the application's MeterRegistry when there is one. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public Database fortressDatabase(DbConfig config, ObjectProvider<MeterRegistry> registry) {
+        return Database.open(config, registry.getIfUnique());
+    }
+
+    @Bean
+    @Primary
+    @ConditionalOnMissingBean(DataSource.class)
+    public FortressDataSource dataSource(Database database, FortressProperties properties) {
+        return new FortressDataSource(database, properties.isReplicaReadsOutsideTransactions());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(TransactionManager.class)
+    public FortressTransactionManager transactionManager(DataSource dataSource) {
+        return new FortressTransactionManager(dataSource);
+    }
+
+    /** The start-up migrations; with no {@code fortress.migrations.services} it migrates nothing. */
+    @Bean
+    @ConditionalOnMissingBean
+    public FortressMigrations fortressMigrations(Database database, FortressProperties properties) {
+        return new FortressMigrations(database, properties.getMigrations().getServices(), properties.getMigrations().getLocation(),
+                System.getenv());
+    }
+
+    /** The health contributor, when Spring Boot's actuator is there. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthContributor")
+    static class Health {
+        @Bean
+        @ConditionalOnMissingBean(name = "fortressHealthContributor")
+        FortressHealthContributor fortressHealthContributor(Database database) {
+            return new FortressHealthContributor(database);
+        }
+    }
+}

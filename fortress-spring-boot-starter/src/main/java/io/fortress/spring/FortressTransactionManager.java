@@ -1,0 +1,78 @@
+package io.fortress.spring;
+
+import io.fortress.db.api.Consistency;
+import java.util.Collection;
+import javax.sql.DataSource;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.interceptor.TransactionAttribute;
+
+/**
+ * Spring's JDBC transaction manager, routing each transaction before it takes its connection:
+ * {@code readOnly} ones to one replica for the whole transaction (one snapshot), the others to the
+ * primary. Spring's own manager takes the connection before it marks the transaction read-only
+ * (spring-framework#25323), so a routing DataSource alone cannot see the flag in time.
+ *
+ * <p>A read-only transaction's consistency comes from a label on {@code @Transactional}:
+ * {@code fortress:strong}, {@code fortress:bounded-staleness=5s}; without one it is
+ * {@link Consistency#any()} (a replica within DB_MAX_REPLICA_LAG).
+ */
+public class FortressTransactionManager extends JdbcTransactionManager {
+    private static final long serialVersionUID = 1L;
+    /** The prefix of the labels that choose a consistency. */
+    public static final String LABEL_PREFIX = "fortress:";
+
+    public FortressTransactionManager(DataSource dataSource) {
+        super(dataSource);
+    }
+
+    @Override
+    protected void doBegin(Object transaction, TransactionDefinition definition) {
+        FortressRoute.push(new FortressRoute(definition.isReadOnly(), consistency(definition)));
+        try {
+            super.doBegin(transaction, definition);
+        } catch (RuntimeException | Error e) {
+            FortressRoute.pop();
+            throw e;
+        }
+    }
+
+    @Override
+    protected void doCleanupAfterCompletion(Object transaction) {
+        try {
+            super.doCleanupAfterCompletion(transaction);
+        } finally {
+            FortressRoute.pop();
+        }
+    }
+
+    /**
+     * The consistency a transaction's labels ask for.
+     *
+     * @throws IllegalArgumentException for a {@code fortress:} label it does not know, naming the accepted ones
+     */
+    static Consistency consistency(TransactionDefinition definition) {
+        Collection<String> labels = definition instanceof TransactionAttribute attribute ? attribute.getLabels() : java.util.List.of();
+        Consistency chosen = Consistency.any();
+        for (String label : labels) {
+            if (label.startsWith(LABEL_PREFIX)) {
+                chosen = parse(label.substring(LABEL_PREFIX.length()).strip(), label);
+            }
+        }
+        return chosen;
+    }
+
+    private static Consistency parse(String text, String label) {
+        if (text.equals("any")) {
+            return Consistency.any();
+        }
+        if (text.equals("strong")) {
+            return Consistency.strong();
+        }
+        if (text.startsWith("bounded-staleness=")) {
+            return Consistency.boundedStaleness(io.fortress.db.api.Durations.parse(text.substring("bounded-staleness=".length())));
+        }
+        throw new IllegalArgumentException("transaction label '" + label + "' is not one of fortress:any, fortress:strong, "
+                + "fortress:bounded-staleness=<duration> (e.g. 5s)");
+    }
+}
