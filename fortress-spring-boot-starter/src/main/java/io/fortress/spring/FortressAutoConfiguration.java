@@ -8,6 +8,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.sql.init.dependency.DatabaseInitializationDependencyConfigurer;
 import org.springframework.context.annotation.Bean;
@@ -65,6 +66,18 @@ public class FortressAutoConfiguration {
     public FortressMigrations fortressMigrations(Database database, FortressProperties properties) {
         return new FortressMigrations(database, properties.getMigrations().getServices(), properties.getMigrations().getLocation(),
                 System.getenv());
+    }
+
+    /** Read-your-writes tokens in a header, in servlet web applications. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"jakarta.servlet.Filter", "org.springframework.web.filter.OncePerRequestFilter"})
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    static class Web {
+        @Bean
+        @ConditionalOnMissingBean
+        ConsistencyTokenFilter fortressConsistencyTokenFilter(FortressProperties properties) {
+            return new ConsistencyTokenFilter(properties.getConsistencyTokenHeader());
+        }
     }
 
     /** The health contributor, when Spring Boot's actuator is there. */

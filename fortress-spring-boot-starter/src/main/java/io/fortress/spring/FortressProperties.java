@@ -18,7 +18,21 @@ public class FortressProperties {
      */
     private boolean replicaReadsOutsideTransactions;
 
+    /**
+     * The HTTP header that carries read-your-writes tokens: read from requests (for read-only
+     * transactions labelled fortress:read-your-writes), set on responses after each committed write.
+     */
+    private String consistencyTokenHeader = "Fortress-Consistency-Token";
+
     private final Migrations migrations = new Migrations();
+
+    public String getConsistencyTokenHeader() {
+        return consistencyTokenHeader;
+    }
+
+    public void setConsistencyTokenHeader(String consistencyTokenHeader) {
+        this.consistencyTokenHeader = consistencyTokenHeader;
+    }
 
     public boolean isReplicaReadsOutsideTransactions() {
         return replicaReadsOutsideTransactions;

@@ -1,5 +1,6 @@
 package io.fortress.spring;
 
+import io.fortress.db.Database;
 import io.fortress.db.api.Consistency;
 import java.util.Collection;
 import javax.sql.DataSource;
@@ -14,16 +15,39 @@ import org.springframework.transaction.interceptor.TransactionAttribute;
  * (spring-framework#25323), so a routing DataSource alone cannot see the flag in time.
  *
  * <p>A read-only transaction's consistency comes from a label on {@code @Transactional}:
- * {@code fortress:strong}, {@code fortress:bounded-staleness=5s}; without one it is
- * {@link Consistency#any()} (a replica within DB_MAX_REPLICA_LAG).
+ * {@code fortress:strong}, {@code fortress:bounded-staleness=5s}, {@code fortress:read-your-writes}
+ * (the token of the current web request, see {@link ConsistencyTokenFilter}); without one it is
+ * {@link Consistency#any()} (a replica within DB_MAX_REPLICA_LAG). In a web request, each read-write
+ * transaction that commits hands the request a token covering it.
  */
 public class FortressTransactionManager extends JdbcTransactionManager {
     private static final long serialVersionUID = 1L;
     /** The prefix of the labels that choose a consistency. */
     public static final String LABEL_PREFIX = "fortress:";
 
+    private final transient Database database;
+
+    /**
+     * @param dataSource the application's DataSource, a {@link FortressDataSource} or a wrapper of one
+     */
     public FortressTransactionManager(DataSource dataSource) {
         super(dataSource);
+        try {
+            this.database = dataSource.unwrap(Database.class);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalArgumentException("FortressTransactionManager needs fortress's DataSource (or a wrapper that unwraps to it), not "
+                    + dataSource, e);
+        }
+    }
+
+    @Override
+    protected void doCommit(org.springframework.transaction.support.DefaultTransactionStatus status) {
+        super.doCommit(status);
+        ConsistencyTokens tokens = ConsistencyTokens.current();
+        FortressRoute route = FortressRoute.current();
+        if (tokens != null && route != null && !route.readOnly()) {
+            tokens.committed(database.consistencyToken());
+        }
     }
 
     @Override
@@ -69,10 +93,14 @@ public class FortressTransactionManager extends JdbcTransactionManager {
         if (text.equals("strong")) {
             return Consistency.strong();
         }
+        if (text.equals("read-your-writes")) {
+            ConsistencyTokens tokens = ConsistencyTokens.current();
+            return tokens == null || tokens.latest() == null ? Consistency.any() : Consistency.readYourWrites(tokens.latest());
+        }
         if (text.startsWith("bounded-staleness=")) {
             return Consistency.boundedStaleness(io.fortress.db.api.Durations.parse(text.substring("bounded-staleness=".length())));
         }
         throw new IllegalArgumentException("transaction label '" + label + "' is not one of fortress:any, fortress:strong, "
-                + "fortress:bounded-staleness=<duration> (e.g. 5s)");
+                + "fortress:read-your-writes, fortress:bounded-staleness=<duration> (e.g. 5s)");
     }
 }

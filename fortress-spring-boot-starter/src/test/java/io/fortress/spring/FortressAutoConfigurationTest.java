@@ -31,6 +31,8 @@ import org.springframework.boot.autoconfigure.transaction.TransactionAutoConfigu
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.context.annotation.Bean;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.annotation.Transactional;
@@ -92,6 +94,16 @@ class FortressAutoConfigurationTest {
         @Transactional
         public boolean readWrite() {
             return query();
+        }
+
+        @Transactional
+        public void write(String item) {
+            jdbc.update("INSERT INTO ryw(item) VALUES (?)", item);
+        }
+
+        @Transactional(readOnly = true, label = "fortress:read-your-writes")
+        public List<String> readYourWrites() {
+            return jdbc.queryForList("SELECT item FROM ryw", String.class);
         }
 
         public boolean outside() {
@@ -233,6 +245,40 @@ class FortressAutoConfigurationTest {
         } finally {
             runner().run(ctx -> ctx.getBean(Database.class).exec("DROP SCHEMA shop CASCADE"));
         }
+    }
+
+    @Test
+    void aWritesTokenTravelsInAHeaderAndTheNextRequestReadsItsWrite() {
+        LocalCluster c = CLUSTER.cluster();
+        runner().run(ctx -> {
+            Database db = ctx.getBean(Database.class);
+            InRecovery s = ctx.getBean(InRecovery.class);
+            db.exec("CREATE TABLE ryw(item text)");
+            c.replicas().forEach(Node::pauseReplay); // no replica can show the write: the read must find that out
+            try {
+                ConsistencyTokenFilter filter = new ConsistencyTokenFilter("Fortress-Consistency-Token");
+                MockHttpServletResponse first = new MockHttpServletResponse();
+                filter.doFilter(new MockHttpServletRequest("POST", "/items"), first, (rq, rs) -> s.write("written"));
+                String token = first.getHeader("Fortress-Consistency-Token");
+                assertThat(token).as("the response carries the write's token").isNotBlank();
+
+                MockHttpServletRequest second = new MockHttpServletRequest("GET", "/items");
+                second.addHeader("Fortress-Consistency-Token", token);
+                List<List<String>> read = new java.util.ArrayList<>();
+                filter.doFilter(second, new MockHttpServletResponse(), (rq, rs) -> read.add(s.readYourWrites()));
+                assertThat(read.get(0)).containsExactly("written");
+
+                MockHttpServletRequest bad = new MockHttpServletRequest("GET", "/items");
+                bad.addHeader("Fortress-Consistency-Token", "not a token");
+                MockHttpServletResponse refused = new MockHttpServletResponse();
+                filter.doFilter(bad, refused, (rq, rs) -> { throw new AssertionError("a bad token reached the application"); });
+                assertThat(refused.getStatus()).isEqualTo(400);
+                assertThat(refused.getErrorMessage()).contains("Fortress-Consistency-Token");
+            } finally {
+                c.replicas().forEach(Node::resumeReplay);
+                db.exec("DROP TABLE ryw");
+            }
+        });
     }
 
     @Test
