@@ -398,6 +398,7 @@ public final class PatroniCluster implements AutoCloseable {
         p.setProperty("user", "postgres");
         p.setProperty("password", password);
         p.setProperty("connectTimeout", "5");
+        p.setProperty("loginTimeout", "5");
         p.setProperty("socketTimeout", "30");
         return DriverManager.getConnection("jdbc:postgresql://" + Node.HOST + ":" + agent(member).pgPort + "/" + db, p);
     }

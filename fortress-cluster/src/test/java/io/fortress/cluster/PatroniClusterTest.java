@@ -36,6 +36,16 @@ class PatroniClusterTest {
             assertThat(isInRecovery(cluster, candidate)).isFalse();
             cluster.awaitStreaming(Duration.ofSeconds(60));
 
+            // frozen: TCP still accepted, nothing answers; thawed: it answers again
+            cluster.freeze(leader.name());
+            try {
+                assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> isInRecovery(cluster, leader.name())))
+                        .as("a frozen server answers nothing").isNotNull();
+            } finally {
+                cluster.thaw(leader.name());
+            }
+            assertThat(isInRecovery(cluster, leader.name())).isTrue();
+
             // unplanned: the leader's agent and server die; the leader key expires (ttl 10 s) and another takes over
             cluster.stopAgent(candidate);
             cluster.killPostmaster(candidate);

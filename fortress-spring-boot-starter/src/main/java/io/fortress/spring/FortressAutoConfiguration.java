@@ -89,5 +89,12 @@ public class FortressAutoConfiguration {
         FortressHealthContributor fortressHealthContributor(Database database) {
             return new FortressHealthContributor(database);
         }
+
+        /** Whether the schemas are current; in the readiness group unless the application defines that group. */
+        @Bean
+        @ConditionalOnMissingBean(name = "fortressMigrationsHealthIndicator")
+        FortressMigrationsHealthIndicator fortressMigrationsHealthIndicator(FortressMigrations migrations) {
+            return new FortressMigrationsHealthIndicator(migrations);
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.fortress.db.migrate.MigrationConfig;
 import io.fortress.db.migrate.MigrationManager;
 import io.fortress.db.migrate.MigrationResult;
 import io.fortress.db.migrate.MigrationSource;
+import io.fortress.db.migrate.MigrationStatus;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,12 +34,21 @@ public final class FortressMigrations implements InitializingBean {
         this.environment = Map.copyOf(environment);
     }
 
+    /** Each service's migration state now (read without the lock), in the order of the services. */
+    public List<MigrationStatus> statuses() {
+        return services.stream().map(service -> MigrationManager.create(database, source(service), config(service)).status()).toList();
+    }
+
+    private MigrationConfig config(String service) {
+        return MigrationConfig.builder().applyEnv(environment).schema(service).build();
+    }
+
     @Override
     public void afterPropertiesSet() {
         for (String service : services) {
             MigrationResult r;
             try {
-                r = MigrationManager.autoMigrate(database, source(service), MigrationConfig.builder().applyEnv(environment).schema(service).build());
+                r = MigrationManager.autoMigrate(database, source(service), config(service));
             } catch (RuntimeException e) {
                 LOG.error("{}: the start-up migration failed: {}", service, e.getMessage());
                 throw e;

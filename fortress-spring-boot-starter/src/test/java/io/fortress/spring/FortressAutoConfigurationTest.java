@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.actuate.health.CompositeHealthContributor;
+import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.actuate.health.SimpleStatusAggregator;
 import org.springframework.boot.actuate.health.Status;
@@ -211,6 +212,9 @@ class FortressAutoConfigurationTest {
                 .withUserConfiguration(StartupQuery.class).run(ctx -> {
                     assertThat(ctx).hasNotFailed();
                     assertThat(ctx.getBean(StartupQuery.Orders.class).count()).isEqualTo(1);
+                    Health migrations = ctx.getBean(FortressMigrationsHealthIndicator.class).health();
+                    assertThat(migrations.getStatus()).isEqualTo(Status.UP);
+                    assertThat(migrations.getDetails()).containsKey("shop");
                     ctx.getBean(Database.class).exec("DROP SCHEMA shop CASCADE");
                 });
     }
@@ -233,6 +237,7 @@ class FortressAutoConfigurationTest {
         migrating.run(ctx -> {
             assertThat(ctx).hasNotFailed();
             ctx.getBean(Database.class).exec("UPDATE shop.schema_migrations SET dirty = true");
+            assertThat(ctx.getBean(FortressMigrationsHealthIndicator.class).health().getStatus()).as("a dirty schema").isEqualTo(Status.DOWN);
         });
         try {
             migrating.run(ctx -> {
@@ -279,6 +284,23 @@ class FortressAutoConfigurationTest {
                 db.exec("DROP TABLE ryw");
             }
         });
+    }
+
+    @Test
+    void theMigrationsJoinTheReadinessGroupUnlessTheApplicationDefinesIt() {
+        org.springframework.core.env.StandardEnvironment plain = new org.springframework.core.env.StandardEnvironment();
+        new ReadinessDefaults().postProcessEnvironment(plain, null);
+        assertThat(plain.getProperty(ReadinessDefaults.READINESS_INCLUDE)).as("without Spring Boot's probes").isEqualTo("fortressMigrations");
+        org.springframework.core.env.StandardEnvironment probes = new org.springframework.core.env.StandardEnvironment();
+        probes.getPropertySources().addFirst(new org.springframework.core.env.MapPropertySource("app",
+                Map.of("management.endpoint.health.probes.enabled", "true")));
+        new ReadinessDefaults().postProcessEnvironment(probes, null);
+        assertThat(probes.getProperty(ReadinessDefaults.READINESS_INCLUDE)).isEqualTo("readinessState,fortressMigrations");
+        org.springframework.core.env.StandardEnvironment own = new org.springframework.core.env.StandardEnvironment();
+        own.getPropertySources().addFirst(new org.springframework.core.env.MapPropertySource("app",
+                Map.of(ReadinessDefaults.READINESS_INCLUDE, "readinessState")));
+        new ReadinessDefaults().postProcessEnvironment(own, null);
+        assertThat(own.getProperty(ReadinessDefaults.READINESS_INCLUDE)).isEqualTo("readinessState");
     }
 
     @Test

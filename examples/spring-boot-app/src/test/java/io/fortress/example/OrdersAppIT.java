@@ -75,6 +75,10 @@ class OrdersAppIT {
                 JsonNode nodes = h.get("components").get("fortress").get("components");
                 assertThat(nodes.fieldNames()).toIterable().containsExactlyInAnyOrder("primary", "replica-1", "replica-2");
                 assertThat(nodes.get("primary").get("details").get("role").asText()).isEqualTo("primary");
+                HttpResponse<String> ready = send(HttpRequest.newBuilder(uri(port, "/actuator/health/readiness")).GET());
+                assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+                assertThat(JSON.readTree(ready.body()).get("components").get("fortressMigrations").get("details").get("shop")
+                        .get("version").asLong()).isEqualTo(1);
                 assertThat(Files.readString(log)).doesNotContain(cluster.password());
             } finally {
                 app.destroy();

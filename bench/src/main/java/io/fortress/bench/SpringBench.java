@@ -1,0 +1,194 @@
+package io.fortress.bench;
+
+import io.fortress.cluster.LocalCluster;
+import io.fortress.cluster.Node;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
+
+/**
+ * W6, the Spring Boot starter under load: the example application's read endpoint
+ * ({@code GET /orders/{id}}, a read-only transaction) driven by 8 HTTP client threads, with the starter
+ * (the read goes to a replica) against the same jar with fortress's auto-configuration excluded and
+ * Spring Boot's own HikariCP DataSource on the primary. Rounds alternate which goes first.
+ * Target: ≥ 0.97 of the plain application's requests per second.
+ */
+final class SpringBench {
+    private static final String NAME = "W6 Spring Boot read endpoint, 8 threads";
+    private static final Path JAR = Path.of("examples", "spring-boot-app", "target", "spring-boot-app.jar");
+    private static final int THREADS = 8;
+
+    private final LocalCluster cluster;
+    private final Results results;
+    private final int rounds;
+    private final double warmupSeconds;
+    private final double measureSeconds;
+
+    SpringBench(LocalCluster cluster, Results results, int rounds, double warmupSeconds, double measureSeconds) {
+        this.cluster = cluster;
+        this.results = results;
+        this.rounds = rounds;
+        this.warmupSeconds = warmupSeconds;
+        this.measureSeconds = measureSeconds;
+    }
+
+    void run() throws Exception {
+        if (!Files.exists(JAR)) {
+            throw new IllegalStateException(JAR + " is missing; bench/run builds it (mvn -pl examples/spring-boot-app -am package)");
+        }
+        Figures starter = new Figures();
+        Figures plain = new Figures();
+        // the starter's run migrates the schema and writes the order both read
+        try (App app = new App(true)) {
+            app.post("{\"item\":\"bench\"}");
+        }
+        for (int round = 0; round < rounds; round++) {
+            boolean starterFirst = round % 2 == 0;
+            for (boolean withStarter : starterFirst ? List.of(true, false) : List.of(false, true)) {
+                try (App app = new App(withStarter)) {
+                    double rate = app.load();
+                    (withStarter ? starter : plain).add(rate);
+                    BenchMain.log(String.format(java.util.Locale.ROOT, "W6 round %d: %s %.0f requests/s", round + 1,
+                            withStarter ? "starter" : "plain HikariCP", rate));
+                }
+            }
+        }
+        results.compare(NAME, "starter (read on a replica)", "plain HikariCP on the primary", "requests/s", starter, plain, ">= 0.97");
+    }
+
+    /** The example application as a process of its own. */
+    private final class App implements AutoCloseable {
+        private final Process process;
+        private final int port;
+        private final Path log;
+        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+        App(boolean withStarter) throws Exception {
+            port = freePort();
+            log = Files.createTempFile("w6-app", ".log");
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar",
+                    JAR.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+            Map<String, String> env = pb.environment();
+            env.keySet().removeIf(k -> k.startsWith("DB_") || k.startsWith("PG") || k.startsWith("SPRING_"));
+            env.put("SERVER_PORT", Integer.toString(port));
+            env.put("LOGGING_LEVEL_ROOT", "WARN");
+            if (withStarter) {
+                env.put("DB_HOST", Node.HOST);
+                env.put("DB_PORT", Integer.toString(cluster.primary().port()));
+                env.put("DB_USER", cluster.superuser());
+                env.put("PGPASSWORD", cluster.password());
+                env.put("DB_NAME", cluster.database());
+                env.put("DB_REPLICA_HOSTS", cluster.replicas().stream().map(Node::address).collect(Collectors.joining(",")));
+                env.put("DB_MAX_OPEN_CONNS", Integer.toString(THREADS));
+                env.put("DB_MAX_IDLE_CONNS", Integer.toString(THREADS));
+            } else {
+                env.put("SPRING_AUTOCONFIGURE_EXCLUDE", "io.fortress.spring.FortressAutoConfiguration");
+                env.put("SPRING_DATASOURCE_URL", cluster.primary().jdbcUrl());
+                env.put("SPRING_DATASOURCE_USERNAME", cluster.superuser());
+                env.put("SPRING_DATASOURCE_PASSWORD", cluster.password());
+                env.put("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE", Integer.toString(THREADS));
+                env.put("SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE", Integer.toString(THREADS));
+            }
+            process = pb.start();
+            awaitUp();
+        }
+
+        private void awaitUp() throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the example exited:\n" + Files.readString(log));
+                }
+                try {
+                    if (get("/orders/1") == 200) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                Thread.sleep(200);
+            }
+            throw new IllegalStateException("the example did not come up:\n" + Files.readString(log));
+        }
+
+        int get(String path) throws IOException, InterruptedException {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        }
+
+        void post(String body) throws IOException, InterruptedException {
+            int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/orders"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status != 201) {
+                throw new IllegalStateException("POST /orders answered " + status);
+            }
+        }
+
+        /** Requests per second of GET /orders/1 from 8 threads, after a warm-up. */
+        double load() throws InterruptedException {
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicBoolean counting = new AtomicBoolean(false);
+            LongAdder done = new LongAdder();
+            LongAdder failed = new LongAdder();
+            Thread[] threads = new Thread[THREADS];
+            for (int i = 0; i < THREADS; i++) {
+                threads[i] = new Thread(() -> {
+                    while (running.get()) {
+                        try {
+                            boolean ok = get("/orders/1") == 200;
+                            if (counting.get()) {
+                                (ok ? done : failed).increment();
+                            }
+                        } catch (IOException | InterruptedException e) {
+                            failed.increment();
+                        }
+                    }
+                });
+                threads[i].start();
+            }
+            Thread.sleep((long) (warmupSeconds * 1000));
+            counting.set(true);
+            long start = System.nanoTime();
+            Thread.sleep((long) (measureSeconds * 1000));
+            counting.set(false);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            running.set(false);
+            for (Thread t : threads) {
+                t.join(10_000);
+            }
+            if (failed.sum() > 0) {
+                throw new IllegalStateException(failed.sum() + " requests failed");
+            }
+            return done.sum() / seconds;
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            Files.deleteIfExists(log);
+        }
+
+        private static int freePort() throws IOException {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+                return s.getLocalPort();
+            }
+        }
+    }
+}
