@@ -113,7 +113,7 @@ final class SpringBench {
                     throw new IllegalStateException("the example exited:\n" + Files.readString(log));
                 }
                 try {
-                    if (get("/orders/1") == 200) {
+                    if (get("/actuator/health") == 200) {
                         return;
                     }
                 } catch (IOException notYet) {

@@ -28,7 +28,9 @@ import org.springframework.transaction.TransactionManager;
 @AutoConfiguration(beforeName = {"org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
         "org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration",
         "org.springframework.boot.autoconfigure.transaction.TransactionAutoConfiguration"},
-        afterName = "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration")
+        // after the availability probes: their readiness group must exist when the migrations join it
+        afterName = {"org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+                "org.springframework.boot.actuate.autoconfigure.availability.AvailabilityProbesAutoConfiguration"})
 @ConditionalOnClass(Database.class)
 @EnableConfigurationProperties(FortressProperties.class)
 @Import(DatabaseInitializationDependencyConfigurer.class) // beans that use the database wait for the migrations
@@ -95,6 +97,11 @@ public class FortressAutoConfiguration {
         @ConditionalOnMissingBean(name = "fortressMigrationsHealthIndicator")
         FortressMigrationsHealthIndicator fortressMigrationsHealthIndicator(FortressMigrations migrations) {
             return new FortressMigrationsHealthIndicator(migrations);
+        }
+
+        @Bean
+        static ReadinessWithMigrations fortressReadinessWithMigrations() {
+            return new ReadinessWithMigrations();
         }
     }
 }

@@ -5,7 +5,7 @@ import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
 
 /**
- * {@code /actuator/health/fortressMigrations}, in the readiness group by default: UP while every service
+ * {@code /actuator/health/fortressMigrations}, in the readiness group where there is one: UP while every service
  * of {@code fortress.migrations.services} is at the newest version of its source and not dirty, OUT_OF_SERVICE
  * while one is behind (an instance with an older schema than its code should take no traffic), DOWN when
  * one is dirty.

@@ -287,20 +287,25 @@ class FortressAutoConfigurationTest {
     }
 
     @Test
-    void theMigrationsJoinTheReadinessGroupUnlessTheApplicationDefinesIt() {
-        org.springframework.core.env.StandardEnvironment plain = new org.springframework.core.env.StandardEnvironment();
-        new ReadinessDefaults().postProcessEnvironment(plain, null);
-        assertThat(plain.getProperty(ReadinessDefaults.READINESS_INCLUDE)).as("without Spring Boot's probes").isEqualTo("fortressMigrations");
-        org.springframework.core.env.StandardEnvironment probes = new org.springframework.core.env.StandardEnvironment();
-        probes.getPropertySources().addFirst(new org.springframework.core.env.MapPropertySource("app",
-                Map.of("management.endpoint.health.probes.enabled", "true")));
-        new ReadinessDefaults().postProcessEnvironment(probes, null);
-        assertThat(probes.getProperty(ReadinessDefaults.READINESS_INCLUDE)).isEqualTo("readinessState,fortressMigrations");
-        org.springframework.core.env.StandardEnvironment own = new org.springframework.core.env.StandardEnvironment();
-        own.getPropertySources().addFirst(new org.springframework.core.env.MapPropertySource("app",
-                Map.of(ReadinessDefaults.READINESS_INCLUDE, "readinessState")));
-        new ReadinessDefaults().postProcessEnvironment(own, null);
-        assertThat(own.getProperty(ReadinessDefaults.READINESS_INCLUDE)).isEqualTo("readinessState");
+    void theMigrationsJoinTheReadinessGroupWhereThereIsOne() {
+        ApplicationContextRunner actuator = runner().withConfiguration(AutoConfigurations.of(
+                org.springframework.boot.actuate.autoconfigure.health.HealthContributorAutoConfiguration.class,
+                org.springframework.boot.actuate.autoconfigure.health.HealthEndpointAutoConfiguration.class,
+                org.springframework.boot.actuate.autoconfigure.availability.AvailabilityHealthContributorAutoConfiguration.class,
+                org.springframework.boot.actuate.autoconfigure.availability.AvailabilityProbesAutoConfiguration.class,
+                org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration.class));
+        actuator.withPropertyValues("management.endpoint.health.probes.enabled=true").run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            org.springframework.boot.actuate.health.HealthEndpointGroups groups = ctx.getBean(
+                    org.springframework.boot.actuate.health.HealthEndpointGroups.class);
+            assertThat(groups.get("readiness").isMember("fortressMigrations")).isTrue();
+            assertThat(groups.get("readiness").isMember("readinessState")).as("Spring Boot's own member stays").isTrue();
+            assertThat(groups.get("liveness").isMember("fortressMigrations")).as("a schema behind is no reason to restart").isFalse();
+        });
+        actuator.run(ctx -> {
+            assertThat(ctx).as("no readiness group, nothing named that is not there").hasNotFailed();
+            assertThat(ctx.getBean(org.springframework.boot.actuate.health.HealthEndpointGroups.class).get("readiness")).isNull();
+        });
     }
 
     @Test
