@@ -3,13 +3,11 @@ package io.fortress.db.internal.health;
 import io.fortress.db.api.HealthStatus;
 import io.fortress.db.api.NodeHealth;
 import io.fortress.db.api.NodeState;
-
 import io.fortress.db.api.DatabaseUnavailableException;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.Durations;
 import io.fortress.db.api.HostAndPort;
 import io.fortress.db.api.NodeRole;
-import io.fortress.db.internal.pool.NodeConnector;
 import io.fortress.db.internal.pool.NodePool;
 import io.fortress.db.internal.pool.Topology;
 import java.sql.SQLException;
@@ -17,13 +15,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -38,26 +34,14 @@ import org.slf4j.LoggerFactory;
 public final class NodeChecks {
     private static final Logger LOG = LoggerFactory.getLogger("io.fortress.db.HealthChecker");
     private static final int HISTORY_SAMPLES = 4096;
-    /** How often the candidates are checked while writes have nowhere to go. */
-    private static final Duration HUNT_PAUSE = Duration.ofMillis(5);
-    /** Patroni is asked every this many of those checks (every 100 ms). */
-    private static final int HUNT_PATRONI_EVERY = 20;
-    /** How long that goes on before the regular rounds alone look. */
-    private static final Duration HUNT_LIMIT = Duration.ofSeconds(60);
 
     private final Topology topology;
     private final DbConfig config;
     private final WalHistory history = new WalHistory(HISTORY_SAMPLES);
-    /** Immutable lists, replaced whole when the topology's members change. */
-    private volatile List<Slot> candidates = List.of();
-    private volatile List<Slot> replicas = List.of();
-    private final PatroniWatch patroni;
-    /** The leader Patroni named in its last answer; null without Patroni or before it answered. */
-    private volatile HostAndPort patroniLeader;
-    private final AtomicBoolean hunting = new AtomicBoolean();
-    private final AtomicBoolean readingPatroni = new AtomicBoolean();
-    private volatile Consumer<CheckedNode> watched = n -> { };
-    private volatile Consumer<CheckedNode> unwatched = n -> { };
+    private final Slots slots;
+    /** Null when the members are the configured ones. */
+    private final PatroniFollower patroni;
+    private final PrimaryHunt hunt;
     private final ScheduledExecutorService executor;
     private final LongAdder roleChanges = new LongAdder();
     private final Observer observer;
@@ -69,20 +53,19 @@ public final class NodeChecks {
     public NodeChecks(Topology topology, DbConfig config, PatroniWatch patroni) {
         this.topology = topology;
         this.config = config;
-        this.patroni = patroni;
         this.timeout = config.healthTimeout();
         this.observer = new Observer(history, config.maxReplicaLag());
-        syncSlots();
-        patroniLeader = patroni == null || patroni.last() == null ? null
-                : patroni.last().leader().map(PatroniWatch.Member::address).orElse(null);
+        this.slots = new Slots(topology, config);
+        this.patroni = patroni == null ? null : new PatroniFollower(patroni, topology, slots, this::checkSoon);
         AtomicInteger threads = new AtomicInteger();
         // a check and a sample may each block up to the timeout on every node; the stall watch must still run
-        int nodes = candidates.size() + replicas.size();
+        int nodes = slots.all().size();
         this.executor = Executors.newScheduledThreadPool(Math.min(16, Math.max(2 * nodes + 2, patroni == null ? 0 : 8)), r -> {
             Thread t = new Thread(r, "fortress-db-health-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        this.hunt = new PrimaryHunt(topology, slots, executor, this::checkSoon, this.patroni, this::followPatroni);
         topology.onSuspicion(this::suspect);
     }
 
@@ -97,21 +80,17 @@ public final class NodeChecks {
 
     /** The status as of the last checks; never queries a database. */
     public HealthStatus status() {
-        Slot primary = primarySlot();
-        List<NodeHealth> replicaHealth = replicas.stream().map(s -> s.health).toList();
+        Slot primary = slots.primary();
+        List<NodeHealth> replicaHealth = slots.replicas().stream().map(s -> s.health).toList();
         Instant oldest = replicaHealth.stream().map(NodeHealth::checkedAt).reduce(primary.health.checkedAt(),
                 (a, b) -> a.isBefore(b) ? a : b);
-        PatroniWatch.View view = patroni == null ? null : patroni.last();
-        List<HealthStatus.PatroniMember> members = view == null ? List.of() : view.members().stream()
-                .map(m -> new HealthStatus.PatroniMember(m.name(), m.role(), m.state(), m.address(), m.timeline(), m.lagBytes())).toList();
-        return new HealthStatus(primary.health.state() == NodeState.UP, primary.health, replicaHealth, oldest, members);
+        return new HealthStatus(primary.health.state() == NodeState.UP, primary.health, replicaHealth, oldest,
+                patroni == null ? List.of() : patroni.members());
     }
 
     /** Every node watched, with its check counters: the primary candidates, then the replicas. */
     public List<CheckedNode> checkedNodes() {
-        List<CheckedNode> all = new ArrayList<>(candidates);
-        all.addAll(replicas);
-        return List.copyOf(all);
+        return List.copyOf(slots.all());
     }
 
     /**
@@ -120,9 +99,7 @@ public final class NodeChecks {
      */
     public List<String> autoReconnect(int rise, Duration pause) {
         List<String> back = new ArrayList<>();
-        List<Slot> all = new ArrayList<>(candidates);
-        all.addAll(replicas);
-        for (Slot slot : all) {
+        for (Slot slot : slots.all()) {
             if (slot.health.state().isGood()) {
                 continue;
             }
@@ -157,165 +134,27 @@ public final class NodeChecks {
 
     public void close() {
         executor.shutdownNow();
-        candidates.forEach(Slot::close);
-        replicas.forEach(Slot::close);
+        slots.close();
     }
 
     // ---------------------------------------------------------------- rounds
 
-    /** Watches exactly the topology's members: a slot for each new one; those that left are closed. */
-    private synchronized void syncSlots() {
-        List<Slot> oldCandidates = candidates;
-        List<Slot> oldReplicas = replicas;
-        List<Slot> nextCandidates = new ArrayList<>();
-        for (Topology.Member m : topology.primaryCandidates()) {
-            Slot slot = oldCandidates.stream().filter(c -> c.address.equals(m.address()) && c.name.equals(m.name())).findFirst().orElse(null);
-            if (slot == null) {
-                NodeConnector connector = topology.candidateConnector(m);
-                slot = new Slot(m.name(), NodeRole.PRIMARY, m.address(), new NodeProbe(connector), new NodeProbe(connector),
-                        topology.existingPrimaryPool(m.address()).orElse(null), config.healthFall(), config.healthRise());
-            }
-            nextCandidates.add(slot);
-        }
-        HostAndPort writesGo = topology.primary() == null ? null : topology.primary().address();
-        oldCandidates.stream().filter(c -> c.address.equals(writesGo) && !nextCandidates.contains(c)).findFirst()
-                .ifPresent(nextCandidates::add); // watched while writes go there, even once it left the candidates
-        List<Slot> nextReplicas = new ArrayList<>();
-        for (NodePool pool : topology.replicas()) {
-            nextReplicas.add(oldReplicas.stream().filter(r -> r.pool == pool).findFirst().orElseGet(() -> new Slot(pool.name(),
-                    NodeRole.REPLICA, pool.address(), new NodeProbe(pool.connector()), null, pool, config.healthFall(), config.healthRise())));
-        }
-        candidates = List.copyOf(nextCandidates);
-        replicas = List.copyOf(nextReplicas);
-        List<Slot> left = new ArrayList<>(oldCandidates);
-        left.addAll(oldReplicas);
-        left.removeAll(nextCandidates);
-        left.removeAll(nextReplicas);
-        List<Slot> added = new ArrayList<>(nextCandidates);
-        added.addAll(nextReplicas);
-        added.removeAll(oldCandidates);
-        added.removeAll(oldReplicas);
-        left.forEach(slot -> {
-            slot.close();
-            unwatched.accept(slot);
-        });
-        if (!oldCandidates.isEmpty()) {
-            added.forEach(watched); // the first members are bound from checkedNodes()
-        }
-    }
-
     /** Called with each node watched from now on after a change of members, and with each no longer watched. */
     public void onWatched(Consumer<CheckedNode> added, Consumer<CheckedNode> removed) {
-        this.watched = added;
-        this.unwatched = removed;
+        slots.onWatched(added, removed);
     }
 
-    /**
-     * Reads Patroni's view and applies its members to the topology; a leader other than the current
-     * primary is looked at now. Without an answer the last view stands.
-     */
+    /** Follows Patroni's view, if there is a Patroni; a leader other than the primary starts the hunt. */
     private void followPatroni() {
-        Optional<PatroniWatch.View> view = patroni.fetch(timeout);
-        if (view.isEmpty()) {
-            return;
-        }
-        List<Topology.Member> before = topology.primaryCandidates();
-        List<NodePool> replicasBefore = topology.replicas();
-        if (topology.apply(view.get().candidates(), view.get().replicas())) {
-            syncSlots();
-            topology.refresh();
-            List<String> names = topology.replicas().stream().map(NodePool::name).toList();
-            List<String> namesBefore = replicasBefore.stream().map(NodePool::name).toList();
-            if (!new java.util.HashSet<>(before).equals(new java.util.HashSet<>(topology.primaryCandidates())) || !names.equals(namesBefore)) {
-                LOG.info("members from Patroni: primary candidates {} (were {}), replicas {} (were {})",
-                        topology.primaryCandidates().stream().map(Topology.Member::name).toList(),
-                        before.stream().map(Topology.Member::name).toList(), names, namesBefore);
-            }
-            candidates.stream().filter(s -> s.health.checkedAt() == null || s.checks.sum() == 0).forEach(this::checkSoon);
-            replicas.stream().filter(s -> s.checks.sum() == 0).forEach(this::checkSoon);
-        }
-        HostAndPort leader = view.get().leader().map(PatroniWatch.Member::address).orElse(null);
-        patroniLeader = leader;
-        if (leader != null && !leader.equals(topology.primary().address())) {
-            hunt();
-        }
-    }
-
-    /**
-     * While writes have nowhere to go (the primary stopped answering or became read-only, or Patroni
-     * names another leader), the primary candidates are checked every {@link #HUNT_PAUSE} (with Patroni,
-     * only its leader, whose primary pool starts filling at once) until one takes writes, for at most
-     * {@link #HUNT_LIMIT}; writes fail fast meanwhile. The checks run on their own (single-flight per
-     * node), so a hung candidate delays none of the others.
-     */
-    private void hunt() {
-        if (candidates.size() < 2 || !hunting.compareAndSet(false, true)) {
-            return;
-        }
-        long until = System.nanoTime() + HUNT_LIMIT.toNanos();
-        LOG.debug("looking for a primary that takes writes");
-        scheduleHunt(until, 0);
-    }
-
-    private void scheduleHunt(long until, int tick) {
-        try {
-            executor.schedule(() -> huntOnce(until, tick), HUNT_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException closedAlready) {
-            hunting.set(false);
-        }
-    }
-
-    private void huntOnce(long until, int tick) {
-        try {
-            if (patroni != null && tick % HUNT_PATRONI_EVERY == 0) {
-                executor.execute(this::followPatroniOnce); // a slow REST API must not slow the checks
-            }
-            HostAndPort leader = patroniLeader;
-            // Patroni naming another leader narrows the search to it; naming none, or still the primary
-            // that takes no writes, does not
-            boolean named = leader != null && !leader.equals(topology.primary().address())
-                    && topology.primaryCandidates().stream().anyMatch(c -> c.address().equals(leader));
-            if (named) {
-                topology.primaryPool(leader); // its connections open while it is being promoted, not after
-            }
-            for (Slot slot : candidates) {
-                if (!named || slot.address.equals(leader) || slot == primarySlot()) {
-                    checkSoon(slot);
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.debug("looking for a primary failed: {}", e.toString());
-        }
-        boolean found = primarySlot().health.state() == NodeState.UP
-                && (patroniLeader == null || patroniLeader.equals(primarySlot().address));
-        if (found || System.nanoTime() > until) {
-            hunting.set(false);
-        } else {
-            scheduleHunt(until, tick + 1);
-        }
-    }
-
-    /** Follows Patroni unless a reading is already under way. */
-    private void followPatroniOnce() {
-        if (!readingPatroni.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            followPatroni();
-        } catch (RuntimeException e) {
-            LOG.warn("reading Patroni's view failed: {}", e.toString());
-        } finally {
-            readingPatroni.set(false);
+        if (patroni != null && patroni.follow(timeout)) {
+            hunt.start();
         }
     }
 
     public void runRound() {
-        if (patroni != null) {
-            followPatroniOnce();
-        }
+        followPatroni();
         try {
-            candidates.forEach(this::checkSoon);
-            replicas.forEach(this::checkSoon);
+            slots.all().forEach(this::checkSoon);
         } catch (RuntimeException e) {
             LOG.warn("health check round failed: {}", e.toString());
         }
@@ -325,13 +164,13 @@ public final class NodeChecks {
     public void checkAll(Duration checkTimeout) {
         List<CompletableFuture<Void>> checks = new ArrayList<>();
         // candidates first: their WAL position is what replica lag is measured against
-        for (Slot slot : candidates) {
+        for (Slot slot : slots.candidates()) {
             checks.add(CompletableFuture.runAsync(() -> checkNow(slot, checkTimeout), executor));
         }
         await(checks, checkTimeout);
         selectPrimary();
         checks.clear();
-        for (Slot slot : replicas) {
+        for (Slot slot : slots.replicas()) {
             checks.add(CompletableFuture.runAsync(() -> checkNow(slot, checkTimeout), executor));
         }
         await(checks, checkTimeout);
@@ -356,11 +195,11 @@ public final class NodeChecks {
      * witnesses agree) instead of after DB_HEALTH_FALL checks.
      */
     private void suspect(NodePool pool) {
-        slotOf(pool).ifPresent(slot -> {
+        slots.of(pool).ifPresent(slot -> {
             slot.suspected = true;
             checkSoon(slot);
             if (pool == topology.primary()) {
-                hunt();
+                hunt.start();
             }
         });
     }
@@ -373,10 +212,7 @@ public final class NodeChecks {
     public void watchForStalls() {
         long now = System.nanoTime();
         try {
-            for (Slot slot : candidates) {
-                watch(slot, now);
-            }
-            for (Slot slot : replicas) {
+            for (Slot slot : slots.all()) {
                 watch(slot, now);
             }
         } catch (RuntimeException e) {
@@ -417,7 +253,7 @@ public final class NodeChecks {
         }
         try {
             long start = System.nanoTime();
-            Observation observation = observer.observe(slot, slot == primarySlot(), checkTimeout);
+            Observation observation = observer.observe(slot, slot == slots.primary(), checkTimeout);
             long nanos = System.nanoTime() - start;
             slot.checks.increment();
             slot.checkNanos.add(nanos);
@@ -428,7 +264,7 @@ public final class NodeChecks {
         } finally {
             slot.busy.set(false);
         }
-        if (slot.role == NodeRole.PRIMARY && candidates.size() > 1) {
+        if (slot.role == NodeRole.PRIMARY && slots.candidates().size() > 1) {
             selectPrimary();
         }
         if (slot.again.getAndSet(false)) {
@@ -437,7 +273,7 @@ public final class NodeChecks {
     }
 
     public void sampleWal() {
-        Slot primary = primarySlot();
+        Slot primary = slots.primary();
         try {
             long before = System.nanoTime();
             long position = primary.sampler.readWalPosition(timeout);
@@ -456,7 +292,7 @@ public final class NodeChecks {
         // two witnesses agree on a change of roles: a write refused as read-only (or Patroni naming
         // another leader) and the check finding the node in recovery; Patroni naming this node the
         // leader and the check finding it takes writes
-        HostAndPort leader = patroniLeader;
+        HostAndPort leader = patroni == null ? null : patroni.leader();
         if (slot.role == NodeRole.PRIMARY && o.state() == NodeState.DEMOTED && (slot.suspected || (leader != null && !leader.equals(slot.address)))) {
             conclusive = true;
         }
@@ -485,8 +321,8 @@ public final class NodeChecks {
         }
         if (change.changed()) {
             topology.refresh();
-            if (slot == primarySlot() && change.to() != NodeState.UP) {
-                hunt();
+            if (slot == slots.primary() && change.to() != NodeState.UP) {
+                hunt.start();
             }
         }
         long aborted = 0;
@@ -528,20 +364,10 @@ public final class NodeChecks {
      * none: only a promotion makes a new timeline, so that is a second witness as good as Patroni's.
      */
     private boolean promotedPastThePrimary(Slot slot, Observation o) {
-        Slot current = primarySlot();
+        Slot current = slots.primary();
         Long primaryTimeline = current.health.timeline();
         return slot != current && current.health.state() != NodeState.UP && o.timeline() != null && primaryTimeline != null
                 && o.timeline() > primaryTimeline;
-    }
-
-    private Slot primarySlot() {
-        HostAndPort current = topology.primary().address();
-        for (Slot slot : candidates) {
-            if (slot.address.equals(current)) {
-                return slot;
-            }
-        }
-        throw new IllegalStateException("the primary " + current + " is not a DB_HOST candidate");
     }
 
     /**
@@ -549,7 +375,8 @@ public final class NodeChecks {
      * no longer does or a candidate was promoted past it.
      */
     public synchronized void selectPrimary() {
-        Slot current = primarySlot();
+        Slot current = slots.primary();
+        List<Slot> candidates = slots.candidates();
         List<PrimarySelector.Candidate> states = candidates.stream()
                 .map(c -> new PrimarySelector.Candidate(c.health.state(), c.health.timeline())).toList();
         PrimarySelector.Choice choice = PrimarySelector.choose(states, candidates.indexOf(current));
@@ -573,30 +400,17 @@ public final class NodeChecks {
     }
 
     public void requireWritablePrimary() {
-        Slot primary = primarySlot();
+        Slot primary = slots.primary();
         if (primary.health.state() == NodeState.UP) {
             return;
         }
+        List<Slot> candidates = slots.candidates();
         String where = candidates.size() == 1 ? "the primary " + primary.address
                 : "any primary candidate of " + candidates.stream().map(c -> c.address).toList();
         String why = candidates.stream().map(s -> s.address + " is " + s.health.state() + " (" + s.health.reason() + ")")
                 .reduce((a, b) -> a + "; " + b).orElse("");
         throw new DatabaseUnavailableException("cannot reach " + where + " (database " + config.database() + ", user "
                 + config.user() + ") within connectTimeout " + Durations.format(config.connectTimeout()) + ": " + why, null, primary.name);
-    }
-
-    private Optional<Slot> slotOf(NodePool pool) {
-        for (Slot slot : replicas) {
-            if (slot.pool == pool) {
-                return Optional.of(slot);
-            }
-        }
-        for (Slot slot : candidates) {
-            if (slot.address.equals(pool.address()) && pool.role() == NodeRole.PRIMARY) {
-                return Optional.of(slot);
-            }
-        }
-        return Optional.empty();
     }
 
 }

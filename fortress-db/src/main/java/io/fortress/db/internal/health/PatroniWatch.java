@@ -55,8 +55,8 @@ public final class PatroniWatch {
 
         /**
          * Who takes reads: every member but the leader and those tagged noloadbalance. A switchover thus
-         * retires the new leader's replica pool and creates one for the old leader once Patroni lists it
-         * as a replica.
+         * retires the new leader's replica pool (once writes have moved there) and creates one for the
+         * old leader once Patroni lists it as a replica.
          */
         List<Topology.Member> replicas() {
             return members.stream().filter(m -> !m.isLeader() && !m.noLoadBalance()).map(m -> new Topology.Member(m.name(), m.address())).toList();
