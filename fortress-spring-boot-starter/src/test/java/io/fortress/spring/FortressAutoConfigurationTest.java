@@ -324,6 +324,9 @@ class FortressAutoConfigurationTest {
             MeterRegistry registry = ctx.getBean(MeterRegistry.class);
             assertThat(registry.find("fortress.db.node.up").gauges()).hasSize(3);
             assertThat(registry.find("fortress.db.queries").tag("node", "primary").functionCounters()).hasSize(1);
+            // HikariCP's own meters once per pool: Spring Boot binds no second set to the DataSource bean
+            assertThat(registry.find("hikaricp.connections").gauges()).extracting(g -> g.getId().getTag("pool"))
+                    .containsExactlyInAnyOrder("primary", "replica-1", "replica-2");
         });
     }
 }
