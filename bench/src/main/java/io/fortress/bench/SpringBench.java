@@ -108,7 +108,12 @@ final class SpringBench {
                 env.put("SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE", Integer.toString(THREADS));
             }
             process = pb.start();
-            awaitUp();
+            try {
+                awaitUp();
+            } catch (Exception | Error e) {
+                close(); // a run that did not come up leaves no process behind
+                throw e;
+            }
         }
 
         private void awaitUp() throws Exception {
