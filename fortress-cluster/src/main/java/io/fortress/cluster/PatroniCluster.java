@@ -133,11 +133,6 @@ public final class PatroniCluster implements AutoCloseable {
         }
     }
 
-    /** True when both {@code patroni} and {@code etcd} are on the PATH. */
-    public static boolean isInstalled() {
-        return which("patroni").isPresent() && which("etcd").isPresent();
-    }
-
     private static Optional<Path> which(String tool) {
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
         for (String dir : path.split(":")) {
@@ -378,11 +373,6 @@ public final class PatroniCluster implements AutoCloseable {
 
     // ---- connections
 
-    /** A JDBC URL of a member's server and the cluster's database. */
-    public String jdbcUrl(String member) {
-        return "jdbc:postgresql://" + Node.HOST + ":" + agent(member).pgPort + "/" + database;
-    }
-
     /** The port a member's PostgreSQL server listens on. */
     public int port(String member) {
         return agent(member).pgPort;
@@ -491,7 +481,7 @@ public final class PatroniCluster implements AutoCloseable {
     }
 
     /** The last lines of every member's log, for messages when something does not come up. */
-    public String logTails() {
+    private String logTails() {
         StringBuilder sb = new StringBuilder();
         for (Agent a : agents) {
             try {

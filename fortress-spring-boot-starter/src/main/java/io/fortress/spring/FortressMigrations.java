@@ -68,9 +68,4 @@ public final class FortressMigrations implements InitializingBean {
         }
         return MigrationSource.directory(Path.of(location, service));
     }
-
-    /** The services this initializer migrates. */
-    public List<String> services() {
-        return services;
-    }
 }
