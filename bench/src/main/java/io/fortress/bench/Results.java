@@ -32,6 +32,13 @@ final class Results {
                 value.min(), value.max(), target));
     }
 
+    /** Adds a comparison of paired rounds: the ratio is the median of the rounds' own ratios. */
+    void compare(String name, String contender, String baseline, String metric, Figures value, Figures baselineValue, Figures ratios,
+                 String target) {
+        comparisons.add(new Comparison(name, contender, baseline, metric, value.median(), baselineValue.median(), ratios.median(),
+                value.min(), value.max(), target));
+    }
+
     void figure(String name, String contender, String metric, Figures value) {
         figures.add(new Figure(name, contender, metric, value.median(), value.min(), value.max()));
     }
