@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code fortress backup create|list|restore|verify|cleanup|pin|unpin}: the backup tool over
+ * {@code fortress backup create|list|restore|verify|cleanup|upload|pin|unpin}: the backup tool over
  * {@link BackupManager}, against the database the {@code DB_*} variables name, with the backup
  * settings of {@code BACKUP_DIR}, {@code RETENTION_DAYS}, {@code COMPRESSION}, {@code PARALLEL_JOBS}, ...
  */
@@ -38,9 +38,12 @@ import picocli.CommandLine.ParentCommand;
         description = {"Back up, list, verify, restore and clean up pg_dump backups of the database named by DB_*.",
                 "Settings: DB_HOST, DB_PORT, DB_USER, PGPASSWORD or DB_PASSWORD_FILE, DB_NAME, BACKUP_DIR, RETENTION_DAYS,",
                 "COMPRESSION, PARALLEL_JOBS, BACKUP_FORMAT, BACKUP_VERIFY, ... (see docs/backup.md).",
+                "With BACKUP_REMOTE=s3://bucket/prefix each backup is also copied there (encrypted with",
+                "BACKUP_ENCRYPTION_KEY_FILE); list, verify, restore and cleanup take --remote to work on those copies.",
                 "Exit status: 0 success, 1 failure (including a failed verification), 2 invalid usage or settings."},
         subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Restore.class,
-                BackupCommand.Verify.class, BackupCommand.Cleanup.class, BackupCommand.Pin.class, BackupCommand.Unpin.class})
+                BackupCommand.Verify.class, BackupCommand.Cleanup.class, BackupCommand.Upload.class, BackupCommand.Pin.class,
+                BackupCommand.Unpin.class})
 final class BackupCommand extends CommandGroup {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -61,6 +64,11 @@ final class BackupCommand extends CommandGroup {
                 return work.apply(BackupManager.create(database, target.backupConfig()));
             }
         }
+    }
+
+    /** Whether BACKUP_REMOTE is set (read without opening anything). */
+    boolean remoteConfigured() {
+        return fortress.environment().containsKey("BACKUP_REMOTE");
     }
 
     /** Prints phase changes of a long run to stderr. */
@@ -84,6 +92,12 @@ final class BackupCommand extends CommandGroup {
         n.put("size_bytes", b.sizeBytes());
         n.put("status", b.status().spelling());
         n.put("pinned", b.pinned());
+        if (b.manifest().uploaded()) {
+            n.put("uploaded_at", b.manifest().uploadedAt());
+        }
+        if (b.manifest().keyFingerprint() != null) {
+            n.put("key_fingerprint", b.manifest().keyFingerprint());
+        }
         return n;
     }
 
@@ -108,6 +122,10 @@ final class BackupCommand extends CommandGroup {
             BackupInfo b = backup.withManager(null, m -> m.backup(progressTo(spec.commandLine().getErr())));
             out.println(json ? write(json(b)) : "created backup " + b.id() + " (" + b.status().spelling() + ", " + b.sizeBytes()
                     + " bytes): " + b.path());
+            if (!json && backup.remoteConfigured() && !b.manifest().uploaded()) {
+                spec.commandLine().getErr().println("fortress: the backup is not yet copied to BACKUP_REMOTE (see the log above); "
+                        + "the next backup or `fortress backup upload` retries");
+            }
             return 0;
         }
     }
@@ -118,19 +136,21 @@ final class BackupCommand extends CommandGroup {
         BackupCommand backup;
         @Option(names = "--json", description = "Print {\"backups\": [{id, path, database, format, created_at, size_bytes, status, pinned}]}.")
         boolean json;
+        @Option(names = "--remote", description = "List this database's copies in BACKUP_REMOTE instead (path: the copy's key prefix).")
+        boolean remote;
 
         @Override
         public Integer call() {
             PrintWriter out = out();
             return backup.withManager(null, m -> {
-                List<BackupInfo> backups = m.listAllBackups();
+                List<BackupInfo> backups = remote ? m.listRemoteBackups() : m.listAllBackups();
                 if (json) {
                     ObjectNode root = JSON.createObjectNode();
                     ArrayNode list = root.putArray("backups");
                     backups.forEach(b -> list.add(json(b)));
                     out.println(write(root));
                 } else if (backups.isEmpty()) {
-                    out.println("no backups in " + m.config().backupDir());
+                    out.println("no backups in " + (remote ? m.config().remote().orElseThrow() : m.config().backupDir()));
                 } else {
                     out.printf("%-32s %-20s %-9s %12s %-9s %s%n", "ID", "CREATED", "FORMAT", "SIZE", "STATUS", "PATH");
                     for (BackupInfo b : backups) {
@@ -171,6 +191,8 @@ final class BackupCommand extends CommandGroup {
         @Option(names = "--maintenance-db", paramLabel = "NAME", defaultValue = "postgres",
                 description = "Existing database to connect to while the target is created (default: ${DEFAULT-VALUE}).")
         String maintenanceDb;
+        @Option(names = "--remote", description = "Restore the copy with this id from BACKUP_REMOTE (downloaded, decrypted and checked first).")
+        boolean remote;
 
         @Override
         public Integer call() {
@@ -182,8 +204,9 @@ final class BackupCommand extends CommandGroup {
             }
             schemas.forEach(options::schema);
             tables.forEach(options::table);
-            RestoreResult r = backup.withManager(maintenanceDb, m -> m.restore(m.find(reference).path(), options.build(),
-                    progressTo(spec.commandLine().getErr())));
+            ProgressListener progress = progressTo(spec.commandLine().getErr());
+            RestoreResult r = backup.withManager(maintenanceDb, m -> remote ? m.restoreRemote(reference, options.build(), progress)
+                    : m.restore(m.find(reference).path(), options.build(), progress));
             PrintWriter out = out();
             out.println("restored backup " + r.backup().id() + " into database " + r.targetDatabase()
                     + (r.createdDatabase() ? " (created)" : r.inPlace() ? " (in place)" : "") + " in " + r.duration().toMillis() + " ms");
@@ -205,6 +228,8 @@ final class BackupCommand extends CommandGroup {
         String level;
         @Option(names = "--json", description = "Print the report as JSON.")
         boolean json;
+        @Option(names = "--remote", description = "Verify the copy with this id in BACKUP_REMOTE: downloaded, decrypted, checked, then the levels.")
+        boolean remote;
 
         @Override
         public Integer call() {
@@ -213,7 +238,8 @@ final class BackupCommand extends CommandGroup {
             VerificationReport report;
             int status = 0;
             try {
-                report = backup.withManager(null, m -> m.verifyBackup(m.find(reference).path(), lvl));
+                report = backup.withManager(null, m -> remote ? m.verifyRemote(reference, lvl, ProgressListener.NONE)
+                        : m.verifyBackup(m.find(reference).path(), lvl));
             } catch (BackupVerificationException e) {
                 report = e.report();
                 status = FortressCommand.FAILED;
@@ -233,13 +259,39 @@ final class BackupCommand extends CommandGroup {
         boolean dryRun;
         @Option(names = "--json", description = "Print the decisions as JSON.")
         boolean json;
+        @Option(names = "--remote", description = "Apply the remote rules (BACKUP_REMOTE_RETENTION_DAYS, BACKUP_REMOTE_MIN_KEEP, pinned) "
+                + "to the copies in BACKUP_REMOTE instead.")
+        boolean remote;
 
         @Override
         public Integer call() {
-            RetentionPlan plan = backup.withManager(null, m -> dryRun ? m.planCleanup() : m.cleanupOldBackups());
+            RetentionPlan plan = backup.withManager(null, m -> remote ? (dryRun ? m.planRemoteCleanup() : m.cleanupRemote())
+                    : dryRun ? m.planCleanup() : m.cleanupOldBackups());
             out().print(json ? plan.toJson() + "\n" : plan.describe());
             out().flush();
             return 0;
+        }
+    }
+
+    @Command(name = "upload", mixinStandardHelpOptions = true,
+            description = {"Copy the backups not yet in BACKUP_REMOTE there now (each backup does so itself; this retries",
+                    "after the repository was unreachable), after removing what interrupted uploads left."})
+    static final class Upload extends Subcommand {
+        @ParentCommand
+        BackupCommand backup;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = out();
+            return backup.withManager(null, m -> {
+                List<BackupInfo> copied = m.uploadPending();
+                if (copied.isEmpty()) {
+                    out.println("nothing to copy: every good backup is in " + m.config().remote().orElseThrow());
+                }
+                copied.forEach(b -> out.println("copied backup " + b.id() + (b.manifest().keyFingerprint() == null ? ""
+                        : " (encrypted with key " + b.manifest().keyFingerprint() + ")")));
+                return 0;
+            });
         }
     }
 

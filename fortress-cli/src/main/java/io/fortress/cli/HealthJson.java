@@ -14,6 +14,19 @@ final class HealthJson {
     private HealthJson() {
     }
 
+    /** The backups' state: the last success and, with BACKUP_REMOTE, the repository and how many backups wait to be copied. */
+    static ObjectNode backup(io.fortress.db.backup.BackupManager backups) {
+        ObjectNode o = JSON.createObjectNode();
+        io.fortress.db.backup.BackupStats stats = backups.stats();
+        o.put("last_success_at", stats.lastSuccessAt().map(Object::toString).orElse(null));
+        o.put("last_failure", stats.lastFailure().orElse(null));
+        backups.config().remote().ifPresent(r -> {
+            o.put("remote", r.toString());
+            o.put("remote_pending", backups.pendingUploads().size());
+        });
+        return o;
+    }
+
     static ObjectNode of(HealthStatus status) {
         ObjectNode root = JSON.createObjectNode();
         root.put("status", status.primaryHealthy() ? "UP" : "DOWN");

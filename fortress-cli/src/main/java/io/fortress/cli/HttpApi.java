@@ -39,7 +39,8 @@ final class HttpApi {
     private final HttpServer server;
     private final ExecutorService executor;
 
-    HttpApi(HttpServer server, Database db, Readiness readiness, PrometheusMeterRegistry registry) {
+    HttpApi(HttpServer server, Database db, Readiness readiness, PrometheusMeterRegistry registry,
+            io.fortress.db.backup.BackupManager backups) {
         this.server = server;
         this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "fortress-http");
@@ -52,7 +53,11 @@ final class HttpApi {
         server.createContext("/", exchange -> respond(exchange, 404, JSON_TYPE, notFound.toString()));
         route("/health/database", () -> {
             HealthStatus status = db.healthChecker().status();
-            return new Response(status.primaryHealthy() ? 200 : 503, JSON_TYPE, HealthJson.of(status).toString());
+            ObjectNode body = HealthJson.of(status);
+            if (backups != null) {
+                body.set("backup", HealthJson.backup(backups));
+            }
+            return new Response(status.primaryHealthy() ? 200 : 503, JSON_TYPE, body.toString());
         });
         route("/health/live", () -> new Response(200, JSON_TYPE, "{\"status\":\"alive\"}"));
         route("/health/ready", () -> {

@@ -159,7 +159,7 @@ final class ServeCommand extends Subcommand {
 
         Readiness readiness = new Readiness(db, managers, newest);
         closeLater(readiness);
-        HttpApi http = new HttpApi(server, db, readiness, registry);
+        HttpApi http = new HttpApi(server, db, readiness, registry, backups);
         http.start();
         closeLater(http::stop);
 
@@ -232,6 +232,8 @@ final class ServeCommand extends Subcommand {
         out.println("  http       http://" + address + "  (" + String.join(" ", HttpApi.PATHS) + ")");
         out.println("  backups    " + backups.backupDir() + " every " + Durations.format(backups.interval()) + ", kept "
                 + backups.retentionDays() + " days, with " + pgDump);
+        backups.remote().ifPresent(r -> out.println("  copies     " + r + (backups.encryptionKeyFile().isPresent() ? ", encrypted" : ", not encrypted")
+                + ", kept " + backups.remoteRetentionDays() + " days"));
         out.println("  stop with Ctrl-C or SIGTERM");
         out.flush();
     }

@@ -167,8 +167,9 @@ public final class Setting<T> {
         return String.valueOf(value);
     }
 
+    /** A refused value as its message shows it: a secret not at all, credentials in a URL ({@code scheme://user:pass@}) masked. */
     private String shown(String raw) {
-        return secret ? "<redacted>" : raw;
+        return secret ? "<redacted>" : raw.replaceAll("(://)[^/@\\s]*@", "$1<redacted>@");
     }
 
     private static Integer parseInt(String s) {

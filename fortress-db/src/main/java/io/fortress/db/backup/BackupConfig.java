@@ -130,6 +130,40 @@ public final class BackupConfig extends Configuration {
         return Optional.ofNullable(get(BackupSettings.PG_BIN));
     }
 
+    /** The remote repository backups are copied to, when one is set. */
+    public Optional<RemoteLocation> remote() {
+        return Optional.ofNullable(get(BackupSettings.REMOTE));
+    }
+
+    public Optional<java.net.URI> remoteEndpoint() {
+        return Optional.ofNullable(get(BackupSettings.REMOTE_ENDPOINT));
+    }
+
+    public String remoteRegion() {
+        return get(BackupSettings.REMOTE_REGION);
+    }
+
+    public boolean remotePathStyle() {
+        return get(BackupSettings.REMOTE_PATH_STYLE);
+    }
+
+    public Optional<Path> encryptionKeyFile() {
+        return Optional.ofNullable(get(BackupSettings.ENCRYPTION_KEY_FILE));
+    }
+
+    public java.util.List<Path> encryptionOldKeyFiles() {
+        java.util.List<Path> files = get(BackupSettings.ENCRYPTION_OLD_KEY_FILES);
+        return files == null ? java.util.List.of() : files;
+    }
+
+    public int remoteRetentionDays() {
+        return get(BackupSettings.REMOTE_RETENTION_DAYS);
+    }
+
+    public int remoteMinKeep() {
+        return get(BackupSettings.REMOTE_MIN_KEEP);
+    }
+
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder extends Configuration.Builder<Builder, BackupConfig> {
         private Builder(BackupConfig from) {
@@ -228,6 +262,38 @@ public final class BackupConfig extends Configuration {
             return set(BackupSettings.PG_BIN, dir);
         }
 
+        public Builder remote(RemoteLocation location) {
+            return set(BackupSettings.REMOTE, location);
+        }
+
+        public Builder remoteEndpoint(java.net.URI endpoint) {
+            return set(BackupSettings.REMOTE_ENDPOINT, endpoint);
+        }
+
+        public Builder remoteRegion(String region) {
+            return set(BackupSettings.REMOTE_REGION, region);
+        }
+
+        public Builder remotePathStyle(boolean pathStyle) {
+            return set(BackupSettings.REMOTE_PATH_STYLE, pathStyle);
+        }
+
+        public Builder encryptionKeyFile(Path file) {
+            return set(BackupSettings.ENCRYPTION_KEY_FILE, file);
+        }
+
+        public Builder encryptionOldKeyFiles(java.util.List<Path> files) {
+            return set(BackupSettings.ENCRYPTION_OLD_KEY_FILES, java.util.List.copyOf(files));
+        }
+
+        public Builder remoteRetentionDays(int days) {
+            return set(BackupSettings.REMOTE_RETENTION_DAYS, days);
+        }
+
+        public Builder remoteMinKeep(int n) {
+            return set(BackupSettings.REMOTE_MIN_KEEP, n);
+        }
+
         /**
          * Validates every setting and their combinations.
          *
@@ -243,6 +309,12 @@ public final class BackupConfig extends Configuration {
             if (config.verifyAfterBackup().filter(l -> l == VerifyLevel.RESTORE_DRILL).isPresent() && !config.includeSchema()) {
                 throw new DbConfigException("verifyAfterBackup (BACKUP_VERIFY) = restore-drill needs includeSchema "
                         + "(BACKUP_INCLUDE_SCHEMA) = true: a data-only backup cannot be restored into an empty database");
+            }
+            if (config.remote().isEmpty() && (config.encryptionKeyFile().isPresent() || config.remoteEndpoint().isPresent())) {
+                throw new DbConfigException((config.encryptionKeyFile().isPresent() ? "encryptionKeyFile (BACKUP_ENCRYPTION_KEY_FILE)"
+                        : "remoteEndpoint (BACKUP_REMOTE_ENDPOINT)") + " is set but remote (BACKUP_REMOTE) is not: it applies to the "
+                        + "copies in a remote repository only (local backups stay in BACKUP_DIR as pg_dump wrote them); set "
+                        + "BACKUP_REMOTE=s3://<bucket>[/<prefix>] or unset it");
             }
             return config;
         }

@@ -2,6 +2,7 @@ package io.fortress.db.backup;
 
 import io.fortress.db.Database;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,14 +43,19 @@ public final class BackupManager {
     private final Restorer restorer;
     private final RetentionPolicy retention;
     private final AtomicReference<BackupStats> stats = new AtomicReference<>(BackupStats.initial());
+    /** The remote repository (BACKUP_REMOTE); null without one. */
+    private final RemoteRepository remote;
+    private final RemoteUploads uploads = new RemoteUploads();
 
-    private BackupManager(Database database, BackupConfig config, Clock clock, MeterRegistry registry) {
+    private BackupManager(Database database, BackupConfig config, Clock clock, MeterRegistry registry, RemoteStore remoteStore) {
         this.ctx = new BackupContext(database.config(), config, new BackupStore(config.backupDir()), new ServerAccess(database),
                 new PgToolLocator(config.pgBin()), clock);
         this.dumper = new Dumper(ctx);
         this.verifier = new Verifier(ctx);
         this.restorer = new Restorer(ctx, verifier);
         this.retention = new RetentionPolicy(config);
+        this.remote = config.remote().map(location -> new RemoteRepository(remoteStore != null ? remoteStore : new S3Store(config),
+                location, EncryptionKeys.load(config))).orElse(null);
         if (registry != null) {
             BackupMetrics.bind(registry, ctx.database(), this);
         }
@@ -112,6 +118,15 @@ public final class BackupManager {
                 stats.updateAndGet(s -> s.succeeded(ctx.clock().instant(), done.id(), took, done.sizeBytes()));
                 LOG.info("backup {} of database {}: {} in {} ms, {}", done.id(), ctx.database(),
                         BackupProgress.humanBytes(done.sizeBytes()), took.toMillis(), done.status());
+                if (remote != null) {
+                    try {
+                        uploadPendingLocked();
+                    } catch (BackupException e) {
+                        // the local backup stands; the copy is retried by the next run (or `fortress backup upload`)
+                        LOG.warn("backup {} is kept in {} but not yet copied: {}", done.id(), ctx.store().dir(), e.getMessage());
+                    }
+                    return ctx.store().read(done.manifestPath()).orElse(done);
+                }
                 return done;
             }
         } catch (BackupInProgressException e) {
@@ -250,6 +265,163 @@ public final class BackupManager {
         return find(info.manifestPath().toString());
     }
 
+    /** Whether a remote repository (BACKUP_REMOTE) is configured. */
+    public boolean hasRemote() {
+        return remote != null;
+    }
+
+    /**
+     * Copies every good local backup of the database not yet in the remote repository, oldest first,
+     * after sweeping what interrupted runs left there; {@link #backup()} calls it after each backup.
+     *
+     * @return the backups copied now, as recorded locally after the copy
+     * @throws BackupException when the repository cannot be reached or a copy fails its check; those
+     *         copied before stay copied, the rest stay pending
+     * @throws BackupInProgressException when a backup or upload of the database is running
+     */
+    public List<BackupInfo> uploadPending() {
+        requireRemote();
+        try (BackupLock lock = lock("upload")) {
+            return uploadPendingLocked();
+        }
+    }
+
+    private List<BackupInfo> uploadPendingLocked() {
+        List<BackupInfo> pending = new java.util.ArrayList<>(pendingUploads());
+        java.util.Collections.reverse(pending); // oldest first
+        List<BackupInfo> copied = new java.util.ArrayList<>();
+        long t0 = System.nanoTime();
+        try {
+            List<String> swept = remote.sweep(ctx.database());
+            if (!swept.isEmpty()) {
+                LOG.info("removed leftovers of interrupted uploads from {}: {}", remote.describe(), swept);
+            }
+            for (BackupInfo b : pending) {
+                BackupManifest recorded = remote.upload(b, ctx.store().dir(), ctx.clock().instant(), uploads::uploaded);
+                ctx.store().writeManifest(b.manifest().withUploaded(Instant.parse(recorded.uploadedAt()), recorded.keyFingerprint()));
+                copied.add(ctx.store().read(b.manifestPath()).orElse(b));
+                LOG.info("copied backup {} to {}{}", b.id(), remote.describe(),
+                        recorded.keyFingerprint() == null ? "" : " (encrypted with key " + recorded.keyFingerprint() + ")");
+            }
+            uploads.finished(Duration.ofNanos(System.nanoTime() - t0));
+            return copied;
+        } catch (java.io.IOException | RuntimeException e) {
+            uploads.failed();
+            throw e instanceof BackupException be ? be : new BackupException("copying backups to " + remote.describe() + " failed ("
+                    + copied.size() + " of " + pending.size() + " copied; the rest stay pending): " + e.getMessage(), e);
+        }
+    }
+
+    /** Good local backups not yet copied to the remote repository, newest first (none without one). */
+    public List<BackupInfo> pendingUploads() {
+        if (remote == null) {
+            return List.of();
+        }
+        return listBackups().stream().filter(b -> b.status().isGood() && !b.manifest().uploaded()).toList();
+    }
+
+    /**
+     * The copies of this database in the remote repository whose manifest could be read, newest first.
+     * Their {@link BackupInfo#path()} is the copy's key prefix.
+     */
+    public List<BackupInfo> listRemoteBackups() {
+        requireRemote();
+        try {
+            return remote.list(ctx.database());
+        } catch (java.io.IOException e) {
+            throw new BackupException("cannot list the copies in " + remote.describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Downloads a remote copy (decrypting and checking every file against its manifest), verifies it
+     * to {@code level} as a local backup would be, and removes the download.
+     *
+     * @throws BackupVerificationException when the copy is damaged or fails a level
+     */
+    public VerificationReport verifyRemote(String id, VerifyLevel level, ProgressListener listener) {
+        return withDownload(id, (local, downloaded) -> {
+            try (ProgressTracker progress = untracked(listener)) {
+                VerificationReport report = new Verifier(local).verify(downloaded, level, progress);
+                if (!report.passed()) {
+                    LOG.error("{}", report.summary());
+                    throw new BackupVerificationException(report);
+                }
+                return report;
+            }
+        });
+    }
+
+    /** Restores a remote copy after downloading and checking it; see {@link #restore(Path, RestoreOptions, ProgressListener)}. */
+    public RestoreResult restoreRemote(String id, RestoreOptions options, ProgressListener listener) {
+        return withDownload(id, (local, downloaded) -> {
+            try (ProgressTracker progress = untracked(listener)) {
+                return new Restorer(local, new Verifier(local)).restore(downloaded, options, progress);
+            }
+        });
+    }
+
+    private <T> T withDownload(String id, java.util.function.BiFunction<BackupContext, BackupInfo, T> use) {
+        requireRemote();
+        ctx.store().ensureWritable();
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory(ctx.store().dir(), ".remote-" + id + "-");
+            BackupInfo downloaded;
+            try {
+                downloaded = remote.download(id, dir);
+            } catch (java.io.IOException e) {
+                throw new BackupVerificationException(VerificationReport.failedDownload(id, remote.describe(), VerifyLevel.CHECKSUMS, e.getMessage()));
+            }
+            BackupContext local = new BackupContext(ctx.db(), ctx.config(), new BackupStore(dir), ctx.server(), ctx.locator(), ctx.clock());
+            return use.apply(local, downloaded);
+        } catch (java.io.IOException e) {
+            throw new BackupException("cannot make a folder for the download in " + ctx.store().dir() + ": " + e.getMessage(), e);
+        } finally {
+            if (dir != null) {
+                BackupFiles.deleteQuietly(dir);
+            }
+        }
+    }
+
+    /** What {@link #cleanupRemote()} would delete now, and why; deletes nothing. */
+    public RetentionPlan planRemoteCleanup() {
+        return RetentionPolicy.remote(ctx.config()).plan(ctx.database(), listRemoteBackups(), ctx.clock().instant(), true);
+    }
+
+    /**
+     * Deletes the remote copies no remote retention rule keeps (BACKUP_REMOTE_RETENTION_DAYS,
+     * BACKUP_REMOTE_MIN_KEEP, pins), manifest first, and sweeps leftovers of interrupted uploads.
+     */
+    public RetentionPlan cleanupRemote() {
+        requireRemote();
+        try (BackupLock lock = lock("remote cleanup")) {
+            RetentionPlan plan = RetentionPolicy.remote(ctx.config()).plan(ctx.database(), listRemoteBackups(), ctx.clock().instant(), false);
+            for (RetentionPlan.Decision d : plan.decisions()) {
+                if (d.delete()) {
+                    remote.delete(ctx.database(), d.id());
+                    LOG.info("deleted the remote copy {} ({})", d.id(), String.join("; ", d.reasons()));
+                }
+            }
+            remote.sweep(ctx.database());
+            return plan;
+        } catch (java.io.IOException e) {
+            throw new BackupException("remote cleanup in " + remote.describe() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Bytes sent, failures and the last run's duration of this manager's uploads so far, for the meters. */
+    RemoteUploads uploads() {
+        return uploads;
+    }
+
+    private void requireRemote() {
+        if (remote == null) {
+            throw new BackupException("no remote repository is configured: set BACKUP_REMOTE=s3://<bucket>[/<prefix>] "
+                    + "(and BACKUP_REMOTE_ENDPOINT for a server other than AWS)");
+        }
+    }
+
     /** Outcomes of this manager's backups so far, and the progress of one running now (verify and restore are not backups). */
     public BackupStats stats() {
         return stats.get();
@@ -277,6 +449,7 @@ public final class BackupManager {
         private final BackupConfig config;
         private Clock clock = Clock.systemUTC();
         private MeterRegistry registry;
+        private RemoteStore remoteStore;
 
         private Builder(Database database, BackupConfig config) {
             this.database = java.util.Objects.requireNonNull(database, "database");
@@ -295,8 +468,14 @@ public final class BackupManager {
             return this;
         }
 
+        /** The object store behind BACKUP_REMOTE instead of S3 (tests put faults between the manager and S3 this way). */
+        Builder remoteStore(RemoteStore store) {
+            this.remoteStore = store;
+            return this;
+        }
+
         public BackupManager build() {
-            return new BackupManager(database, config, clock, registry);
+            return new BackupManager(database, config, clock, registry, remoteStore);
         }
     }
 }

@@ -11,14 +11,16 @@ import java.util.List;
 /**
  * What {@code <id>.manifest.json} records about one backup. It is written last, after the archive
  * was fsynced and renamed into place, so a backup without a readable manifest never counts. Times
- * are ISO-8601 UTC; paths are relative to the backup folder.
+ * are ISO-8601 UTC; paths are relative to the backup folder. {@code uploaded_at} and
+ * {@code key_fingerprint} are set once the backup was copied to BACKUP_REMOTE (the copy's own
+ * manifest holds the same).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"manifest_version", "id", "database", "status", "pinned", "format", "compression", "archive", "globals",
         "size_bytes", "files", "started_at", "finished_at", "duration_ms", "server_version", "server_version_num",
         "pg_dump_version", "pg_dump_path", "tool", "host", "port", "include_schema", "include_data", "row_counts_exact",
-        "toc_entries", "tables", "verified_at", "verify_level", "warnings"})
+        "toc_entries", "tables", "verified_at", "verify_level", "uploaded_at", "key_fingerprint", "warnings"})
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record BackupManifest(
         int manifestVersion,
@@ -49,6 +51,8 @@ public record BackupManifest(
         List<TableEntry> tables,
         String verifiedAt,
         String verifyLevel,
+        String uploadedAt,
+        String keyFingerprint,
         List<String> warnings) {
 
     /** The manifest layout this code writes and reads. */
@@ -85,10 +89,24 @@ public record BackupManifest(
         return with(status, pin, verifiedAt, verifyLevel);
     }
 
+    /** This manifest recording that its backup was copied to the remote repository, encrypted with this key (null: not encrypted). */
+    BackupManifest withUploaded(Instant at, String fingerprint) {
+        return new BackupManifest(manifestVersion, id, database, status, pinned, format, compression, archive, globals, sizeBytes,
+                files, startedAt, finishedAt, durationMs, serverVersion, serverVersionNum, pgDumpVersion, pgDumpPath, tool, host, port,
+                includeSchema, includeData, rowCountsExact, tocEntries, tables, verifiedAt, verifyLevel, at.toString(), fingerprint,
+                warnings);
+    }
+
+    /** Whether this backup was copied to the remote repository. */
+    public boolean uploaded() {
+        return uploadedAt != null;
+    }
+
     /** A copy differing in what changes after the backup was taken: status, pin and verification. */
     private BackupManifest with(BackupStatus newStatus, boolean pin, String newVerifiedAt, String newVerifyLevel) {
         return new BackupManifest(manifestVersion, id, database, newStatus, pin, format, compression, archive, globals, sizeBytes,
                 files, startedAt, finishedAt, durationMs, serverVersion, serverVersionNum, pgDumpVersion, pgDumpPath, tool, host, port,
-                includeSchema, includeData, rowCountsExact, tocEntries, tables, newVerifiedAt, newVerifyLevel, warnings);
+                includeSchema, includeData, rowCountsExact, tocEntries, tables, newVerifiedAt, newVerifyLevel, uploadedAt, keyFingerprint,
+                warnings);
     }
 }

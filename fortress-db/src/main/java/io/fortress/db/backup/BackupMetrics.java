@@ -14,6 +14,10 @@ import io.micrometer.core.instrument.Tags;
  *   <li>{@code fortress_backup_last_size_bytes}: its size</li>
  *   <li>{@code fortress_backup_runs_total{result=success|failure}}: runs since start</li>
  *   <li>{@code fortress_backup_running}: 1 while a backup runs</li>
+ *   <li>with BACKUP_REMOTE: {@code fortress_backup_remote_pending} (good local backups not yet copied),
+ *       {@code fortress_backup_remote_upload_bytes_total} (stored bytes sent),
+ *       {@code fortress_backup_remote_upload_failures_total} (upload runs that stopped short) and
+ *       {@code fortress_backup_remote_last_upload_duration_seconds}</li>
  * </ul>
  */
 final class BackupMetrics {
@@ -40,5 +44,15 @@ final class BackupMetrics {
                 .tags(tags.and("result", "failure")).description("Backup runs").register(registry);
         Gauge.builder("fortress.backup.running", manager, s -> s.stats().running().isPresent() ? 1 : 0)
                 .tags(tags).description("1 while a backup runs").register(registry);
+        if (manager.hasRemote()) {
+            Gauge.builder("fortress.backup.remote.pending", manager, m -> m.pendingUploads().size())
+                    .tags(tags).description("Good local backups not yet copied to the remote repository").register(registry);
+            FunctionCounter.builder("fortress.backup.remote.upload", manager, m -> m.uploads().bytes())
+                    .tags(tags).baseUnit("bytes").description("Bytes stored in the remote repository").register(registry);
+            FunctionCounter.builder("fortress.backup.remote.upload.failures", manager, m -> m.uploads().failures())
+                    .tags(tags).description("Upload runs that stopped before every pending backup was copied").register(registry);
+            Gauge.builder("fortress.backup.remote.last.upload.duration", manager, m -> m.uploads().lastDurationSeconds())
+                    .tags(tags).baseUnit("seconds").description("Duration of the last complete upload run").register(registry);
+        }
     }
 }

@@ -67,6 +67,55 @@ public final class BackupSettings {
             "a folder path", "folder with pg_dump, pg_restore, pg_dumpall and psql; when unset, the newest found through "
                     + "pg_config --bindir, /usr/lib/postgresql/*/bin and PATH that is at least the server's major version");
 
+    public static final Setting<RemoteLocation> REMOTE = Setting.of("remote", "BACKUP_REMOTE", null, RemoteLocation::parse, r -> true,
+            "s3://<bucket>[/<prefix>] (no credentials in it)",
+            "S3-compatible repository every verified backup is copied to, manifest last; credentials come from the standard "
+                    + "AWS sources (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and its files), never from here");
+    public static final Setting<java.net.URI> REMOTE_ENDPOINT = Setting.of("remoteEndpoint", "BACKUP_REMOTE_ENDPOINT", null,
+            BackupSettings::parseEndpoint, u -> true, "an http:// or https:// URL without credentials",
+            "the S3 API's address for a server other than AWS (MinIO, Ceph, s3proxy...); unset: AWS's own for the region");
+    public static final Setting<String> REMOTE_REGION = Setting.text("remoteRegion", "BACKUP_REMOTE_REGION", "us-east-1",
+            "the region requests are signed for");
+    public static final Setting<Boolean> REMOTE_PATH_STYLE = Setting.bool("remotePathStyle", "BACKUP_REMOTE_PATH_STYLE", false,
+            "address the bucket in the path (http://host/bucket/key), as most S3-compatible servers want, instead of in the host name");
+    public static final Setting<Path> ENCRYPTION_KEY_FILE = Setting.file("encryptionKeyFile", "BACKUP_ENCRYPTION_KEY_FILE",
+            "file holding the 256-bit key every object copied to BACKUP_REMOTE is encrypted with (AES-256-GCM in 64 KiB "
+                    + "chunks): 64 hex digits, base64 or 32 raw bytes; unset: objects are copied unencrypted");
+    public static final Setting<List<Path>> ENCRYPTION_OLD_KEY_FILES = Setting.of("encryptionOldKeyFiles",
+            "BACKUP_ENCRYPTION_OLD_KEY_FILES", null, BackupSettings::parsePaths, l -> true, "comma-separated file paths",
+            "earlier keys, kept to read copies encrypted before a key rotation; new copies always use BACKUP_ENCRYPTION_KEY_FILE");
+    public static final Setting<Integer> REMOTE_RETENTION_DAYS = Setting.integer("remoteRetentionDays", "BACKUP_REMOTE_RETENTION_DAYS",
+            30, 0, 36_500, "remote cleanup deletes copies older than this many days, beyond remoteMinKeep; 0 keeps copies of any age");
+    public static final Setting<Integer> REMOTE_MIN_KEEP = Setting.integer("remoteMinKeep", "BACKUP_REMOTE_MIN_KEEP", 7, 1, 100_000,
+            "the newest this many good remote copies are always kept, however old");
+
+    private static java.net.URI parseEndpoint(String text) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(text);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
+        }
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw new IllegalArgumentException("'" + text + "' is not an http:// or https:// URL with a host");
+        }
+        if (uri.getUserInfo() != null) {
+            throw new IllegalArgumentException("the URL holds credentials; they come from the AWS sources (e.g. AWS_ACCESS_KEY_ID), "
+                    + "never from a URL");
+        }
+        return uri;
+    }
+
+    private static List<Path> parsePaths(String text) {
+        List<Path> paths = new java.util.ArrayList<>();
+        for (String part : text.split(",")) {
+            if (!part.isBlank()) {
+                paths.add(Path.of(part.strip()));
+            }
+        }
+        return List.copyOf(paths);
+    }
+
     private static Double parseMargin(String text) {
         try {
             return Double.valueOf(text);
@@ -90,5 +139,6 @@ public final class BackupSettings {
     /** Every setting, in the order docs and {@code toString} list them. */
     public static final List<Setting<?>> ALL = List.of(BACKUP_DIR, RETENTION_DAYS, MIN_KEEP, KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY,
             COMPRESSION, FORMAT, INCLUDE_SCHEMA, INCLUDE_DATA, PARALLEL_JOBS, GLOBALS, ROLE_PASSWORDS, VERIFY_AFTER_BACKUP,
-            ROW_COUNTS, FREE_SPACE_MARGIN, TIMEOUT, LOCK_WAIT_TIMEOUT, INTERVAL, PG_BIN);
+            ROW_COUNTS, FREE_SPACE_MARGIN, TIMEOUT, LOCK_WAIT_TIMEOUT, INTERVAL, PG_BIN, REMOTE, REMOTE_ENDPOINT, REMOTE_REGION,
+            REMOTE_PATH_STYLE, ENCRYPTION_KEY_FILE, ENCRYPTION_OLD_KEY_FILES, REMOTE_RETENTION_DAYS, REMOTE_MIN_KEEP);
 }

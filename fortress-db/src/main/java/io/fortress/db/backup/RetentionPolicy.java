@@ -30,13 +30,32 @@ final class RetentionPolicy {
     private final int keepDaily;
     private final int keepWeekly;
     private final int keepMonthly;
+    private final boolean keepNotUploaded;
+    private final String daysSetting;
+    private final String minKeepSetting;
 
+    private RetentionPolicy(int retentionDays, int minKeep, int keepDaily, int keepWeekly, int keepMonthly, boolean keepNotUploaded,
+                            String daysSetting, String minKeepSetting) {
+        this.retentionDays = retentionDays;
+        this.minKeep = minKeep;
+        this.keepDaily = keepDaily;
+        this.keepWeekly = keepWeekly;
+        this.keepMonthly = keepMonthly;
+        this.keepNotUploaded = keepNotUploaded;
+        this.daysSetting = daysSetting;
+        this.minKeepSetting = minKeepSetting;
+    }
+
+    /** The policy of the backup folder; with a remote repository, a good backup not yet copied there is kept too. */
     RetentionPolicy(BackupConfig config) {
-        this.retentionDays = config.retentionDays();
-        this.minKeep = config.minKeep();
-        this.keepDaily = config.keepDaily();
-        this.keepWeekly = config.keepWeekly();
-        this.keepMonthly = config.keepMonthly();
+        this(config.retentionDays(), config.minKeep(), config.keepDaily(), config.keepWeekly(), config.keepMonthly(),
+                config.remote().isPresent(), "retentionDays", "minKeep");
+    }
+
+    /** The policy of the remote copies: their own age limit and minimum count. */
+    static RetentionPolicy remote(BackupConfig config) {
+        return new RetentionPolicy(config.remoteRetentionDays(), config.remoteMinKeep(), 0, 0, 0, false, "remoteRetentionDays",
+                "remoteMinKeep");
     }
 
     RetentionPlan plan(String database, List<BackupInfo> backups, Instant now, boolean dryRun) {
@@ -48,7 +67,7 @@ final class RetentionPolicy {
         Instant cutoff = now.minus(Duration.ofDays(retentionDays));
 
         for (int i = 0; i < good.size() && i < minKeep; i++) {
-            keep.get(good.get(i)).add("one of the newest " + minKeep + " good backups (minKeep)");
+            keep.get(good.get(i)).add("one of the newest " + minKeep + " good backups (" + minKeepSetting + ")");
         }
         good.stream().filter(b -> b.status() == BackupStatus.VERIFIED).findFirst()
                 .ifPresent(b -> keep.get(b).add("the newest verified backup"));
@@ -65,13 +84,16 @@ final class RetentionPolicy {
             if (b.pinned()) {
                 reasons.add(0, "pinned");
             }
+            if (keepNotUploaded && b.status().isGood() && !b.manifest().uploaded()) {
+                reasons.add("not yet copied to BACKUP_REMOTE");
+            }
             boolean young = retentionDays == 0 || b.createdAt().isAfter(cutoff);
             if (young) {
-                reasons.add(retentionDays == 0 ? "retentionDays is 0: no age limit"
-                        : "younger than " + retentionDays + " days (retentionDays)" + (b.status().isGood() ? "" : "; corrupt, kept for inspection"));
+                reasons.add(retentionDays == 0 ? daysSetting + " is 0: no age limit"
+                        : "younger than " + retentionDays + " days (" + daysSetting + ")" + (b.status().isGood() ? "" : "; corrupt, kept for inspection"));
             }
             if (reasons.isEmpty()) {
-                String age = "older than " + retentionDays + " days (retentionDays)";
+                String age = "older than " + retentionDays + " days (" + daysSetting + ")";
                 decisions.add(new RetentionPlan.Decision(b, true, List.of(b.status().isGood()
                         ? age + " and kept by no other rule" : "corrupt and " + age)));
             } else {

@@ -35,6 +35,12 @@ public record VerificationReport(@JsonProperty("backup") String backup, @JsonPro
         }
     }
 
+    /** The report of a remote copy that could not be downloaded whole and intact: it fails at the first level. */
+    static VerificationReport failedDownload(String id, String where, VerifyLevel requested, String why) {
+        return new VerificationReport(id, where, requested, List.of(new Check(VerifyLevel.CHECKSUMS, Outcome.FAILED,
+                "the copy in " + where + " cannot be downloaded intact: " + why)));
+    }
+
     /** True when every level up to the requested one passed. */
     @JsonProperty("passed")
     public boolean passed() {

@@ -1,0 +1,122 @@
+package io.fortress.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fortress.cluster.LocalCluster;
+import io.fortress.cluster.LocalClusterExtension;
+import io.fortress.db.backup.S3Server;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `fortress backup ... --remote` in process against a real cluster and a real S3-compatible server (s3proxy on loopback). */
+class BackupRemoteCommandTest {
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static S3Server s3;
+
+    @TempDir
+    static Path shared;
+    @TempDir
+    Path tmp;
+
+    record Run(int status, String out, String err) {
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        try (Connection c = CLUSTER.cluster().primary().connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 1000) g");
+        }
+        s3 = new S3Server(shared.resolve("s3"));
+        s3.createBucket("cli");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        s3.close();
+    }
+
+    private static Run run(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = FortressCommand.execute(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void createListRestoreVerifyAndCleanupRemoteCopies() throws Exception {
+        LocalCluster cluster = CLUSTER.cluster();
+        Path key = tmp.resolve("backup.key");
+        Files.writeString(key, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+        Map<String, String> env = new HashMap<>(CliEnvironment.of(cluster, cluster.database(), tmp.resolve("backups").toString()));
+        env.put("BACKUP_REMOTE", "s3://cli/fortress");
+        env.put("BACKUP_REMOTE_ENDPOINT", s3.endpoint().toString());
+        env.put("BACKUP_REMOTE_PATH_STYLE", "true");
+        env.put("BACKUP_ENCRYPTION_KEY_FILE", key.toString());
+
+        Run create = run(env, "backup", "create");
+        assertThat(create.status()).as(create.err()).isZero();
+        JsonNode copies = JSON.readTree(run(env, "backup", "list", "--remote", "--json").out()).get("backups");
+        assertThat(copies).hasSize(1);
+        String id = copies.get(0).get("id").asText();
+        assertThat(copies.get(0).get("key_fingerprint").asText()).hasSize(16);
+        assertThat(run(env, "backup", "list", "--remote").out()).contains(id);
+        assertThat(run(env, "backup", "upload").out()).contains("nothing to copy");
+
+        Run restore = run(env, "backup", "restore", "--remote", id, "--target-db", "from_s3");
+        assertThat(restore.status()).as(restore.err()).isZero();
+        try (Connection c = cluster.primary().connect("from_s3"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM orders")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(1000);
+        }
+        Run verify = run(env, "backup", "verify", "--remote", id, "--level", "restore-drill");
+        assertThat(verify.status()).as(verify.out() + verify.err()).isZero();
+
+        Path archive;
+        try (Stream<Path> files = Files.walk(s3.dir().resolve("cli"))) {
+            archive = files.filter(p -> p.getFileName().toString().equals(id + ".dump")).findFirst().orElseThrow();
+        }
+        try (RandomAccessFile f = new RandomAccessFile(archive.toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            int b = f.read();
+            f.seek(f.length() / 2);
+            f.write(b ^ 0x80);
+        }
+        Run damaged = run(env, "backup", "verify", "--remote", id);
+        assertThat(damaged.status()).isEqualTo(1);
+        assertThat(damaged.out()).contains("FAILED").contains("fails authentication");
+
+        Run dry = run(env, "backup", "cleanup", "--remote", "--dry-run", "--json");
+        assertThat(dry.status()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("\"dry_run\" : true").contains(id);
+        assertThat(env.values()).noneMatch(v -> v.contains("00112233445566778899"));
+        assertThat(create.err() + restore.err() + verify.err() + damaged.out() + damaged.err()).doesNotContain("00112233445566778899");
+    }
+
+    @Test
+    void remoteOptionsWithoutARepositorySayWhatToSet() {
+        LocalCluster cluster = CLUSTER.cluster();
+        Map<String, String> env = CliEnvironment.of(cluster, cluster.database(), tmp.resolve("none").toString());
+        Run list = run(env, "backup", "list", "--remote");
+        assertThat(list.status()).isEqualTo(1);
+        assertThat(list.err()).contains("BACKUP_REMOTE=s3://");
+    }
+}
