@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
-import java.io.PrintWriter;
 import java.io.RandomAccessFile;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,9 +29,6 @@ class BackupCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int status, String out, String err) {
-    }
-
     @BeforeAll
     static void data() throws Exception {
         try (Connection c = CLUSTER.cluster().primary().connect(); Statement s = c.createStatement()) {
@@ -41,11 +36,8 @@ class BackupCommandTest {
         }
     }
 
-    private static Run run(Map<String, String> env, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = FortressCommand.execute(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(status, out.toString(), err.toString());
+    private static CliRun run(Map<String, String> env, String... args) {
+        return CliRun.of(env, args);
     }
 
     private Map<String, String> env() {
@@ -63,11 +55,11 @@ class BackupCommandTest {
 
     @Test
     void helpAndVersion() {
-        Run help = run(Map.of(), "--help");
+        CliRun help = run(Map.of(), "--help");
         assertThat(help.status()).isZero();
         assertThat(help.out()).contains("Usage: fortress").contains("backup");
         assertThat(run(Map.of(), "backup", "--help").out()).contains("create").contains("restore").contains("cleanup");
-        Run version = run(Map.of(), "--version");
+        CliRun version = run(Map.of(), "--version");
         assertThat(version.status()).isZero();
         assertThat(version.out()).startsWith("fortress ");
         assertThat(run(Map.of(), "backup", "frobnicate").status()).isEqualTo(2);
@@ -76,13 +68,13 @@ class BackupCommandTest {
     @Test
     void createListVerifyRestoreAndCleanup() throws Exception {
         Map<String, String> env = env();
-        Run create = run(env, "backup", "create", "--json");
+        CliRun create = run(env, "backup", "create", "--json");
         assertThat(create.status()).as(create.err()).isZero();
         JsonNode created = JSON.readTree(create.out());
         String id = created.get("id").asText();
         assertThat(create.err()).contains("fortress: dumping...");
 
-        Run list = run(env, "backup", "list", "--json");
+        CliRun list = run(env, "backup", "list", "--json");
         assertThat(list.status()).isZero();
         JsonNode backups = JSON.readTree(list.out()).get("backups");
         assertThat(backups).hasSize(1);
@@ -95,34 +87,34 @@ class BackupCommandTest {
         assertThat(b.has("path") && b.has("created_at")).isTrue();
         assertThat(run(env, "backup", "list").out()).contains(id).contains("verified");
 
-        Run verify = run(env, "backup", "verify", id, "--level", "restore-drill", "--json");
+        CliRun verify = run(env, "backup", "verify", id, "--level", "restore-drill", "--json");
         assertThat(verify.status()).as(verify.out() + verify.err()).isZero();
         assertThat(JSON.readTree(verify.out()).get("passed").asBoolean()).isTrue();
 
         // the script's form: DB_NAME names the new database
         Map<String, String> scriptRestore = new HashMap<>(env);
         scriptRestore.put("DB_NAME", "test_restore");
-        Run restore = run(scriptRestore, "backup", "restore", b.get("path").asText());
+        CliRun restore = run(scriptRestore, "backup", "restore", b.get("path").asText());
         assertThat(restore.status()).as(restore.err()).isZero();
         assertThat(restore.out()).contains("into database test_restore (created)");
         assertThat(rows("test_restore")).isEqualTo(2000);
         // again: refused, the database has objects now
-        Run again = run(scriptRestore, "backup", "restore", id);
+        CliRun again = run(scriptRestore, "backup", "restore", id);
         assertThat(again.status()).isEqualTo(1);
         assertThat(again.err()).contains("already exists").contains("--force");
         assertThat(run(env, "backup", "restore", id, "--target-db", "test_restore", "--force").status()).isZero();
         assertThat(run(env, "backup", "restore", id, "--target-db", "other_copy").out()).contains("other_copy (created)");
 
-        Run pin = run(env, "backup", "pin", id);
+        CliRun pin = run(env, "backup", "pin", id);
         assertThat(pin.status()).as(pin.err()).isZero();
         assertThat(pin.out()).isEqualTo("pinned " + id + "\n");
         assertThat(JSON.readTree(run(env, "backup", "list", "--json").out()).get("backups").get(0).get("pinned").asBoolean()).isTrue();
-        Run unpin = run(env, "backup", "unpin", id);
+        CliRun unpin = run(env, "backup", "unpin", id);
         assertThat(unpin.status()).as(unpin.err()).isZero();
         assertThat(unpin.out()).isEqualTo("unpinned " + id + "\n");
         assertThat(JSON.readTree(run(env, "backup", "list", "--json").out()).get("backups").get(0).get("pinned").asBoolean()).isFalse();
 
-        Run dry = run(env, "backup", "cleanup", "--dry-run");
+        CliRun dry = run(env, "backup", "cleanup", "--dry-run");
         assertThat(dry.status()).isZero();
         assertThat(dry.out()).contains("keep " + id);
         assertThat(run(env, "backup", "cleanup", "--json").out()).contains("\"dry_run\" : false");
@@ -132,7 +124,7 @@ class BackupCommandTest {
     void aDamagedBackupFailsVerificationWithStatusOne() throws Exception {
         Map<String, String> env = new HashMap<>(env());
         env.put("COMPRESSION", "false");
-        Run create = run(env, "backup", "create", "--json");
+        CliRun create = run(env, "backup", "create", "--json");
         assertThat(create.status()).as(create.err()).isZero();
         Path archive = Path.of(JSON.readTree(create.out()).get("path").asText());
         try (RandomAccessFile f = new RandomAccessFile(archive.toFile(), "rw")) {
@@ -141,7 +133,7 @@ class BackupCommandTest {
             f.seek(f.length() / 2);
             f.write(x ^ 1);
         }
-        Run verify = run(env, "backup", "verify", archive.toString());
+        CliRun verify = run(env, "backup", "verify", archive.toString());
         assertThat(verify.status()).isEqualTo(1);
         assertThat(verify.out()).contains("FAILED verification").contains("checksums: FAILED");
         JsonNode listed = JSON.readTree(run(env, "backup", "list", "--json").out()).get("backups").get(0);
@@ -152,7 +144,7 @@ class BackupCommandTest {
     void wrongPasswordAndBadSettingsFailWithoutLeavingFiles() throws Exception {
         Map<String, String> env = new HashMap<>(env());
         env.put("PGPASSWORD", "wrong-password");
-        Run wrong = run(env, "backup", "create");
+        CliRun wrong = run(env, "backup", "create");
         assertThat(wrong.status()).isEqualTo(1);
         assertThat(wrong.err()).contains("password authentication failed").doesNotContain("wrong-password");
         Path dir = tmp.resolve("backups");
@@ -163,7 +155,7 @@ class BackupCommandTest {
         }
         env.put("PGPASSWORD", CLUSTER.cluster().password());
         env.put("COMPRESSION", "brotli");
-        Run bad = run(env, "backup", "create");
+        CliRun bad = run(env, "backup", "create");
         assertThat(bad.status()).isEqualTo(2);
         assertThat(bad.err()).contains("COMPRESSION=brotli is invalid");
         env.put("COMPRESSION", "true");

@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.backup.S3Server;
-import java.io.PrintWriter;
 import java.io.RandomAccessFile;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -36,9 +34,6 @@ class BackupRemoteCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int status, String out, String err) {
-    }
-
     @BeforeAll
     static void start() throws Exception {
         try (Connection c = CLUSTER.cluster().primary().connect(); Statement s = c.createStatement()) {
@@ -53,11 +48,8 @@ class BackupRemoteCommandTest {
         s3.close();
     }
 
-    private static Run run(Map<String, String> env, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = FortressCommand.execute(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(status, out.toString(), err.toString());
+    private static CliRun run(Map<String, String> env, String... args) {
+        return CliRun.of(env, args);
     }
 
     @Test
@@ -71,7 +63,7 @@ class BackupRemoteCommandTest {
         env.put("BACKUP_REMOTE_PATH_STYLE", "true");
         env.put("BACKUP_ENCRYPTION_KEY_FILE", key.toString());
 
-        Run create = run(env, "backup", "create");
+        CliRun create = run(env, "backup", "create");
         assertThat(create.status()).as(create.err()).isZero();
         JsonNode copies = JSON.readTree(run(env, "backup", "list", "--remote", "--json").out()).get("backups");
         assertThat(copies).hasSize(1);
@@ -80,14 +72,14 @@ class BackupRemoteCommandTest {
         assertThat(run(env, "backup", "list", "--remote").out()).contains(id);
         assertThat(run(env, "backup", "upload").out()).contains("nothing to copy");
 
-        Run restore = run(env, "backup", "restore", "--remote", id, "--target-db", "from_s3");
+        CliRun restore = run(env, "backup", "restore", "--remote", id, "--target-db", "from_s3");
         assertThat(restore.status()).as(restore.err()).isZero();
         try (Connection c = cluster.primary().connect("from_s3"); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM orders")) {
             rs.next();
             assertThat(rs.getLong(1)).isEqualTo(1000);
         }
-        Run verify = run(env, "backup", "verify", "--remote", id, "--level", "restore-drill");
+        CliRun verify = run(env, "backup", "verify", "--remote", id, "--level", "restore-drill");
         assertThat(verify.status()).as(verify.out() + verify.err()).isZero();
 
         Path archive;
@@ -100,11 +92,11 @@ class BackupRemoteCommandTest {
             f.seek(f.length() / 2);
             f.write(b ^ 0x80);
         }
-        Run damaged = run(env, "backup", "verify", "--remote", id);
+        CliRun damaged = run(env, "backup", "verify", "--remote", id);
         assertThat(damaged.status()).isEqualTo(1);
         assertThat(damaged.out()).contains("FAILED").contains("fails authentication");
 
-        Run dry = run(env, "backup", "cleanup", "--remote", "--dry-run", "--json");
+        CliRun dry = run(env, "backup", "cleanup", "--remote", "--dry-run", "--json");
         assertThat(dry.status()).as(dry.err()).isZero();
         assertThat(dry.out()).contains("\"dry_run\" : true").contains(id);
         assertThat(env.values()).noneMatch(v -> v.contains("00112233445566778899"));
@@ -115,7 +107,7 @@ class BackupRemoteCommandTest {
     void remoteOptionsWithoutARepositorySayWhatToSet() {
         LocalCluster cluster = CLUSTER.cluster();
         Map<String, String> env = CliEnvironment.of(cluster, cluster.database(), tmp.resolve("none").toString());
-        Run list = run(env, "backup", "list", "--remote");
+        CliRun list = run(env, "backup", "list", "--remote");
         assertThat(list.status()).isEqualTo(1);
         assertThat(list.err()).contains("BACKUP_REMOTE=s3://");
     }
