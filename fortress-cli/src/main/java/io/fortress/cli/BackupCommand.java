@@ -55,7 +55,12 @@ final class BackupCommand extends CommandGroup {
      * with a manager; without DB_HOST, on the embedded cluster, with backups in FORTRESS_DATA_DIR/backups.
      */
     <T> T withManager(String connectTo, Function<BackupManager, T> work) {
-        try (Target target = Target.resolve(fortress.environment(), Target.Use.START_IF_STOPPED)) {
+        return withManager(connectTo, Target.Use.START_IF_STOPPED, work);
+    }
+
+    /** Like {@link #withManager(String, Function)}, using the embedded cluster as {@code use} says (list only reads). */
+    <T> T withManager(String connectTo, Target.Use use, Function<BackupManager, T> work) {
+        try (Target target = Target.resolve(fortress.environment(), use, spec.commandLine().getErr())) {
             DbConfig.Builder db = target.dbConfig().toBuilder().maxOpenConns(2).maxIdleConns(0);
             if (connectTo != null) {
                 db.database(connectTo);
@@ -142,7 +147,7 @@ final class BackupCommand extends CommandGroup {
         @Override
         public Integer call() {
             PrintWriter out = out();
-            return backup.withManager(null, m -> {
+            return backup.withManager(null, Target.Use.READ_ONLY, m -> {
                 List<BackupInfo> backups = remote ? m.listRemoteBackups() : m.listAllBackups();
                 if (json) {
                     ObjectNode root = JSON.createObjectNode();

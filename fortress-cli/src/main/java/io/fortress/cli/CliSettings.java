@@ -37,8 +37,56 @@ final class CliSettings {
             s -> s.toUpperCase(Locale.ROOT), s -> List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(s),
             "error, warn, info, debug or trace", "log level (default: info for serve, warn for one-shot commands)");
 
+    static final Setting<Path> HTTP_TOKEN_FILE = Setting.file("httpTokenFile", "FORTRESS_HTTP_TOKEN_FILE",
+            "file holding the token (at least 16 characters) every endpoint of fortress serve but /health/live and /health/ready "
+                    + "requires as Authorization: Bearer <token>; fortress stats sends it; unset: the endpoints are open");
+    static final Setting<Boolean> HTTP_ALLOW_OPEN = Setting.bool("httpAllowOpen", "FORTRESS_HTTP_ALLOW_OPEN", false,
+            "let fortress serve listen on an address that is not loopback without FORTRESS_HTTP_TOKEN_FILE (anyone who reaches "
+                    + "it then reads the topology and the metrics); false: it refuses to start");
+
     static final List<Setting<?>> ALL = List.of(DATA_DIR, HTTP_ADDR, HEALTH_INTERVAL, HEALTH_TIMEOUT, IOC_CLEANUP_INTERVAL,
-            LOG_FORMAT, LOG_LEVEL);
+            LOG_FORMAT, LOG_LEVEL, HTTP_TOKEN_FILE, HTTP_ALLOW_OPEN);
+
+    /**
+     * The token in FORTRESS_HTTP_TOKEN_FILE (its first line, trimmed), or null when the setting is unset.
+     *
+     * @throws IllegalArgumentException when the file cannot be read or the token is too short; the token is never in the message
+     */
+    static byte[] httpToken(Map<String, String> environment) {
+        Path file = get(HTTP_TOKEN_FILE, environment);
+        if (file == null) {
+            return null;
+        }
+        String token;
+        try {
+            token = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException("cannot read FORTRESS_HTTP_TOKEN_FILE=" + file + ": " + e.getClass().getSimpleName());
+        }
+        if (token.length() < 16) {
+            throw new IllegalArgumentException("the token in FORTRESS_HTTP_TOKEN_FILE=" + file + " has " + token.length()
+                    + " characters; use at least 16 (e.g. openssl rand -hex 32 > " + file.getFileName() + ")");
+        }
+        return token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Refuses to serve an address that is not loopback without a token, unless FORTRESS_HTTP_ALLOW_OPEN says to.
+     *
+     * @throws IllegalArgumentException saying why and which setting changes it
+     */
+    static void checkExposure(String address, byte[] token, Map<String, String> environment) {
+        if (token != null || get(HTTP_ALLOW_OPEN, environment)) {
+            return;
+        }
+        java.net.InetSocketAddress socket = new java.net.InetSocketAddress(host(address), port(address));
+        if (socket.isUnresolved() || !socket.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("FORTRESS_HTTP_ADDR=" + address + " is not a loopback address, and without "
+                    + "FORTRESS_HTTP_TOKEN_FILE every endpoint (the topology, the metrics) would answer anyone who reaches it; "
+                    + "set FORTRESS_HTTP_TOKEN_FILE to a file holding a token, or FORTRESS_HTTP_ALLOW_OPEN=true to serve it open "
+                    + "on purpose");
+        }
+    }
 
     /** A setting's value from the environment (empty means unset), checked; the default otherwise. */
     static <T> T get(Setting<T> setting, Map<String, String> environment) {

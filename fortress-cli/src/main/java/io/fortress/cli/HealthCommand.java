@@ -26,7 +26,7 @@ final class HealthCommand extends Subcommand {
     @Override
     public Integer call() {
         PrintWriter out = out();
-        try (Target target = Target.resolve(fortress.environment(), Target.Use.AS_IS);
+        try (Target target = Target.resolve(fortress.environment(), Target.Use.AS_IS, spec.commandLine().getErr());
              Database db = Database.open(target.dbConfig().toBuilder().maxOpenConns(1).maxIdleConns(0).build())) {
             HealthStatus status = db.healthChecker().status(); // opening the Database just checked every node
             if (json) {

@@ -39,8 +39,15 @@ final class HttpApi {
     private final HttpServer server;
     private final ExecutorService executor;
 
+    /** The endpoints a probe reaches without the token: they say alive or ready, nothing more. */
+    static final List<String> OPEN_PATHS = List.of("/health/live", "/health/ready");
+
+    /** SHA-256 of the token every other endpoint requires; null when serve runs without one. */
+    private final byte[] tokenDigest;
+
     HttpApi(HttpServer server, Database db, Readiness readiness, PrometheusMeterRegistry registry,
-            io.fortress.db.backup.BackupManager backups) {
+            io.fortress.db.backup.BackupManager backups, byte[] token) {
+        this.tokenDigest = token == null ? null : sha256(token);
         this.server = server;
         this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "fortress-http");
@@ -50,7 +57,11 @@ final class HttpApi {
         server.setExecutor(executor);
         ObjectNode notFound = HealthJson.JSON.createObjectNode().put("error", "not found");
         PATHS.forEach(notFound.putArray("endpoints")::add);
-        server.createContext("/", exchange -> respond(exchange, 404, JSON_TYPE, notFound.toString()));
+        server.createContext("/", exchange -> {
+            if (authorized(exchange, "/")) {
+                respond(exchange, 404, JSON_TYPE, notFound.toString());
+            }
+        });
         route("/health/database", () -> {
             HealthStatus status = db.healthChecker().status();
             ObjectNode body = HealthJson.of(status);
@@ -74,6 +85,9 @@ final class HttpApi {
     /** Answers GET and HEAD on exactly this path. */
     private void route(String path, Supplier<Response> handler) {
         HttpHandler h = exchange -> {
+            if (!authorized(exchange, path)) {
+                return;
+            }
             if (!exchange.getRequestURI().getPath().equals(path)) {
                 respond(exchange, 404, JSON_TYPE, "{\"error\":\"not found\"}");
                 return;
@@ -94,6 +108,33 @@ final class HttpApi {
             respond(exchange, r.status, r.type, r.body);
         };
         server.createContext(path, h);
+    }
+
+    /**
+     * Whether the request may see {@code path}: always for {@link #OPEN_PATHS} and without a token; otherwise only with
+     * {@code Authorization: Bearer <token>}, compared in constant time (as digests of equal length). Answers 401 itself.
+     */
+    private boolean authorized(HttpExchange exchange, String path) throws IOException {
+        if (tokenDigest == null || OPEN_PATHS.contains(path) && exchange.getRequestURI().getPath().equals(path)) {
+            return true;
+        }
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        byte[] presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (java.security.MessageDigest.isEqual(sha256(presented), tokenDigest)) {
+            return true;
+        }
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"fortress\"");
+        respond(exchange, 401, JSON_TYPE, "{\"error\":\"unauthorized: send Authorization: Bearer <the token in FORTRESS_HTTP_TOKEN_FILE>\"}");
+        return false;
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {

@@ -39,6 +39,9 @@ final class MigrateCommand extends CommandGroup {
             description = "A migrations folder with one subfolder per service, instead of the migrations in the jar.")
     Path source;
 
+    /** The subcommands that only read: they never start the embedded cluster. */
+    private static final java.util.Set<String> READING_VERBS = java.util.Set.of("version", "status", "plan");
+
     /** Runs the work for each selected service, printing one line each; stops at the first failure. */
     int forEach(boolean singleServiceOnly, String verb, ServiceWork work, PrintWriter out) {
         return forEach(singleServiceOnly, verb, work, out, false);
@@ -57,7 +60,8 @@ final class MigrateCommand extends CommandGroup {
         if (source != null && !Files.isDirectory(source)) {
             throw new IllegalArgumentException("--source " + source + " is not a folder");
         }
-        try (Target target = Target.resolve(fortress.environment(), Target.Use.START_IF_STOPPED);
+        Target.Use use = READING_VERBS.contains(verb) ? Target.Use.READ_ONLY : Target.Use.START_IF_STOPPED;
+        try (Target target = Target.resolve(fortress.environment(), use, spec.commandLine().getErr());
              Database db = Database.open(target.dbConfig().toBuilder().maxOpenConns(2).maxIdleConns(0).build())) {
             com.fasterxml.jackson.databind.node.ObjectNode all = HealthJson.JSON.createObjectNode();
             for (Service s : services) {

@@ -37,6 +37,29 @@ final class Readiness implements AutoCloseable {
         refresher.scheduleWithFixedDelay(this::refresh, 1, 1, TimeUnit.SECONDS);
     }
 
+    /**
+     * Each service's schema as gauges, from the versions last read: {@code fortress_migration_version},
+     * {@code fortress_migration_latest_version} (the newest the jar carries) and {@code fortress_migration_dirty}
+     * (label {@code service}); NaN while unknown (the primary was down at the last reading).
+     */
+    void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+        for (Service service : managers.keySet()) {
+            io.micrometer.core.instrument.Gauge.builder("fortress.migration.version", this,
+                            r -> r.known(service) ? r.current.schemas().get(service).version() : Double.NaN)
+                    .tag("service", service.id()).description("The schema's migration version").register(registry);
+            io.micrometer.core.instrument.Gauge.builder("fortress.migration.latest.version", this, r -> latest.get(service))
+                    .tag("service", service.id()).description("The newest migration version this build carries").register(registry);
+            io.micrometer.core.instrument.Gauge.builder("fortress.migration.dirty", this,
+                            r -> r.known(service) ? (r.current.schemas().get(service).dirty() ? 1 : 0) : Double.NaN)
+                    .tag("service", service.id()).description("1 while the schema is dirty (a migration failed half-way)").register(registry);
+        }
+    }
+
+    private boolean known(Service service) {
+        Schema s = current.schemas().get(service);
+        return s != null && s.error() == null;
+    }
+
     /** One service's schema version against the newest the jar carries. */
     record Schema(long version, long latest, boolean dirty, String error) {
         boolean current() {

@@ -12,14 +12,6 @@ import io.fortress.db.backup.BackupSchedule;
 import io.fortress.db.api.NodeHealth;
 import io.fortress.db.migrate.MigrationManager;
 import io.fortress.db.migrate.MigrationResult;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -74,6 +66,8 @@ final class ServeCommand extends Subcommand {
         Map<String, String> env = fortress.environment();
         PrintWriter out = out();
         String address = CliSettings.get(CliSettings.HTTP_ADDR, env);
+        byte[] token = CliSettings.httpToken(env);
+        CliSettings.checkExposure(address, token, env); // an open non-loopback listener is refused before it listens
         HttpServer server = bind(address); // first: a busy port fails before anything starts
 
         CountDownLatch stopped = new CountDownLatch(1);
@@ -85,7 +79,7 @@ final class ServeCommand extends Subcommand {
         }, "fortress-serve-shutdown");
         try {
             Runtime.getRuntime().addShutdownHook(shutdown);
-            start(env, server, address, out);
+            start(env, server, address, token, out);
         } catch (RuntimeException | IOException e) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdown);
@@ -100,29 +94,17 @@ final class ServeCommand extends Subcommand {
         return 0;
     }
 
-    private void start(Map<String, String> env, HttpServer server, String address, PrintWriter out) throws IOException {
+    private void start(Map<String, String> env, HttpServer server, String address, byte[] token, PrintWriter out) throws IOException {
         long began = System.nanoTime();
-        Target target = Target.resolve(env, ha ? Target.Use.SERVE_HA : Target.Use.SERVE);
+        Target target = Target.resolve(env, ha ? Target.Use.SERVE_HA : Target.Use.SERVE, spec.commandLine().getErr());
         closeLater(target);
         DbConfig config = target.dbConfig();
         BackupConfig backupConfig = target.backupConfig();
 
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new ClassLoaderMetrics().bindTo(registry);
-        new JvmMemoryMetrics().bindTo(registry);
-        JvmGcMetrics gc = new JvmGcMetrics();
-        gc.bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
-
-        Database db;
-        try {
-            db = Database.open(config, registry);
-        } finally {
-            closeLater(gc);
-        }
+        ServeMetrics metrics = new ServeMetrics();
+        closeLater(metrics);
+        PrometheusMeterRegistry registry = metrics.registry();
+        Database db = Database.open(config, registry);
         closeLater(db);
 
         Map<Service, MigrationManager> managers = new EnumMap<>(Service.class);
@@ -158,12 +140,13 @@ final class ServeCommand extends Subcommand {
         }
 
         Readiness readiness = new Readiness(db, managers, newest);
+        readiness.bindTo(registry);
         closeLater(readiness);
-        HttpApi http = new HttpApi(server, db, readiness, registry, backups);
+        HttpApi http = new HttpApi(server, db, readiness, registry, backups, token);
         http.start();
         closeLater(http::stop);
 
-        printBanner(out, db, target, versions, address, backupConfig, pgDump, Duration.ofNanos(System.nanoTime() - began));
+        printBanner(out, db, target, versions, address, token != null, backupConfig, pgDump, Duration.ofNanos(System.nanoTime() - began));
     }
 
     private static HttpServer bind(String address) {
@@ -221,7 +204,7 @@ final class ServeCommand extends Subcommand {
     }
 
     private static void printBanner(PrintWriter out, Database db, Target target, Map<Service, Long> versions, String address,
-                                    BackupConfig backups, String pgDump, Duration took) {
+                                    boolean tokenRequired, BackupConfig backups, String pgDump, Duration took) {
         out.println("fortress serve is up (" + took.toMillis() + " ms) on the " + target.describe());
         for (NodeHealth n : db.nodes()) {
             out.printf("  %-10s %-22s %-8s %s%n", n.name(), n.address(), n.role().name().toLowerCase(java.util.Locale.ROOT), n.state());
@@ -229,11 +212,13 @@ final class ServeCommand extends Subcommand {
         StringBuilder schemas = new StringBuilder();
         versions.forEach((s, v) -> schemas.append(schemas.isEmpty() ? "" : ", ").append(s.id()).append(" v").append(v));
         out.println("  schemas    " + schemas);
-        out.println("  http       http://" + address + "  (" + String.join(" ", HttpApi.PATHS) + ")");
+        out.println("  http       http://" + address + "  (" + String.join(" ", HttpApi.PATHS) + ")"
+                + (tokenRequired ? "; a bearer token (FORTRESS_HTTP_TOKEN_FILE) is required but for " + String.join(" and ", HttpApi.OPEN_PATHS)
+                        : ""));
         out.println("  backups    " + backups.backupDir() + " every " + Durations.format(backups.interval()) + ", kept "
                 + backups.retentionDays() + " days, with " + pgDump);
-        backups.remote().ifPresent(r -> out.println("  copies     " + r + (backups.encryptionKeyFile().isPresent() ? ", encrypted" : ", not encrypted")
-                + ", kept " + backups.remoteRetentionDays() + " days"));
+        backups.remote().ifPresent(r -> out.println("  copies     " + r + (backups.encryptionKeyFile().isPresent() ? ", encrypted"
+                : ", not encrypted") + ", kept " + backups.remoteRetentionDays() + " days"));
         out.println("  stop with Ctrl-C or SIGTERM");
         out.flush();
     }

@@ -26,10 +26,19 @@ final class StatsCommand extends Subcommand {
     public Integer call() throws IOException, InterruptedException {
         String address = CliSettings.get(CliSettings.HTTP_ADDR, fortress.environment());
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + "/metrics/database"))
-                .timeout(Duration.ofSeconds(10)).GET().build();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + address + "/metrics/database"))
+                .timeout(Duration.ofSeconds(10)).GET();
+        byte[] token = CliSettings.httpToken(fortress.environment());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + new String(token, java.nio.charset.StandardCharsets.UTF_8));
+        }
         try {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 401) {
+                spec.commandLine().getErr().println("fortress: http://" + address + "/metrics/database wants a token: set "
+                        + "FORTRESS_HTTP_TOKEN_FILE to the file fortress serve reads");
+                return FortressCommand.FAILED;
+            }
             if (response.statusCode() != 200) {
                 spec.commandLine().getErr().println("fortress: http://" + address + "/metrics/database answered " + response.statusCode());
                 return FortressCommand.FAILED;

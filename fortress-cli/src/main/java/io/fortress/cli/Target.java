@@ -38,14 +38,19 @@ final class Target implements AutoCloseable {
         SERVE,
         /** serve --ha: a Patroni-managed cluster (etcd and three members) started for this process and thrown away at its end. */
         SERVE_HA,
-        /** One-shot commands: start the cluster (detached, it keeps running) only when none of its nodes runs. */
+        /**
+         * One-shot commands that change something (migrate up, backup create...): start the cluster (detached, it keeps
+         * running) only when none of its nodes runs, and say so on stderr with the command that stops it.
+         */
         START_IF_STOPPED,
+        /** One-shot commands that only read (migrate status, backup list...): use a running cluster; never create or start one. */
+        READ_ONLY,
         /** Look only (health): a stopped node is reported, not started. */
         AS_IS
     }
 
-    /** Resolves the target for a command that uses the embedded cluster as {@code use} says. */
-    static Target resolve(Map<String, String> environment, Use use) {
+    /** Resolves the target for a command that uses the embedded cluster as {@code use} says; notices go to {@code err}. */
+    static Target resolve(Map<String, String> environment, Use use, java.io.PrintWriter err) {
         if (use == Use.SERVE_HA) {
             if (!embedded(environment) || !blank(environment.get("DB_PATRONI_URL"))) {
                 throw new IllegalArgumentException("--ha runs a Patroni cluster of its own, but DB_HOST or DB_PATRONI_URL names "
@@ -62,16 +67,24 @@ final class Target implements AutoCloseable {
             return new Target(environment, builder.stopOnExit(false).build().start(), null, true);
         }
         LocalCluster existing = builder.build();
-        if (existing.exists()) {
+        boolean exists = existing.exists();
+        if (exists) {
             existing.inspect();
             if (use == Use.AS_IS || existing.nodes().stream().anyMatch(Node::isRunning)) {
                 return new Target(environment, existing, null, false);
             }
-        } else if (use == Use.AS_IS) {
-            throw new IllegalStateException("no embedded cluster in " + EmbeddedCluster.clusterDir(environment)
-                    + "; start one with fortress cluster start or fortress serve, or set DB_HOST");
         }
-        return new Target(environment, builder.detached(true).build().start(), null, false);
+        if (use == Use.AS_IS || use == Use.READ_ONLY) {
+            throw new IllegalStateException((exists ? "the embedded cluster in " + EmbeddedCluster.clusterDir(environment) + " is stopped"
+                    : "there is no embedded cluster in " + EmbeddedCluster.clusterDir(environment)) + ", and this command only reads, "
+                    + "so it starts none; start it with bin/fortress cluster start (stop it again with bin/fortress cluster stop) "
+                    + "or run bin/fortress serve, or set DB_HOST to use another database");
+        }
+        LocalCluster started = builder.detached(true).build().start();
+        err.println("fortress: " + (exists ? "started the embedded cluster" : "created and started an embedded cluster") + " in "
+                + started.rootDirectory() + " for this command; it keeps running (stop it with: bin/fortress cluster stop)");
+        err.flush();
+        return new Target(environment, started, null, false);
     }
 
     /** The database settings: DB_* as given, or pointing at the embedded cluster (other DB_* settings still apply). */

@@ -118,6 +118,17 @@ class ServeIT {
         assertThat(parsed.types).containsKeys("fortress_db_queries_total", "fortress_db_node_state", "fortress_db_replication_lag_seconds",
                 "hikaricp_connections_active", "jvm_memory_used_bytes", "fortress_backup_runs_total", "process_uptime_seconds");
         assertThat(parsed.samples("fortress_db_node_up")).hasSize(3);
+        Promtool.Result lint = Promtool.run(work, metrics.body().getBytes(StandardCharsets.UTF_8), "check", "metrics");
+        assertThat(lint.exitCode()).as(lint.output()).isZero();
+        assertThat(lint.output()).as("promtool check metrics findings").isBlank();
+        // every meter the alert rules use is one serve exports
+        String rules = Files.readString(Promtool.RULES.resolve("fortress-rules.yml"));
+        java.util.regex.Matcher used = java.util.regex.Pattern.compile("\\b((?:fortress|hikaricp)_[a-z_]+)").matcher(rules);
+        while (used.find()) {
+            assertThat(parsed.types).as("the rules' meter " + used.group(1)).containsKey(used.group(1));
+        }
+        assertThat(parsed.types).containsKeys("process_cpu_seconds_total", "system_cpus", "fortress_migration_dirty",
+                "fortress_db_max_replica_lag_seconds", "fortress_backup_verifications_total");
 
         assertThat(FortressProcess.get(port, "/nope").statusCode()).isEqualTo(404);
     }

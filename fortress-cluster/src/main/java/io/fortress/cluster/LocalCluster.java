@@ -100,8 +100,8 @@ public final class LocalCluster implements AutoCloseable {
         this.extraSettings = Collections.unmodifiableMap(settings);
         try {
             if (persistent) {
+                // created by start(): looking at a cluster that is not there leaves nothing behind
                 this.root = b.dataDirectory.toAbsolutePath().normalize();
-                Files.createDirectories(root);
             } else {
                 Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
                 this.root = Files.createTempDirectory(tmp, "fortress-cluster-");
@@ -123,6 +123,11 @@ public final class LocalCluster implements AutoCloseable {
         }
         long begin = System.nanoTime();
         try {
+            try {
+                Files.createDirectories(root);
+            } catch (IOException e) {
+                throw new ClusterException("cannot create the cluster folder: " + e.getMessage(), e);
+            }
             serverUser.checkReachable(root.getParent());
             if (!exists()) {
                 initialize();

@@ -91,7 +91,8 @@ public final class Database implements AutoCloseable {
         }
         DatabaseMetrics metrics;
         try {
-            metrics = registry == null ? null : DatabaseMetrics.bind(topology, statements, health.checks(), registry);
+            metrics = registry == null ? null : DatabaseMetrics.bind(topology, statements, health.checks(), config.maxReplicaLag(),
+                    registry);
         } catch (RuntimeException e) {
             health.close();
             topology.close();

@@ -46,6 +46,8 @@ public final class BackupManager {
     /** The remote repository (BACKUP_REMOTE); null without one. */
     private final RemoteRepository remote;
     private final RemoteUploads uploads = new RemoteUploads();
+    private final java.util.concurrent.atomic.LongAdder verificationsPassed = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder verificationsFailed = new java.util.concurrent.atomic.LongAdder();
 
     private BackupManager(Database database, BackupConfig config, Clock clock, MeterRegistry registry, RemoteStore remoteStore) {
         this.ctx = new BackupContext(database.config(), config, new BackupStore(config.backupDir()), new ServerAccess(database),
@@ -106,7 +108,7 @@ public final class BackupManager {
                 BackupInfo backup = dumped;
                 Optional<VerifyLevel> level = ctx.config().verifyAfterBackup();
                 if (level.isPresent()) {
-                    VerificationReport report = verifier.verify(dumped, level.get(), progress);
+                    VerificationReport report = counted(verifier.verify(dumped, level.get(), progress));
                     if (!report.passed()) {
                         throw new BackupVerificationException(report);
                     }
@@ -221,7 +223,7 @@ public final class BackupManager {
     public VerificationReport verifyBackup(Path backup, VerifyLevel level, ProgressListener listener) {
         BackupInfo info = find(backup.toString());
         try (ProgressTracker progress = untracked(listener)) {
-            VerificationReport report = verifier.verify(info, level, progress);
+            VerificationReport report = counted(verifier.verify(info, level, progress));
             if (!report.passed()) {
                 LOG.error("{}", report.summary());
                 throw new BackupVerificationException(report);
@@ -342,7 +344,7 @@ public final class BackupManager {
     public VerificationReport verifyRemote(String id, VerifyLevel level, ProgressListener listener) {
         return withDownload(id, (local, downloaded) -> {
             try (ProgressTracker progress = untracked(listener)) {
-                VerificationReport report = new Verifier(local).verify(downloaded, level, progress);
+                VerificationReport report = counted(new Verifier(local).verify(downloaded, level, progress));
                 if (!report.passed()) {
                     LOG.error("{}", report.summary());
                     throw new BackupVerificationException(report);
@@ -371,7 +373,8 @@ public final class BackupManager {
             try {
                 downloaded = remote.download(id, dir);
             } catch (java.io.IOException e) {
-                throw new BackupVerificationException(VerificationReport.failedDownload(id, remote.describe(), VerifyLevel.CHECKSUMS, e.getMessage()));
+                throw new BackupVerificationException(counted(VerificationReport.failedDownload(id, remote.describe(),
+                        VerifyLevel.CHECKSUMS, e.getMessage())));
             }
             BackupContext local = new BackupContext(ctx.db(), ctx.config(), new BackupStore(dir), ctx.server(), ctx.locator(), ctx.clock());
             return use.apply(local, downloaded);
@@ -408,6 +411,16 @@ public final class BackupManager {
         } catch (java.io.IOException e) {
             throw new BackupException("remote cleanup in " + remote.describe() + " failed: " + e.getMessage(), e);
         }
+    }
+
+    private VerificationReport counted(VerificationReport report) {
+        (report.passed() ? verificationsPassed : verificationsFailed).increment();
+        return report;
+    }
+
+    /** Verifications run by this manager (after backups, on request, of remote copies) that passed, or failed. */
+    long verifications(boolean passed) {
+        return (passed ? verificationsPassed : verificationsFailed).sum();
     }
 
     /** Bytes sent, failures and the last run's duration of this manager's uploads so far, for the meters. */

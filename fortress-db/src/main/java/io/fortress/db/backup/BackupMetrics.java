@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Tags;
  *   <li>{@code fortress_backup_last_size_bytes}: its size</li>
  *   <li>{@code fortress_backup_runs_total{result=success|failure}}: runs since start</li>
  *   <li>{@code fortress_backup_running}: 1 while a backup runs</li>
+ *   <li>{@code fortress_backup_verifications_total{result=passed|failed}}: verifications, after backups and on request</li>
  *   <li>with BACKUP_REMOTE: {@code fortress_backup_remote_pending} (good local backups not yet copied),
  *       {@code fortress_backup_remote_upload_bytes_total} (stored bytes sent),
  *       {@code fortress_backup_remote_upload_failures_total} (upload runs that stopped short) and
@@ -44,6 +45,10 @@ final class BackupMetrics {
                 .tags(tags.and("result", "failure")).description("Backup runs").register(registry);
         Gauge.builder("fortress.backup.running", manager, s -> s.stats().running().isPresent() ? 1 : 0)
                 .tags(tags).description("1 while a backup runs").register(registry);
+        FunctionCounter.builder("fortress.backup.verifications", manager, m -> m.verifications(true))
+                .tags(tags.and("result", "passed")).description("Backup verifications").register(registry);
+        FunctionCounter.builder("fortress.backup.verifications", manager, m -> m.verifications(false))
+                .tags(tags.and("result", "failed")).description("Backup verifications").register(registry);
         if (manager.hasRemote()) {
             Gauge.builder("fortress.backup.remote.pending", manager, m -> m.pendingUploads().size())
                     .tags(tags).description("Good local backups not yet copied to the remote repository").register(registry);

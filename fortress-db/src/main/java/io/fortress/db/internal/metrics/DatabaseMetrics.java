@@ -47,6 +47,7 @@ import java.util.function.ToLongFunction;
  * <tr><td>fortress_db_health_check_seconds</td><td>count and sum of health check time, per node</td></tr>
  * <tr><td>fortress_db_health_check_failures_total</td><td>failed checks by reason (connect, timeout, query)</td></tr>
  * <tr><td>fortress_db_role_changes_total</td><td>times writes moved to another primary candidate</td></tr>
+ * <tr><td>fortress_db_max_replica_lag_seconds</td><td>the DB_MAX_REPLICA_LAG setting</td></tr>
  * <tr><td>fortress_db_read_reroutes_total</td><td>reads not served by a replica of their first choice, by reason</td></tr>
  * </table>
  * HikariCP adds its own {@code hikaricp_connections_*} meters per pool ({@code pool=primary|replica-N}).
@@ -63,7 +64,8 @@ public final class DatabaseMetrics implements AutoCloseable {
     }
 
     /** Registers the meters of every pool of the topology (and of pools it creates later), of the statements and of every checked node. */
-    public static DatabaseMetrics bind(Topology topology, Statements statements, NodeChecks health, MeterRegistry registry) {
+    public static DatabaseMetrics bind(Topology topology, Statements statements, NodeChecks health, java.time.Duration maxReplicaLag,
+                                       MeterRegistry registry) {
         DatabaseMetrics metrics = new DatabaseMetrics(registry);
         topology.pools().forEach(metrics::bindPool);
         topology.onPoolCreated(metrics::bindPool);
@@ -77,6 +79,9 @@ public final class DatabaseMetrics implements AutoCloseable {
         }
         metrics.meters.add(FunctionCounter.builder("fortress.db.role.changes", health, NodeChecks::roleChanges)
                 .description("Times writes moved to another primary candidate").register(registry));
+        // the setting itself, so that an alert compares each replica's lag with it (deploy/prometheus/fortress-rules.yml)
+        metrics.meters.add(Gauge.builder("fortress.db.max.replica.lag", maxReplicaLag, d -> d.toMillis() / 1000.0).baseUnit("seconds")
+                .description("DB_MAX_REPLICA_LAG: default reads skip a replica lagging more").strongReference(true).register(registry));
         return metrics;
     }
 
