@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
  * refreshed at most once a second, metrics from counters.
  *
  * <ul>
+ *   <li>{@code GET /}: the operator's status page ({@link StatusPage}), HTML that reloads itself.</li>
  *   <li>{@code GET /health/database}: 200 when the primary takes writes, 503 otherwise; every node's role,
  *       state, reason and lag, and the snapshot's age.</li>
  *   <li>{@code GET /health/live}: 200 while the process runs; never touches a database.</li>
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpApi {
     /** Every endpoint, as the 404 answer and serve's banner list them. */
-    static final List<String> PATHS = List.of("/health/database", "/health/live", "/health/ready", "/metrics", "/metrics/database");
+    static final List<String> PATHS = List.of("/", "/health/database", "/health/live", "/health/ready", "/metrics", "/metrics/database");
     private static final String JSON_TYPE = "application/json; charset=utf-8";
 
     private final HttpServer server;
@@ -46,7 +47,7 @@ final class HttpApi {
     private final byte[] tokenDigest;
 
     HttpApi(HttpServer server, Database db, Readiness readiness, PrometheusMeterRegistry registry,
-            io.fortress.db.backup.BackupManager backups, byte[] token) {
+            io.fortress.db.backup.BackupManager backups, byte[] token, StatusPage page) {
         this.tokenDigest = token == null ? null : sha256(token);
         this.server = server;
         this.executor = Executors.newFixedThreadPool(4, r -> {
@@ -58,9 +59,23 @@ final class HttpApi {
         ObjectNode notFound = HealthJson.JSON.createObjectNode().put("error", "not found");
         PATHS.forEach(notFound.putArray("endpoints")::add);
         server.createContext("/", exchange -> {
-            if (authorized(exchange, "/")) {
-                respond(exchange, 404, JSON_TYPE, notFound.toString());
+            if (!authorized(exchange, "/")) {
+                return;
             }
+            String method = exchange.getRequestMethod();
+            if (page != null && exchange.getRequestURI().getPath().equals("/") && (method.equals("GET") || method.equals("HEAD"))) {
+                String html;
+                try {
+                    html = page.render();
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(HttpApi.class).warn("/ failed: {}", e.toString());
+                    respond(exchange, 500, "text/plain; charset=utf-8", "the status page failed: " + e);
+                    return;
+                }
+                respond(exchange, 200, "text/html; charset=utf-8", html);
+                return;
+            }
+            respond(exchange, 404, JSON_TYPE, notFound.toString());
         });
         route("/health/database", () -> {
             HealthStatus status = db.healthChecker().status();

@@ -142,7 +142,10 @@ final class ServeCommand extends Subcommand {
         Readiness readiness = new Readiness(db, managers, newest);
         readiness.bindTo(registry);
         closeLater(readiness);
-        HttpApi http = new HttpApi(server, db, readiness, registry, backups, token);
+        StatusHistory history = new StatusHistory(db, registry, managers);
+        closeLater(history);
+        HttpApi http = new HttpApi(server, db, readiness, registry, backups, token,
+                new StatusPage(db, history, readiness, backups, schedule));
         http.start();
         closeLater(http::stop);
 
@@ -213,8 +216,8 @@ final class ServeCommand extends Subcommand {
         versions.forEach((s, v) -> schemas.append(schemas.isEmpty() ? "" : ", ").append(s.id()).append(" v").append(v));
         out.println("  schemas    " + schemas);
         out.println("  http       http://" + address + "  (" + String.join(" ", HttpApi.PATHS) + ")"
-                + (tokenRequired ? "; a bearer token (FORTRESS_HTTP_TOKEN_FILE) is required but for " + String.join(" and ", HttpApi.OPEN_PATHS)
-                        : ""));
+                + (tokenRequired ? "; a bearer token (FORTRESS_HTTP_TOKEN_FILE) is required but for "
+                        + String.join(" and ", HttpApi.OPEN_PATHS) : ""));
         out.println("  backups    " + backups.backupDir() + " every " + Durations.format(backups.interval()) + ", kept "
                 + backups.retentionDays() + " days, with " + pgDump);
         backups.remote().ifPresent(r -> out.println("  copies     " + r + (backups.encryptionKeyFile().isPresent() ? ", encrypted"

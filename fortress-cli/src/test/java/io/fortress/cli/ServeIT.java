@@ -235,6 +235,36 @@ class ServeIT {
         assertThat(Files.readString(serveLog)).contains("schemas    credits v2, shadow v1, cdefnet v1");
     }
 
+    @Test
+    @Order(8)
+    void theStatusPageShowsEveryNodeAndAStoppedReplicaWithinSeconds() throws Exception {
+        String url = "http://127.0.0.1:" + port + "/";
+        String dom = Chromium.dumpDom(url, work);
+        assertThat(dom).contains("data-node=\"primary\" data-state=\"UP\"").contains("data-node=\"replica-1\" data-state=\"STREAMING\"")
+                .contains("data-node=\"replica-2\" data-state=\"STREAMING\"").contains("data-service=\"credits\"")
+                .contains("id=\"backups\"").contains("<svg class=\"spark\"");
+        assertThat(dom).contains("id=\"overall\">UP<");
+
+        Node replica = embedded().replicas().get(1);
+        replica.stop();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long stoppedAt = System.nanoTime();
+            while (!dom.contains("data-node=\"replica-2\" data-state=\"UNREACHABLE\"") && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+                dom = Chromium.dumpDom(url, work);
+            }
+            assertThat(dom).as("replica-2 shown UNREACHABLE within 20 s").contains("data-node=\"replica-2\" data-state=\"UNREACHABLE\"");
+            assertThat(dom).contains("data-node=\"replica-1\" data-state=\"STREAMING\"").contains("id=\"overall\">UP<");
+            System.out.printf("status page showed the stopped replica after %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt));
+            Path shot = Path.of("target", "status-page.png");
+            Chromium.screenshot(url, shot, work, 1100, 1000);
+            assertThat(Files.size(shot)).isGreaterThan(10_000);
+        } finally {
+            replica.start();
+        }
+    }
+
     private static LocalCluster embedded() {
         return LocalCluster.builder().replicas(2).dataDirectory(dataDir.resolve("cluster")).build().inspect();
     }

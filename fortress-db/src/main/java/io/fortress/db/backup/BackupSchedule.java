@@ -32,7 +32,7 @@ public final class BackupSchedule implements AutoCloseable {
     private final AtomicLong runs = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private ScheduledExecutorService executor;
-    private Future<?> task;
+    private java.util.concurrent.ScheduledFuture<?> task;
     private volatile long lastStart;
 
     /**
@@ -86,6 +86,14 @@ public final class BackupSchedule implements AutoCloseable {
         // overlapping it; runOnce drops the catch-up runs the executor would start back to back after a long one.
         task = executor.scheduleAtFixedRate(this::runOnce, initialDelay.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("backups of database {} every {}", manager.database(), io.fortress.db.api.Durations.format(interval));
+    }
+
+    /** When the next scheduled backup starts; empty when the schedule is not running. */
+    public synchronized java.util.Optional<java.time.Instant> nextRun() {
+        if (task == null || task.isDone()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(java.time.Instant.now().plusMillis(Math.max(0, task.getDelay(TimeUnit.MILLISECONDS))));
     }
 
     /** Stops scheduling; waits up to {@code timeout} for a run in progress to finish, then cancels it (its partial files are removed). */

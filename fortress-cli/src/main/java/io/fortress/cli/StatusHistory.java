@@ -1,0 +1,123 @@
+package io.fortress.cli;
+
+import io.fortress.db.Database;
+import io.fortress.db.api.NodeHealth;
+import io.fortress.db.api.NodeState;
+import io.fortress.db.migrate.MigrationManager;
+import io.micrometer.core.instrument.Measurement;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last 15 minutes of every node, for the status page: a sample every {@link #STEP} of its state,
+ * lag and statement counters (read from the same meters /metrics exports), plus the migrations'
+ * drift findings every {@link #FINDINGS_EVERY} samples. Sampling runs on a thread of its own, so a
+ * page load never queries a database.
+ */
+final class StatusHistory implements AutoCloseable {
+    static final Duration STEP = Duration.ofSeconds(5);
+    static final int SAMPLES = (int) (Duration.ofMinutes(15).toSeconds() / STEP.toSeconds());
+    private static final int FINDINGS_EVERY = 6;
+
+    /** One node at one moment; counters are totals since start (rates come from differences). */
+    record Point(Instant at, NodeState state, Double lagSeconds, Long lagBytes, double queries, double errors, double slow,
+                 double inUse, double idle, double pending) {
+    }
+
+    private final Database db;
+    private final MeterRegistry registry;
+    private final Map<Service, MigrationManager> managers;
+    private final Map<String, Deque<Point>> nodes = new LinkedHashMap<>();
+    private volatile Map<Service, List<String>> findings = Map.of();
+    private final ScheduledExecutorService sampler;
+    private long samples;
+
+    StatusHistory(Database db, MeterRegistry registry, Map<Service, MigrationManager> managers) {
+        this.db = db;
+        this.registry = registry;
+        this.managers = managers;
+        sample();
+        this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fortress-status-history");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleWithFixedDelay(this::sample, STEP.toMillis(), STEP.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void sample() {
+        try {
+            Instant now = Instant.now();
+            for (NodeHealth n : db.healthChecker().status().nodes()) {
+                Point p = new Point(now, n.state(), n.lagSeconds(), n.lagBytes(), total("fortress.db.queries", "node", n.name()),
+                        total("fortress.db.query.errors", "node", n.name()), total("fortress.db.slow.queries", "node", n.name()),
+                        total("hikaricp.connections.active", "pool", n.name()), total("hikaricp.connections.idle", "pool", n.name()),
+                        total("hikaricp.connections.pending", "pool", n.name()));
+                synchronized (nodes) {
+                    Deque<Point> points = nodes.computeIfAbsent(n.name(), k -> new ArrayDeque<>());
+                    points.addLast(p);
+                    while (points.size() > SAMPLES) {
+                        points.removeFirst();
+                    }
+                }
+            }
+            if (samples++ % FINDINGS_EVERY == 0) {
+                Map<Service, List<String>> found = new LinkedHashMap<>();
+                managers.forEach((service, manager) -> {
+                    try {
+                        found.put(service, manager.status().findings().stream()
+                                .map(f -> f.severity().name().toLowerCase(java.util.Locale.ROOT) + ": " + f.message()).toList());
+                    } catch (RuntimeException e) {
+                        found.put(service, List.of("cannot read the schema: " + e.getMessage()));
+                    }
+                });
+                findings = found;
+            }
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(StatusHistory.class).debug("status sample failed: {}", e.toString());
+        }
+    }
+
+    /** The sum of the meters of this name and tag (NaN when there is none). */
+    private double total(String name, String tag, String value) {
+        double sum = 0;
+        boolean any = false;
+        for (Meter m : registry.find(name).tag(tag, value).meters()) {
+            for (Measurement measurement : m.measure()) {
+                sum += measurement.getValue();
+                any = true;
+            }
+        }
+        return any ? sum : Double.NaN;
+    }
+
+    /** A node's samples, oldest first. */
+    List<Point> points(String node) {
+        synchronized (nodes) {
+            Deque<Point> points = nodes.get(node);
+            return points == null ? List.of() : new ArrayList<>(points);
+        }
+    }
+
+    /** What the last validation of each service's migrations found (checksum drift, missing files...). */
+    Map<Service, List<String>> findings() {
+        return findings;
+    }
+
+    @Override
+    public void close() {
+        sampler.shutdownNow();
+    }
+}
