@@ -127,6 +127,18 @@ class ServeIT {
         while (used.find()) {
             assertThat(parsed.types).as("the rules' meter " + used.group(1)).containsKey(used.group(1));
         }
+        // and every meter the Grafana dashboard queries
+        for (String expr : GrafanaDashboardTest.expressions()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b((?:fortress|hikaricp)_[a-z_]+)").matcher(expr);
+            while (m.find()) {
+                String family = m.group(1).replaceAll("_(sum|count)$", "");
+                if (family.startsWith("fortress_backup_remote_")) {
+                    continue; // exported only with BACKUP_REMOTE; RemoteBackupTest checks them
+                }
+                assertThat(parsed.types.containsKey(m.group(1)) || parsed.types.containsKey(family))
+                        .as("the dashboard's meter " + m.group(1)).isTrue();
+            }
+        }
         assertThat(parsed.types).containsKeys("process_cpu_seconds_total", "system_cpus", "fortress_migration_dirty",
                 "fortress_db_max_replica_lag_seconds", "fortress_backup_verifications_total");
 
