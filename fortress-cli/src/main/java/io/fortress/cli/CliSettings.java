@@ -44,8 +44,14 @@ final class CliSettings {
             "let fortress serve listen on an address that is not loopback without FORTRESS_HTTP_TOKEN_FILE (anyone who reaches "
                     + "it then reads the topology and the metrics); false: it refuses to start");
 
+    static final Setting<Path> HTTP_TLS_CERT_FILE = Setting.file("httpTlsCertFile", "FORTRESS_HTTP_TLS_CERT_FILE",
+            "PEM certificate (chain) of fortress serve's HTTP listener; with FORTRESS_HTTP_TLS_KEY_FILE it answers https only, "
+                    + "and fortress stats trusts this certificate");
+    static final Setting<Path> HTTP_TLS_KEY_FILE = Setting.file("httpTlsKeyFile", "FORTRESS_HTTP_TLS_KEY_FILE",
+            "the listener's private key, unencrypted PKCS#8 PEM (BEGIN PRIVATE KEY)");
+
     static final List<Setting<?>> ALL = List.of(DATA_DIR, HTTP_ADDR, HEALTH_INTERVAL, HEALTH_TIMEOUT, IOC_CLEANUP_INTERVAL,
-            LOG_FORMAT, LOG_LEVEL, HTTP_TOKEN_FILE, HTTP_ALLOW_OPEN);
+            LOG_FORMAT, LOG_LEVEL, HTTP_TOKEN_FILE, HTTP_ALLOW_OPEN, HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE);
 
     /**
      * The token in FORTRESS_HTTP_TOKEN_FILE (its first line, trimmed), or null when the setting is unset.

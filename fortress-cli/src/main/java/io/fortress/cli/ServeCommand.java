@@ -68,7 +68,8 @@ final class ServeCommand extends Subcommand {
         String address = CliSettings.get(CliSettings.HTTP_ADDR, env);
         byte[] token = CliSettings.httpToken(env);
         CliSettings.checkExposure(address, token, env); // an open non-loopback listener is refused before it listens
-        HttpServer server = bind(address); // first: a busy port fails before anything starts
+        javax.net.ssl.SSLContext tls = HttpTls.serverContext(env);
+        HttpServer server = bind(address, tls); // first: a busy port fails before anything starts
 
         CountDownLatch stopped = new CountDownLatch(1);
         Thread shutdown = new Thread(() -> {
@@ -149,17 +150,23 @@ final class ServeCommand extends Subcommand {
         http.start();
         closeLater(http::stop);
 
-        printBanner(out, db, target, versions, address, token != null, backupConfig, pgDump, Duration.ofNanos(System.nanoTime() - began));
+        printBanner(out, db, target, versions, address, token != null, server instanceof com.sun.net.httpserver.HttpsServer, backupConfig,
+                pgDump, Duration.ofNanos(System.nanoTime() - began));
     }
 
-    private static HttpServer bind(String address) {
+    private static HttpServer bind(String address, javax.net.ssl.SSLContext tls) {
         InetSocketAddress socket = new InetSocketAddress(CliSettings.host(address), CliSettings.port(address));
         if (socket.isUnresolved()) {
             throw new IllegalStateException("cannot listen on FORTRESS_HTTP_ADDR=" + address + ": the host "
                     + CliSettings.host(address) + " is unknown; use an address of this machine, e.g. 127.0.0.1:8080");
         }
         try {
-            return HttpServer.create(socket, 64);
+            if (tls == null) {
+                return HttpServer.create(socket, 64);
+            }
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(socket, 64);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            return https;
         } catch (BindException e) {
             throw new IllegalStateException("cannot listen on FORTRESS_HTTP_ADDR=" + address + ": " + e.getMessage()
                     + " (another fortress serve or another program uses it); choose another address with FORTRESS_HTTP_ADDR", e);
@@ -207,7 +214,7 @@ final class ServeCommand extends Subcommand {
     }
 
     private static void printBanner(PrintWriter out, Database db, Target target, Map<Service, Long> versions, String address,
-                                    boolean tokenRequired, BackupConfig backups, String pgDump, Duration took) {
+                                    boolean tokenRequired, boolean tls, BackupConfig backups, String pgDump, Duration took) {
         out.println("fortress serve is up (" + took.toMillis() + " ms) on the " + target.describe());
         for (NodeHealth n : db.nodes()) {
             out.printf("  %-10s %-22s %-8s %s%n", n.name(), n.address(), n.role().name().toLowerCase(java.util.Locale.ROOT), n.state());
@@ -215,7 +222,7 @@ final class ServeCommand extends Subcommand {
         StringBuilder schemas = new StringBuilder();
         versions.forEach((s, v) -> schemas.append(schemas.isEmpty() ? "" : ", ").append(s.id()).append(" v").append(v));
         out.println("  schemas    " + schemas);
-        out.println("  http       http://" + address + "  (" + String.join(" ", HttpApi.PATHS) + ")"
+        out.println("  http       " + (tls ? "https://" : "http://") + address + "  (" + String.join(" ", HttpApi.PATHS) + ")"
                 + (tokenRequired ? "; a bearer token (FORTRESS_HTTP_TOKEN_FILE) is required but for "
                         + String.join(" and ", HttpApi.OPEN_PATHS) : ""));
         out.println("  backups    " + backups.backupDir() + " every " + Durations.format(backups.interval()) + ", kept "

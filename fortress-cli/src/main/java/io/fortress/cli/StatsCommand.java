@@ -25,8 +25,14 @@ final class StatsCommand extends Subcommand {
     @Override
     public Integer call() throws IOException, InterruptedException {
         String address = CliSettings.get(CliSettings.HTTP_ADDR, fortress.environment());
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + address + "/metrics/database"))
+        javax.net.ssl.SSLContext tls = HttpTls.clientContext(fortress.environment());
+        HttpClient.Builder clientBuilder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) {
+            clientBuilder.sslContext(tls);
+        }
+        HttpClient client = clientBuilder.build();
+        String base = (tls != null ? "https://" : "http://") + address;
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/metrics/database"))
                 .timeout(Duration.ofSeconds(10)).GET();
         byte[] token = CliSettings.httpToken(fortress.environment());
         if (token != null) {
@@ -35,12 +41,12 @@ final class StatsCommand extends Subcommand {
         try {
             HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 401) {
-                spec.commandLine().getErr().println("fortress: http://" + address + "/metrics/database wants a token: set "
+                spec.commandLine().getErr().println("fortress: " + base + "/metrics/database wants a token: set "
                         + "FORTRESS_HTTP_TOKEN_FILE to the file fortress serve reads");
                 return FortressCommand.FAILED;
             }
             if (response.statusCode() != 200) {
-                spec.commandLine().getErr().println("fortress: http://" + address + "/metrics/database answered " + response.statusCode());
+                spec.commandLine().getErr().println("fortress: " + base + "/metrics/database answered " + response.statusCode());
                 return FortressCommand.FAILED;
             }
             out().println(response.body());

@@ -77,6 +77,47 @@ class ServeAuthIT {
     }
 
     @Test
+    void withACertificateServeAnswersHttpsOnlyAndStatsTrustsIt() throws Exception {
+        Path cert = work.resolve("cert.pem");
+        Path key = work.resolve("key.pem");
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", key.toString(), "-out", cert.toString(), "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
+        String opensslOut = new String(openssl.getInputStream().readAllBytes());
+        assertThat(openssl.waitFor()).as(opensslOut).isZero();
+
+        int port = FortressProcess.freePort();
+        Map<String, String> env = new HashMap<>(CliEnvironment.of(CLUSTER.cluster(), CLUSTER.cluster().database(),
+                work.resolve("backups").toString()));
+        env.put("FORTRESS_HTTP_ADDR", "127.0.0.1:" + port);
+        env.put("FORTRESS_HTTP_TLS_CERT_FILE", cert.toString());
+        env.put("FORTRESS_HTTP_TLS_KEY_FILE", key.toString());
+        Path log = work.resolve("serve-tls.log");
+        Process serve = FortressProcess.serve(env, log);
+        try {
+            assertThat(Files.readString(log)).contains("https://127.0.0.1:" + port);
+            javax.net.ssl.SSLContext trusting = HttpTls.clientContext(env);
+            HttpClient https = HttpClient.newBuilder().sslContext(trusting).connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<String> health = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/health/database"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).contains("primary_healthy");
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> get(port, "/health/live", null)))
+                    .as("plain http to the TLS listener").isNotNull();
+            FortressProcess.Result stats = FortressProcess.run(env, work, "stats");
+            assertThat(stats.exitCode()).as(stats.err()).isZero();
+        } finally {
+            FortressProcess.stop(serve);
+        }
+
+        Map<String, String> half = new HashMap<>(env);
+        half.remove("FORTRESS_HTTP_TLS_KEY_FILE");
+        CliRun refused = CliRun.of(half, "serve");
+        assertThat(refused.status()).isNotZero();
+        assertThat(refused.err()).contains("FORTRESS_HTTP_TLS_CERT_FILE and FORTRESS_HTTP_TLS_KEY_FILE go together");
+    }
+
+    @Test
     void anOpenListenerOnANonLoopbackAddressIsRefusedBeforeItListens() throws Exception {
         Map<String, String> env = new HashMap<>(CliEnvironment.of(CLUSTER.cluster(), CLUSTER.cluster().database(),
                 work.resolve("backups").toString()));
