@@ -121,6 +121,8 @@ final class ClusterCommand extends CommandGroup {
             export(out, "PGUSER", c.superuser());
             export(out, "PGDATABASE", c.database());
             export(out, "PGPASSWORD", c.password());
+            // marks where DB_HOST came from: commands recognise their embedded cluster by it and say so when it is stopped
+            export(out, Target.CLUSTER_ENV_MARKER, c.rootDirectory().toString());
             return 0;
         }
 

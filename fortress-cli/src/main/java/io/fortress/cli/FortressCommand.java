@@ -66,7 +66,8 @@ public final class FortressCommand implements Runnable {
             return new CommandLine.RunLast().execute(parseResult);
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("fortress: " + message(e));
+            String hint = e instanceof io.fortress.db.api.DatabaseUnavailableException ? Target.unreachableHint(environment) : "";
+            commandLine.getErr().println("fortress: " + message(e) + hint);
             commandLine.getErr().flush();
             return e instanceof IllegalArgumentException ? USAGE : FAILED; // DbConfigException included
         });

@@ -26,10 +26,50 @@ final class Target implements AutoCloseable {
         this.stopOnClose = stopOnClose;
     }
 
-    /** True when DB_HOST is unset, so commands use the embedded cluster. */
+    /** Exported by {@code cluster env} with the cluster's folder: DB_HOST then names that embedded cluster. */
+    static final String CLUSTER_ENV_MARKER = "FORTRESS_CLUSTER_ENV";
+
+    /**
+     * True when commands use the embedded cluster: DB_HOST is unset, or it and DB_PORT name the embedded
+     * cluster's own primary (as {@code eval "$(fortress cluster env)"} leaves them), which is then started
+     * as needed like when DB_HOST is unset.
+     */
     static boolean embedded(Map<String, String> environment) {
         String host = environment.get("DB_HOST");
-        return host == null || host.isBlank();
+        return host == null || host.isBlank() || namesEmbeddedCluster(environment);
+    }
+
+    private static boolean namesEmbeddedCluster(Map<String, String> environment) {
+        String host = environment.get("DB_HOST").strip();
+        if (!host.equals(Node.HOST) && !host.equals("localhost")) {
+            return false;
+        }
+        String port = environment.getOrDefault("DB_PORT", "5432").strip();
+        LocalCluster cluster = EmbeddedCluster.builder(environment).build();
+        if (!cluster.exists()) {
+            return false;
+        }
+        cluster.inspect();
+        return Integer.toString(cluster.primary().port()).equals(port);
+    }
+
+    /**
+     * A hint for a failure to reach DB_HOST: where the setting came from, when the marker tells, and how
+     * to go back to the embedded cluster. Empty when DB_HOST is unset.
+     */
+    static String unreachableHint(Map<String, String> environment) {
+        String host = environment.get("DB_HOST");
+        if (host == null || host.isBlank()) {
+            return "";
+        }
+        String marker = environment.get(CLUSTER_ENV_MARKER);
+        if (marker != null && !marker.isBlank()) {
+            return "; DB_HOST came from eval \"$(bin/fortress cluster env)\" for the cluster in " + marker + ", which FORTRESS_DATA_DIR no "
+                    + "longer names or which is gone: run unset DB_HOST DB_PORT DB_USER DB_NAME DB_REPLICA_HOSTS " + CLUSTER_ENV_MARKER
+                    + " to use the embedded cluster of FORTRESS_DATA_DIR again";
+        }
+        return "; DB_HOST=" + host + " is set in the environment, so the embedded cluster is not used: unset DB_HOST (and the "
+                + "other DB_* variables) to use it";
     }
 
     /** What a command may do to the embedded cluster. */

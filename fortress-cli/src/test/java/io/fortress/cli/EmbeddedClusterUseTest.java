@@ -64,5 +64,30 @@ class EmbeddedClusterUseTest {
         assertThat(afterStop.err()).contains("is stopped").contains("only reads");
         stopped.inspect();
         assertThat(stopped.nodes()).as("backup list started nothing").noneMatch(Node::isRunning);
+
+        // what eval "$(fortress cluster env)" leaves: DB_HOST names the embedded cluster, which is recognised as such
+        Map<String, String> exported = new java.util.HashMap<>(env);
+        for (String line : CliRun.of(env, "cluster", "env").out().split("\n")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("export (\\w+)='(.*)'").matcher(line);
+            if (m.matches()) {
+                exported.put(m.group(1), m.group(2));
+            }
+        }
+        assertThat(exported).containsKeys("DB_HOST", "DB_PORT", Target.CLUSTER_ENV_MARKER);
+        CliRun stillStopped = CliRun.of(exported, "migrate", "status");
+        assertThat(stillStopped.status()).isEqualTo(1);
+        assertThat(stillStopped.err()).as("a stopped embedded cluster, not a connect timeout").contains("is stopped").contains("only reads");
+        CliRun upAgain = CliRun.of(exported, "migrate", "up");
+        assertThat(upAgain.status()).as(upAgain.err()).isZero();
+        assertThat(upAgain.err()).contains("started the embedded cluster");
+        assertThat(CliRun.of(env, "cluster", "stop").status()).isZero();
+
+        // DB_HOST from cluster env, but FORTRESS_DATA_DIR now names another folder: the message says where DB_HOST came from
+        Map<String, String> elsewhere = new java.util.HashMap<>(exported);
+        elsewhere.put("FORTRESS_DATA_DIR", work.resolve("other").toString());
+        elsewhere.put("DB_CONNECT_TIMEOUT", "1s");
+        CliRun lost = CliRun.of(elsewhere, "migrate", "up");
+        assertThat(lost.status()).isEqualTo(1);
+        assertThat(lost.err()).contains("cluster env").contains("unset DB_HOST");
     }
 }

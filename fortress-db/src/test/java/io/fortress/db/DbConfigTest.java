@@ -102,6 +102,12 @@ class DbConfigTest {
 
     @Test
     void combinationsAreChecked(@TempDir Path tmp) throws Exception {
+        // defaults that depend on another setting follow it; an explicit value that conflicts is still refused
+        assertThat(DbConfig.fromEnv(Map.of("DB_MAX_OPEN_CONNS", "2")).maxIdleConns()).isEqualTo(2);
+        assertThat(DbConfig.fromEnv(Map.of("DB_MAX_OPEN_CONNS", "20")).maxIdleConns()).isEqualTo(5);
+        assertThat(DbConfig.fromEnv(Map.of("DB_CONN_MAX_LIFETIME", "30s")).connMaxIdleTime()).isEqualTo(java.time.Duration.ofSeconds(15));
+        assertThat(DbConfig.fromEnv(Map.of("DB_CONN_MAX_LIFETIME", "0")).connMaxIdleTime()).isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThat(DbConfig.fromEnv(Map.of()).connMaxIdleTime()).isEqualTo(java.time.Duration.ofMinutes(1));
         assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("DB_MAX_OPEN_CONNS", "4", "DB_MAX_IDLE_CONNS", "5")))
                 .hasMessage("maxIdleConns (DB_MAX_IDLE_CONNS) = 5 exceeds maxOpenConns (DB_MAX_OPEN_CONNS) = 4; keep it at most maxOpenConns");
         assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("DB_CONN_MAX_LIFETIME", "1m", "DB_CONN_MAX_IDLE_TIME", "1m")))

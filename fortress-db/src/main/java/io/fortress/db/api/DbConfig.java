@@ -22,6 +22,10 @@ public final class DbConfig extends Configuration {
     static final Duration DERIVED_SOCKET_MARGIN = Duration.ofSeconds(5);
     /** An unset health timeout is this, or the interval when that is shorter. */
     public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(5);
+    /** maxIdleConns when unset, unless maxOpenConns is smaller. */
+    public static final int DEFAULT_MAX_IDLE_CONNS = 5;
+    /** connMaxIdleTime when unset, unless half of connMaxLifetime is shorter. */
+    public static final Duration DEFAULT_CONN_MAX_IDLE_TIME = Duration.ofMinutes(1);
 
     private DbConfig(Builder builder) {
         super(builder);
@@ -81,16 +85,24 @@ public final class DbConfig extends Configuration {
         return get(DbSettings.MAX_OPEN_CONNS);
     }
 
+    /** Idle connections kept per pool: as set, else the smaller of {@link #DEFAULT_MAX_IDLE_CONNS} and maxOpenConns. */
     public int maxIdleConns() {
-        return get(DbSettings.MAX_IDLE_CONNS);
+        Integer set = get(DbSettings.MAX_IDLE_CONNS);
+        return set != null ? set : Math.min(DEFAULT_MAX_IDLE_CONNS, maxOpenConns());
     }
 
     public Duration connMaxLifetime() {
         return get(DbSettings.CONN_MAX_LIFETIME);
     }
 
+    /** As set, else the smaller of {@link #DEFAULT_CONN_MAX_IDLE_TIME} and half of connMaxLifetime (which it must stay under). */
     public Duration connMaxIdleTime() {
-        return get(DbSettings.CONN_MAX_IDLE_TIME);
+        Duration set = get(DbSettings.CONN_MAX_IDLE_TIME);
+        if (set != null) {
+            return set;
+        }
+        Duration half = connMaxLifetime().dividedBy(2);
+        return connMaxLifetime().isZero() || DEFAULT_CONN_MAX_IDLE_TIME.compareTo(half) <= 0 ? DEFAULT_CONN_MAX_IDLE_TIME : half;
     }
 
     /** The replicas' addresses, in the order given; entries without a port use {@link #port()}. */

@@ -32,16 +32,18 @@ public final class DbSettings {
 
     public static final Setting<Integer> MAX_OPEN_CONNS = Setting.integer("maxOpenConns", "DB_MAX_OPEN_CONNS", 25, 1, 10_000,
             "maximum connections per node (pool size of the primary and of each replica)");
-    public static final Setting<Integer> MAX_IDLE_CONNS = Setting.integer("maxIdleConns", "DB_MAX_IDLE_CONNS", 5, 0, 10_000,
-            "idle connections each pool keeps open (HikariCP minimumIdle); at most maxOpenConns");
+    public static final Setting<Integer> MAX_IDLE_CONNS = Setting.integer("maxIdleConns", "DB_MAX_IDLE_CONNS", null, 0, 10_000,
+            "idle connections each pool keeps open (HikariCP minimumIdle); at most maxOpenConns; unset: the smaller of 5 and "
+                    + "maxOpenConns");
     public static final Setting<Duration> CONN_MAX_LIFETIME = Setting.duration("connMaxLifetime", "DB_CONN_MAX_LIFETIME",
             Duration.ofMinutes(5), d -> d.isZero() || d.compareTo(Duration.ofSeconds(30)) >= 0,
             "0 (no limit) or a duration of at least 30s (HikariCP's minimum)",
             "a connection is retired once it is this old (HikariCP retires each up to 25% earlier, to spread retirements)");
     public static final Setting<Duration> CONN_MAX_IDLE_TIME = Setting.duration("connMaxIdleTime", "DB_CONN_MAX_IDLE_TIME",
-            Duration.ofMinutes(1), d -> d.isZero() || d.compareTo(Duration.ofSeconds(10)) >= 0,
+            null, d -> d.isZero() || d.compareTo(Duration.ofSeconds(10)) >= 0,
             "0 (never) or a duration of at least 10s (HikariCP's minimum)",
-            "a connection idle this long is closed while the pool holds more than maxIdleConns idle connections");
+            "a connection idle this long is closed while the pool holds more than maxIdleConns idle connections; unset: the "
+                    + "smaller of 1m and half of connMaxLifetime (1m when connMaxLifetime is 0)");
 
     public static final Setting<List<String>> REPLICA_HOSTS = Setting.of("replicaHosts", "DB_REPLICA_HOSTS", List.of(),
             DbSettings::parseHosts, DbSettings::validHosts, "a comma-separated list of host or host:port ([ipv6]:port for IPv6)",
