@@ -22,7 +22,12 @@ final class HealthJson {
         o.put("last_failure", stats.lastFailure().orElse(null));
         backups.config().remote().ifPresent(r -> {
             o.put("remote", r.toString());
-            o.put("remote_pending", backups.pendingUploads().size());
+            try {
+                o.put("remote_pending", backups.pendingUploads().size());
+            } catch (RuntimeException e) {
+                // an unreadable backup folder must not turn the database's health into a 500
+                o.put("remote_pending_error", e.getMessage());
+            }
         });
         return o;
     }

@@ -133,15 +133,33 @@ final class HttpApi {
         if (tokenDigest == null || OPEN_PATHS.contains(path) && exchange.getRequestURI().getPath().equals(path)) {
             return true;
         }
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
-        byte[] presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
-        if (java.security.MessageDigest.isEqual(sha256(presented), tokenDigest)) {
+        if (java.security.MessageDigest.isEqual(sha256(presentedToken(exchange.getRequestHeaders().getFirst("Authorization"))), tokenDigest)) {
             return true;
         }
-        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"fortress\"");
+        // a browser cannot send a bearer token, but it asks for a password when told Basic: the status page takes the token so
+        exchange.getResponseHeaders().set("WWW-Authenticate", path.equals("/") ? "Basic realm=\"fortress\", charset=\"UTF-8\""
+                : "Bearer realm=\"fortress\"");
         respond(exchange, 401, JSON_TYPE, "{\"error\":\"unauthorized: send Authorization: Bearer <the token in FORTRESS_HTTP_TOKEN_FILE>\"}");
         return false;
+    }
+
+    /** The token a request presents: {@code Bearer <token>}, or {@code Basic} with the token as the password (any user name). */
+    private static byte[] presentedToken(String header) {
+        if (header == null) {
+            return new byte[0];
+        }
+        if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).strip().getBytes(StandardCharsets.UTF_8);
+        }
+        if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                String pair = new String(java.util.Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
+                return pair.substring(pair.indexOf(':') + 1).getBytes(StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException notBase64) {
+                return new byte[0];
+            }
+        }
+        return new byte[0];
     }
 
     private static byte[] sha256(byte[] bytes) {

@@ -201,7 +201,7 @@ final class StatusPage {
         double limit = maxLag.toMillis() / 1000.0;
         double top = limit;
         for (StatusHistory.Point p : points) {
-            if (p.lagSeconds() != null) {
+            if (p.lagSeconds() != null && !p.lagSeconds().isNaN()) {
                 top = Math.max(top, p.lagSeconds());
             }
         }

@@ -46,11 +46,24 @@ final class Target implements AutoCloseable {
         }
         String port = environment.getOrDefault("DB_PORT", "5432").strip();
         LocalCluster cluster = EmbeddedCluster.builder(environment).build();
-        if (!cluster.exists()) {
-            return false;
+        try {
+            if (!cluster.exists()) {
+                return false;
+            }
+            cluster.inspect();
+        } catch (RuntimeException unreadable) {
+            return false; // a damaged cluster folder must not take DB_HOST from a local server of the user's own
         }
-        cluster.inspect();
-        return Integer.toString(cluster.primary().port()).equals(port);
+        // every login setting that cluster env exports must still be its own: DB_NAME=myapp means the user's database
+        return Integer.toString(cluster.primary().port()).equals(port)
+                && sameOrUnset(environment, "DB_USER", cluster.superuser())
+                && sameOrUnset(environment, "DB_NAME", cluster.database())
+                && sameOrUnset(environment, "DB_REPLICA_HOSTS", cluster.replicaAddresses());
+    }
+
+    private static boolean sameOrUnset(Map<String, String> environment, String variable, String value) {
+        String set = environment.get(variable);
+        return set == null || set.isBlank() || set.strip().equals(value);
     }
 
     /**

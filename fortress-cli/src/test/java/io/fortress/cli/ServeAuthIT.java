@@ -61,6 +61,11 @@ class ServeAuthIT {
             assertThat(get(port, "/health/database", "Bearer " + TOKEN)).isEqualTo(200);
             assertThat(get(port, "/metrics", "Bearer " + TOKEN)).isEqualTo(200);
             assertThat(get(port, "/nope", "Bearer " + TOKEN)).isEqualTo(404);
+            // a browser on the status page: asked for Basic, it sends the token as the password
+            String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(("operator:" + TOKEN).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(get(port, "/", basic)).isEqualTo(200);
+            assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).headers().firstValue("WWW-Authenticate").orElse("")).startsWith("Basic");
 
             FortressProcess.Result stats = FortressProcess.run(env, work, "stats");
             assertThat(stats.exitCode()).as(stats.err()).isZero();

@@ -255,6 +255,7 @@ public final class BackupManager {
         lock.ifPresent(l -> {
             try (l) {
                 ctx.store().sweep(ctx.database());
+                sweepDownloads();
             }
         });
         return plan;
@@ -292,26 +293,41 @@ public final class BackupManager {
         List<BackupInfo> pending = new java.util.ArrayList<>(pendingUploads());
         java.util.Collections.reverse(pending); // oldest first
         List<BackupInfo> copied = new java.util.ArrayList<>();
+        List<String> failures = new java.util.ArrayList<>();
         long t0 = System.nanoTime();
         try {
             List<String> swept = remote.sweep(ctx.database());
             if (!swept.isEmpty()) {
                 LOG.info("removed leftovers of interrupted uploads from {}: {}", remote.describe(), swept);
             }
-            for (BackupInfo b : pending) {
+        } catch (java.io.IOException | RuntimeException e) {
+            uploads.failed();
+            throw new BackupException("cannot reach " + remote.describe() + " (" + pending.size() + " backup(s) not yet copied stay "
+                    + "pending): " + e.getMessage(), e);
+        }
+        for (BackupInfo b : pending) {
+            // one backup that cannot be copied must not hold back the newer ones
+            try {
                 BackupManifest recorded = remote.upload(b, ctx.store().dir(), ctx.clock().instant(), uploads::uploaded);
-                ctx.store().writeManifest(b.manifest().withUploaded(Instant.parse(recorded.uploadedAt()), recorded.keyFingerprint()));
+                // re-read: a pin or a verification may have changed the manifest while the copy was made
+                BackupManifest now = ctx.store().read(b.manifestPath()).map(BackupInfo::manifest).orElse(b.manifest());
+                ctx.store().writeManifest(now.withUploaded(Instant.parse(recorded.uploadedAt()), recorded.keyFingerprint(),
+                        recorded.uploadedTo()));
                 copied.add(ctx.store().read(b.manifestPath()).orElse(b));
                 LOG.info("copied backup {} to {}{}", b.id(), remote.describe(),
                         recorded.keyFingerprint() == null ? "" : " (encrypted with key " + recorded.keyFingerprint() + ")");
+            } catch (java.io.IOException | RuntimeException e) {
+                failures.add(b.id() + ": " + e.getMessage());
+                LOG.warn("backup {} was not copied to {}: {}", b.id(), remote.describe(), e.getMessage());
             }
-            uploads.finished(Duration.ofNanos(System.nanoTime() - t0));
-            return copied;
-        } catch (java.io.IOException | RuntimeException e) {
-            uploads.failed();
-            throw e instanceof BackupException be ? be : new BackupException("copying backups to " + remote.describe() + " failed ("
-                    + copied.size() + " of " + pending.size() + " copied; the rest stay pending): " + e.getMessage(), e);
         }
+        if (!failures.isEmpty()) {
+            uploads.failed();
+            throw new BackupException("copying backups to " + remote.describe() + " failed for " + failures.size() + " of "
+                    + pending.size() + " (they stay pending): " + String.join("; ", failures));
+        }
+        uploads.finished(Duration.ofNanos(System.nanoTime() - t0));
+        return copied;
     }
 
     /** Good local backups not yet copied to the remote repository, newest first (none without one). */
@@ -319,7 +335,8 @@ public final class BackupManager {
         if (remote == null) {
             return List.of();
         }
-        return listBackups().stream().filter(b -> b.status().isGood() && !b.manifest().uploaded()).toList();
+        String location = ctx.config().remote().orElseThrow().toString();
+        return listBackups().stream().filter(b -> b.status().isGood() && !b.manifest().uploadedTo(location)).toList();
     }
 
     /**
@@ -384,6 +401,25 @@ public final class BackupManager {
             if (dir != null) {
                 BackupFiles.deleteQuietly(dir);
             }
+        }
+    }
+
+    /**
+     * Removes the decrypted downloads of remote verifications and restores that were killed: folders
+     * {@code .remote-*} older than twice BACKUP_TIMEOUT (a day when it is 0), which no live run still uses.
+     */
+    private void sweepDownloads() {
+        Duration age = ctx.timeout().isZero() ? Duration.ofDays(1) : ctx.timeout().multipliedBy(2);
+        Instant before = ctx.clock().instant().minus(age);
+        try (java.util.stream.Stream<Path> entries = Files.list(ctx.store().dir())) {
+            for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(".remote-")).toList()) {
+                if (Files.getLastModifiedTime(p).toInstant().isBefore(before)) {
+                    BackupFiles.deleteQuietly(p);
+                    LOG.info("removed the leftover download {}", p);
+                }
+            }
+        } catch (java.io.IOException e) {
+            LOG.debug("sweeping leftover downloads failed: {}", e.getMessage());
         }
     }
 

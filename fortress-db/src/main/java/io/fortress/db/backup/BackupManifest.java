@@ -20,7 +20,7 @@ import java.util.List;
 @JsonPropertyOrder({"manifest_version", "id", "database", "status", "pinned", "format", "compression", "archive", "globals",
         "size_bytes", "files", "started_at", "finished_at", "duration_ms", "server_version", "server_version_num",
         "pg_dump_version", "pg_dump_path", "tool", "host", "port", "include_schema", "include_data", "row_counts_exact",
-        "toc_entries", "tables", "verified_at", "verify_level", "uploaded_at", "key_fingerprint", "warnings"})
+        "toc_entries", "tables", "verified_at", "verify_level", "uploaded_at", "uploaded_to", "key_fingerprint", "warnings"})
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record BackupManifest(
         int manifestVersion,
@@ -52,6 +52,7 @@ public record BackupManifest(
         String verifiedAt,
         String verifyLevel,
         String uploadedAt,
+        String uploadedTo,
         String keyFingerprint,
         List<String> warnings) {
 
@@ -89,11 +90,11 @@ public record BackupManifest(
         return with(status, pin, verifiedAt, verifyLevel);
     }
 
-    /** This manifest recording that its backup was copied to the remote repository, encrypted with this key (null: not encrypted). */
-    BackupManifest withUploaded(Instant at, String fingerprint) {
+    /** This manifest recording that its backup was copied to {@code to}, encrypted with this key (null: not encrypted). */
+    BackupManifest withUploaded(Instant at, String fingerprint, String to) {
         return new BackupManifest(manifestVersion, id, database, status, pinned, format, compression, archive, globals, sizeBytes,
                 files, startedAt, finishedAt, durationMs, serverVersion, serverVersionNum, pgDumpVersion, pgDumpPath, tool, host, port,
-                includeSchema, includeData, rowCountsExact, tocEntries, tables, verifiedAt, verifyLevel, at.toString(), fingerprint,
+                includeSchema, includeData, rowCountsExact, tocEntries, tables, verifiedAt, verifyLevel, at.toString(), to, fingerprint,
                 warnings);
     }
 
@@ -102,11 +103,16 @@ public record BackupManifest(
         return uploadedAt != null;
     }
 
+    /** Whether this backup was copied to this repository ({@code s3://bucket/prefix}); a copy elsewhere does not count. */
+    public boolean uploadedTo(String location) {
+        return uploadedAt != null && location.equals(uploadedTo);
+    }
+
     /** A copy differing in what changes after the backup was taken: status, pin and verification. */
     private BackupManifest with(BackupStatus newStatus, boolean pin, String newVerifiedAt, String newVerifyLevel) {
         return new BackupManifest(manifestVersion, id, database, newStatus, pin, format, compression, archive, globals, sizeBytes,
                 files, startedAt, finishedAt, durationMs, serverVersion, serverVersionNum, pgDumpVersion, pgDumpPath, tool, host, port,
-                includeSchema, includeData, rowCountsExact, tocEntries, tables, newVerifiedAt, newVerifyLevel, uploadedAt, keyFingerprint,
-                warnings);
+                includeSchema, includeData, rowCountsExact, tocEntries, tables, newVerifiedAt, newVerifyLevel, uploadedAt, uploadedTo,
+                keyFingerprint, warnings);
     }
 }

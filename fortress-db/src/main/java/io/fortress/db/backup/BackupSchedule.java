@@ -164,5 +164,12 @@ public final class BackupSchedule implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("cleanup after the scheduled backup of database {} failed: {}", manager.database(), e.getMessage());
         }
+        if (manager.hasRemote()) {
+            try {
+                manager.cleanupRemote(); // the remote copies' own retention (BACKUP_REMOTE_RETENTION_DAYS, BACKUP_REMOTE_MIN_KEEP)
+            } catch (RuntimeException e) {
+                LOG.warn("remote cleanup after the scheduled backup of database {} failed: {}", manager.database(), e.getMessage());
+            }
+        }
     }
 }

@@ -106,7 +106,7 @@ final class Dumper {
                     tools.pgDump(), TOOL, ctx.server().primaryAddress().host(), ctx.server().primaryAddress().port(), config.includeSchema(), config.includeData(), counting,
                     toc.declaredEntries().orElse(toc.entries().size()),
                     counted.stream().map(t -> new BackupManifest.TableEntry(t.schema(), t.name(), t.rows())).toList(),
-                    null, null, null, null, List.copyOf(warnings));
+                    null, null, null, null, null, List.copyOf(warnings));
             store.writeManifest(manifest);
             return store.read(store.manifest(id)).orElseThrow(() -> new BackupException("the manifest of " + id
                     + " was written but cannot be read back; see the log"));

@@ -61,6 +61,11 @@ final class EncryptionKeys {
         return new EncryptionKeys(current, all);
     }
 
+    /** Whether any key is configured (then every object read must be encrypted). */
+    boolean any() {
+        return !all.isEmpty();
+    }
+
     /** The key new objects are encrypted with; empty when copies are not encrypted. */
     Optional<Key> current() {
         return current;

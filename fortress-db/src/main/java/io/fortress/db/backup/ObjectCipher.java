@@ -22,7 +22,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Layout: a 32-byte header ({@code FTRSENC1}, the key's 8-byte fingerprint, a random 16-byte
  * salt), then the plaintext in 64 KiB chunks, each sealed with its own tag. Each object has its own
  * key, HMAC-SHA256(key, label ‖ salt), so nonces only need to be unique within the object: a chunk's
- * nonce is its index and a flag set on the last chunk alone, and every chunk authenticates the header.
+ * nonce is its index and a flag set on the last chunk alone, and every chunk authenticates the header
+ * and the object's name (its key in the store), so an object copied under another name fails too.
  * A flipped bit fails its chunk's tag; swapped chunks fail their index; a cut-off object lacks its
  * last-flagged chunk; bytes after it are refused. This is the STREAM construction Tink's
  * AES-GCM-HKDF streaming AEAD uses, in 150 lines and no new dependency. Memory: one chunk.
@@ -49,21 +50,22 @@ final class ObjectCipher {
         return start.length >= MAGIC.length && Arrays.equals(start, 0, MAGIC.length, MAGIC, 0, MAGIC.length);
     }
 
-    /** The plaintext of {@code plain}, encrypted with {@code key} as it is read. */
-    static InputStream encrypting(InputStream plain, EncryptionKeys.Key key) {
+    /** The plaintext of {@code plain}, encrypted with {@code key} as it is read, for the object named {@code name}. */
+    static InputStream encrypting(InputStream plain, EncryptionKeys.Key key, String name) {
         byte[] salt = new byte[16];
         RANDOM.nextBytes(salt);
         byte[] header = ByteBuffer.allocate(HEADER_BYTES).put(MAGIC).put(HexFormat.of().parseHex(key.fingerprint())).put(salt).array();
-        return new Chunked(new PushbackInputStream(plain, 1), header, objectKey(key, salt), true, "encryption");
+        return new Chunked(new PushbackInputStream(plain, 1), header, aad(header, name), objectKey(key, salt), true, "encryption");
     }
 
     /**
      * The plaintext of a stored object, checked chunk by chunk as it is read.
      *
-     * @param what names the object in errors
+     * @param name the object's name, as it was encrypted for; also names it in errors
      * @throws IOException on a header that is not fortress's, naming the object; the key is looked up by the header's fingerprint
      */
-    static InputStream decrypting(InputStream stored, EncryptionKeys keys, String what) throws IOException {
+    static InputStream decrypting(InputStream stored, EncryptionKeys keys, String name) throws IOException {
+        String what = "object " + name;
         byte[] header = stored.readNBytes(HEADER_BYTES);
         if (header.length < HEADER_BYTES || !isEncrypted(header)) {
             throw new IOException(what + " is not an object fortress encrypted (or was cut off in its header)");
@@ -71,7 +73,13 @@ final class ObjectCipher {
         String fingerprint = HexFormat.of().formatHex(header, MAGIC.length, MAGIC.length + 8);
         EncryptionKeys.Key key = keys.forFingerprint(fingerprint, what);
         byte[] salt = Arrays.copyOfRange(header, MAGIC.length + 8, HEADER_BYTES);
-        return new Chunked(new PushbackInputStream(stored, 1), header, objectKey(key, salt), false, what);
+        return new Chunked(new PushbackInputStream(stored, 1), header, aad(header, name), objectKey(key, salt), false, what);
+    }
+
+    /** What every chunk authenticates besides its content: the header and the object's name. */
+    private static byte[] aad(byte[] header, String name) {
+        byte[] n = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(header.length + n.length).put(header).put(n).array();
     }
 
     private static SecretKeySpec objectKey(EncryptionKeys.Key key, byte[] salt) {
@@ -88,7 +96,7 @@ final class ObjectCipher {
     /** Reads one side in chunks and hands out the other: encrypting (header first) or decrypting. */
     private static final class Chunked extends InputStream {
         private final PushbackInputStream in;
-        private final byte[] header;
+        private final byte[] aad;
         private final SecretKeySpec key;
         private final boolean encrypt;
         private final String what;
@@ -98,9 +106,9 @@ final class ObjectCipher {
         private long index;
         private boolean finished;
 
-        Chunked(PushbackInputStream in, byte[] header, SecretKeySpec key, boolean encrypt, String what) {
+        Chunked(PushbackInputStream in, byte[] header, byte[] aad, SecretKeySpec key, boolean encrypt, String what) {
             this.in = in;
-            this.header = header;
+            this.aad = aad;
             this.key = key;
             this.encrypt = encrypt;
             this.what = what;
@@ -152,12 +160,12 @@ final class ObjectCipher {
             byte[] nonce = ByteBuffer.allocate(12).putLong(index).putInt(last ? 1 : 0).array();
             try {
                 cipher.init(encrypt ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce));
-                cipher.updateAAD(header);
+                cipher.updateAAD(aad);
                 out = cipher.doFinal(chunk);
             } catch (AEADBadTagException e) {
                 throw new IOException(what + ": chunk " + index + (last ? " (the last one read)" : "")
-                        + " fails authentication: the object was altered, cut off or reordered, or the key is not the one it was "
-                        + "encrypted with");
+                        + " fails authentication: the object was altered, cut off, reordered or copied from another name, or the "
+                        + "key is not the one it was encrypted with");
             } catch (GeneralSecurityException e) {
                 throw new IOException(what + ": " + (encrypt ? "encrypting" : "decrypting") + " chunk " + index + " failed: " + e.getMessage(), e);
             }

@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * {@code <prefix>/<database>/<id>/<its path in the backup folder>}, read back and its SHA-256
  * compared with the manifest's, and the manifest ({@code <id>.manifest.json}) is stored last: a copy
  * exists only once its manifest is there. With a key, every object, the manifest included, is
- * encrypted ({@link ObjectCipher}). Objects of a copy that has no manifest (a run that was killed)
+ * encrypted ({@link ObjectCipher}) for its name below the prefix, so an object moved to another copy
+ * fails authentication; with keys configured, an object that is not encrypted is refused (a copy made
+ * before encryption was turned on is read with no key set). A manifest must name the copy whose folder
+ * holds it, and only files of that backup. Objects of a copy that has no manifest (a run that was killed)
  * and unfinished multipart uploads are swept before each upload run and by remote cleanup.
  */
 final class RemoteRepository implements AutoCloseable {
@@ -57,6 +60,11 @@ final class RemoteRepository implements AutoCloseable {
         return idPrefix(database, id) + id + BackupStore.MANIFEST_SUFFIX;
     }
 
+    /** An object's name below the location's prefix ({@code <database>/<id>/<file>}): what its encryption is bound to. */
+    private String name(String key) {
+        return key.substring(location.key("").length());
+    }
+
     /**
      * Copies a local backup: each file stored, read back and checked against the manifest, then the
      * manifest. Returns the manifest as recorded remotely (with its upload time and key fingerprint).
@@ -70,8 +78,9 @@ final class RemoteRepository implements AutoCloseable {
             String objectKey = idPrefix(m.database(), m.id()) + f.path();
             Path file = backupDir.resolve(f.path());
             try (InputStream plain = Files.newInputStream(file)) {
-                CountingInputStream stored = new CountingInputStream(key.isPresent() ? ObjectCipher.encrypting(plain, key.get()) : plain);
-                store.put(objectKey, stored);
+                CountingInputStream stored = new CountingInputStream(key.isPresent()
+                        ? ObjectCipher.encrypting(plain, key.get(), name(objectKey)) : plain);
+                store.put(objectKey, stored, key.isPresent() ? ObjectCipher.encryptedSize(f.sizeBytes()) : f.sizeBytes());
                 uploadedBytes.accept(stored.count);
             }
             String sha = sha256(objectKey, ignored -> { });
@@ -80,11 +89,16 @@ final class RemoteRepository implements AutoCloseable {
                         + ", not the manifest's " + f.sha256() + "; its manifest was not stored, so the copy does not count");
             }
         }
-        BackupManifest remote = m.withUploaded(now, key.map(EncryptionKeys.Key::fingerprint).orElse(null));
+        BackupManifest remote = m.withUploaded(now, key.map(EncryptionKeys.Key::fingerprint).orElse(null), location.toString());
         byte[] json = BackupStore.JSON.writeValueAsBytes(remote);
-        try (InputStream in = key.isPresent() ? ObjectCipher.encrypting(new java.io.ByteArrayInputStream(json), key.get())
+        String manifestKey = manifestKey(m.database(), m.id());
+        try (InputStream in = key.isPresent() ? ObjectCipher.encrypting(new java.io.ByteArrayInputStream(json), key.get(), name(manifestKey))
                 : new java.io.ByteArrayInputStream(json)) {
-            store.put(manifestKey(m.database(), m.id()), in);
+            store.put(manifestKey, in, json.length);
+        }
+        // no request checksum guards the PUT: read it back, so that a copy marked uploaded is one that lists
+        if (!readManifest(manifestKey, m.database(), m.id()).equals(remote)) {
+            throw new IOException("the manifest of " + m.id() + " in " + store.describe() + " does not read back as written");
         }
         return remote;
     }
@@ -99,7 +113,7 @@ final class RemoteRepository implements AutoCloseable {
                 continue;
             }
             try {
-                BackupManifest m = readManifest(manifestKey);
+                BackupManifest m = readManifest(manifestKey, database, id);
                 copies.add(new BackupInfo(Path.of(idPrefix(database, id)), Path.of(manifestKey), m));
             } catch (IOException | RuntimeException unreadable) {
                 LOG.warn("ignoring the remote copy {}: its manifest cannot be read: {}", id, unreadable.getMessage());
@@ -123,22 +137,47 @@ final class RemoteRepository implements AutoCloseable {
         return ids;
     }
 
-    private BackupManifest readManifest(String key) throws IOException {
+    /** A copy's manifest, checked to be the one of that copy and to name only that backup's files. */
+    private BackupManifest readManifest(String key, String database, String id) throws IOException {
+        BackupManifest m;
         try (InputStream in = plaintext(key)) {
-            return BackupStore.JSON.readValue(ObjectCipher.readAll(in), BackupManifest.class);
+            m = BackupStore.JSON.readValue(ObjectCipher.readAll(in), BackupManifest.class);
         }
+        if (!id.equals(m.id()) || !database.equals(m.database()) || m.files() == null || m.archive() == null) {
+            throw new IOException("the manifest " + key + " is not the manifest of copy " + id + " of database " + database);
+        }
+        for (BackupManifest.FileEntry f : m.files()) {
+            Path p = Path.of(f.path()).normalize();
+            if (p.isAbsolute() || p.startsWith("..") || !f.path().startsWith(id + ".")) {
+                throw new IOException("the manifest " + key + " names a file that is not of backup " + id + ": " + f.path());
+            }
+        }
+        if (m.files().stream().noneMatch(f -> f.path().equals(m.archive()) || f.path().startsWith(m.archive() + "/"))) {
+            throw new IOException("the manifest " + key + " names an archive that is not among its files: " + m.archive());
+        }
+        return m;
     }
 
     /** An object's plaintext: decrypted (and authenticated) when it was encrypted, as stored otherwise. */
     private InputStream plaintext(String key) throws IOException {
         InputStream stored = new java.io.BufferedInputStream(store.get(key), 64 * 1024);
-        stored.mark(ObjectCipher.MAGIC.length);
-        byte[] start = stored.readNBytes(ObjectCipher.MAGIC.length);
-        stored.reset();
-        if (ObjectCipher.isEncrypted(start)) {
-            return ObjectCipher.decrypting(stored, keys, "object " + key);
+        try {
+            stored.mark(ObjectCipher.MAGIC.length);
+            byte[] start = stored.readNBytes(ObjectCipher.MAGIC.length);
+            stored.reset();
+            if (ObjectCipher.isEncrypted(start)) {
+                return ObjectCipher.decrypting(stored, keys, name(key));
+            }
+            if (keys.any()) {
+                throw new IOException("object " + key + " is not encrypted, but encryption keys are configured: a copy made before "
+                        + "encryption was turned on is read with BACKUP_ENCRYPTION_KEY_FILE and BACKUP_ENCRYPTION_OLD_KEY_FILES unset; "
+                        + "otherwise the object was replaced");
+            }
+            return stored;
+        } catch (IOException | RuntimeException e) {
+            stored.close();
+            throw e;
         }
-        return stored;
     }
 
     private String sha256(String key, IoConsumer<InputStream> sink) throws IOException {
@@ -163,7 +202,7 @@ final class RemoteRepository implements AutoCloseable {
                 .filter(k -> k.endsWith(suffix)).findFirst().orElseThrow(() -> new BackupException("no remote copy " + id + " in "
                         + store.describe() + " (see: fortress backup list --remote)"));
         String database = manifestKey.substring(location.key("").length(), manifestKey.length() - suffix.length());
-        BackupManifest m = readManifest(manifestKey);
+        BackupManifest m = readManifest(manifestKey, database, id);
         for (BackupManifest.FileEntry f : m.files()) {
             Path target = dir.resolve(f.path()).normalize();
             if (!target.startsWith(dir)) {

@@ -14,8 +14,11 @@ interface RemoteStore extends AutoCloseable {
     record StoredObject(String key, long sizeBytes) {
     }
 
-    /** Stores the stream's bytes under {@code key}, in parts of bounded size; nothing is visible under the key unless it all arrived. */
-    void put(String key, InputStream content) throws IOException;
+    /**
+     * Stores the stream's bytes under {@code key}, in parts of bounded size; nothing is visible under the key
+     * unless it all arrived. {@code expectedBytes} sizes the parts (S3 allows 10,000 per object).
+     */
+    void put(String key, InputStream content, long expectedBytes) throws IOException;
 
     /** The stored bytes of {@code key}; the caller closes the stream. */
     InputStream get(String key) throws IOException;

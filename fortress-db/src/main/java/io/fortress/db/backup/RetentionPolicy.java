@@ -30,18 +30,19 @@ final class RetentionPolicy {
     private final int keepDaily;
     private final int keepWeekly;
     private final int keepMonthly;
-    private final boolean keepNotUploaded;
+    /** The remote repository whose copies a local backup must have before it may go; null without one. */
+    private final String remoteLocation;
     private final String daysSetting;
     private final String minKeepSetting;
 
-    private RetentionPolicy(int retentionDays, int minKeep, int keepDaily, int keepWeekly, int keepMonthly, boolean keepNotUploaded,
+    private RetentionPolicy(int retentionDays, int minKeep, int keepDaily, int keepWeekly, int keepMonthly, String remoteLocation,
                             String daysSetting, String minKeepSetting) {
         this.retentionDays = retentionDays;
         this.minKeep = minKeep;
         this.keepDaily = keepDaily;
         this.keepWeekly = keepWeekly;
         this.keepMonthly = keepMonthly;
-        this.keepNotUploaded = keepNotUploaded;
+        this.remoteLocation = remoteLocation;
         this.daysSetting = daysSetting;
         this.minKeepSetting = minKeepSetting;
     }
@@ -49,12 +50,12 @@ final class RetentionPolicy {
     /** The policy of the backup folder; with a remote repository, a good backup not yet copied there is kept too. */
     RetentionPolicy(BackupConfig config) {
         this(config.retentionDays(), config.minKeep(), config.keepDaily(), config.keepWeekly(), config.keepMonthly(),
-                config.remote().isPresent(), "retentionDays", "minKeep");
+                config.remote().map(RemoteLocation::toString).orElse(null), "retentionDays", "minKeep");
     }
 
     /** The policy of the remote copies: their own age limit and minimum count. */
     static RetentionPolicy remote(BackupConfig config) {
-        return new RetentionPolicy(config.remoteRetentionDays(), config.remoteMinKeep(), 0, 0, 0, false, "remoteRetentionDays",
+        return new RetentionPolicy(config.remoteRetentionDays(), config.remoteMinKeep(), 0, 0, 0, null, "remoteRetentionDays",
                 "remoteMinKeep");
     }
 
@@ -84,7 +85,7 @@ final class RetentionPolicy {
             if (b.pinned()) {
                 reasons.add(0, "pinned");
             }
-            if (keepNotUploaded && b.status().isGood() && !b.manifest().uploaded()) {
+            if (remoteLocation != null && b.status().isGood() && !b.manifest().uploadedTo(remoteLocation)) {
                 reasons.add("not yet copied to BACKUP_REMOTE");
             }
             boolean young = retentionDays == 0 || b.createdAt().isAfter(cutoff);

@@ -12,7 +12,6 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -27,8 +26,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * PUT; larger ones as a multipart upload of {@link #PART_BYTES} parts, one part in memory at a time.
  */
 final class S3Store implements RemoteStore {
-    /** The size of each part of a multipart upload (S3 wants at least 5 MiB but for the last). */
+    /** The smallest part of a multipart upload (S3 wants at least 5 MiB but for the last). */
     static final int PART_BYTES = 8 * 1024 * 1024;
+    /** Parts are sized to stay under this many (S3's limit is 10,000), whatever the object's size. */
+    private static final long MAX_PARTS = 9_000;
 
     private final S3Client s3;
     private final String bucket;
@@ -48,10 +49,11 @@ final class S3Store implements RemoteStore {
     }
 
     @Override
-    public void put(String key, InputStream content) throws IOException {
-        byte[] first = content.readNBytes(PART_BYTES);
+    public void put(String key, InputStream content, long expectedBytes) throws IOException {
+        int partBytes = (int) Math.min(Integer.MAX_VALUE - 64, Math.max(PART_BYTES, (expectedBytes + MAX_PARTS - 1) / MAX_PARTS));
+        byte[] first = content.readNBytes(partBytes);
         try {
-            if (first.length < PART_BYTES) {
+            if (first.length < partBytes) {
                 s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(first));
                 return;
             }
@@ -65,7 +67,7 @@ final class S3Store implements RemoteStore {
                     String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
                             RequestBody.fromBytes(body)).eTag();
                     parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
-                    part = content.readNBytes(PART_BYTES);
+                    part = content.readNBytes(partBytes);
                 }
                 s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
                         .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
@@ -122,9 +124,8 @@ final class S3Store implements RemoteStore {
     @Override
     public int abortUnfinishedUploads(String prefix) throws IOException {
         try {
-            ListMultipartUploadsResponse uploads = s3.listMultipartUploads(b -> b.bucket(bucket).prefix(prefix));
             int n = 0;
-            for (MultipartUpload u : uploads.uploads()) {
+            for (MultipartUpload u : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()) {
                 s3.abortMultipartUpload(b -> b.bucket(bucket).key(u.key()).uploadId(u.uploadId()));
                 n++;
             }

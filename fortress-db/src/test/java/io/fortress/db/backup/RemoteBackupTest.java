@@ -174,6 +174,34 @@ class RemoteBackupTest {
     }
 
     @Test
+    void aManifestMovedToAnotherCopyOrAPlaintextReplacementIsRefused() throws Exception {
+        String bucket = bucket();
+        BackupManager manager = BackupManager.create(db, config(bucket).encryptionKeyFile(keyFile("key")).build());
+        BackupInfo first = manager.backup();
+        Thread.sleep(1100); // ids are per second
+        BackupInfo second = manager.backup();
+        String firstManifest = "backups/" + SOURCE + "/" + first.id() + "/" + first.id() + BackupStore.MANIFEST_SUFFIX;
+        String secondManifest = "backups/" + SOURCE + "/" + second.id() + "/" + second.id() + BackupStore.MANIFEST_SUFFIX;
+        try (S3Client client = s3.client()) {
+            // the first copy's (authentic) manifest put in the second copy's place
+            byte[] moved = client.getObjectAsBytes(b -> b.bucket(bucket).key(firstManifest)).asByteArray();
+            client.putObject(b -> b.bucket(bucket).key(secondManifest), software.amazon.awssdk.core.sync.RequestBody.fromBytes(moved));
+        }
+        assertThat(manager.listRemoteBackups()).extracting(BackupInfo::id).containsExactly(first.id());
+        assertThatThrownBy(() -> manager.verifyRemote(second.id(), VerifyLevel.CHECKSUMS, ProgressListener.NONE))
+                .hasMessageContaining("fails authentication");
+
+        try (S3Client client = s3.client()) {
+            // a plaintext manifest (as an attacker could write one) where an encrypted one was
+            byte[] plain = BackupStore.JSON.writeValueAsBytes(first.manifest());
+            client.putObject(b -> b.bucket(bucket).key(firstManifest), software.amazon.awssdk.core.sync.RequestBody.fromBytes(plain));
+        }
+        assertThat(manager.listRemoteBackups()).isEmpty();
+        assertThatThrownBy(() -> manager.verifyRemote(first.id(), VerifyLevel.CHECKSUMS, ProgressListener.NONE))
+                .hasMessageContaining("is not encrypted, but encryption keys are configured");
+    }
+
+    @Test
     void aRunKilledMidUploadLeavesNothingListedAndTheNextRunCleansUp() throws Exception {
         String bucket = bucket();
         BackupConfig config = config(bucket).encryptionKeyFile(keyFile("key")).build();
@@ -273,7 +301,7 @@ class RemoteBackupTest {
         java.security.MessageDigest sent = java.security.MessageDigest.getInstance("SHA-256");
         try (S3Store store = new S3Store(config)) {
             InputStream plain = new java.security.DigestInputStream(new RandomStream(size), sent);
-            store.put("big", ObjectCipher.encrypting(plain, key));
+            store.put("big", ObjectCipher.encrypting(plain, key, "big"), ObjectCipher.encryptedSize(size));
             try (S3Client client = s3.client()) {
                 assertThat(client.headObject(b -> b.bucket(bucket).key("big")).contentLength()).isEqualTo(ObjectCipher.encryptedSize(size));
                 assertThat(client.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
@@ -341,11 +369,11 @@ class RemoteBackupTest {
         }
 
         @Override
-        public void put(String key, InputStream content) throws IOException {
+        public void put(String key, InputStream content, long expectedBytes) throws IOException {
             if (key.endsWith(BackupStore.MANIFEST_SUFFIX)) {
                 throw new Killed();
             }
-            real.put(key, content);
+            real.put(key, content, expectedBytes);
         }
 
         @Override

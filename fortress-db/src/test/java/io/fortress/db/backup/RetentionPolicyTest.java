@@ -15,7 +15,7 @@ class RetentionPolicyTest {
     private static BackupInfo backup(String id, String startedAt, BackupStatus status, boolean pinned) {
         BackupManifest m = new BackupManifest(1, id, "fortress", status, pinned, "custom", "gzip", id + ".dump", null, 1, List.of(),
                 startedAt, startedAt, 1, "15.18", 1500, "15.18", "/usr/bin/pg_dump", "test", "127.0.0.1", 5432, true, true, true, 1,
-                List.of(), status == BackupStatus.VERIFIED ? startedAt : null, null, null, null, List.of());
+                List.of(), status == BackupStatus.VERIFIED ? startedAt : null, null, null, null, null, List.of());
         return new BackupInfo(Path.of(id + ".dump"), Path.of(id + ".manifest.json"), m);
     }
 
