@@ -278,8 +278,8 @@ public final class BackupManager {
      * after sweeping what interrupted runs left there; {@link #backup()} calls it after each backup.
      *
      * @return the backups copied now, as recorded locally after the copy
-     * @throws BackupException when the repository cannot be reached or a copy fails its check; those
-     *         copied before stay copied, the rest stay pending
+     * @throws BackupException when the repository cannot be reached (nothing is copied), or naming each
+     *         backup that could not be copied (the others are; the failed ones stay pending)
      * @throws BackupInProgressException when a backup or upload of the database is running
      */
     public List<BackupInfo> uploadPending() {
