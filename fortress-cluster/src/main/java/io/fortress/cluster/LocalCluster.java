@@ -311,6 +311,11 @@ public final class LocalCluster implements AutoCloseable {
         return binaries;
     }
 
+    /** The OS user the servers (and their PgBouncers) run as. */
+    ServerUser serverUser() {
+        return serverUser;
+    }
+
     /** The certificate of the authority that signed the servers' certificates, when TLS is on. */
     public java.util.Optional<Path> tlsRootCertificate() {
         return tls ? java.util.Optional.of(tlsFiles().caCertificate()) : java.util.Optional.empty();

@@ -241,8 +241,11 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * A new connection outside the pools to another database of the primary (for tools: restore targets,
-     * scratch databases), with the configured login, TLS and timeouts. The caller closes it.
+     * A new session of the primary server outside the pools, to any of its databases (for migrations
+     * and tools: restore targets, scratch databases), with the configured login, TLS and timeouts; behind
+     * a pooler at the primary's DB_DIRECT_HOSTS address. The caller closes it.
+     *
+     * @throws java.sql.SQLException (SQLSTATE 0A000) behind a pooler when DB_DIRECT_HOSTS is not set, naming it
      */
     public java.sql.Connection connectTo(String database, String purpose) throws java.sql.SQLException {
         return topology.primary().connector().openTo(database, purpose);
@@ -251,6 +254,20 @@ public final class Database implements AutoCloseable {
     /** Where writes go now: the first DB_HOST candidate, or the one that took over after a failover. */
     public HostAndPort primaryAddress() {
         return topology.primary().address();
+    }
+
+    /**
+     * Where the primary server itself listens, for client tools (pg_dump, pg_restore): {@link #primaryAddress()},
+     * or behind a pooler the primary's DB_DIRECT_HOSTS address.
+     *
+     * @throws DatabaseException behind a pooler when DB_DIRECT_HOSTS is not set, naming it
+     */
+    public HostAndPort primaryServerAddress() {
+        try {
+            return topology.primary().connector().directAddress("a client tool (pg_dump, pg_restore)");
+        } catch (java.sql.SQLException e) {
+            throw new io.fortress.db.api.DatabaseException(e.getMessage(), e, e.getSQLState(), topology.primary().name());
+        }
     }
 
     /** The configuration this Database was opened with. */

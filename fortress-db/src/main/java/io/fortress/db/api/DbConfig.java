@@ -3,6 +3,7 @@ package io.fortress.db.api;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +114,34 @@ public final class DbConfig extends Configuration {
     /** The Patroni REST APIs the members come from; empty when they come from host and replicaHosts. */
     public List<URI> patroniUrls() {
         return get(DbSettings.PATRONI_URLS);
+    }
+
+    /** What host and replicaHosts point at: the servers, or PgBouncer in transaction pooling mode. */
+    public Pooler pooler() {
+        return get(DbSettings.POOLER);
+    }
+
+    /** True when a pooler sits in front of the servers, so that no session state may be relied on. */
+    public boolean behindPooler() {
+        return pooler() != Pooler.NONE;
+    }
+
+    /**
+     * The server's own address behind the pooler at {@code pooled} (an entry of host or replicaHosts), from
+     * DB_DIRECT_HOSTS; without a pooler, {@code pooled} itself; empty behind a pooler when DB_DIRECT_HOSTS is unset.
+     */
+    public Optional<HostAndPort> directAddress(HostAndPort pooled) {
+        if (!behindPooler()) {
+            return Optional.of(pooled);
+        }
+        List<String> direct = get(DbSettings.DIRECT_HOSTS);
+        if (direct.isEmpty()) {
+            return Optional.empty();
+        }
+        List<HostAndPort> all = new ArrayList<>(primaryCandidates());
+        all.addAll(replicaHosts());
+        int index = all.indexOf(pooled);
+        return index < 0 ? Optional.empty() : Optional.of(HostAndPort.parse(direct.get(index), port()));
     }
 
     /** The user replica pools log in as. */
@@ -270,6 +299,15 @@ public final class DbConfig extends Configuration {
         /** Patroni REST API URLs ({@code http://host:8008}); the members then come from Patroni's {@code GET /cluster}. */
         public Builder patroniUrls(String... urls) {
             return set(DbSettings.PATRONI_URLS, Arrays.stream(urls).map(URI::create).toList());
+        }
+
+        public Builder pooler(Pooler pooler) {
+            return set(DbSettings.POOLER, pooler);
+        }
+
+        /** The servers' own addresses behind a pooler: one per entry of host, then of replicaHosts. */
+        public Builder directHosts(String... hosts) {
+            return set(DbSettings.DIRECT_HOSTS, List.copyOf(Arrays.asList(hosts)));
         }
 
         public Builder replicaUser(String user) {

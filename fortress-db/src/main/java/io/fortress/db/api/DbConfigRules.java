@@ -17,6 +17,7 @@ final class DbConfigRules {
             throw new DbConfigException("replicaHosts (DB_REPLICA_HOSTS) and patroniUrls (DB_PATRONI_URL) both say where the replicas "
                     + "are; with Patroni the members come from its GET /cluster, so unset DB_REPLICA_HOSTS");
         }
+        pooler(c);
         if (c.maxIdleConns() > c.maxOpenConns()) {
             throw new DbConfigException("maxIdleConns (DB_MAX_IDLE_CONNS) = " + c.maxIdleConns()
                     + " exceeds maxOpenConns (DB_MAX_OPEN_CONNS) = " + c.maxOpenConns() + "; keep it at most maxOpenConns");
@@ -52,6 +53,35 @@ final class DbConfigRules {
             throw new DbConfigException("healthTimeout (DB_HEALTH_TIMEOUT) = " + Durations.format(c.healthTimeout())
                     + " exceeds healthInterval (DB_HEALTH_INTERVAL) = " + Durations.format(c.healthInterval())
                     + "; a check must end before the next one is due");
+        }
+    }
+
+    /** What works behind PgBouncer in transaction pooling mode, and where the direct addresses go. */
+    private static void pooler(DbConfig c) {
+        int direct = c.get(DbSettings.DIRECT_HOSTS).size();
+        if (!c.behindPooler()) {
+            if (direct > 0) {
+                throw new DbConfigException("directHosts (DB_DIRECT_HOSTS) is used only behind a pooler; set pooler (DB_POOLER) to "
+                        + "pgbouncer-transaction when host and replicaHosts name PgBouncers, or unset DB_DIRECT_HOSTS");
+            }
+            return;
+        }
+        if (!c.patroniUrls().isEmpty()) {
+            throw new DbConfigException("pooler (DB_POOLER) = " + c.pooler() + " cannot be combined with patroniUrls (DB_PATRONI_URL): "
+                    + "Patroni lists the servers' own addresses, not those of the PgBouncers in front of them; point DB_HOST and "
+                    + "DB_REPLICA_HOSTS at the PgBouncers instead");
+        }
+        if (!c.statementTimeout().isZero()) {
+            throw new DbConfigException("statementTimeout (DB_STATEMENT_TIMEOUT) = " + Durations.format(c.statementTimeout())
+                    + " cannot be applied behind pooler (DB_POOLER) = " + c.pooler() + ": it is a session setting, and PgBouncer "
+                    + "hands each transaction to any server connection; unset it and set statement_timeout on the server "
+                    + "instead (ALTER ROLE ... SET statement_timeout = ...), or in PgBouncer's query_timeout");
+        }
+        int nodes = c.primaryCandidates().size() + c.replicaHosts().size();
+        if (direct > 0 && direct != nodes) {
+            throw new DbConfigException("directHosts (DB_DIRECT_HOSTS) lists " + direct + " address(es) but host (DB_HOST) and "
+                    + "replicaHosts (DB_REPLICA_HOSTS) list " + nodes + " PgBouncer(s); give one server address per PgBouncer, "
+                    + "those of DB_HOST first, then those of DB_REPLICA_HOSTS, in the same order");
         }
     }
 

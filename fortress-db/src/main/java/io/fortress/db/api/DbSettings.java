@@ -54,6 +54,17 @@ public final class DbSettings {
             "Patroni members' REST APIs: the primary candidates and replicas are the members GET /cluster lists (asked on every "
                     + "health round, the next URL when one does not answer) instead of host and replicaHosts; the tag "
                     + "nofailover keeps a member from being written to, noloadbalance from being read from");
+    public static final Setting<Pooler> POOLER = Setting.of("pooler", "DB_POOLER", Pooler.NONE, Pooler::parse, p -> true,
+            "none or pgbouncer-transaction",
+            "what host and replicaHosts point at: the servers themselves, or PgBouncer in transaction pooling mode in front of "
+                    + "each (statements unnamed, no session state, the replicas' read-only guard per transaction; "
+                    + "statementTimeout refused)");
+    public static final Setting<List<String>> DIRECT_HOSTS = Setting.of("directHosts", "DB_DIRECT_HOSTS", List.of(),
+            DbSettings::parseHosts, DbSettings::validHosts, "a comma-separated list of host or host:port, one per entry of host "
+                    + "then of replicaHosts, in the same order",
+            "with pooler=pgbouncer-transaction, the servers' own addresses behind the PgBouncers, for the work that needs a "
+                    + "session: migrations (their advisory lock), backups and restores (pg_dump, pg_restore); without it "
+                    + "those are refused");
     public static final Setting<String> REPLICA_USER = Setting.text("replicaUser", "DB_REPLICA_USER", null,
             "user the replica pools log in as, e.g. a least-privilege read-only role; defaults to user");
     public static final Setting<Secret> REPLICA_PASSWORD = Setting.secret("replicaPassword", "DB_REPLICA_PASSWORD",
@@ -127,7 +138,7 @@ public final class DbSettings {
     /** Every setting, in the order docs and {@code toString} list them. */
     public static final List<Setting<?>> ALL = List.of(HOST, PORT, USER, PASSWORD, PASSWORD_FILE, DATABASE,
             MAX_OPEN_CONNS, MAX_IDLE_CONNS, CONN_MAX_LIFETIME, CONN_MAX_IDLE_TIME,
-            REPLICA_HOSTS, PATRONI_URLS, REPLICA_USER, REPLICA_PASSWORD, REPLICA_PASSWORD_FILE,
+            REPLICA_HOSTS, PATRONI_URLS, POOLER, DIRECT_HOSTS, REPLICA_USER, REPLICA_PASSWORD, REPLICA_PASSWORD_FILE,
             CONNECT_TIMEOUT, POOL_TIMEOUT, STATEMENT_TIMEOUT, SOCKET_TIMEOUT,
             SSL_MODE, SSL_ROOT_CERT, SSL_CERT, SSL_KEY,
             SLOW_QUERY_THRESHOLD, LOG_QUERY_PARAMETERS, APPLICATION_NAME,

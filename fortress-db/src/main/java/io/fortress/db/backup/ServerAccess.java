@@ -42,9 +42,13 @@ final class ServerAccess {
         }
     }
 
-    /** Where the tools must connect: the primary the Database writes to now. */
+    /** Where the tools must connect: the primary server the Database writes to now (behind a pooler, its direct address). */
     HostAndPort primaryAddress() {
-        return database.primaryAddress();
+        try {
+            return database.primaryServerAddress();
+        } catch (io.fortress.db.api.DatabaseException e) {
+            throw new BackupException("cannot back up or restore through PgBouncer: " + e.getMessage(), e);
+        }
     }
 
     Connection primary() throws SQLException {

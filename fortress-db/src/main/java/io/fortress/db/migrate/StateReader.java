@@ -25,11 +25,13 @@ final class StateReader {
     static DatabaseState read(Connection c, MigrationConfig config, boolean compareSchema) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         boolean readOnly = c.isReadOnly();
-        int isolation = c.getTransactionIsolation();
         try {
             c.setAutoCommit(false);
             c.setReadOnly(true);
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            // for this transaction only: a session setting would outlive it on a PgBouncer's server connection
+            try (java.sql.Statement s = c.createStatement()) {
+                s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+            }
             Session session = Session.open(c, config);
             DatabaseState state = readIn(c, session.names());
             if (compareSchema && state.history().exists() && !state.version().dirty()) {
@@ -47,7 +49,6 @@ final class StateReader {
             throw e;
         } finally {
             c.setAutoCommit(autoCommit);
-            c.setTransactionIsolation(isolation);
             c.setReadOnly(readOnly);
         }
     }

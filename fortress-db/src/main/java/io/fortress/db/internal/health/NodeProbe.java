@@ -86,7 +86,7 @@ final class NodeProbe implements AutoCloseable {
             openedWith = timeout;
         } else if (!timeout.equals(openedWith)) {
             // a new pace keeps the connection, with the new bounds
-            NodeConnector.applyTimeout(connection, timeout);
+            connector.applyTimeout(connection, timeout);
             openedWith = timeout;
         }
         return connection;

@@ -34,9 +34,10 @@ final class HikariPoolAdapter implements AutoCloseable {
 
     /**
      * A pool named {@code name} over {@code connections}, sized and timed by the configuration; it never
-     * fails to start because the node is down (it fills once the node is back).
+     * fails to start because the node is down (it fills once the node is back). {@code readOnly}
+     * connections begin every transaction READ ONLY (pgjdbc sends it with the BEGIN, no SET).
      */
-    HikariPoolAdapter(String name, DataSource connections, DbConfig config, MetricsTrackerFactory metrics) {
+    HikariPoolAdapter(String name, DataSource connections, DbConfig config, MetricsTrackerFactory metrics, boolean readOnly) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName(name);
         hc.setDataSource(connections);
@@ -49,6 +50,7 @@ final class HikariPoolAdapter implements AutoCloseable {
         hc.setValidationTimeout(Math.max(250, Math.min(5_000, config.poolTimeout().toMillis() / 2)));
         hc.setInitializationFailTimeout(-1); // start even when the node is down; it is marked down and retried
         hc.setAutoCommit(true);
+        hc.setReadOnly(readOnly);
         if (metrics != null) {
             hc.setMetricsTrackerFactory(metrics);
         }

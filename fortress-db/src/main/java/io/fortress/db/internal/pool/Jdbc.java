@@ -12,6 +12,8 @@ import java.util.Optional;
 
 /** Plain JDBC steps shared by statements and transactions. */
 final class Jdbc {
+    private static final String READ_ONLY_PREFIX = "SET TRANSACTION READ ONLY; ";
+
     private Jdbc() {
     }
 
@@ -57,12 +59,33 @@ final class Jdbc {
     /** Runs a query and maps every row. */
     static <T> List<T> query(Connection c, String sql, Object[] params, RowMapper<T> mapper) throws SQLException {
         try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
-            List<T> rows = new ArrayList<>();
-            while (rs.next()) {
-                rows.add(mapper.map(rs));
-            }
-            return rows;
+            return rows(rs, mapper);
         }
+    }
+
+    /**
+     * Runs a query in a transaction of its own made read-only first: the driver sends
+     * {@code SET TRANSACTION READ ONLY} and the query in one round trip, which the server runs as one
+     * implicit transaction (a write in it fails with 25006 and leaves no transaction open).
+     */
+    static <T> List<T> readOnlyQuery(Connection c, String sql, Object[] params, RowMapper<T> mapper) throws SQLException {
+        try (PreparedStatement ps = prepare(c, READ_ONLY_PREFIX + sql, params)) {
+            ps.execute(); // the SET's result; the query's follows
+            if (!ps.getMoreResults()) {
+                throw new SQLException("No results were returned by the query.", "02000");
+            }
+            try (ResultSet rs = ps.getResultSet()) {
+                return rows(rs, mapper);
+            }
+        }
+    }
+
+    private static <T> List<T> rows(ResultSet rs, RowMapper<T> mapper) throws SQLException {
+        List<T> rows = new ArrayList<>();
+        while (rs.next()) {
+            rows.add(mapper.map(rs));
+        }
+        return rows;
     }
 
     static <T> Optional<T> atMostOne(List<T> rows, String sql) {

@@ -21,6 +21,11 @@ import org.postgresql.Driver;
  * credentials. Pooled connections are wrapped so that their closing can be attributed to a cause, and
  * are kept track of so that they can be aborted when the node is found hung or gone.
  *
+ * <p>Behind PgBouncer in transaction pooling mode (DB_POOLER) a connection is a session of the pooler,
+ * not of the server: nothing is set per session (no startup options, no SET), statements stay unnamed
+ * ({@code prepareThreshold=0}), and work that needs a session of the server itself (migrations,
+ * backups, other databases) connects to the node's DB_DIRECT_HOSTS address instead.
+ *
  * <p>While the node is known down, the pool's connection requests wait at a gate instead of failing:
  * HikariCP backs off for up to 5 s after each failed attempt, so a request failing all through an
  * outage would still be asleep when the node returns. Once the health checker sees the node answer
@@ -32,6 +37,8 @@ public final class NodeConnector extends BaseDataSource {
     private static final Executor DIRECT = Runnable::run;
 
     private final HostAndPort address;
+    private final HostAndPort direct; // null behind a pooler without DB_DIRECT_HOSTS
+    private final boolean behindPooler;
     private final String url;
     private final String user;
     private final PasswordSource password;
@@ -50,6 +57,8 @@ public final class NodeConnector extends BaseDataSource {
     NodeConnector(String nodeName, HostAndPort address, boolean replica, DbConfig config) {
         super("connections of " + nodeName);
         this.address = address;
+        this.direct = config.directAddress(address).orElse(null);
+        this.behindPooler = config.behindPooler();
         this.url = "jdbc:postgresql://" + address + "/" + config.database();
         this.user = replica ? config.replicaUser() : config.user();
         this.password = replica ? PasswordSource.replica(config) : PasswordSource.primary(config);
@@ -70,6 +79,16 @@ public final class NodeConnector extends BaseDataSource {
         config.sslRootCert().ifPresent(f -> p.setProperty("sslrootcert", f.toString()));
         config.sslCert().ifPresent(f -> p.setProperty("sslcert", f.toString()));
         config.sslKey().ifPresent(f -> p.setProperty("sslkey", f.toString()));
+        if (config.behindPooler()) {
+            // A statement prepared on one server connection is unknown on the next (PgBouncer 1.18 has no
+            // protocol-level prepared statements); unnamed ones live for one round trip only.
+            p.setProperty("prepareThreshold", "0");
+            // application_name and extra_float_digits in the startup packet, not as SET commands on
+            // whichever server connection the pooler lends (PgBouncer must ignore extra_float_digits)
+            p.setProperty("assumeMinServerVersion", "9.0");
+            // no startup options: PgBouncer refuses them, and the replicas' read-only guard is per transaction
+            return p;
+        }
         StringBuilder options = new StringBuilder();
         if (!config.statementTimeout().isZero()) {
             options.append("-c statement_timeout=").append(config.statementTimeout().toMillis());
@@ -110,24 +129,49 @@ public final class NodeConnector extends BaseDataSource {
         }
     }
 
-    /** Bounds every later read on the socket of a dedicated connection, and the server's statement and lock waits, by {@code timeout}. */
-    public static void applyTimeout(Connection c, Duration timeout) throws SQLException {
+    /**
+     * Bounds every later read on the socket of a dedicated connection, and the server's statement and
+     * lock waits, by {@code timeout}. Behind a pooler only the socket is bounded: a SET would stay on
+     * whichever server connection ran it.
+     */
+    public void applyTimeout(Connection c, Duration timeout) throws SQLException {
         c.setNetworkTimeout(DIRECT, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        if (behindPooler) {
+            return;
+        }
         try (java.sql.Statement s = c.createStatement()) {
             s.execute("SET statement_timeout = " + timeout.toMillis() + "; SET lock_timeout = " + timeout.toMillis());
         }
     }
 
     /**
-     * A new connection outside the pool to another database of this node (a restore target, a scratch
-     * database), with the same login, TLS and timeouts; the caller closes it.
+     * A new session of this node's server outside the pool, to any of its databases (migrations, a
+     * restore target, a scratch database), with the same login, TLS and timeouts; behind a pooler at the
+     * node's direct address. The caller closes it.
+     *
+     * @throws SQLException (SQLSTATE 0A000) behind a pooler when DB_DIRECT_HOSTS is not set
      */
     public Connection openTo(String database, String purpose) throws SQLException {
+        HostAndPort server = directAddress(purpose);
         Properties p = loginSettings();
         p.setProperty("ApplicationName", settings.getProperty("ApplicationName") + " " + purpose);
-        String otherUrl = "jdbc:postgresql://" + address + "/"
+        String otherUrl = "jdbc:postgresql://" + server + "/"
                 + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
         return connect(otherUrl, p);
+    }
+
+    /**
+     * The server's own address: the node's address, or behind a pooler its DB_DIRECT_HOSTS entry.
+     *
+     * @throws SQLException (SQLSTATE 0A000) behind a pooler when DB_DIRECT_HOSTS is not set
+     */
+    public HostAndPort directAddress(String purpose) throws SQLException {
+        if (direct == null) {
+            throw new SQLException(purpose + " needs a session of the server itself, which PgBouncer in transaction pooling mode "
+                    + "(DB_POOLER) does not give: set DB_DIRECT_HOSTS to the servers' own addresses (those behind DB_HOST's "
+                    + "PgBouncers first, then DB_REPLICA_HOSTS')", "0A000");
+        }
+        return direct;
     }
 
     /** A new pooled connection; waits while the node is known down (see the class comment). */
@@ -213,8 +257,18 @@ public final class NodeConnector extends BaseDataSource {
         return p;
     }
 
-    private static Connection connect(String url, Properties p) throws SQLException {
-        Connection c = DRIVER.connect(url, p);
+    private Connection connect(String url, Properties p) throws SQLException {
+        Connection c;
+        try {
+            c = DRIVER.connect(url, p);
+        } catch (SQLException e) {
+            String message = e.getMessage();
+            if (behindPooler && message != null && message.contains("unsupported startup parameter")) {
+                throw new SQLException(message + "; PgBouncer must ignore the parameters pgjdbc sends: add "
+                        + "ignore_startup_parameters = extra_float_digits to pgbouncer.ini", e.getSQLState(), e);
+            }
+            throw e;
+        }
         if (c == null) {
             throw new SQLException("the PostgreSQL driver does not accept " + url);
         }

@@ -35,6 +35,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
 
     private final String name;
     private final NodeRole role;
+    private final boolean guardsEachRead;
     private final HostAndPort address;
     private final NodeConnector connector;
     private final HikariPoolAdapter pool;
@@ -68,7 +69,10 @@ public final class NodePool implements ReadTarget, AutoCloseable {
 
         this.borrowMetrics = registry == null ? null : new BorrowMetrics(registry);
         this.poolTimeoutMillis = config.poolTimeout().toMillis();
-        this.pool = new HikariPoolAdapter(name, connector, config, borrowMetrics);
+        // Behind a pooler no session setting guards a replica (see NodeConnector): its transactions begin
+        // READ ONLY, and its single-statement reads carry SET TRANSACTION READ ONLY (Jdbc.query).
+        this.guardsEachRead = role == NodeRole.REPLICA && config.behindPooler();
+        this.pool = new HikariPoolAdapter(name, connector, config, borrowMetrics, guardsEachRead);
     }
 
     public String name() {
@@ -77,6 +81,15 @@ public final class NodePool implements ReadTarget, AutoCloseable {
 
     public NodeRole role() {
         return role;
+    }
+
+    /**
+     * True when each read must make its own transaction read-only: a replica behind a pooler, whose
+     * sessions cannot be made read-only once for all (a write sent there by mistake must fail, 25006,
+     * even once the node was promoted and before the health checker saw it).
+     */
+    boolean guardsEachRead() {
+        return guardsEachRead;
     }
 
     public HostAndPort address() {

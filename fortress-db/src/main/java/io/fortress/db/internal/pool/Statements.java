@@ -83,7 +83,8 @@ public final class Statements {
 
     /** Runs a read on a node that satisfies the consistency and maps every row. */
     public <T> List<T> query(Consistency consistency, String sql, RowMapper<T> mapper, Object[] params) {
-        return runner.read(consistency, sql, (node, guard) -> runner.attempt(node, guard, sql, params, c -> Jdbc.query(c, sql, params, mapper)));
+        return runner.read(consistency, sql, (node, guard) -> runner.attempt(node, guard, sql, params,
+                c -> node.guardsEachRead() ? Jdbc.readOnlyQuery(c, sql, params, mapper) : Jdbc.query(c, sql, params, mapper)));
     }
 
     /** Runs a read expected to return at most one row. */

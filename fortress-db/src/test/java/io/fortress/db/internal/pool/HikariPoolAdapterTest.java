@@ -41,7 +41,7 @@ class HikariPoolAdapterTest {
     void thePoolTakesATimeoutPerCall() {
         DbConfig config = config(1); // nothing listens on port 1: every connection attempt is refused
         HostAndPort nowhere = new HostAndPort(Node.HOST, 1);
-        try (HikariPoolAdapter pool = new HikariPoolAdapter("pinned", new NodeConnector("pinned", nowhere, false, config), config, null)) {
+        try (HikariPoolAdapter pool = new HikariPoolAdapter("pinned", new NodeConnector("pinned", nowhere, false, config), config, null, false)) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> pool.getConnection(300)).isInstanceOf(SQLTransientConnectionException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the call's 300 ms, not the pool's 30 s").isLessThan(Duration.ofSeconds(5));
@@ -52,7 +52,7 @@ class HikariPoolAdapterTest {
     void theLifetimeVarianceFactorIsHikariCPs() throws Exception {
         DbConfig config = config(1);
         HostAndPort nowhere = new HostAndPort(Node.HOST, 1);
-        try (HikariPoolAdapter pool = new HikariPoolAdapter("pinned", new NodeConnector("pinned", nowhere, false, config), config, null)) {
+        try (HikariPoolAdapter pool = new HikariPoolAdapter("pinned", new NodeConnector("pinned", nowhere, false, config), config, null, false)) {
             Field factor = pool.hikariPool().getClass().getDeclaredField("lifeTimeVarianceFactor");
             factor.setAccessible(true);
             assertThat(factor.getLong(pool.hikariPool())).isEqualTo(HikariPoolAdapter.lifetimeVarianceFactor());
@@ -67,7 +67,7 @@ class HikariPoolAdapterTest {
         HostAndPort primary = new HostAndPort(Node.HOST, cluster.primary().port());
         NodeConnector connector = new NodeConnector("pinned", primary, false, config);
         connector.onClose((age, idle) -> { });
-        try (HikariPoolAdapter pool = new HikariPoolAdapter("pinned", connector, config, null)) {
+        try (HikariPoolAdapter pool = new HikariPoolAdapter("pinned", connector, config, null, false)) {
             Connection c = pool.getConnection(10_000);
             TrackedConnection tracked = connector.openConnections().iterator().next();
             long before = tracked.returnedAtNanos();

@@ -1,0 +1,355 @@
+package io.fortress.cluster;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Real PgBouncer processes (Debian's {@code pgbouncer} package) in front of a {@link LocalCluster}:
+ * one per node, each on a loopback port of its own, pooling in transaction mode, so that the primary
+ * and every replica are reached through a pooler as in a deployment that outgrew PostgreSQL's
+ * connection limit.
+ *
+ * <p>Each PgBouncer logs clients in with the cluster's superuser and password (SCRAM, from a 0600
+ * auth file) and forwards every database name to its node. It ignores the {@code extra_float_digits}
+ * startup parameter that pgjdbc sends, as JDBC users' PgBouncers must. PgBouncer refuses to run as
+ * root, so as root it runs as the servers' OS user. Files live in the cluster folder's
+ * {@code pgbouncer} folder; {@link #inspect} finds the PgBouncers of a persistent cluster again.
+ */
+public final class PgBouncers implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PgBouncers.class);
+    private static final String FOLDER = "pgbouncer";
+    private static final Pattern PORT_LINE = Pattern.compile("(?m)^listen_port = (\\d+)$");
+
+    private final LocalCluster cluster;
+    private final Path folder;
+    private final List<Front> fronts;
+    private final boolean detached;
+    private final List<Front> own = new ArrayList<>();
+    private Process watchdog;
+    private boolean closed;
+
+    /** The PgBouncer in front of one node. */
+    public static final class Front {
+        private final Node node;
+        private final int port;
+        private final Path config;
+        private final Path pidFile;
+        private final Path logFile;
+
+        private Front(Node node, int port, Path folder) {
+            this.node = node;
+            this.port = port;
+            this.config = folder.resolve(node.name() + ".ini");
+            this.pidFile = folder.resolve(node.name() + ".pid");
+            this.logFile = folder.resolve(node.name() + ".log");
+        }
+
+        /** The node this PgBouncer forwards to. */
+        public Node node() {
+            return node;
+        }
+
+        public int port() {
+            return port;
+        }
+
+        /** {@code 127.0.0.1:port}, as DB_HOST and DB_REPLICA_HOSTS take it. */
+        public String address() {
+            return Node.HOST + ":" + port;
+        }
+
+        public Path logFile() {
+            return logFile;
+        }
+
+        /** True while the process named in its pid file runs. */
+        public boolean isRunning() {
+            return pid().flatMap(ProcessHandle::of).map(Processes::isAlive).orElse(false);
+        }
+
+        private Optional<Long> pid() {
+            try {
+                return Optional.of(Long.parseLong(Files.readString(pidFile).strip()));
+            } catch (IOException | NumberFormatException e) {
+                return Optional.empty();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "PgBouncer " + address() + " -> " + node.name() + " " + node.address();
+        }
+    }
+
+    private PgBouncers(LocalCluster cluster, List<Front> fronts, boolean detached) {
+        this.cluster = cluster;
+        this.folder = folder(cluster);
+        this.fronts = List.copyOf(fronts);
+        this.detached = detached;
+    }
+
+    /**
+     * Writes the configuration (first time: a free port per node) and starts a PgBouncer in front of
+     * every node of the started cluster; returns once each accepts connections. One that runs already
+     * is left as it is. Unless {@code detached}, {@link #close()} stops the ones started here, and so
+     * does a watchdog when this JVM dies first.
+     *
+     * @param poolSize server connections per database and user (PgBouncer's {@code default_pool_size})
+     */
+    public static PgBouncers start(LocalCluster cluster, int poolSize, boolean detached) {
+        if (!cluster.isStarted()) {
+            throw new IllegalStateException("start the cluster before its PgBouncers");
+        }
+        if (poolSize < 1) {
+            throw new IllegalArgumentException("poolSize must be at least 1, not " + poolSize);
+        }
+        String binary = binary();
+        Path folder = folder(cluster);
+        ServerUser user = cluster.serverUser();
+        List<Front> fronts = new ArrayList<>();
+        try {
+            Files.createDirectories(folder);
+            Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
+            user.own(folder);
+            Path authFile = folder.resolve("userlist.txt");
+            write(authFile, quote(cluster.superuser()) + " " + quote(cluster.password()) + "\n", user);
+            for (Node node : cluster.nodes()) {
+                Optional<Integer> existing = configuredPort(folder, node);
+                Front front = new Front(node, existing.orElseGet(LocalCluster::freePort), folder);
+                write(front.config, config(front, authFile, poolSize, cluster.superuser()), user);
+                fronts.add(front);
+            }
+        } catch (IOException e) {
+            throw new ClusterException("cannot write the PgBouncer configuration in " + folder + ": " + e.getMessage(), e);
+        }
+        PgBouncers bouncers = new PgBouncers(cluster, fronts, detached);
+        try {
+            for (Front front : fronts) {
+                if (!front.isRunning()) {
+                    bouncers.launch(binary, front);
+                    bouncers.own.add(front);
+                }
+            }
+            bouncers.startWatchdog();
+        } catch (RuntimeException e) {
+            bouncers.close();
+            throw e;
+        }
+        LOG.info("PgBouncer in front of every node: {}", fronts);
+        return bouncers;
+    }
+
+    /**
+     * The PgBouncers configured for a persistent cluster earlier (by {@code fortress cluster start
+     * --pgbouncer}), running or not, without starting any.
+     */
+    public static Optional<PgBouncers> inspect(LocalCluster cluster) {
+        Path folder = folder(cluster);
+        List<Front> fronts = new ArrayList<>();
+        for (Node node : cluster.nodes()) {
+            Optional<Integer> port = configuredPort(folder, node);
+            if (port.isEmpty()) {
+                return Optional.empty();
+            }
+            fronts.add(new Front(node, port.get(), folder));
+        }
+        return Optional.of(new PgBouncers(cluster, fronts, true));
+    }
+
+    /** Fails with the package to install when PgBouncer is missing. */
+    public static String binary() {
+        for (String dir : new String[] {"/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"}) {
+            Path candidate = Path.of(dir, "pgbouncer");
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        throw new ClusterException("PgBouncer is not installed: install Debian's pgbouncer package (apt-get install pgbouncer)");
+    }
+
+    private static Path folder(LocalCluster cluster) {
+        return cluster.rootDirectory().resolve(FOLDER);
+    }
+
+    private static Optional<Integer> configuredPort(Path folder, Node node) {
+        try {
+            Matcher m = PORT_LINE.matcher(Files.readString(folder.resolve(node.name() + ".ini")));
+            return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String config(Front front, Path authFile, int poolSize, String superuser) {
+        return "; Written by fortress PgBouncers: transaction pooling in front of " + front.node.name() + "\n"
+                + "[databases]\n"
+                + "* = host=" + Node.HOST + " port=" + front.node.port() + "\n"
+                + "\n[pgbouncer]\n"
+                + "listen_addr = " + Node.HOST + "\n"
+                + "listen_port = " + front.port + "\n"
+                + "unix_socket_dir =\n"
+                + "auth_type = scram-sha-256\n"
+                + "auth_file = " + authFile + "\n"
+                + "admin_users = " + superuser + "\n"
+                + "pool_mode = transaction\n"
+                + "default_pool_size = " + poolSize + "\n"
+                + "max_client_conn = 1000\n"
+                // pgjdbc sends it in every startup packet; PgBouncer refuses unknown startup parameters
+                + "ignore_startup_parameters = extra_float_digits\n"
+                + "server_tls_sslmode = prefer\n"
+                // a node that comes back is used again within a second (PgBouncer's default is 15 s)
+                + "server_login_retry = 1\n"
+                + "logfile = " + front.logFile + "\n"
+                + "pidfile = " + front.pidFile + "\n";
+    }
+
+    /** A value of PgBouncer's auth file: double-quoted, with double quotes doubled. */
+    private static String quote(String value) {
+        return "\"" + value.replace("\"", "\"\"") + "\"";
+    }
+
+    private static void write(Path file, String text, ServerUser user) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        user.own(file);
+    }
+
+    private void launch(String binary, Front front) {
+        ServerUser user = cluster.serverUser();
+        Processes.runChecked(user.command(List.of(binary, "-d", front.config.toString())), Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!(front.isRunning() && accepts(front))) {
+            if (System.nanoTime() > deadline) {
+                throw new ClusterException(front + " did not start within 30 s; its log ends:\n" + tail(front.logFile));
+            }
+            Node.sleep(50);
+        }
+    }
+
+    private static boolean accepts(Front front) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(Node.HOST, front.port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Ends the PgBouncers of this JVM's fronts when it dies without closing them. */
+    private void startWatchdog() {
+        if (detached || own.isEmpty()) {
+            return;
+        }
+        String script = """
+                jvm=$1; shift
+                while kill -0 "$jvm" 2>/dev/null; do sleep 1; done
+                for f in "$@"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done
+                exit 0
+                """;
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script, "fortress-pgbouncer-watchdog",
+                Long.toString(ProcessHandle.current().pid())));
+        own.forEach(f -> command.add(f.pidFile.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        Processes.scrubEnvironment(builder.environment());
+        try {
+            watchdog = builder.start();
+        } catch (IOException e) {
+            throw new ClusterException("cannot start the PgBouncer watchdog: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every PgBouncer: the primary's first, then the replicas' in order. */
+    public List<Front> fronts() {
+        return fronts;
+    }
+
+    /** The PgBouncer in front of {@code node}. */
+    public Front front(Node node) {
+        return fronts.stream().filter(f -> f.node == node || f.node.name().equals(node.name())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no PgBouncer in front of " + node.name()));
+    }
+
+    /** {@code host:port} of the PgBouncer in front of the node that was created as the primary. */
+    public String primaryAddress() {
+        return front(cluster.primary()).address();
+    }
+
+    /** {@code host:port} of the replicas' PgBouncers, comma-separated, as DB_REPLICA_HOSTS takes them. */
+    public String replicaAddresses() {
+        return String.join(",", cluster.replicas().stream().map(n -> front(n).address()).toList());
+    }
+
+    /** The nodes' own addresses in the same order (primary, then replicas), as DB_DIRECT_HOSTS takes them. */
+    public String directAddresses() {
+        List<String> direct = new ArrayList<>(List.of(cluster.primary().address()));
+        cluster.replicas().forEach(n -> direct.add(n.address()));
+        return String.join(",", direct);
+    }
+
+    /** Stops one PgBouncer (SIGTERM: clients are cut off at once) and waits until it has exited. */
+    public void stop(Front front) {
+        Optional<ProcessHandle> process = front.pid().flatMap(ProcessHandle::of);
+        if (process.isEmpty() || !Processes.isAlive(process.get())) {
+            return;
+        }
+        Processes.run(List.of("kill", "-TERM", Long.toString(process.get().pid())), Duration.ofSeconds(10));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Processes.isAlive(process.get())) {
+            if (System.nanoTime() > deadline) {
+                Processes.run(List.of("kill", "-KILL", Long.toString(process.get().pid())), Duration.ofSeconds(10));
+                break;
+            }
+            Node.sleep(20);
+        }
+    }
+
+    /** Starts a stopped PgBouncer again, on its port. */
+    public void restart(Front front) {
+        if (!front.isRunning()) {
+            launch(binary(), front);
+        }
+    }
+
+    /** Stops every PgBouncer, whoever started it ({@code fortress cluster stop}). */
+    public void stopAll() {
+        fronts.forEach(this::stop);
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Stops the PgBouncers this instance started, unless it is detached. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!detached) {
+            own.forEach(this::stop);
+        }
+        if (watchdog != null) {
+            watchdog.destroy();
+        }
+    }
+}

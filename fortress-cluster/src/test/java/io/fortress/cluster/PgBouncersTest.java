@@ -1,0 +1,73 @@
+package io.fortress.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Real PgBouncers in front of a real cluster: every node reached through its own, in transaction pooling. */
+class PgBouncersTest {
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(1);
+
+    private static Connection connect(LocalCluster cluster, String address) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", cluster.superuser());
+        p.setProperty("password", cluster.password());
+        p.setProperty("prepareThreshold", "0");
+        return DriverManager.getConnection("jdbc:postgresql://" + address + "/" + cluster.database(), p);
+    }
+
+    private static String value(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    void eachNodeIsReachedThroughItsOwnPgBouncerInTransactionPooling() throws Exception {
+        LocalCluster cluster = CLUSTER.cluster();
+        try (PgBouncers bouncers = PgBouncers.start(cluster, 2, false)) {
+            assertThat(bouncers.fronts()).hasSize(2);
+            assertThat(bouncers.directAddresses()).isEqualTo(cluster.primary().address() + "," + cluster.replica(1).address());
+            for (PgBouncers.Front front : bouncers.fronts()) {
+                assertThat(front.port()).isNotEqualTo(front.node().port());
+                try (Connection c = connect(cluster, front.address())) {
+                    assertThat(value(c, "SELECT inet_server_port()")).isEqualTo(Integer.toString(front.node().port()));
+                    assertThat(value(c, "SELECT pg_is_in_recovery()")).isEqualTo(front.node().isStandby() ? "t" : "f");
+                }
+            }
+            try (Connection admin = connect(cluster, bouncers.primaryAddress())) {
+                // 11 clients, 2 server connections: transaction pooling shares them
+                Connection[] clients = new Connection[11];
+                for (int i = 0; i < clients.length; i++) {
+                    clients[i] = connect(cluster, bouncers.primaryAddress());
+                    value(clients[i], "SELECT 1");
+                }
+                long servers = Long.parseLong(value(admin, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                        + "AND usename = current_user AND pid <> pg_backend_pid()"));
+                assertThat(servers).isLessThanOrEqualTo(2);
+                for (Connection c : clients) {
+                    c.close();
+                }
+            }
+
+            PgBouncers.Front replicaFront = bouncers.front(cluster.replica(1));
+            bouncers.stop(replicaFront);
+            assertThat(replicaFront.isRunning()).isFalse();
+            assertThatThrownBy(() -> connect(cluster, replicaFront.address())).isInstanceOf(SQLException.class);
+            bouncers.restart(replicaFront);
+            try (Connection c = connect(cluster, replicaFront.address())) {
+                assertThat(value(c, "SELECT 1")).isEqualTo("1");
+            }
+        }
+    }
+}
