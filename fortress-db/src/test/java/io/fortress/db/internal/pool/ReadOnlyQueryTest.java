@@ -1,0 +1,57 @@
+package io.fortress.db.internal.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fortress.cluster.LocalCluster;
+import io.fortress.cluster.LocalClusterExtension;
+import io.fortress.cluster.PgBouncers;
+import io.fortress.db.api.RowMapper;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
+
+/**
+ * The replicas' read-only guard behind PgBouncer in transaction pooling, on a writable server so that
+ * only the guard can refuse the write: it holds for the read's own transaction and nothing of it stays
+ * on the server connection PgBouncer lends to the next client.
+ */
+class ReadOnlyQueryTest {
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+
+    @Test
+    void aWriteInAGuardedReadFailsAndLeavesNeitherTransactionNorSettingBehind() throws Exception {
+        LocalCluster cluster = CLUSTER.cluster();
+        cluster.primary().execute("CREATE TABLE IF NOT EXISTS guarded(id int)");
+        try (PgBouncers bouncers = PgBouncers.start(cluster, 1, false); Connection c = through(cluster, bouncers.primaryAddress())) {
+            assertThatThrownBy(() -> Jdbc.readOnlyQuery(c, "INSERT INTO guarded VALUES (?) RETURNING id", new Object[] {1},
+                    RowMapper.firstLong()))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
+            assertThat(((BaseConnection) c.unwrap(BaseConnection.class)).getTransactionState()).isEqualTo(TransactionState.IDLE);
+            assertThat(Jdbc.query(c, "SELECT count(*) FROM guarded", null, RowMapper.firstLong())).containsExactly(0L);
+
+            assertThat(Jdbc.readOnlyQuery(c, "SELECT current_setting('transaction_read_only') || ?", new Object[] {"!"},
+                    RowMapper.firstString())).containsExactly("on!");
+            // one server connection behind PgBouncer: the next client's statement runs where the guard ran
+            assertThat(Jdbc.query(c, "SELECT current_setting('transaction_read_only')", null, RowMapper.firstString())).containsExactly("off");
+            assertThatThrownBy(() -> Jdbc.readOnlyQuery(c, "SELECT 1 / ?", new Object[] {0}, RowMapper.firstLong()))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("division by zero");
+            assertThat(Jdbc.execute(c, "INSERT INTO guarded VALUES (?)", new Object[] {2})).isEqualTo(1);
+        }
+    }
+
+    private static Connection through(LocalCluster cluster, String address) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", cluster.superuser());
+        p.setProperty("password", cluster.password());
+        p.setProperty("prepareThreshold", "0");
+        return DriverManager.getConnection("jdbc:postgresql://" + address + "/" + cluster.database(), p);
+    }
+}
