@@ -78,7 +78,8 @@ final class Target implements AutoCloseable {
         String marker = environment.get(CLUSTER_ENV_MARKER);
         if (marker != null && !marker.isBlank()) {
             return "; DB_HOST came from eval \"$(bin/fortress cluster env)\" for the cluster in " + marker + ", which FORTRESS_DATA_DIR no "
-                    + "longer names or which is gone: run unset DB_HOST DB_PORT DB_USER DB_NAME DB_REPLICA_HOSTS " + CLUSTER_ENV_MARKER
+                    + "longer names or which is gone: run unset DB_HOST DB_PORT DB_USER DB_NAME DB_REPLICA_HOSTS DB_POOLER DB_DIRECT_HOSTS "
+                    + CLUSTER_ENV_MARKER
                     + " to use the embedded cluster of FORTRESS_DATA_DIR again";
         }
         return "; DB_HOST=" + host + " is set in the environment, so the embedded cluster is not used: unset DB_HOST (and the "
