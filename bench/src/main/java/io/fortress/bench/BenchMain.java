@@ -3,6 +3,7 @@ package io.fortress.bench;
 import com.zaxxer.hikari.HikariDataSource;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
+import io.fortress.cluster.PgBouncers;
 import io.fortress.db.Database;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>Options: {@code --rounds N} (3), {@code --warmup S} (2), {@code --measure S} (5),
  * {@code --scale N} (10), {@code --quick} (1 round of 1 + 2 s), {@code --results DIR} (bench/results),
- * {@code --only W1,W2,W3,W4,W5,W6,backup,migrations,memory,jmh} (everything).
+ * {@code --only W1,pgbouncer,W2,W3,W4,W5,W6,backup,migrations,memory,jmh} (everything).
  */
 public final class BenchMain {
     private int rounds = 3;
@@ -60,7 +61,7 @@ public final class BenchMain {
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; accepted: --rounds N, --warmup S, --measure S, --scale N, --quick, --results DIR,"
-                        + " --only W1,W2,W3,W4,W5,W6,backup,migrations,memory,jmh");
+                        + " --only W1,pgbouncer,W2,W3,W4,W5,W6,backup,migrations,memory,jmh");
             }
         }
     }
@@ -82,6 +83,9 @@ public final class BenchMain {
             if (selected("W1")) {
                 pointReads(cluster, pgbench, 8);
                 pointReads(cluster, pgbench, 32);
+            }
+            if (selected("W1") || selected("pgbouncer")) {
+                pointReadsThroughPgBouncer(cluster, 8);
             }
             if (selected("W2")) {
                 transactions(cluster, pgbench, 8);
@@ -152,6 +156,50 @@ public final class BenchMain {
             compareAll(name, contenders, "pgbench -S, primary", "raw HikariCP, primary", "reference", null);
         } finally {
             rawReplicas.forEach(HikariDataSource::close);
+        }
+    }
+
+    /**
+     * W1 through a PgBouncer (transaction pooling, as many server connections as client threads) in front
+     * of every node: fortress against raw HikariCP through the same PgBouncers, and PgBouncer's own cost
+     * against raw HikariCP on the servers directly. fortress reads the replicas twice: as an ordinary
+     * role (each read carries its read-only guard), and as a role whose sessions the server makes
+     * read-only (ALTER ROLE ... SET default_transaction_read_only = on), which makes the guard unneeded.
+     */
+    private void pointReadsThroughPgBouncer(LocalCluster cluster, int threads) throws Exception {
+        String name = "W1 point read through PgBouncer, " + threads + " threads";
+        String readerPassword = java.util.UUID.randomUUID().toString();
+        cluster.primary().execute("DROP ROLE IF EXISTS bench_reader; CREATE ROLE bench_reader LOGIN PASSWORD '" + readerPassword + "'; "
+                + "GRANT SELECT ON pgbench_accounts TO bench_reader; ALTER ROLE bench_reader SET default_transaction_read_only = on");
+        cluster.awaitReplication(Duration.ofMinutes(1));
+        try (PgBouncers bouncers = PgBouncers.start(cluster, threads, false)) {
+            bouncers.addUser("bench_reader", readerPassword);
+            HikariDataSource rawDirect = Contenders.rawPool(cluster, cluster.primary(), threads);
+            HikariDataSource rawPrimary = Contenders.rawPoolThrough(cluster, bouncers.primaryAddress(), threads);
+            List<HikariDataSource> rawReplicas = List.of(
+                    Contenders.rawPoolThrough(cluster, bouncers.front(cluster.replica(1)).address(), threads),
+                    Contenders.rawPoolThrough(cluster, bouncers.front(cluster.replica(2)).address(), threads));
+            try (rawDirect; rawPrimary;
+                 Database primaryOnly = Contenders.fortressThrough(cluster, bouncers, false, threads, null, null);
+                 Database guarded = Contenders.fortressThrough(cluster, bouncers, true, threads, null, null);
+                 Database readOnlyRole = Contenders.fortressThrough(cluster, bouncers, true, threads, "bench_reader", readerPassword)) {
+                Map<String, Contender> contenders = new LinkedHashMap<>();
+                contenders.put("raw HikariCP via PgBouncer, primary", new Contender(Contenders.rawRead(rawPrimary, scale)));
+                contenders.put("fortress via PgBouncer, primary only", new Contender(Contenders.fortressRead(primaryOnly, scale)));
+                contenders.put("round robin via PgBouncers, replicas", new Contender(Contenders.roundRobinRead(rawReplicas, scale)));
+                contenders.put("fortress via PgBouncers, replicas, read-only role", new Contender(Contenders.fortressRead(readOnlyRole, scale)));
+                contenders.put("fortress via PgBouncers, replicas, guard per read", new Contender(Contenders.fortressRead(guarded, scale)));
+                contenders.put("raw HikariCP, primary (direct)", new Contender(Contenders.rawRead(rawDirect, scale)));
+                measure(name, threads, contenders, null);
+                compareAll(name, contenders, "fortress via PgBouncer, primary only", "raw HikariCP via PgBouncer, primary", "≥0.97", null);
+                compareAll(name, contenders, "fortress via PgBouncers, replicas, read-only role", "round robin via PgBouncers, replicas",
+                        "≥0.97", null);
+                compareAll(name, contenders, "fortress via PgBouncers, replicas, guard per read", "round robin via PgBouncers, replicas",
+                        "", null);
+                compareAll(name, contenders, "raw HikariCP via PgBouncer, primary", "raw HikariCP, primary (direct)", "reference", null);
+            } finally {
+                rawReplicas.forEach(HikariDataSource::close);
+            }
         }
     }
 

@@ -4,10 +4,12 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
+import io.fortress.cluster.PgBouncers;
 import io.fortress.db.api.Consistency;
 import io.fortress.db.api.ConsistencyToken;
 import io.fortress.db.Database;
 import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.Pooler;
 import io.fortress.db.api.RowMapper;
 import io.fortress.db.api.SslMode;
 import java.sql.Connection;
@@ -34,6 +36,41 @@ final class Contenders {
         hc.setMinimumIdle(size);
         hc.addDataSourceProperty("sslmode", "disable");
         return new HikariDataSource(hc);
+    }
+
+    /**
+     * A raw pool through the PgBouncer at {@code address}: statements unnamed ({@code prepareThreshold=0}),
+     * as every pgjdbc client of PgBouncer 1.18 in transaction pooling must.
+     */
+    static HikariDataSource rawPoolThrough(LocalCluster cluster, String address, int size) {
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("raw-pgbouncer-" + address);
+        hc.setJdbcUrl("jdbc:postgresql://" + address + "/" + cluster.database());
+        hc.setUsername(cluster.superuser());
+        hc.setPassword(cluster.password());
+        hc.setMaximumPoolSize(size);
+        hc.setMinimumIdle(size);
+        hc.addDataSourceProperty("sslmode", "disable");
+        hc.addDataSourceProperty("prepareThreshold", "0");
+        return new HikariDataSource(hc);
+    }
+
+    /**
+     * A Database through the PgBouncers (DB_POOLER=pgbouncer-transaction), like {@link #fortress}; the
+     * replicas' pools log in as {@code replicaUser} when it is not null.
+     */
+    static Database fortressThrough(LocalCluster cluster, PgBouncers bouncers, boolean withReplicas, int size, String replicaUser,
+                                    String replicaPassword) {
+        DbConfig.Builder b = DbConfig.builder().host(bouncers.primaryAddress()).user(cluster.superuser())
+                .password(cluster.password()).database(cluster.database()).maxOpenConns(size).maxIdleConns(size)
+                .sslMode(SslMode.DISABLE).pooler(Pooler.PGBOUNCER_TRANSACTION);
+        if (withReplicas) {
+            b.replicaHosts(bouncers.replicaAddresses().split(","));
+        }
+        if (replicaUser != null) {
+            b.replicaUser(replicaUser).replicaPassword(replicaPassword);
+        }
+        return Database.open(b.build());
     }
 
     /** A Database on the cluster with {@code size} connections per pool, all kept open; the replicas only if asked. */

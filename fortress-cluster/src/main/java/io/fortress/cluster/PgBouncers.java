@@ -300,6 +300,47 @@ public final class PgBouncers implements AutoCloseable {
         return String.join(",", direct);
     }
 
+    /**
+     * Lets another login through every PgBouncer (the role must exist on the servers): adds it to the
+     * auth file and has each running PgBouncer reload it.
+     */
+    public void addUser(String name, String password) {
+        Path authFile = folder.resolve("userlist.txt");
+        try {
+            String text = Files.readString(authFile, StandardCharsets.UTF_8) + quote(name) + " " + quote(password) + "\n";
+            write(authFile, text, cluster.serverUser());
+        } catch (IOException e) {
+            throw new ClusterException("cannot add " + name + " to " + authFile + ": " + e.getMessage(), e);
+        }
+        for (Front front : fronts) {
+            front.pid().ifPresent(pid -> Processes.run(List.of("kill", "-HUP", Long.toString(pid)), Duration.ofSeconds(10)));
+        }
+        for (Front front : fronts) {
+            if (front.isRunning()) {
+                awaitLogin(front, name, password);
+            }
+        }
+    }
+
+    /** Waits until the reloaded PgBouncer lets the login in (a reload is asynchronous). */
+    private void awaitLogin(Front front, String name, String password) {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", name);
+        p.setProperty("password", password);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+                    "jdbc:postgresql://" + front.address() + "/" + cluster.database(), p)) {
+                return;
+            } catch (java.sql.SQLException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new ClusterException(front + " does not let " + name + " in after a reload: " + e.getMessage(), e);
+                }
+                Node.sleep(50);
+            }
+        }
+    }
+
     /** Stops one PgBouncer (SIGTERM: clients are cut off at once) and waits until it has exited. */
     public void stop(Front front) {
         Optional<ProcessHandle> process = front.pid().flatMap(ProcessHandle::of);

@@ -207,6 +207,47 @@ class PgBouncerTest {
     }
 
     @Test
+    void aReplicaRoleMadeReadOnlyOnTheServerTakesThePlaceOfThePerReadGuard() throws Exception {
+        cluster.primary().execute("CREATE ROLE guarded_reader LOGIN PASSWORD 'guarded-pw'; GRANT SELECT ON items TO guarded_reader; "
+                + "ALTER ROLE guarded_reader SET log_statement = 'all'; "
+                + "CREATE ROLE reader LOGIN PASSWORD 'reader-pw'; GRANT SELECT ON items TO reader; "
+                + "ALTER ROLE reader SET log_statement = 'all'; ALTER ROLE reader SET default_transaction_read_only = on");
+        cluster.awaitReplication(Duration.ofSeconds(30));
+        bouncers.addUser("guarded_reader", "guarded-pw");
+        bouncers.addUser("reader", "reader-pw");
+
+        long before = guardsLogged();
+        readOnReplicas(pooled().replicaUser("guarded_reader").replicaPassword("guarded-pw"));
+        long guarded = guardsLogged() - before;
+        assertThat(guarded).as("reads that carried SET TRANSACTION READ ONLY with an ordinary role").isGreaterThanOrEqualTo(200);
+
+        before = guardsLogged();
+        readOnReplicas(pooled().replicaUser("reader").replicaPassword("reader-pw"));
+        assertThat(guardsLogged() - before).as("reads that carried it with a role whose sessions are read-only").isZero();
+    }
+
+    private static void readOnReplicas(DbConfig.Builder config) {
+        try (Database db = Database.open(config.build())) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> db.nodes().stream().allMatch(n -> n.state().isGood()));
+            for (int i = 0; i < 200; i++) {
+                assertThat(db.queryOne("SELECT v FROM items WHERE id = ?", RowMapper.firstString(), 1 + i)).isPresent();
+            }
+            assertThat(db.stats().metrics().replicaQueries()).isGreaterThanOrEqualTo(200);
+        }
+    }
+
+    /** How often the replicas' logs show the per-read guard (log_statement = 'all' for the test roles only). */
+    private static long guardsLogged() throws Exception {
+        long n = 0;
+        for (Node replica : cluster.replicas()) {
+            try (Stream<String> lines = Files.lines(replica.logFile())) {
+                n += lines.filter(l -> l.contains("SET TRANSACTION READ ONLY")).count();
+            }
+        }
+        return n;
+    }
+
+    @Test
     void twoMigratorsThroughThePoolerSettingsApplyEachVersionOnceAndLeaveNoLock() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("migrations"));
         Files.writeString(dir.resolve("1_accounts.up.sql"), "CREATE TABLE accounts(id bigint PRIMARY KEY); SELECT pg_sleep(1);");

@@ -25,7 +25,8 @@ final class NodeProbe implements AutoCloseable {
                    pg_last_wal_replay_lsn()::text,
                    CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,
                    (SELECT pid FROM pg_stat_wal_receiver),
-                   (SELECT status FROM pg_stat_wal_receiver)""";
+                   (SELECT status FROM pg_stat_wal_receiver),
+                   current_setting('default_transaction_read_only')::bool""";
     private static final String WAL_SQL = "SELECT pg_current_wal_lsn()::text";
 
     private final NodeConnector connector;
@@ -45,9 +46,11 @@ final class NodeProbe implements AutoCloseable {
      *
      * @param receiverPid    null when no WAL receiver runs
      * @param receiverStatus null when not visible (the check's role lacks pg_read_all_stats) or no receiver
+     * @param sessionsReadOnly its sessions begin read-only (default_transaction_read_only: fortress's
+     *                         startup option, or behind a pooler the role's or database's setting)
      */
     record ReplicaReading(boolean inRecovery, Long receivedLsn, Long replayedLsn, boolean replayPaused,
-                          Integer receiverPid, String receiverStatus) {
+                          Integer receiverPid, String receiverStatus, boolean sessionsReadOnly) {
     }
 
     synchronized PrimaryReading readPrimary(Duration timeout) throws SQLException {
@@ -56,7 +59,7 @@ final class NodeProbe implements AutoCloseable {
 
     synchronized ReplicaReading readReplica(Duration timeout) throws SQLException {
         return read(timeout, REPLICA_SQL, rs -> new ReplicaReading(rs.getBoolean(1), lsn(rs.getString(2)), lsn(rs.getString(3)),
-                rs.getBoolean(4), (Integer) rs.getObject(5), rs.getString(6)));
+                rs.getBoolean(4), (Integer) rs.getObject(5), rs.getString(6), rs.getBoolean(7)));
     }
 
     /** The primary's current WAL position. */

@@ -43,6 +43,9 @@ record Observer(WalHistory history, Duration maxReplicaLag) {
         } catch (SQLException e) {
             return Observation.failed(NodeState.UNREACHABLE, e);
         }
+        if (slot.pool != null) {
+            slot.pool.sessionsReadOnly(r.sessionsReadOnly());
+        }
         Double lagSeconds = null;
         long freshAsOf = Long.MIN_VALUE;
         if (r.replayedLsn() != null) {

@@ -35,7 +35,8 @@ public final class NodePool implements ReadTarget, AutoCloseable {
 
     private final String name;
     private final NodeRole role;
-    private final boolean guardsEachRead;
+    private final boolean behindPoolerReplica;
+    private volatile boolean sessionsReadOnly;
     private final HostAndPort address;
     private final NodeConnector connector;
     private final HikariPoolAdapter pool;
@@ -71,8 +72,8 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         this.poolTimeoutMillis = config.poolTimeout().toMillis();
         // Behind a pooler no session setting guards a replica (see NodeConnector): its transactions begin
         // READ ONLY, and its single-statement reads carry SET TRANSACTION READ ONLY (Jdbc.query).
-        this.guardsEachRead = role == NodeRole.REPLICA && config.behindPooler();
-        this.pool = new HikariPoolAdapter(name, connector, config, borrowMetrics, guardsEachRead);
+        this.behindPoolerReplica = role == NodeRole.REPLICA && config.behindPooler();
+        this.pool = new HikariPoolAdapter(name, connector, config, borrowMetrics, behindPoolerReplica);
     }
 
     public String name() {
@@ -85,11 +86,18 @@ public final class NodePool implements ReadTarget, AutoCloseable {
 
     /**
      * True when each read must make its own transaction read-only: a replica behind a pooler, whose
-     * sessions cannot be made read-only once for all (a write sent there by mistake must fail, 25006,
-     * even once the node was promoted and before the health checker saw it).
+     * sessions fortress cannot make read-only once for all (a write sent there by mistake must fail,
+     * 25006, even once the node was promoted and before the health checker saw it), unless the server
+     * makes them so itself (ALTER ROLE ... SET default_transaction_read_only = on), as the health check
+     * last read through the pooler.
      */
     boolean guardsEachRead() {
-        return guardsEachRead;
+        return behindPoolerReplica && !sessionsReadOnly;
+    }
+
+    /** What the last health check read: whether this node's sessions begin read-only by themselves. */
+    public void sessionsReadOnly(boolean readOnly) {
+        this.sessionsReadOnly = readOnly;
     }
 
     public HostAndPort address() {

@@ -16,7 +16,7 @@ class ReplicaClassifierTest {
 
     private static NodeProbe.ReplicaReading reading(boolean inRecovery, Long received, Long replayed, boolean paused, Integer receiverPid,
                                                     String status) {
-        return new NodeProbe.ReplicaReading(inRecovery, received, replayed, paused, receiverPid, status);
+        return new NodeProbe.ReplicaReading(inRecovery, received, replayed, paused, receiverPid, status, true);
     }
 
     private static NodeProbe.ReplicaReading streaming(long replayed) {
