@@ -255,7 +255,7 @@ public final class PgBouncers implements AutoCloseable {
         String script = """
                 jvm=$1; shift
                 while kill -0 "$jvm" 2>/dev/null; do sleep 1; done
-                for f in "$@"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done
+                for f in "$@"; do [ -f "$f" ] && p=$(cat "$f") && kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; done
                 exit 0
                 """;
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script, "fortress-pgbouncer-watchdog",
@@ -347,6 +347,7 @@ public final class PgBouncers implements AutoCloseable {
         if (process.isEmpty() || !Processes.isAlive(process.get())) {
             return;
         }
+        Processes.run(List.of("kill", "-CONT", Long.toString(process.get().pid())), Duration.ofSeconds(10)); // a frozen one must run to exit
         Processes.run(List.of("kill", "-TERM", Long.toString(process.get().pid())), Duration.ofSeconds(10));
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (Processes.isAlive(process.get())) {
@@ -356,6 +357,16 @@ public final class PgBouncers implements AutoCloseable {
             }
             Node.sleep(20);
         }
+    }
+
+    /** Freezes one PgBouncer (SIGSTOP): the kernel still accepts TCP, nothing answers. {@link #thaw} undoes it. */
+    public void freeze(Front front) {
+        front.pid().ifPresent(pid -> Processes.runChecked(List.of("kill", "-STOP", Long.toString(pid)), Duration.ofSeconds(10)));
+    }
+
+    /** Resumes a frozen PgBouncer (SIGCONT). */
+    public void thaw(Front front) {
+        front.pid().ifPresent(pid -> Processes.run(List.of("kill", "-CONT", Long.toString(pid)), Duration.ofSeconds(10)));
     }
 
     /** Starts a stopped PgBouncer again, on its port. */
