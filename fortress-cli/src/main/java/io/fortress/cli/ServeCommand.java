@@ -215,7 +215,8 @@ final class ServeCommand extends Subcommand {
 
     private static void printBanner(PrintWriter out, Database db, Target target, Map<Service, Long> versions, String address,
                                     boolean tokenRequired, boolean tls, BackupConfig backups, String pgDump, Duration took) {
-        out.println("fortress serve is up (" + took.toMillis() + " ms) on the " + target.describe());
+        out.println("fortress serve is up (" + took.toMillis() + " ms) on the " + target.describe()
+                + (db.config().behindPooler() ? ", through PgBouncer (DB_POOLER=" + db.config().pooler() + ")" : ""));
         for (NodeHealth n : db.nodes()) {
             out.printf("  %-10s %-22s %-8s %s%n", n.name(), n.address(), n.role().name().toLowerCase(java.util.Locale.ROOT), n.state());
         }
