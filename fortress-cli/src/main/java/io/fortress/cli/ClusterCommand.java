@@ -151,6 +151,7 @@ final class ClusterCommand extends CommandGroup {
                 export(out, "DB_POOLER", "pgbouncer-transaction");
                 export(out, "DB_DIRECT_HOSTS", bouncers.directAddresses());
             } else {
+                out.println("unset DB_POOLER DB_DIRECT_HOSTS"); // left by an earlier cluster env --pgbouncer
                 export(out, "DB_HOST", Node.HOST);
                 export(out, "DB_PORT", port);
                 export(out, "DB_REPLICA_HOSTS", c.replicaAddresses());

@@ -101,6 +101,11 @@ final class ServeCommand extends Subcommand {
         closeLater(target);
         DbConfig config = target.dbConfig();
         BackupConfig backupConfig = target.backupConfig();
+        if (config.directAddress(config.primaryAddress()).isEmpty()) {
+            throw new IllegalArgumentException("fortress serve migrates and takes scheduled backups, which behind PgBouncer (DB_POOLER="
+                    + config.pooler() + ") need sessions of the servers themselves: set DB_DIRECT_HOSTS to the servers' own addresses "
+                    + "(those behind DB_HOST's PgBouncers first, then DB_REPLICA_HOSTS')");
+        }
 
         ServeMetrics metrics = new ServeMetrics();
         closeLater(metrics);

@@ -71,6 +71,11 @@ class ClusterPgBouncerTest {
         CliRun refused = CliRun.of(noDirect, "backup", "create");
         assertThat(refused.status()).isEqualTo(1);
         assertThat(refused.err()).contains("DB_DIRECT_HOSTS");
+        CliRun serve = CliRun.of(noDirect, "serve");
+        assertThat(serve.status()).as("serve refuses to start").isEqualTo(2);
+        assertThat(serve.err()).contains("DB_DIRECT_HOSTS").contains("scheduled backups");
+        // plain cluster env undoes the pooler settings of an earlier cluster env --pgbouncer
+        assertThat(CliRun.of(env, "cluster", "env").out()).contains("unset DB_POOLER DB_DIRECT_HOSTS");
 
         CliRun status = CliRun.of(env, "cluster", "status");
         assertThat(status.status()).as(status.out()).isZero();

@@ -143,6 +143,7 @@ public final class PgBouncers implements AutoCloseable {
             }
             bouncers.startWatchdog();
         } catch (RuntimeException e) {
+            bouncers.own.forEach(bouncers::stop); // also when detached: a half-started set is not left behind
             bouncers.close();
             throw e;
         }
@@ -255,7 +256,9 @@ public final class PgBouncers implements AutoCloseable {
         String script = """
                 jvm=$1; shift
                 while kill -0 "$jvm" 2>/dev/null; do sleep 1; done
-                for f in "$@"; do [ -f "$f" ] && p=$(cat "$f") && kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; done
+                for f in "$@"; do
+                  if [ -f "$f" ]; then p=$(cat "$f"); kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; fi
+                done
                 exit 0
                 """;
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script, "fortress-pgbouncer-watchdog",

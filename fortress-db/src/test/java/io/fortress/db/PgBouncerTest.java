@@ -219,7 +219,7 @@ class PgBouncerTest {
         long before = guardsLogged();
         readOnReplicas(pooled().replicaUser("guarded_reader").replicaPassword("guarded-pw"));
         long guarded = guardsLogged() - before;
-        assertThat(guarded).as("reads that carried SET TRANSACTION READ ONLY with an ordinary role").isGreaterThanOrEqualTo(200);
+        assertThat(guarded).as("reads that carried the read-only guard with an ordinary role").isGreaterThanOrEqualTo(200);
 
         before = guardsLogged();
         readOnReplicas(pooled().replicaUser("reader").replicaPassword("reader-pw"));
@@ -241,7 +241,7 @@ class PgBouncerTest {
         long n = 0;
         for (Node replica : cluster.replicas()) {
             try (Stream<String> lines = Files.lines(replica.logFile())) {
-                n += lines.filter(l -> l.contains("SET TRANSACTION READ ONLY")).count();
+                n += lines.filter(l -> l.contains("set_config('transaction_read_only'")).count();
             }
         }
         return n;
@@ -390,12 +390,29 @@ class PgBouncerTest {
                 .hasMessageContaining("DB_STATEMENT_TIMEOUT").hasMessageContaining("ALTER ROLE");
         assertThatThrownBy(() -> pooled().directHosts(cluster.primary().address()).build()).isInstanceOf(DbConfigException.class)
                 .hasMessageContaining("(DB_DIRECT_HOSTS) lists 1 address").hasMessageContaining("list 3");
+        assertThatThrownBy(() -> pooled().directHosts("127.0.0.1", "127.0.0.1:1", "127.0.0.1:2").build())
+                .isInstanceOf(DbConfigException.class).hasMessageContaining("entry '127.0.0.1' has no port");
+        String[] selfPointing = bouncers.directAddresses().split(",");
+        selfPointing[1] = bouncers.front(cluster.replica(1)).address();
+        assertThatThrownBy(() -> pooled().directHosts(selfPointing).build())
+                .isInstanceOf(DbConfigException.class).hasMessageContaining("is the PgBouncer's own address");
         assertThatThrownBy(() -> pooled().pooler(Pooler.NONE).directHosts(bouncers.directAddresses().split(",")).build())
                 .isInstanceOf(DbConfigException.class).hasMessageContaining("DB_POOLER");
         assertThatThrownBy(() -> DbConfig.builder().patroniUrls("http://127.0.0.1:8008").pooler(Pooler.PGBOUNCER_TRANSACTION).build())
                 .isInstanceOf(DbConfigException.class).hasMessageContaining("DB_PATRONI_URL");
         assertThatThrownBy(() -> DbConfig.fromEnv(java.util.Map.of("DB_POOLER", "pgbouncer"))).isInstanceOf(DbConfigException.class)
                 .hasMessageContaining("DB_POOLER").hasMessageContaining("pgbouncer-transaction");
+    }
+
+    @Test
+    void aSessionChangeOnAPooledConnectionIsRefusedNamingThePooler() throws Exception {
+        try (Database db = Database.open(pooled().build()); Connection c = db.primaryDataSource().getConnection()) {
+            assertThatThrownBy(() -> c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE))
+                    .isInstanceOf(java.sql.SQLFeatureNotSupportedException.class).hasMessageContaining("DB_POOLER")
+                    .hasMessageContaining("SET TRANSACTION ISOLATION LEVEL");
+            assertThatThrownBy(() -> c.setSchema("ledger")).hasMessageContaining("DB_POOLER");
+            assertThat(value(c, "SELECT current_setting('transaction_isolation')")).isEqualTo("read committed");
+        }
     }
 
     // ---------------------------------------------------------------- helpers

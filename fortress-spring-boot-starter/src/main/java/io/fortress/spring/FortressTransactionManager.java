@@ -19,6 +19,10 @@ import org.springframework.transaction.interceptor.TransactionAttribute;
  * (the token of the current web request, see {@link ConsistencyTokenFilter}); without one it is
  * {@link Consistency#any()} (a replica within DB_MAX_REPLICA_LAG). In a web request, each read-write
  * transaction that commits hands the request a token covering it.
+ *
+ * <p>Behind PgBouncer in transaction pooling (DB_POOLER), a transaction's isolation level is set in
+ * the transaction ({@code SET TRANSACTION ISOLATION LEVEL}), not on the session as Spring does, since
+ * the session is lent to other clients afterwards.
  */
 public class FortressTransactionManager extends JdbcTransactionManager {
     private static final long serialVersionUID = 1L;
@@ -54,10 +58,47 @@ public class FortressTransactionManager extends JdbcTransactionManager {
     protected void doBegin(Object transaction, TransactionDefinition definition) {
         FortressRoute.push(new FortressRoute(definition.isReadOnly(), consistency(definition)));
         try {
-            super.doBegin(transaction, definition);
+            boolean perTransaction = database.config().behindPooler() && definition.getIsolationLevel() != TransactionDefinition.ISOLATION_DEFAULT;
+            super.doBegin(transaction, perTransaction ? new IsolationInTransaction(definition) : definition);
         } catch (RuntimeException | Error e) {
             FortressRoute.pop();
             throw e;
+        }
+    }
+
+    /** A definition whose isolation level Spring leaves alone; {@link #prepareTransactionalConnection} sets it in the transaction. */
+    private static final class IsolationInTransaction extends org.springframework.transaction.support.DelegatingTransactionDefinition {
+        private static final long serialVersionUID = 1L;
+        private final int isolation;
+
+        IsolationInTransaction(TransactionDefinition definition) {
+            super(definition);
+            this.isolation = definition.getIsolationLevel();
+        }
+
+        @Override
+        public int getIsolationLevel() {
+            return TransactionDefinition.ISOLATION_DEFAULT;
+        }
+
+        String sql() {
+            return "SET TRANSACTION ISOLATION LEVEL " + switch (isolation) {
+                case ISOLATION_READ_UNCOMMITTED -> "READ UNCOMMITTED";
+                case ISOLATION_READ_COMMITTED -> "READ COMMITTED";
+                case ISOLATION_REPEATABLE_READ -> "REPEATABLE READ";
+                case ISOLATION_SERIALIZABLE -> "SERIALIZABLE";
+                default -> throw new IllegalArgumentException("unknown isolation level " + isolation);
+            };
+        }
+    }
+
+    @Override
+    protected void prepareTransactionalConnection(java.sql.Connection con, TransactionDefinition definition) throws java.sql.SQLException {
+        super.prepareTransactionalConnection(con, definition);
+        if (definition instanceof IsolationInTransaction inTransaction) {
+            try (java.sql.Statement s = con.createStatement()) {
+                s.execute(inTransaction.sql());
+            }
         }
     }
 

@@ -83,6 +83,19 @@ final class DbConfigRules {
                     + "replicaHosts (DB_REPLICA_HOSTS) list " + nodes + " PgBouncer(s); give one server address per PgBouncer, "
                     + "those of DB_HOST first, then those of DB_REPLICA_HOSTS, in the same order");
         }
+        java.util.List<HostAndPort> pooled = new java.util.ArrayList<>(c.primaryCandidates());
+        pooled.addAll(c.replicaHosts());
+        for (int i = 0; i < direct; i++) {
+            String entry = c.get(DbSettings.DIRECT_HOSTS).get(i);
+            if (!HostAndPort.parse(entry, 1).equals(HostAndPort.parse(entry, 2))) { // the default port was used
+                throw new DbConfigException("directHosts (DB_DIRECT_HOSTS) entry '" + entry + "' has no port; give host:port "
+                        + "(DB_PORT is the PgBouncers' port, not the servers')");
+            }
+            if (HostAndPort.parse(entry, 1).equals(pooled.get(i))) {
+                throw new DbConfigException("directHosts (DB_DIRECT_HOSTS) entry '" + entry + "' is the PgBouncer's own address; "
+                        + "give the address of the server behind it");
+            }
+        }
     }
 
     private static void exclusive(DbConfig c, Setting<?> a, Setting<?> b) {

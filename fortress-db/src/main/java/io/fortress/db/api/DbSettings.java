@@ -60,11 +60,11 @@ public final class DbSettings {
                     + "each (statements unnamed, no session state, the replicas' read-only guard per transaction; "
                     + "statementTimeout refused)");
     public static final Setting<List<String>> DIRECT_HOSTS = Setting.of("directHosts", "DB_DIRECT_HOSTS", List.of(),
-            DbSettings::parseHosts, DbSettings::validHosts, "a comma-separated list of host or host:port, one per entry of host "
-                    + "then of replicaHosts, in the same order",
+            DbSettings::parseHosts, DbSettings::validHosts, "a comma-separated list of host:port ([ipv6]:port), one per entry of "
+                    + "host then of replicaHosts, in the same order",
             "with pooler=pgbouncer-transaction, the servers' own addresses behind the PgBouncers, for the work that needs a "
-                    + "session: migrations (their advisory lock), backups and restores (pg_dump, pg_restore); without it "
-                    + "those are refused");
+                    + "session: migrations (their advisory lock), backups and restores (pg_dump, pg_restore), and so fortress "
+                    + "serve; without it those are refused");
     public static final Setting<String> REPLICA_USER = Setting.text("replicaUser", "DB_REPLICA_USER", null,
             "user the replica pools log in as, e.g. a least-privilege read-only role; defaults to user");
     public static final Setting<Secret> REPLICA_PASSWORD = Setting.secret("replicaPassword", "DB_REPLICA_PASSWORD",

@@ -13,7 +13,7 @@ record BackupContext(DbConfig db, BackupConfig config, BackupStore store, Server
 
     /** Tools for the server, refusing clients older than it (before any file is written). */
     ClientTools toolsForServer(PgVersion version) {
-        return locator.locate(version, "the server " + server.primaryAddress() + " (PostgreSQL " + version.text() + ")");
+        return locator.locate(version, "the server " + server.displayAddress() + " (PostgreSQL " + version.text() + ")");
     }
 
     /** Tools able to read an archive written by the given pg_dump and, when given, to load into the server. */

@@ -51,6 +51,11 @@ final class ServerAccess {
         }
     }
 
+    /** The primary as the configuration names it (behind a pooler, its PgBouncer), for messages. */
+    HostAndPort displayAddress() {
+        return database.primaryAddress();
+    }
+
     Connection primary() throws SQLException {
         return database.primaryDataSource().getConnection();
     }
@@ -61,7 +66,7 @@ final class ServerAccess {
             rs.next();
             return PgVersion.ofServer(rs.getInt(1), rs.getString(2));
         } catch (SQLException e) {
-            throw new BackupException("cannot reach database " + config.database() + " on " + primaryAddress() + ": " + e.getMessage(), e);
+            throw new BackupException("cannot reach database " + config.database() + " on " + displayAddress() + ": " + e.getMessage(), e);
         }
     }
 

@@ -26,7 +26,8 @@ final class NodeProbe implements AutoCloseable {
                    CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,
                    (SELECT pid FROM pg_stat_wal_receiver),
                    (SELECT status FROM pg_stat_wal_receiver),
-                   current_setting('default_transaction_read_only')::bool""";
+                   (SELECT setting = 'on' AND source IN ('configuration file', 'command line', 'global', 'database', 'user',
+                           'database user') FROM pg_settings WHERE name = 'default_transaction_read_only')""";
     private static final String WAL_SQL = "SELECT pg_current_wal_lsn()::text";
 
     private final NodeConnector connector;
@@ -46,8 +47,9 @@ final class NodeProbe implements AutoCloseable {
      *
      * @param receiverPid    null when no WAL receiver runs
      * @param receiverStatus null when not visible (the check's role lacks pg_read_all_stats) or no receiver
-     * @param sessionsReadOnly its sessions begin read-only (default_transaction_read_only: fortress's
-     *                         startup option, or behind a pooler the role's or database's setting)
+     * @param sessionsReadOnly every session of this role begins read-only: default_transaction_read_only
+     *                         is on by the server's configuration, the database's or the role's setting
+     *                         (not by one session's SET or startup option)
      */
     record ReplicaReading(boolean inRecovery, Long receivedLsn, Long replayedLsn, boolean replayPaused,
                           Integer receiverPid, String receiverStatus, boolean sessionsReadOnly) {
@@ -59,7 +61,7 @@ final class NodeProbe implements AutoCloseable {
 
     synchronized ReplicaReading readReplica(Duration timeout) throws SQLException {
         return read(timeout, REPLICA_SQL, rs -> new ReplicaReading(rs.getBoolean(1), lsn(rs.getString(2)), lsn(rs.getString(3)),
-                rs.getBoolean(4), (Integer) rs.getObject(5), rs.getString(6), rs.getBoolean(7)));
+                rs.getBoolean(4), (Integer) rs.getObject(5), rs.getString(6), Boolean.TRUE.equals(rs.getObject(7))));
     }
 
     /** The primary's current WAL position. */

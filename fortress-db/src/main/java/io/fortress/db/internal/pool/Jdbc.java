@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /** Plain JDBC steps shared by statements and transactions. */
 final class Jdbc {
-    private static final String READ_ONLY_PREFIX = "SET TRANSACTION READ ONLY; ";
+    /** set_config, not SET TRANSACTION: outside BEGIN the latter makes the server log a WARNING (25P01) every time. */
+    private static final String READ_ONLY_PREFIX = "SELECT set_config('transaction_read_only', 'on', true); ";
 
     private Jdbc() {
     }
@@ -64,19 +65,26 @@ final class Jdbc {
     }
 
     /**
-     * Runs a query in a transaction of its own made read-only first: the driver sends
-     * {@code SET TRANSACTION READ ONLY} and the query in one round trip, which the server runs as one
-     * implicit transaction (a write in it fails with 25006 and leaves no transaction open).
+     * Runs a query in a transaction of its own made read-only first: the driver sends the read-only
+     * setting (local to the transaction) and the query in one round trip, which the server runs as one
+     * implicit transaction ending at its Sync (a write in it fails with 25006 and no transaction or
+     * setting is left). Like {@link #query}, a statement that returns no rows or more than one result
+     * is an error.
      */
     static <T> List<T> readOnlyQuery(Connection c, String sql, Object[] params, RowMapper<T> mapper) throws SQLException {
         try (PreparedStatement ps = prepare(c, READ_ONLY_PREFIX + sql, params)) {
-            ps.execute(); // the SET's result; the query's follows
+            ps.execute(); // set_config's row; the query's result follows
             if (!ps.getMoreResults()) {
                 throw new SQLException("No results were returned by the query.", "02000");
             }
+            List<T> rows;
             try (ResultSet rs = ps.getResultSet()) {
-                return rows(rs, mapper);
+                rows = rows(rs, mapper);
             }
+            if (ps.getMoreResults() || ps.getUpdateCount() != -1) {
+                throw new SQLException("Multiple ResultSets were returned by the query.", "0100C");
+            }
+            return rows;
         }
     }
 

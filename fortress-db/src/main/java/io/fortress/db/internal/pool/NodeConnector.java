@@ -186,7 +186,7 @@ public final class NodeConnector extends BaseDataSource {
         TrackedConnection tracked = new TrackedConnection(physical, (c, ageNanos, idleNanos) -> {
             open.remove(c);
             listener.closed(ageNanos, idleNanos);
-        });
+        }, behindPooler);
         open.add(tracked);
         return tracked;
     }

@@ -35,13 +35,25 @@ final class TrackedConnection implements Connection {
 
     private final Connection physical;
     private final CloseListener listener;
+    private final boolean behindPooler;
     private final long created = System.nanoTime();
     private volatile long returned = created;
     private final java.util.concurrent.atomic.AtomicBoolean reported = new java.util.concurrent.atomic.AtomicBoolean();
 
-    TrackedConnection(Connection physical, CloseListener listener) {
+    /** {@code behindPooler}: the connection is a PgBouncer's (DB_POOLER), whose sessions must not be changed. */
+    TrackedConnection(Connection physical, CloseListener listener, boolean behindPooler) {
         this.physical = physical;
         this.listener = listener;
+        this.behindPooler = behindPooler;
+    }
+
+    /** pgjdbc changes the session for these; behind a pooler that session is lent to other clients next. */
+    private void refuseSessionChange(String call, String instead) throws SQLException {
+        if (behindPooler) {
+            // no SQLSTATE: HikariCP takes 0A000 for a broken connection and closes it
+            throw new java.sql.SQLFeatureNotSupportedException(call + " changes the session, which PgBouncer in transaction pooling "
+                    + "(DB_POOLER) lends to other clients after each transaction; " + instead);
+        }
     }
 
     /** When the connection was last returned to the pool (System.nanoTime), or created. */
@@ -316,6 +328,7 @@ final class TrackedConnection implements Connection {
 
     @Override
     public void setSchema(String a0) throws SQLException {
+        refuseSessionChange("setSchema", "qualify names, or run SET LOCAL search_path as a transaction's first statement");
         physical.setSchema(a0);
     }
 
@@ -341,6 +354,7 @@ final class TrackedConnection implements Connection {
 
     @Override
     public void setTransactionIsolation(int a0) throws SQLException {
+        refuseSessionChange("setTransactionIsolation", "run SET TRANSACTION ISOLATION LEVEL ... as the transaction's first statement");
         physical.setTransactionIsolation(a0);
     }
 

@@ -44,7 +44,11 @@ class ReadOnlyQueryTest {
             assertThatThrownBy(() -> Jdbc.readOnlyQuery(c, "SELECT 1 / ?", new Object[] {0}, RowMapper.firstLong()))
                     .isInstanceOf(SQLException.class).hasMessageContaining("division by zero");
             assertThat(Jdbc.execute(c, "INSERT INTO guarded VALUES (?)", new Object[] {2})).isEqualTo(1);
+            assertThatThrownBy(() -> Jdbc.readOnlyQuery(c, "SELECT ?::int; SELECT 2", new Object[] {1}, RowMapper.firstLong()))
+                    .as("like an unguarded query, more than one result is an error").hasMessageContaining("Multiple ResultSets");
         }
+        // the guard makes the server log nothing (SET TRANSACTION outside BEGIN would log a WARNING per read)
+        assertThat(java.nio.file.Files.readString(cluster.primary().logFile())).doesNotContain("can only be used in transaction blocks");
     }
 
     private static Connection through(LocalCluster cluster, String address) throws SQLException {
