@@ -652,15 +652,7 @@ public final class LocalCluster implements AutoCloseable {
         for (Node node : ownNodes) {
             command.add(node.dataDirectory().toString());
         }
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
-        Processes.scrubEnvironment(builder.environment());
-        try {
-            watchdog = builder.start();
-        } catch (IOException e) {
-            throw new ClusterException("cannot start the cluster watchdog: " + e.getMessage(), e);
-        }
+        watchdog = Processes.startInBackground(command, "cluster watchdog");
     }
 
     private void stopQuietly() {

@@ -41,13 +41,15 @@ public final class PgBouncers implements AutoCloseable {
 
     /** The PgBouncer in front of one node. */
     public static final class Front {
+        private final LocalCluster cluster;
         private final Node node;
         private final int port;
         private final Path config;
         private final Path pidFile;
         private final Path logFile;
 
-        private Front(Node node, int port, Path folder) {
+        private Front(LocalCluster cluster, Node node, int port, Path folder) {
+            this.cluster = cluster;
             this.node = node;
             this.port = port;
             this.config = folder.resolve(node.name() + ".ini");
@@ -73,12 +75,27 @@ public final class PgBouncers implements AutoCloseable {
             return logFile;
         }
 
+        /** A client session through this PgBouncer, as the cluster's superuser, with statements unnamed as PgBouncer 1.18 needs. */
+        public java.sql.Connection connect() throws java.sql.SQLException {
+            return connect(cluster.superuser(), cluster.password());
+        }
+
+        java.sql.Connection connect(String user, String password) throws java.sql.SQLException {
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("user", user);
+            p.setProperty("password", password);
+            p.setProperty("prepareThreshold", "0");
+            p.setProperty("connectTimeout", "10");
+            p.setProperty("ApplicationName", "fortress-cluster");
+            return java.sql.DriverManager.getConnection("jdbc:postgresql://" + address() + "/" + cluster.database(), p);
+        }
+
         /** True while the process named in its pid file runs. */
         public boolean isRunning() {
             return pid().flatMap(ProcessHandle::of).map(Processes::isAlive).orElse(false);
         }
 
-        private Optional<Long> pid() {
+        Optional<Long> pid() {
             try {
                 return Optional.of(Long.parseLong(Files.readString(pidFile).strip()));
             } catch (IOException | NumberFormatException e) {
@@ -126,7 +143,7 @@ public final class PgBouncers implements AutoCloseable {
             write(authFile, quote(cluster.superuser()) + " " + quote(cluster.password()) + "\n", user);
             for (Node node : cluster.nodes()) {
                 Optional<Integer> existing = configuredPort(folder, node);
-                Front front = new Front(node, existing.orElseGet(LocalCluster::freePort), folder);
+                Front front = new Front(cluster, node, existing.orElseGet(LocalCluster::freePort), folder);
                 write(front.config, config(front, authFile, poolSize, cluster.superuser()), user);
                 fronts.add(front);
             }
@@ -163,7 +180,7 @@ public final class PgBouncers implements AutoCloseable {
             if (port.isEmpty()) {
                 return Optional.empty();
             }
-            fronts.add(new Front(node, port.get(), folder));
+            fronts.add(new Front(cluster, node, port.get(), folder));
         }
         return Optional.of(new PgBouncers(cluster, fronts, true));
     }
@@ -264,15 +281,7 @@ public final class PgBouncers implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script, "fortress-pgbouncer-watchdog",
                 Long.toString(ProcessHandle.current().pid())));
         own.forEach(f -> command.add(f.pidFile.toString()));
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
-        Processes.scrubEnvironment(builder.environment());
-        try {
-            watchdog = builder.start();
-        } catch (IOException e) {
-            throw new ClusterException("cannot start the PgBouncer watchdog: " + e.getMessage(), e);
-        }
+        watchdog = Processes.startInBackground(command, "PgBouncer watchdog");
     }
 
     /** Every PgBouncer: the primary's first, then the replicas' in order. */
@@ -326,14 +335,10 @@ public final class PgBouncers implements AutoCloseable {
     }
 
     /** Waits until the reloaded PgBouncer lets the login in (a reload is asynchronous). */
-    private void awaitLogin(Front front, String name, String password) {
-        java.util.Properties p = new java.util.Properties();
-        p.setProperty("user", name);
-        p.setProperty("password", password);
+    private static void awaitLogin(Front front, String name, String password) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
-            try (java.sql.Connection c = java.sql.DriverManager.getConnection(
-                    "jdbc:postgresql://" + front.address() + "/" + cluster.database(), p)) {
+            try (java.sql.Connection c = front.connect(name, password)) {
                 return;
             } catch (java.sql.SQLException e) {
                 if (System.nanoTime() > deadline) {

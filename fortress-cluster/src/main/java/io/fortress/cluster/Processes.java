@@ -66,6 +66,19 @@ final class Processes {
         }
     }
 
+    /** Starts a helper that runs on its own (a watchdog), its output discarded, with a scrubbed environment. */
+    static Process startInBackground(List<String> command, String what) {
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        scrubEnvironment(builder.environment());
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            throw new ClusterException("cannot start the " + what + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * True while the process exists and has not exited. A zombie (exited, not yet reaped) counts as
      * ended: server processes are re-parented to init once pg_ctl exits, and some inits reap late.

@@ -182,7 +182,7 @@ class LocalClusterOperationsTest {
     }
 
     @Test
-    void serversEndWhenTheJvmIsKilled() throws Exception {
+    void serversAndTheirPgBouncersEndWhenTheJvmIsKilled() throws Exception {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         Path log = Files.createTempFile("fortress-cluster-child", ".log");
         Process child = null;

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -16,14 +14,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PgBouncersTest {
     @RegisterExtension
     static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(1);
-
-    private static Connection connect(LocalCluster cluster, String address) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", cluster.superuser());
-        p.setProperty("password", cluster.password());
-        p.setProperty("prepareThreshold", "0");
-        return DriverManager.getConnection("jdbc:postgresql://" + address + "/" + cluster.database(), p);
-    }
 
     private static String value(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
@@ -40,16 +30,16 @@ class PgBouncersTest {
             assertThat(bouncers.directAddresses()).isEqualTo(cluster.primary().address() + "," + cluster.replica(1).address());
             for (PgBouncers.Front front : bouncers.fronts()) {
                 assertThat(front.port()).isNotEqualTo(front.node().port());
-                try (Connection c = connect(cluster, front.address())) {
+                try (Connection c = front.connect()) {
                     assertThat(value(c, "SELECT inet_server_port()")).isEqualTo(Integer.toString(front.node().port()));
                     assertThat(value(c, "SELECT pg_is_in_recovery()")).isEqualTo(front.node().isStandby() ? "t" : "f");
                 }
             }
-            try (Connection admin = connect(cluster, bouncers.primaryAddress())) {
+            try (Connection admin = bouncers.front(cluster.primary()).connect()) {
                 // 11 clients, 2 server connections: transaction pooling shares them
                 Connection[] clients = new Connection[11];
                 for (int i = 0; i < clients.length; i++) {
-                    clients[i] = connect(cluster, bouncers.primaryAddress());
+                    clients[i] = bouncers.front(cluster.primary()).connect();
                     value(clients[i], "SELECT 1");
                 }
                 long servers = Long.parseLong(value(admin, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
@@ -63,9 +53,9 @@ class PgBouncersTest {
             PgBouncers.Front replicaFront = bouncers.front(cluster.replica(1));
             bouncers.stop(replicaFront);
             assertThat(replicaFront.isRunning()).isFalse();
-            assertThatThrownBy(() -> connect(cluster, replicaFront.address())).isInstanceOf(SQLException.class);
+            assertThatThrownBy(replicaFront::connect).isInstanceOf(SQLException.class);
             bouncers.restart(replicaFront);
-            try (Connection c = connect(cluster, replicaFront.address())) {
+            try (Connection c = replicaFront.connect()) {
                 assertThat(value(c, "SELECT 1")).isEqualTo("1");
             }
         }

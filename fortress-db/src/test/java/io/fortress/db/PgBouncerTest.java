@@ -27,14 +27,12 @@ import io.fortress.db.migrate.MigrationSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -125,7 +123,7 @@ class PgBouncerTest {
         }
         // nothing fortress did stayed on the servers' connections that PgBouncer lends to everyone
         for (PgBouncers.Front front : bouncers.fronts()) {
-            try (Connection c = plainThrough(front.address())) {
+            try (Connection c = front.connect()) { // a session as any other client of the PgBouncer has
                 for (int i = 0; i < 10; i++) {
                     assertThat(value(c, "SELECT current_setting('transaction_isolation') || ' '"
                             + " || current_setting('default_transaction_read_only') || ' ' || current_setting('statement_timeout') || ' '"
@@ -416,15 +414,6 @@ class PgBouncerTest {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    /** A plain JDBC session of a PgBouncer, as any other client of it would have. */
-    private static Connection plainThrough(String address) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", cluster.superuser());
-        p.setProperty("password", cluster.password());
-        p.setProperty("prepareThreshold", "0");
-        return DriverManager.getConnection("jdbc:postgresql://" + address + "/" + cluster.database(), p);
-    }
 
     private static String value(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {

@@ -8,9 +8,7 @@ import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.PgBouncers;
 import io.fortress.db.api.RowMapper;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.core.BaseConnection;
@@ -29,7 +27,7 @@ class ReadOnlyQueryTest {
     void aWriteInAGuardedReadFailsAndLeavesNeitherTransactionNorSettingBehind() throws Exception {
         LocalCluster cluster = CLUSTER.cluster();
         cluster.primary().execute("CREATE TABLE IF NOT EXISTS guarded(id int)");
-        try (PgBouncers bouncers = PgBouncers.start(cluster, 1, false); Connection c = through(cluster, bouncers.primaryAddress())) {
+        try (PgBouncers bouncers = PgBouncers.start(cluster, 1, false); Connection c = bouncers.front(cluster.primary()).connect()) {
             assertThatThrownBy(() -> Jdbc.readOnlyQuery(c, "INSERT INTO guarded VALUES (?) RETURNING id", new Object[] {1},
                     RowMapper.firstLong()))
                     .isInstanceOf(SQLException.class)
@@ -49,13 +47,5 @@ class ReadOnlyQueryTest {
         }
         // the guard makes the server log nothing (SET TRANSACTION outside BEGIN would log a WARNING per read)
         assertThat(java.nio.file.Files.readString(cluster.primary().logFile())).doesNotContain("can only be used in transaction blocks");
-    }
-
-    private static Connection through(LocalCluster cluster, String address) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", cluster.superuser());
-        p.setProperty("password", cluster.password());
-        p.setProperty("prepareThreshold", "0");
-        return DriverManager.getConnection("jdbc:postgresql://" + address + "/" + cluster.database(), p);
     }
 }
