@@ -56,7 +56,7 @@ public class FortressAutoConfiguration {
         } catch (DatabaseUnavailableException e) {
             String origin = beans.containsBeanDefinition("fortressDbConfig") ? DbConfigBinder.addressOrigin(environment, System.getenv())
                     : "the application's own DbConfig bean";
-            throw new FortressStartupException("fortress cannot reach the database at start-up. " + e.getMessage()
+            throw new FortressStartupException("fortress cannot start: " + e.getMessage()
                     + ". The address comes from " + origin + ".",
                     "Start that database, or point fortress at yours: " + SpringDataSource.URL + "=jdbc:postgresql://host:port/database "
                             + "with spring.datasource.username and spring.datasource.password, or fortress.host, fortress.port, "
