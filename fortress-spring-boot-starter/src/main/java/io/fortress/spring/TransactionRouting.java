@@ -30,10 +30,6 @@ final class TransactionRouting {
         this.database = database;
     }
 
-    Database database() {
-        return database;
-    }
-
     /**
      * Routes the transaction about to begin; call {@link #completed()} once it has ended (or failed to begin).
      *
