@@ -52,6 +52,7 @@ public final class BackupManager {
     private BackupManager(Database database, BackupConfig config, Clock clock, MeterRegistry registry, RemoteStore remoteStore) {
         this.ctx = new BackupContext(database.config(), config, new BackupStore(config.backupDir()), new ServerAccess(database),
                 new PgToolLocator(config.pgBin()), clock);
+        ctx.store().checkNotShared();
         this.dumper = new Dumper(ctx);
         this.verifier = new Verifier(ctx);
         this.restorer = new Restorer(ctx, verifier);

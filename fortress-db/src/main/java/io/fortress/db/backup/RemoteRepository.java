@@ -77,7 +77,7 @@ final class RemoteRepository implements AutoCloseable {
         for (BackupManifest.FileEntry f : m.files()) {
             String objectKey = idPrefix(m.database(), m.id()) + f.path();
             Path file = backupDir.resolve(f.path());
-            try (InputStream plain = Files.newInputStream(file)) {
+            try (InputStream plain = BackupFiles.openNoFollow(file)) {
                 CountingInputStream stored = new CountingInputStream(key.isPresent()
                         ? ObjectCipher.encrypting(plain, key.get(), name(objectKey)) : plain);
                 store.put(objectKey, stored, key.isPresent() ? ObjectCipher.encryptedSize(f.sizeBytes()) : f.sizeBytes());
@@ -146,14 +146,10 @@ final class RemoteRepository implements AutoCloseable {
         if (!id.equals(m.id()) || !database.equals(m.database()) || m.files() == null || m.archive() == null) {
             throw new IOException("the manifest " + key + " is not the manifest of copy " + id + " of database " + database);
         }
-        for (BackupManifest.FileEntry f : m.files()) {
-            Path p = Path.of(f.path()).normalize();
-            if (p.isAbsolute() || p.startsWith("..") || !f.path().startsWith(id + ".")) {
-                throw new IOException("the manifest " + key + " names a file that is not of backup " + id + ": " + f.path());
-            }
-        }
-        if (m.files().stream().noneMatch(f -> f.path().equals(m.archive()) || f.path().startsWith(m.archive() + "/"))) {
-            throw new IOException("the manifest " + key + " names an archive that is not among its files: " + m.archive());
+        try {
+            ManifestPaths.check(m, key);
+        } catch (BackupException | IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
         }
         return m;
     }
