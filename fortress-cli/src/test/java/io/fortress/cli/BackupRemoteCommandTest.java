@@ -57,6 +57,7 @@ class BackupRemoteCommandTest {
         LocalCluster cluster = CLUSTER.cluster();
         Path key = tmp.resolve("backup.key");
         Files.writeString(key, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Map<String, String> env = new HashMap<>(CliEnvironment.of(cluster, cluster.database(), tmp.resolve("backups").toString()));
         env.put("BACKUP_REMOTE", "s3://cli/fortress");
         env.put("BACKUP_REMOTE_ENDPOINT", s3.endpoint().toString());
