@@ -103,9 +103,10 @@ final class RemoteRepository implements AutoCloseable {
         return remote;
     }
 
-    /** The copies of a database with a readable manifest, newest first; a manifest that cannot be read is skipped with a warning. */
-    List<BackupInfo> list(String database) throws IOException {
+    /** The copies of a database: with a readable manifest, newest first, and those whose manifest cannot be read. */
+    RemoteCopies list(String database) throws IOException {
         List<BackupInfo> copies = new ArrayList<>();
+        List<RemoteCopies.Unreadable> unreadable = new ArrayList<>();
         for (Map.Entry<String, List<RemoteStore.StoredObject>> e : byId(database).entrySet()) {
             String id = e.getKey();
             String manifestKey = manifestKey(database, id);
@@ -115,12 +116,14 @@ final class RemoteRepository implements AutoCloseable {
             try {
                 BackupManifest m = readManifest(manifestKey, database, id);
                 copies.add(new BackupInfo(Path.of(idPrefix(database, id)), Path.of(manifestKey), m));
-            } catch (IOException | RuntimeException unreadable) {
-                LOG.warn("ignoring the remote copy {}: its manifest cannot be read: {}", id, unreadable.getMessage());
+            } catch (IOException | RuntimeException failure) {
+                LOG.warn("the remote copy {} in {} is unreadable: its manifest cannot be read or authenticated: {}", id, store.describe(),
+                        failure.getMessage());
+                unreadable.add(new RemoteCopies.Unreadable(id, failure.getMessage()));
             }
         }
         copies.sort(Comparator.comparing(BackupInfo::createdAt).thenComparing(BackupInfo::id).reversed());
-        return copies;
+        return new RemoteCopies(List.copyOf(copies), List.copyOf(unreadable));
     }
 
     /** The objects of a database's copies, by backup id. */

@@ -207,6 +207,43 @@ class RemoteBackupTest {
     }
 
     @Test
+    void aManifestThatFailsAuthenticationIsListedAsUnreadableCountedByTheMeterAndKeptByRetention() throws Exception {
+        // an attacker hides the newest copy (to roll the repository back) by damaging its manifest
+        String bucket = bucket();
+        BackupConfig config = config(bucket).encryptionKeyFile(keyFile("key")).remoteMinKeep(1).remoteRetentionDays(1).build();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        BackupManager manager = BackupManager.builder(db, config).meterRegistry(registry).build();
+        BackupInfo older = manager.backup();
+        Thread.sleep(1100); // ids are per second
+        BackupInfo newer = manager.backup();
+        Path manifest = bucketFiles(bucket).stream()
+                .filter(p -> p.getFileName().toString().equals(newer.id() + BackupStore.MANIFEST_SUFFIX)).findFirst().orElseThrow();
+        try (RandomAccessFile f = new RandomAccessFile(manifest.toFile(), "rw")) {
+            f.seek(f.length() - 20);
+            int b = f.read();
+            f.seek(f.length() - 20);
+            f.write(b ^ 0x01);
+        }
+
+        RemoteCopies copies = manager.listRemoteCopies();
+        assertThat(copies.readable()).extracting(BackupInfo::id).containsExactly(older.id());
+        assertThat(copies.unreadable()).singleElement().satisfies(u -> {
+            assertThat(u.id()).isEqualTo(newer.id());
+            assertThat(u.reason()).contains("fails authentication");
+        });
+        assertThat(registry.get("fortress.backup.remote.unreadable").gauge().value()).isEqualTo(1.0);
+
+        BackupManager later = BackupManager.builder(db, config).clock(Clock.offset(Clock.systemUTC(), Duration.ofDays(3))).build();
+        RetentionPlan plan = later.cleanupRemote();
+        assertThat(plan.unreadable()).extracting(RemoteCopies.Unreadable::id).containsExactly(newer.id());
+        assertThat(plan.describe()).contains("keep " + newer.id() + " (unreadable): its manifest cannot be read or authenticated");
+        assertThat(plan.toJson()).contains("\"unreadable\"").contains(newer.id());
+        assertThat(plan.deleted()).as("the one readable copy is the newest good one").isEmpty();
+        assertThat(bucketFiles(bucket)).as("the unreadable copy's objects stay").anyMatch(p -> p.toString().contains(newer.id()));
+        assertThat(later.listRemoteCopies().unreadable()).hasSize(1);
+    }
+
+    @Test
     void aRunKilledMidUploadLeavesNothingListedAndTheNextRunCleansUp() throws Exception {
         String bucket = bucket();
         BackupConfig config = config(bucket).encryptionKeyFile(keyFile("key")).build();
