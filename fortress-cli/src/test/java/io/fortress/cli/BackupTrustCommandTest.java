@@ -86,8 +86,13 @@ class BackupTrustCommandTest {
                 "SET client_encoding = 'UTF8'; \\! touch " + marker));
         CliRun inLine = CliRun.of(env, "backup", "restore", id, "--globals", "--target-db", "never_b");
         assertThat(inLine.status()).isEqualTo(1);
-        assertThat(inLine.err()).contains("restoring roles and tablespaces from " + id + ".globals.sql failed")
-                .contains("backslash commands are restricted").contains("(a meta-command in the globals file was refused, not run)");
+        assertThat(inLine.err()).contains("has a backslash outside an accepted meta-command line on line")
+                .contains("a globals file may hold only what pg_dumpall --globals-only writes");
+
+        plant(manifest, id + ".globals.sql", original + "\nCOPY (SELECT 1) TO PROGRAM 'touch " + marker + "';\n");
+        CliRun program = CliRun.of(env, "backup", "restore", id, "--globals", "--target-db", "never_d");
+        assertThat(program.status()).isEqualTo(1);
+        assertThat(program.err()).contains("has a statement starting COPY on line");
         assertThat(marker).as("no shell command ran").doesNotExist();
 
         Path evil = Files.writeString(tmp.resolve("evil.sql"), "\\! touch " + marker + "\n");

@@ -21,7 +21,9 @@ import java.util.regex.Pattern;
  *   <li>the bytes run are the bytes checked: read once (never through a link), compared with the
  *       manifest's SHA-256, and written to a private 0600 copy that psql runs;</li>
  *   <li>a line that starts a meta-command other than {@code \connect}, {@code \restrict} or
- *       <code>&#92;unrestrict</code> (the only ones pg_dumpall writes) refuses the file;</li>
+ *       <code>&#92;unrestrict</code> (the only ones pg_dumpall writes) refuses the file, and so does SQL
+ *       that pg_dumpall does not write ({@link GlobalsSql}: it runs as a superuser, and
+ *       {@code COPY ... TO PROGRAM} runs programs on the server);</li>
  *   <li>psql runs the copy in restricted mode ({@code \restrict} with a random key before the file),
  *       in which it executes no meta-command at all, wherever in a line it appears. Only psql
  *       13.22, 14.19, 15.14, 16.10, 17.6 and newer have it; older ones are refused.</li>
@@ -68,7 +70,21 @@ final class GlobalsScript implements AutoCloseable {
             throw new BackupException("the globals file " + file + " has SHA-256 " + sha + ", its manifest says " + entry.sha256()
                     + "; it changed after the backup and is not run");
         }
-        Set<Integer> metaLines = checkLines(new String(bytes, StandardCharsets.UTF_8), file);
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        Set<Integer> metaLines = checkLines(text, file);
+        GlobalsSql.check(text, metaLines, file);
+        return privateCopy(bytes, metaLines);
+    }
+
+    /**
+     * A script of bytes no check looked at. Tests only: it shows that psql's restricted mode alone
+     * keeps meta-commands from running, should the checks above ever miss one.
+     */
+    static GlobalsScript unchecked(byte[] bytes) {
+        return privateCopy(bytes, Set.of());
+    }
+
+    private static GlobalsScript privateCopy(byte[] bytes, Set<Integer> metaLines) {
         try {
             Path copy = Files.createTempFile("fortress-globals-", ".sql",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -138,24 +138,50 @@ class RepositoryTrustTest {
     }
 
     @Test
-    void aShellCommandInsideALineIsNotRunBecausePsqlRunsTheFileRestricted() throws Exception {
+    void aShellCommandInsideALineOrServerSideSqlIsRefusedBeforeAnythingRuns() throws Exception {
         BackupManager manager = manager("inline", b -> b.globals(true));
         BackupInfo backup = manager.backup();
         Path marker = marker("pwned-inline");
-        Path file = backup.manifestPath().resolveSibling(backup.manifest().globals());
-        // past the line check (no line starts with a backslash), and pg_dumpall's own unrestrict line comes after it
-        String globals = Files.readString(file).replace("SET client_encoding = 'UTF8';",
-                "SET client_encoding = 'UTF8'; \\! touch " + marker);
-        assertThat(globals).contains("\\! touch");
-        replaceListedFile(backup, backup.manifest().globals(), globals);
+        String original = Files.readString(backup.manifestPath().resolveSibling(backup.manifest().globals()));
+        List<String> attacks = List.of(
+                // a meta-command after SQL on one line: psql would run it, the line check alone does not see it
+                original.replace("SET client_encoding = 'UTF8';", "SET client_encoding = 'UTF8'; \\! touch " + marker),
+                // SQL that runs a program on the server as its OS user
+                original + "\nCOPY (SELECT 1) TO PROGRAM 'touch " + marker + "';\n",
+                // the same hidden from a naive split by an escape string
+                original + "\nCOMMENT ON ROLE postgres IS E'\\''; COPY (SELECT 1) TO PROGRAM 'touch " + marker + "'; -- ';\n");
+        List<String> expected = List.of("has a backslash outside an accepted meta-command line on line",
+                "has a statement starting COPY on line", "has a backslash inside a quoted string or name on line");
+        for (int i = 0; i < attacks.size(); i++) {
+            replaceListedFile(backup, backup.manifest().globals(), attacks.get(i));
+            assertThatThrownBy(() -> manager.restore(backup.path(), RestoreOptions.builder().targetDatabase("never_created").globals(true)
+                    .build()))
+                    .isInstanceOf(BackupException.class)
+                    .hasMessageContaining(expected.get(i))
+                    .hasMessageContaining("a globals file may hold only what pg_dumpall --globals-only writes");
+            assertThat(BackupTesting.databaseExists(CLUSTER.cluster(), "never_created")).isFalse();
+        }
+        assertThat(marker).doesNotExist();
+    }
 
-        assertThatThrownBy(() -> manager.restore(backup.path(), RestoreOptions.builder().targetDatabase("never_created").globals(true).build()))
-                .isInstanceOf(BackupException.class)
-                .hasMessageContaining("restoring roles and tablespaces from " + backup.manifest().globals() + " failed")
-                .hasMessageContaining("backslash commands are restricted")
-                .hasMessageContaining("(a meta-command in the globals file was refused, not run)");
+    @Test
+    void psqlRunsTheFileRestrictedSoAMetaCommandTheChecksMissedStillDoesNotRun() throws Exception {
+        // the second layer on its own: the checks are bypassed and the file goes straight to the real psql
+        Path marker = marker("pwned-restricted");
+        String text = "\\restrict dumpkey\nSELECT 1; \\! touch " + marker + "\n\\! touch " + marker + "\n\\unrestrict dumpkey\n"
+                + "\\! touch " + marker + "\n";
+        Path bin = Path.of(BackupTesting.run(null, List.of("pg_config", "--bindir")).strip());
+        ClientTools tools = new ClientTools(bin, PgVersion.parseToolOutput(BackupTesting.run(null, List.of(bin.resolve("psql").toString(),
+                "--version"))));
+        try (GlobalsScript script = GlobalsScript.unchecked(text.getBytes(StandardCharsets.UTF_8))) {
+            String output = BackupTesting.run(CLUSTER.cluster(), script.command(tools, "dbname=postgres"));
+            List<String> errors = script.errors(output.lines().toList());
+            assertThat(errors).hasSize(5).allSatisfy(e -> assertThat(e).containsAnyOf("backslash commands are restricted",
+                    "\\unrestrict: wrong key"));
+            assertThat(errors.get(1)).startsWith("line 2: error: backslash commands are restricted; only \\unrestrict is allowed")
+                    .endsWith("(a meta-command in the globals file was refused, not run)");
+        }
         assertThat(marker).as("psql ran no shell command").doesNotExist();
-        assertThat(BackupTesting.databaseExists(CLUSTER.cluster(), "never_created")).isFalse();
     }
 
     @Test
