@@ -400,6 +400,7 @@ public final class BackupManager {
 
     private <T> T withDownload(String id, java.util.function.BiFunction<BackupContext, BackupInfo, T> use) {
         requireRemote();
+        ManifestPaths.checkId(id);
         ctx.store().ensureWritable();
         Path dir = null;
         try {

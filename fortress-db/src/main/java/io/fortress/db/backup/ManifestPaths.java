@@ -66,6 +66,17 @@ final class ManifestPaths {
         }
     }
 
+    /**
+     * Refuses an id given by a user (e.g. {@code restore --remote ID}) that is not a plain name: it
+     * becomes part of object keys and of a folder name.
+     */
+    static void checkId(String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new BackupException("'" + (id == null ? "" : id.replaceAll("\\p{Cntrl}", "?")) + "' is not a backup id: an id is "
+                    + "letters, digits, '_' and '-', e.g. fortress_20240115_120000 (see: fortress backup list --remote)");
+        }
+    }
+
     /** Whether {@code manifestFile} is the file name a manifest of backup {@code id} has. */
     static void checkFileName(BackupManifest m, Path manifestFile) {
         String expected = m.id() + BackupStore.MANIFEST_SUFFIX;

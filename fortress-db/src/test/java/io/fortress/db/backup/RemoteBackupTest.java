@@ -241,6 +241,8 @@ class RemoteBackupTest {
         assertThat(plan.deleted()).as("the one readable copy is the newest good one").isEmpty();
         assertThat(bucketFiles(bucket)).as("the unreadable copy's objects stay").anyMatch(p -> p.toString().contains(newer.id()));
         assertThat(later.listRemoteCopies().unreadable()).hasSize(1);
+        assertThatThrownBy(() -> later.restoreRemote("../" + newer.id(), RestoreOptions.defaults(), ProgressListener.NONE))
+                .isInstanceOf(BackupException.class).hasMessageContaining("'../" + newer.id() + "' is not a backup id");
     }
 
     @Test
