@@ -39,7 +39,8 @@ final class CliSettings {
 
     static final Setting<Path> HTTP_TOKEN_FILE = Setting.file("httpTokenFile", "FORTRESS_HTTP_TOKEN_FILE",
             "file holding the token (at least 16 characters) every endpoint of fortress serve but /health/live and /health/ready "
-                    + "requires as Authorization: Bearer <token>; fortress stats sends it; unset: the endpoints are open");
+                    + "requires as Authorization: Bearer <token>; fortress stats sends it; readable by its owner only (chmod 600); "
+                    + "unset: the endpoints are open");
     static final Setting<Boolean> HTTP_ALLOW_OPEN = Setting.bool("httpAllowOpen", "FORTRESS_HTTP_ALLOW_OPEN", false,
             "let fortress serve listen on an address that is not loopback without FORTRESS_HTTP_TOKEN_FILE (anyone who reaches "
                     + "it then reads the topology and the metrics); false: it refuses to start");
@@ -63,6 +64,7 @@ final class CliSettings {
         if (file == null) {
             return null;
         }
+        io.fortress.db.api.SecretFiles.requirePrivate(file, "FORTRESS_HTTP_TOKEN_FILE");
         String token;
         try {
             token = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
