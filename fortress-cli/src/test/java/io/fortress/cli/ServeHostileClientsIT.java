@@ -59,6 +59,8 @@ class ServeHostileClientsIT {
             try (SlowClients attack = new SlowClients(port, SLOW_CONNECTIONS, opening, (byte) 'a', 200)) {
                 Probes probes = Probes.during(Duration.ofSeconds(3 * REQUEST_TIMEOUT_SECONDS + 2),
                         () -> FortressProcess.get(port, "/health/live").statusCode());
+                System.out.println("plain http, " + SLOW_CONNECTIONS + " slow requests: " + probes + "; slow connections cut by the server "
+                        + attack.cutByServer() + ", the longest-lived " + attack.longestLifeMillis() + " ms");
                 assertThat(probes.failures()).as("probes that did not get 200 under the attack: " + probes).isEmpty();
                 assertThat(probes.worst()).as(probes.toString()).isLessThan(PROBE_BOUND);
                 // the server cut the slow requests after FORTRESS_HTTP_REQUEST_TIMEOUT, without an answer
@@ -107,6 +109,53 @@ class ServeHostileClientsIT {
     }
 
     @Test
+    void connectionsBeyondTheCapAreClosedAsTheyArriveAndSilentOnesExpire() throws Exception {
+        int port = FortressProcess.freePort();
+        Map<String, String> env = environment(port);
+        env.put("FORTRESS_HTTP_MAX_CONNECTIONS", "16");
+        Process serve = FortressProcess.serve(env, work.resolve("serve.log"));
+        java.util.List<Socket> silent = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) { // connect, send nothing
+                Socket s = new Socket();
+                s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+                s.setSoTimeout(3_000);
+                silent.add(s);
+            }
+            int closedAtOnce = 0;
+            for (Socket s : silent.subList(16, 40)) {
+                try {
+                    if (s.getInputStream().read() < 0) {
+                        closedAtOnce++; // what a client over the cap sees: the connection closed, no answer
+                    }
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // not closed
+                } catch (IOException reset) {
+                    closedAtOnce++;
+                }
+            }
+            assertThat(closedAtOnce).as("connections beyond FORTRESS_HTTP_MAX_CONNECTIONS=16 closed at once").isEqualTo(24);
+            // the 16 that got in hold no thread and are closed after FORTRESS_HTTP_REQUEST_TIMEOUT (checked every second)
+            long start = System.nanoTime();
+            for (Socket s : silent.subList(0, 16)) {
+                s.setSoTimeout((REQUEST_TIMEOUT_SECONDS + 5) * 1000);
+                try {
+                    assertThat(s.getInputStream().read()).isEqualTo(-1);
+                } catch (IOException reset) {
+                    // closed as well
+                }
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS + 5));
+            assertThat(FortressProcess.get(port, "/health/live").statusCode()).isEqualTo(200);
+        } finally {
+            for (Socket s : silent) {
+                s.close();
+            }
+            FortressProcess.stop(serve);
+        }
+    }
+
+    @Test
     void overTlsProbesAnswerWhile200HandshakesStallAndReadinessDetailsNeedTheToken() throws Exception {
         Path cert = work.resolve("cert.pem");
         Path key = work.resolve("key.pem");
@@ -133,6 +182,8 @@ class ServeHostileClientsIT {
                 Probes probes = Probes.during(Duration.ofSeconds(3 * REQUEST_TIMEOUT_SECONDS + 2), () -> https.send(
                         HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/health/live")).timeout(Duration.ofSeconds(10))
                                 .build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+                System.out.println("https, " + SLOW_CONNECTIONS + " stalled handshakes: " + probes + "; stalled connections cut by the server "
+                        + attack.cutByServer() + ", the longest-lived " + attack.longestLifeMillis() + " ms");
                 assertThat(probes.failures()).as("probes that did not get 200 under the attack: " + probes).isEmpty();
                 assertThat(probes.worst()).as(probes.toString()).isLessThan(PROBE_BOUND);
                 assertThat(attack.cutByServer()).isGreaterThanOrEqualTo(SLOW_CONNECTIONS);
