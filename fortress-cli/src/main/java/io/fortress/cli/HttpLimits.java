@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code maxConnections}, and the server closes a connection whose request is not read within {@code requestTimeout} or
  * whose response is not written within {@code responseTimeout}. Beyond {@code maxConnections} the server closes new
  * connections at once. Headers are capped at {@link #MAX_HEADER_BYTES} in {@link #MAX_HEADERS} lines (the server
- * closes the connection); bodies are never read (HttpApi answers 413 to a request that has one).
+ * closes the connection); no endpoint reads a body (HttpApi answers 413 to a request that has one, and the server drains at
+ * most 64 KiB of it before it closes the connection).
  *
  * @param requestTimeout  FORTRESS_HTTP_REQUEST_TIMEOUT, whole seconds
  * @param responseTimeout FORTRESS_HTTP_RESPONSE_TIMEOUT, whole seconds
