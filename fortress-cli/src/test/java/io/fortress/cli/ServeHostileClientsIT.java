@@ -164,8 +164,7 @@ class ServeHostileClientsIT {
                 "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
         String opensslOut = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(openssl.waitFor()).as(opensslOut).isZero();
-        Path tokenFile = work.resolve("http.token");
-        Files.writeString(tokenFile, TOKEN + "\n");
+        Path tokenFile = tokenFile();
 
         int port = FortressProcess.freePort();
         Map<String, String> env = environment(port);
@@ -207,8 +206,7 @@ class ServeHostileClientsIT {
 
     @Test
     void aTokenOverPlainHttpOnANonLoopbackAddressIsRefusedBeforeItListens() throws Exception {
-        Path tokenFile = work.resolve("http.token");
-        Files.writeString(tokenFile, TOKEN + "\n");
+        Path tokenFile = tokenFile();
         Map<String, String> env = environment(FortressProcess.freePort());
         env.put("FORTRESS_HTTP_ADDR", "0.0.0.0:" + FortressProcess.freePort());
         env.put("FORTRESS_HTTP_TOKEN_FILE", tokenFile.toString());
@@ -251,5 +249,13 @@ class ServeHostileClientsIT {
         int end = response.indexOf("\r\n\r\n");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(response.substring(0, end));
         return m.find() && response.length() - end - 4 >= Integer.parseInt(m.group(1));
+    }
+
+    /** The token in a file only its owner may read, as serve requires. */
+    private Path tokenFile() throws IOException {
+        Path tokenFile = work.resolve("http.token");
+        Files.writeString(tokenFile, TOKEN + "\n");
+        Files.setPosixFilePermissions(tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return tokenFile;
     }
 }
