@@ -39,7 +39,7 @@ public final class Durations {
         java.math.BigDecimal totalNanos = java.math.BigDecimal.ZERO;
         while (i < s.length()) {
             int start = i;
-            while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+            while (i < s.length() && (isAsciiDigit(s.charAt(i)) || s.charAt(i) == '.')) {
                 i++;
             }
             String number = s.substring(start, i);
@@ -47,7 +47,7 @@ public final class Durations {
                 throw new IllegalArgumentException("'" + text + "' is not a duration (expected a number at position " + (start + 1) + ")");
             }
             int unitStart = i;
-            while (i < s.length() && !Character.isDigit(s.charAt(i)) && s.charAt(i) != '.') {
+            while (i < s.length() && !isAsciiDigit(s.charAt(i)) && s.charAt(i) != '.') {
                 i++;
             }
             String unit = s.substring(unitStart, i);
@@ -68,6 +68,11 @@ public final class Durations {
         }
         Duration d = Duration.ofNanos(totalNanos.longValue());
         return negative ? d.negated() : d;
+    }
+
+    /** Go's digits: Character.isDigit would also take other scripts' digits, which BigDecimal then reads (an Arabic-Indic three before 1h30m made 31h30m). */
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     /** Formats a duration the way Go would accept it back, shortest first: {@code 1h30m}, {@code 500ms}, {@code 0s}. */
