@@ -75,29 +75,36 @@ public final class Durations {
         return c >= '0' && c <= '9';
     }
 
-    /** Formats a duration the way Go would accept it back, shortest first: {@code 1h30m}, {@code 500ms}, {@code 0s}. */
+    /**
+     * Formats a duration the way Go would accept it back, shortest first: {@code 1h30m}, {@code 500ms}, {@code 0s}.
+     * Any Duration formats, also one beyond the long nanoseconds that {@link #parse} accepts.
+     */
     public static String format(Duration d) {
-        if (d.isZero()) {
+        java.math.BigInteger nanos = java.math.BigInteger.valueOf(d.getSeconds()).multiply(java.math.BigInteger.valueOf(1_000_000_000L))
+                .add(java.math.BigInteger.valueOf(d.getNano()));
+        if (nanos.signum() == 0) {
             return "0s";
         }
-        if (d.isNegative()) {
-            return "-" + format(d.negated());
-        }
-        long nanos = d.toNanos();
-        if (nanos % 1_000_000_000L != 0) {
-            if (nanos % 1_000_000L == 0) {
-                return (nanos / 1_000_000L) + "ms";
+        return nanos.signum() < 0 ? "-" + format(nanos.negate()) : format(nanos);
+    }
+
+    private static String format(java.math.BigInteger nanos) {
+        java.math.BigInteger[] secondsAndNanos = nanos.divideAndRemainder(java.math.BigInteger.valueOf(1_000_000_000L));
+        long subSecond = secondsAndNanos[1].longValue();
+        if (subSecond != 0) {
+            if (subSecond % 1_000_000L == 0) {
+                return nanos.divide(java.math.BigInteger.valueOf(1_000_000L)) + "ms";
             }
-            if (nanos % 1_000L == 0) {
-                return (nanos / 1_000L) + "us";
+            if (subSecond % 1_000L == 0) {
+                return nanos.divide(java.math.BigInteger.valueOf(1_000L)) + "us";
             }
             return nanos + "ns";
         }
-        long seconds = d.getSeconds();
+        java.math.BigInteger[] hoursAndSeconds = secondsAndNanos[0].divideAndRemainder(java.math.BigInteger.valueOf(3600));
+        long seconds = hoursAndSeconds[1].longValue();
         StringBuilder sb = new StringBuilder();
-        if (seconds >= 3600) {
-            sb.append(seconds / 3600).append('h');
-            seconds %= 3600;
+        if (hoursAndSeconds[0].signum() > 0) {
+            sb.append(hoursAndSeconds[0]).append('h');
         }
         if (seconds >= 60) {
             sb.append(seconds / 60).append('m');

@@ -14,6 +14,7 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 
 /**
  * Attacks Go-style durations ({@link Durations}), which every duration setting parses, with mutated
@@ -54,6 +55,13 @@ class DurationsFuzzTest {
         String text = Durations.format(d);
         assertThat(GO.matcher(text).matches()).as(text).isTrue();
         assertThat(Durations.parse(text)).as(text).isEqualTo(d);
+    }
+
+    @Property
+    void everyDurationFormats(@ForAll long seconds, @ForAll @IntRange(min = 0, max = 999_999_999) int nano) throws Exception {
+        Duration d = Duration.ofSeconds(seconds, nano);
+        String text = Fuzz.within(d, () -> Durations.format(d));
+        assertThat(GO.matcher(text).matches()).as("format(%s) = %s", d, text).isTrue();
     }
 
     private static void check(String text) throws Exception {
