@@ -63,11 +63,13 @@ public final class Durations {
             };
             totalNanos = totalNanos.add(new java.math.BigDecimal(number).multiply(java.math.BigDecimal.valueOf(nanosPerUnit)));
         }
-        if (totalNanos.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+        // as Go: fractions of a nanosecond are dropped, and the range is that of a signed 64-bit count of nanoseconds
+        java.math.BigInteger nanos = totalNanos.toBigInteger();
+        nanos = negative ? nanos.negate() : nanos;
+        if (nanos.bitLength() > 63) {
             throw new IllegalArgumentException("'" + text + "' is too long a duration");
         }
-        Duration d = Duration.ofNanos(totalNanos.longValue());
-        return negative ? d.negated() : d;
+        return Duration.ofNanos(nanos.longValue());
     }
 
     /** Go's digits: Character.isDigit would also take other scripts' digits, which BigDecimal then reads (an Arabic-Indic three before 1h30m made 31h30m). */
