@@ -122,6 +122,9 @@ public final class Fuzz {
             if (e.getCause() instanceof Exception cause) {
                 throw cause;
             }
+            if (e.getCause() instanceof AssertionError failed) {
+                throw failed;
+            }
             throw new AssertionError("an Error for the input " + show(input), e.getCause());
         }
     }
