@@ -69,7 +69,7 @@ final class ArchiveToc {
         return parse(r.stdout());
     }
 
-    private static ArchiveToc parse(String listing) {
+    static ArchiveToc parse(String listing) {
         Map<String, String> header = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
         Entry last = null;
