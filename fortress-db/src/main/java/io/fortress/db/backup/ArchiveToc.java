@@ -27,9 +27,10 @@ final class ArchiveToc {
             "LARGE OBJECT", "BLOB METADATA", "PROCEDURAL LANGUAGE", "OPERATOR CLASS", "OPERATOR FAMILY", "ACCESS METHOD",
             "PUBLICATION TABLES IN SCHEMA", "PUBLICATION TABLE", "STATISTICS DATA")
             .stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
-    private static final Pattern ENTRY = Pattern.compile("^(\\d+); (\\d+) (\\d+) (.*)$");
-    private static final Pattern HEADER = Pattern.compile("^;\\s+([A-Za-z][A-Za-z ]*[A-Za-z]):\\s*(.*)$");
-    private static final Pattern DEPENDS = Pattern.compile("^;\\s*depends on:(.*)$");
+    // DOTALL: a name may hold \r, U+0085 or U+2028, which '.' does not match otherwise; lines end at \n only
+    private static final Pattern ENTRY = Pattern.compile("^(\\d+); (\\d+) (\\d+) (.*)$", Pattern.DOTALL);
+    private static final Pattern HEADER = Pattern.compile("^;\\s+([A-Za-z][A-Za-z ]*[A-Za-z]):\\s*(.*)$", Pattern.DOTALL);
+    private static final Pattern DEPENDS = Pattern.compile("^;\\s*depends on:(.*)$", Pattern.DOTALL);
     /** Entries pg_restore needs whatever is selected (client encoding, standard_conforming_strings, search_path). */
     static final Set<String> SETTINGS_TYPES = Set.of("ENCODING", "STDSTRINGS", "SEARCHPATH");
 
