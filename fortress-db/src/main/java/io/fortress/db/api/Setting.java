@@ -175,9 +175,12 @@ public final class Setting<T> {
         return secret ? "<redacted>" : masked(raw);
     }
 
-    /** Text with everything from a {@code ://} to the last {@code @} masked: a password may itself hold '/', ' ' or '@'. */
+    /**
+     * Text with everything from a {@code //} (of {@code scheme://} or a scheme-relative {@code //user:pass@host}) to the last
+     * {@code @} masked: a password may itself hold '/', ' ' or '@'.
+     */
     private static String masked(String text) {
-        return text == null ? null : text.replaceAll("(?s)(://).*@", "$1<redacted>@");
+        return text == null ? null : text.replaceAll("(?s)(//).*@", "$1<redacted>@");
     }
 
     private static Integer parseInt(String s) {
