@@ -28,7 +28,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>Options: {@code --rounds N} (3), {@code --warmup S} (2), {@code --measure S} (5),
  * {@code --scale N} (10), {@code --quick} (1 round of 1 + 2 s), {@code --results DIR} (bench/results),
- * {@code --only W1,pgbouncer,W2,W3,W4,W5,W6,backup,migrations,memory,jmh} (everything).
+ * {@code --only W1,pgbouncer,W2,W3,W4,W5,W6,W7,backup,migrations,memory,jmh} (everything).
  */
 public final class BenchMain {
     private int rounds = 3;
@@ -61,7 +61,7 @@ public final class BenchMain {
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; accepted: --rounds N, --warmup S, --measure S, --scale N, --quick, --results DIR,"
-                        + " --only W1,pgbouncer,W2,W3,W4,W5,W6,backup,migrations,memory,jmh");
+                        + " --only W1,pgbouncer,W2,W3,W4,W5,W6,W7,backup,migrations,memory,jmh");
             }
         }
     }
@@ -104,6 +104,10 @@ public final class BenchMain {
             if (selected("W6")) {
                 log("W6: the Spring Boot example's read endpoint, with the starter against a plain HikariCP DataSource on the primary");
                 new SpringBench(cluster, results, rounds, warmup, measure).run();
+            }
+            if (selected("W7")) {
+                log("W7: Spring Data JPA (findById in read-only transactions, save in read-write ones) with the starter against plain Spring Boot, 8 and 32 threads");
+                new JpaBench(cluster, results, rounds, warmup, measure).run();
             }
             if (selected("backup")) {
                 log("backups: fortress backup create against pg_dump -Fc");

@@ -1,23 +1,11 @@
 package io.fortress.bench;
 
 import io.fortress.cluster.LocalCluster;
-import io.fortress.cluster.Node;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Collectors;
 
 /**
  * W6, the Spring Boot starter under load: the example application's read endpoint
@@ -56,12 +44,12 @@ final class SpringBench {
     }
 
     void run() throws Exception {
-        if (!Files.exists(JAR)) {
-            throw new IllegalStateException(JAR + " is missing; bench/run builds it (mvn -pl examples/spring-boot-app -am package)");
-        }
         // the starter's run migrates the schema and writes the order both read
-        try (App app = new App(true)) {
-            app.post("{\"item\":\"bench\"}");
+        try (ExampleApp app = app(true)) {
+            int status = app.post("/orders", "{\"item\":\"bench\"}");
+            if (status != 201) {
+                throw new IllegalStateException("POST /orders answered " + status);
+            }
         }
         compare("starter (read on a replica)", true, rounds, ">= 0.97");
         compare("control: plain against plain", false, CONTROL_ROUNDS, "1 (the method's spread)");
@@ -82,25 +70,29 @@ final class SpringBench {
         results.compare(NAME, contender, "plain HikariCP on the primary", "requests/s", value, baseline, ratios, target);
     }
 
+    private ExampleApp app(boolean withStarter) throws Exception {
+        return new ExampleApp(JAR, cluster, withStarter ? ExampleApp.Setup.STARTER : ExampleApp.Setup.PLAIN, THREADS);
+    }
+
     /** One round: both applications started (the contender second when asked), loaded at once; their requests per second. */
     private double[] round(boolean withStarter, boolean contenderSecond) throws Exception {
-        App first = new App(contenderSecond ? false : withStarter);
-        try (first; App second = new App(contenderSecond ? withStarter : false)) {
-            App contender = contenderSecond ? second : first;
-            App plain = contenderSecond ? first : second;
+        ExampleApp first = app(contenderSecond ? false : withStarter);
+        try (first; ExampleApp second = app(contenderSecond ? withStarter : false)) {
+            ExampleApp contender = contenderSecond ? second : first;
+            ExampleApp plain = contenderSecond ? first : second;
             return load(contender, plain);
         }
     }
 
     /** Drives both applications' {@code GET /orders/1} from 8 threads each; requests per second after the warm-up. */
-    private double[] load(App... apps) throws InterruptedException {
+    private double[] load(ExampleApp... apps) throws InterruptedException {
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicBoolean counting = new AtomicBoolean(false);
         LongAdder[] done = {new LongAdder(), new LongAdder()};
         LongAdder failed = new LongAdder();
         List<Thread> threads = new java.util.ArrayList<>();
         for (int a = 0; a < apps.length; a++) {
-            App app = apps[a];
+            ExampleApp app = apps[a];
             LongAdder counter = done[a];
             for (int i = 0; i < THREADS; i++) {
                 Thread t = new Thread(() -> {
@@ -133,95 +125,5 @@ final class SpringBench {
             throw new IllegalStateException(failed.sum() + " requests failed");
         }
         return new double[] {done[0].sum() / seconds, done[1].sum() / seconds};
-    }
-
-    /** The example application as a process of its own. */
-    private final class App implements AutoCloseable {
-        private final Process process;
-        private final int port;
-        private final Path log;
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-        App(boolean withStarter) throws Exception {
-            port = freePort();
-            log = Files.createTempFile("w6-app", ".log");
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar",
-                    JAR.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
-            Map<String, String> env = pb.environment();
-            env.keySet().removeIf(k -> k.startsWith("DB_") || k.startsWith("PG") || k.startsWith("SPRING_"));
-            env.put("SERVER_PORT", Integer.toString(port));
-            env.put("LOGGING_LEVEL_ROOT", "WARN");
-            if (withStarter) {
-                env.put("DB_HOST", Node.HOST);
-                env.put("DB_PORT", Integer.toString(cluster.primary().port()));
-                env.put("DB_USER", cluster.superuser());
-                env.put("PGPASSWORD", cluster.password());
-                env.put("DB_NAME", cluster.database());
-                env.put("DB_REPLICA_HOSTS", cluster.replicas().stream().map(Node::address).collect(Collectors.joining(",")));
-                env.put("DB_MAX_OPEN_CONNS", Integer.toString(THREADS));
-                env.put("DB_MAX_IDLE_CONNS", Integer.toString(THREADS));
-            } else {
-                env.put("SPRING_AUTOCONFIGURE_EXCLUDE", "io.fortress.spring.FortressAutoConfiguration");
-                env.put("SPRING_DATASOURCE_URL", cluster.primary().jdbcUrl());
-                env.put("SPRING_DATASOURCE_USERNAME", cluster.superuser());
-                env.put("SPRING_DATASOURCE_PASSWORD", cluster.password());
-                env.put("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE", Integer.toString(THREADS));
-                env.put("SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE", Integer.toString(THREADS));
-            }
-            process = pb.start();
-            try {
-                awaitUp();
-            } catch (Exception | Error e) {
-                close(); // a run that did not come up leaves no process behind
-                throw e;
-            }
-        }
-
-        private void awaitUp() throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("the example exited:\n" + Files.readString(log));
-                }
-                try {
-                    if (get("/actuator/health") == 200) {
-                        return;
-                    }
-                } catch (IOException notYet) {
-                    // not listening yet
-                }
-                Thread.sleep(200);
-            }
-            throw new IllegalStateException("the example did not come up:\n" + Files.readString(log));
-        }
-
-        int get(String path) throws IOException, InterruptedException {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).GET().build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        }
-
-        void post(String body) throws IOException, InterruptedException {
-            int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/orders"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-            if (status != 201) {
-                throw new IllegalStateException("POST /orders answered " + status);
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-            Files.deleteIfExists(log);
-        }
-
-        private static int freePort() throws IOException {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-                return s.getLocalPort();
-            }
-        }
     }
 }

@@ -12,6 +12,8 @@ import io.fortress.db.backup.BackupManager;
 import io.fortress.db.backup.BackupPhase;
 import io.fortress.db.backup.BackupVerificationException;
 import io.fortress.db.backup.ProgressListener;
+import io.fortress.db.backup.RemoteCopies;
+import io.fortress.db.backup.RemoteObjectDecryptor;
 import io.fortress.db.backup.RestoreOptions;
 import io.fortress.db.backup.RestoreResult;
 import io.fortress.db.backup.RetentionPlan;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code fortress backup create|list|restore|verify|cleanup|upload|pin|unpin}: the backup tool over
+ * {@code fortress backup create|list|restore|verify|cleanup|upload|pin|unpin|decrypt}: the backup tool over
  * {@link BackupManager}, against the database the {@code DB_*} variables name, with the backup
  * settings of {@code BACKUP_DIR}, {@code RETENTION_DAYS}, {@code COMPRESSION}, {@code PARALLEL_JOBS}, ...
  */
@@ -43,7 +45,7 @@ import picocli.CommandLine.ParentCommand;
                 "Exit status: 0 success, 1 failure (including a failed verification), 2 invalid usage or settings."},
         subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Restore.class,
                 BackupCommand.Verify.class, BackupCommand.Cleanup.class, BackupCommand.Upload.class, BackupCommand.Pin.class,
-                BackupCommand.Unpin.class})
+                BackupCommand.Unpin.class, BackupCommand.Decrypt.class})
 final class BackupCommand extends CommandGroup {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -139,28 +141,44 @@ final class BackupCommand extends CommandGroup {
     static final class ListBackups extends Subcommand {
         @ParentCommand
         BackupCommand backup;
-        @Option(names = "--json", description = "Print {\"backups\": [{id, path, database, format, created_at, size_bytes, status, pinned}]}.")
+        @Option(names = "--json", description = {"Print {\"backups\": [{id, path, database, format, created_at, size_bytes, status, pinned}]};",
+                "with --remote also \"unreadable\": [{id, reason}]."})
         boolean json;
-        @Option(names = "--remote", description = "List this database's copies in BACKUP_REMOTE instead (path: the copy's key prefix).")
+        @Option(names = "--remote", description = {"List this database's copies in BACKUP_REMOTE instead (path: the copy's key prefix);",
+                "a copy whose manifest cannot be decrypted or authenticated is listed as unreadable."})
         boolean remote;
 
         @Override
         public Integer call() {
             PrintWriter out = out();
             return backup.withManager(null, Target.Use.READ_ONLY, m -> {
-                List<BackupInfo> backups = remote ? m.listRemoteBackups() : m.listAllBackups();
+                RemoteCopies copies = remote ? m.listRemoteCopies() : null;
+                List<BackupInfo> backups = remote ? copies.readable() : m.listAllBackups();
+                List<RemoteCopies.Unreadable> unreadable = remote ? copies.unreadable() : List.of();
+                if (!unreadable.isEmpty()) {
+                    spec.commandLine().getErr().println("fortress: " + unreadable.size() + " cop" + (unreadable.size() == 1 ? "y" : "ies")
+                            + " in " + m.config().remote().orElseThrow() + " cannot be read: the manifest fails to decrypt or "
+                            + "authenticate (altered, or encrypted with a key not given); they are kept, and retention counts them");
+                }
                 if (json) {
                     ObjectNode root = JSON.createObjectNode();
                     ArrayNode list = root.putArray("backups");
                     backups.forEach(b -> list.add(json(b)));
+                    if (remote) {
+                        ArrayNode bad = root.putArray("unreadable");
+                        unreadable.forEach(u -> bad.addObject().put("id", u.id()).put("reason", u.reason()));
+                    }
                     out.println(write(root));
-                } else if (backups.isEmpty()) {
+                } else if (backups.isEmpty() && unreadable.isEmpty()) {
                     out.println("no backups in " + (remote ? m.config().remote().orElseThrow() : m.config().backupDir()));
                 } else {
                     out.printf("%-32s %-20s %-9s %12s %-9s %s%n", "ID", "CREATED", "FORMAT", "SIZE", "STATUS", "PATH");
                     for (BackupInfo b : backups) {
                         out.printf("%-32s %-20s %-9s %12d %-9s %s%n", b.id(), b.createdAt().toString().replace("T", " ").replace("Z", ""),
                                 b.format().spelling(), b.sizeBytes(), b.status().spelling() + (b.pinned() ? "*" : ""), b.path());
+                    }
+                    for (RemoteCopies.Unreadable u : unreadable) {
+                        out.printf("%-32s %-20s %-9s %12s %-9s %s%n", u.id(), "?", "?", "?", "UNREADABLE", u.reason());
                     }
                 }
                 return 0;
@@ -297,6 +315,44 @@ final class BackupCommand extends CommandGroup {
                         : " (encrypted with key " + b.manifest().keyFingerprint() + ")")));
                 return 0;
             });
+        }
+    }
+
+    @Command(name = "decrypt", mixinStandardHelpOptions = true,
+            description = {"Decrypt one object of BACKUP_REMOTE downloaded by any means (aws s3 cp, mc, a copy of the bucket),",
+                    "without a database or the bucket: disaster recovery. The object name is its key below BACKUP_REMOTE's prefix,",
+                    "<database>/<id>/<file>, which its encryption is bound to. Every chunk is authenticated; with --output",
+                    "nothing is left behind when one fails. The format is specified in docs/backup.md (Object format)."})
+    static final class Decrypt extends Subcommand {
+        @Parameters(index = "0", paramLabel = "FILE", description = "The stored (encrypted) object.")
+        java.nio.file.Path object;
+        @Option(names = "--key-file", required = true, paramLabel = "K",
+                description = "File holding the key (as BACKUP_ENCRYPTION_KEY_FILE: 64 hex digits, base64 or 32 bytes; mode 0600).")
+        java.nio.file.Path keyFile;
+        @Option(names = "--object-name", required = true, paramLabel = "N",
+                description = "The object's key below the prefix, e.g. fortress/fortress_20240115_120000/fortress_20240115_120000.dump.")
+        String objectName;
+        @Option(names = {"-o", "--output"}, paramLabel = "OUT",
+                description = "Write the plaintext to this new file (0600) instead of stdout.")
+        java.nio.file.Path output;
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            try {
+                if (output != null) {
+                    RemoteObjectDecryptor.decryptToFile(object, keyFile, "--key-file", objectName, output);
+                    out().println("decrypted " + objectName + " into " + output);
+                } else {
+                    java.io.OutputStream stdout = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+                    RemoteObjectDecryptor.decrypt(object, keyFile, "--key-file", objectName, stdout);
+                    stdout.flush();
+                }
+                return 0;
+            } catch (java.io.IOException e) {
+                spec.commandLine().getErr().println("fortress: cannot decrypt " + object + ": " + e.getMessage()
+                        + (output == null ? " (discard what was written to stdout)" : ""));
+                return FortressCommand.FAILED;
+            }
         }
     }
 

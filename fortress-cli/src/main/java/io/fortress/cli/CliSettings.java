@@ -39,7 +39,8 @@ final class CliSettings {
 
     static final Setting<Path> HTTP_TOKEN_FILE = Setting.file("httpTokenFile", "FORTRESS_HTTP_TOKEN_FILE",
             "file holding the token (at least 16 characters) every endpoint of fortress serve but /health/live and /health/ready "
-                    + "requires as Authorization: Bearer <token>; fortress stats sends it; unset: the endpoints are open");
+                    + "requires as Authorization: Bearer <token>; fortress stats sends it; readable by its owner only (chmod 600); "
+                    + "unset: the endpoints are open");
     static final Setting<Boolean> HTTP_ALLOW_OPEN = Setting.bool("httpAllowOpen", "FORTRESS_HTTP_ALLOW_OPEN", false,
             "let fortress serve listen on an address that is not loopback without FORTRESS_HTTP_TOKEN_FILE (anyone who reaches "
                     + "it then reads the topology and the metrics); false: it refuses to start");
@@ -50,8 +51,25 @@ final class CliSettings {
     static final Setting<Path> HTTP_TLS_KEY_FILE = Setting.file("httpTlsKeyFile", "FORTRESS_HTTP_TLS_KEY_FILE",
             "the listener's private key, unencrypted PKCS#8 PEM (BEGIN PRIVATE KEY)");
 
+    static final Setting<Boolean> HTTP_ALLOW_PLAINTEXT_TOKEN = Setting.bool("httpAllowPlaintextToken",
+            "FORTRESS_HTTP_ALLOW_PLAINTEXT_TOKEN", false, "let fortress serve take FORTRESS_HTTP_TOKEN_FILE's token over plain http on an "
+                    + "address that is not loopback (the token then crosses the network in clear); false: it refuses to start "
+                    + "without FORTRESS_HTTP_TLS_CERT_FILE there");
+    static final Setting<Duration> HTTP_REQUEST_TIMEOUT = Setting.duration("httpRequestTimeout", "FORTRESS_HTTP_REQUEST_TIMEOUT",
+            Duration.ofSeconds(10), CliSettings::wholeSecondsUpTo10m, "whole seconds from 1s to 10m",
+            "how long a client of fortress serve's HTTP listener may take to send a request (TLS handshake, request line "
+                    + "and headers); the connection is closed after that");
+    static final Setting<Duration> HTTP_RESPONSE_TIMEOUT = Setting.duration("httpResponseTimeout", "FORTRESS_HTTP_RESPONSE_TIMEOUT",
+            Duration.ofSeconds(30), CliSettings::wholeSecondsUpTo10m, "whole seconds from 1s to 10m",
+            "how long fortress serve's HTTP listener spends answering a request, a slow reader included; the connection is "
+                    + "closed after that");
+    static final Setting<Integer> HTTP_MAX_CONNECTIONS = Setting.integer("httpMaxConnections", "FORTRESS_HTTP_MAX_CONNECTIONS",
+            1000, 16, 10_000, "how many connections fortress serve's HTTP listener keeps open at once, each with a thread "
+                    + "while it is read or answered; more are closed as they arrive");
+
     static final List<Setting<?>> ALL = List.of(DATA_DIR, HTTP_ADDR, HEALTH_INTERVAL, HEALTH_TIMEOUT, IOC_CLEANUP_INTERVAL,
-            LOG_FORMAT, LOG_LEVEL, HTTP_TOKEN_FILE, HTTP_ALLOW_OPEN, HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE);
+            LOG_FORMAT, LOG_LEVEL, HTTP_TOKEN_FILE, HTTP_ALLOW_OPEN, HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE, HTTP_ALLOW_PLAINTEXT_TOKEN,
+            HTTP_REQUEST_TIMEOUT, HTTP_RESPONSE_TIMEOUT, HTTP_MAX_CONNECTIONS);
 
     /**
      * The token in FORTRESS_HTTP_TOKEN_FILE (its first line, trimmed), or null when the setting is unset.
@@ -63,6 +81,7 @@ final class CliSettings {
         if (file == null) {
             return null;
         }
+        io.fortress.db.api.SecretFiles.requirePrivate(file, "FORTRESS_HTTP_TOKEN_FILE");
         String token;
         try {
             token = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
@@ -85,13 +104,38 @@ final class CliSettings {
         if (token != null || get(HTTP_ALLOW_OPEN, environment)) {
             return;
         }
-        java.net.InetSocketAddress socket = new java.net.InetSocketAddress(host(address), port(address));
-        if (socket.isUnresolved() || !socket.getAddress().isLoopbackAddress()) {
+        if (!isLoopback(address)) {
             throw new IllegalArgumentException("FORTRESS_HTTP_ADDR=" + address + " is not a loopback address, and without "
                     + "FORTRESS_HTTP_TOKEN_FILE every endpoint (the topology, the metrics) would answer anyone who reaches it; "
                     + "set FORTRESS_HTTP_TOKEN_FILE to a file holding a token, or FORTRESS_HTTP_ALLOW_OPEN=true to serve it open "
                     + "on purpose");
         }
+    }
+
+    /**
+     * Refuses to take the token over plain http on an address that is not loopback, unless
+     * FORTRESS_HTTP_ALLOW_PLAINTEXT_TOKEN says to: anyone on the path would read it.
+     *
+     * @throws IllegalArgumentException saying why and which settings change it
+     */
+    static void checkTokenTransport(String address, byte[] token, boolean tls, Map<String, String> environment) {
+        if (token == null || tls || get(HTTP_ALLOW_PLAINTEXT_TOKEN, environment) || isLoopback(address)) {
+            return;
+        }
+        throw new IllegalArgumentException("FORTRESS_HTTP_ADDR=" + address + " is not a loopback address, and without TLS the "
+                + "token of FORTRESS_HTTP_TOKEN_FILE would cross the network in clear with every request; set "
+                + "FORTRESS_HTTP_TLS_CERT_FILE and FORTRESS_HTTP_TLS_KEY_FILE, or FORTRESS_HTTP_ALLOW_PLAINTEXT_TOKEN=true if the "
+                + "network is trusted (or TLS ends in front of fortress)");
+    }
+
+    /** Whether FORTRESS_HTTP_ADDR's host is a loopback address (an unknown host is not). */
+    static boolean isLoopback(String address) {
+        java.net.InetSocketAddress socket = new java.net.InetSocketAddress(host(address), port(address));
+        return !socket.isUnresolved() && socket.getAddress().isLoopbackAddress();
+    }
+
+    private static boolean wholeSecondsUpTo10m(Duration d) {
+        return d.getNano() == 0 && d.compareTo(Duration.ofSeconds(1)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0;
     }
 
     /** A setting's value from the environment (empty means unset), checked; the default otherwise. */

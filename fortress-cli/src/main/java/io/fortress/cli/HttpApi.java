@@ -11,8 +11,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 
@@ -26,11 +26,13 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /health/database}: 200 when the primary takes writes, 503 otherwise; every node's role,
  *       state, reason and lag, and the snapshot's age.</li>
  *   <li>{@code GET /health/live}: 200 while the process runs; never touches a database.</li>
- *   <li>{@code GET /health/ready}: 200 when the primary takes writes and every service's migrations are current.</li>
+ *   <li>{@code GET /health/ready}: 200 when the primary takes writes and every service's migrations are current; the body is
+ *       {@code {"ready":true|false}}, with each service's versions and errors for who holds the token (or without one).</li>
  *   <li>{@code GET /metrics/database}: the stats JSON.</li>
  *   <li>{@code GET /metrics}: every meter in the Prometheus text format.</li>
  * </ul>
- * HEAD answers with the status alone, as load balancers' checks like it.
+ * HEAD answers with the status alone, as load balancers' checks like it. A request with a body gets 413, and a loopback
+ * listener without a token checks the Host header ({@link #checkedHostNames}); {@link HttpLimits} bounds the rest.
  */
 final class HttpApi {
     /** Every endpoint, as the 404 answer and serve's banner list them. */
@@ -45,16 +47,19 @@ final class HttpApi {
 
     /** SHA-256 of the token every other endpoint requires; null when serve runs without one. */
     private final byte[] tokenDigest;
+    private final Set<String> hostNames;
 
-    HttpApi(HttpServer server, Database db, Readiness readiness, PrometheusMeterRegistry registry,
+    /**
+     * @param limits    the listener's bounds; {@link HttpLimits#applyToJdkServer()} must have run before {@code server} was created
+     * @param hostNames the names a request's Host header may give (any port), or null to take any: a loopback listener
+     *                  without a token checks them, so that a web page cannot read it through DNS rebinding
+     */
+    HttpApi(HttpServer server, HttpLimits limits, Set<String> hostNames, Database db, Readiness readiness, PrometheusMeterRegistry registry,
             io.fortress.db.backup.BackupManager backups, byte[] token, StatusPage page) {
         this.tokenDigest = token == null ? null : sha256(token);
+        this.hostNames = hostNames;
         this.server = server;
-        this.executor = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "fortress-http");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = limits.executor();
         server.setExecutor(executor);
         ObjectNode notFound = HealthJson.JSON.createObjectNode().put("error", "not found");
         PATHS.forEach(notFound.putArray("endpoints")::add);
@@ -86,9 +91,11 @@ final class HttpApi {
             return new Response(status.primaryHealthy() ? 200 : 503, JSON_TYPE, body.toString());
         });
         route("/health/live", () -> new Response(200, JSON_TYPE, "{\"status\":\"alive\"}"));
-        route("/health/ready", () -> {
+        route("/health/ready", exchange -> {
             Readiness.State state = readiness.current();
-            return new Response(state.ready() ? 200 : 503, JSON_TYPE, state.toJson());
+            // service names, versions and errors are for who holds the token; a probe needs the status alone
+            String body = hasToken(exchange) ? state.toJson() : "{\"ready\":" + state.ready() + "}";
+            return new Response(state.ready() ? 200 : 503, JSON_TYPE, body);
         });
         route("/metrics/database", () -> new Response(200, JSON_TYPE, db.stats().toJson()));
         route("/metrics", () -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
@@ -99,6 +106,11 @@ final class HttpApi {
 
     /** Answers GET and HEAD on exactly this path. */
     private void route(String path, Supplier<Response> handler) {
+        route(path, exchange -> handler.get());
+    }
+
+    /** Answers GET and HEAD on exactly this path, with a handler that looks at the request. */
+    private void route(String path, java.util.function.Function<HttpExchange, Response> handler) {
         HttpHandler h = exchange -> {
             if (!authorized(exchange, path)) {
                 return;
@@ -115,7 +127,7 @@ final class HttpApi {
             }
             Response r;
             try {
-                r = handler.get();
+                r = handler.apply(exchange);
             } catch (RuntimeException e) {
                 LoggerFactory.getLogger(HttpApi.class).warn("{} failed: {}", path, e.toString());
                 r = new Response(500, JSON_TYPE, "{\"error\":\"internal error\"}");
@@ -130,10 +142,10 @@ final class HttpApi {
      * {@code Authorization: Bearer <token>}, compared in constant time (as digests of equal length). Answers 401 itself.
      */
     private boolean authorized(HttpExchange exchange, String path) throws IOException {
-        if (tokenDigest == null || OPEN_PATHS.contains(path) && exchange.getRequestURI().getPath().equals(path)) {
-            return true;
+        if (!acceptable(exchange)) {
+            return false;
         }
-        if (java.security.MessageDigest.isEqual(sha256(presentedToken(exchange.getRequestHeaders().getFirst("Authorization"))), tokenDigest)) {
+        if (tokenDigest == null || OPEN_PATHS.contains(path) && exchange.getRequestURI().getPath().equals(path) || hasToken(exchange)) {
             return true;
         }
         // a browser cannot send a bearer token, but it asks for a password when told Basic: the status page takes the token so
@@ -141,6 +153,60 @@ final class HttpApi {
                 : "Bearer realm=\"fortress\"");
         respond(exchange, 401, JSON_TYPE, "{\"error\":\"unauthorized: send Authorization: Bearer <the token in FORTRESS_HTTP_TOKEN_FILE>\"}");
         return false;
+    }
+
+    /** True when serve runs without a token, or the request presents it. */
+    private boolean hasToken(HttpExchange exchange) {
+        return tokenDigest == null
+                || java.security.MessageDigest.isEqual(sha256(presentedToken(exchange.getRequestHeaders().getFirst("Authorization"))), tokenDigest);
+    }
+
+    /**
+     * Refuses, answering itself, a request with a body (no endpoint takes one: 413, and the connection is closed rather
+     * than read) and, where {@link #hostNames} are checked, one whose Host header names another host (403): a web page
+     * that rebound its own name to 127.0.0.1 sends its name there.
+     */
+    private boolean acceptable(HttpExchange exchange) throws IOException {
+        var headers = exchange.getRequestHeaders();
+        String length = headers.getFirst("Content-Length");
+        if (headers.containsKey("Transfer-Encoding") || length != null && !length.strip().equals("0")) {
+            exchange.getResponseHeaders().set("Connection", "close");
+            respond(exchange, 413, JSON_TYPE, "{\"error\":\"fortress serve's endpoints take no request body; send GET or HEAD "
+                    + "without one\"}");
+            return false;
+        }
+        String host = headers.getFirst("Host");
+        if (hostNames != null && host != null && !hostNames.contains(hostName(host))) {
+            respond(exchange, 403, JSON_TYPE, HealthJson.JSON.createObjectNode().put("error", "Host " + host + " is not a name of "
+                    + "this listener: without FORTRESS_HTTP_TOKEN_FILE it answers only requests for " + String.join(", ", hostNames)
+                    + " (a web page must not read it through DNS rebinding)").toString());
+            return false;
+        }
+        return true;
+    }
+
+    /** The host of a Host header, lower case, without the port: {@code [::1]:8080} is {@code [::1]}. */
+    static String hostName(String header) {
+        String h = header.strip().toLowerCase(java.util.Locale.ROOT);
+        int colon = h.lastIndexOf(':');
+        if (colon >= 0 && colon > h.lastIndexOf(']') && h.substring(colon + 1).chars().allMatch(Character::isDigit)) {
+            h = h.substring(0, colon);
+        }
+        return h;
+    }
+
+    /**
+     * The names a loopback listener without a token answers to: localhost, 127.0.0.1, [::1] and the host of
+     * FORTRESS_HTTP_ADDR; null (any name) for any other listener, which the token or FORTRESS_HTTP_ALLOW_OPEN governs.
+     */
+    static Set<String> checkedHostNames(String address, boolean token) {
+        if (token || !CliSettings.isLoopback(address)) {
+            return null;
+        }
+        String configured = CliSettings.host(address).toLowerCase(java.util.Locale.ROOT);
+        Set<String> names = new java.util.LinkedHashSet<>(List.of("localhost", "127.0.0.1", "[::1]"));
+        names.add(configured.contains(":") ? "[" + configured + "]" : configured);
+        return java.util.Collections.unmodifiableSet(names);
     }
 
     /** The token a request presents: {@code Bearer <token>}, or {@code Basic} with the token as the password (any user name). */

@@ -69,6 +69,9 @@ final class ServeCommand extends Subcommand {
         byte[] token = CliSettings.httpToken(env);
         CliSettings.checkExposure(address, token, env); // an open non-loopback listener is refused before it listens
         javax.net.ssl.SSLContext tls = HttpTls.serverContext(env);
+        CliSettings.checkTokenTransport(address, token, tls != null, env); // nor does a token that would cross the network in clear
+        HttpLimits limits = HttpLimits.from(env);
+        limits.applyToJdkServer(); // before the server exists: it reads them once
         HttpServer server = bind(address, tls); // first: a busy port fails before anything starts
 
         CountDownLatch stopped = new CountDownLatch(1);
@@ -80,7 +83,7 @@ final class ServeCommand extends Subcommand {
         }, "fortress-serve-shutdown");
         try {
             Runtime.getRuntime().addShutdownHook(shutdown);
-            start(env, server, address, token, out);
+            start(env, server, limits, address, token, out);
         } catch (RuntimeException | IOException e) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdown);
@@ -95,7 +98,8 @@ final class ServeCommand extends Subcommand {
         return 0;
     }
 
-    private void start(Map<String, String> env, HttpServer server, String address, byte[] token, PrintWriter out) throws IOException {
+    private void start(Map<String, String> env, HttpServer server, HttpLimits limits, String address, byte[] token, PrintWriter out)
+            throws IOException {
         long began = System.nanoTime();
         Target target = Target.resolve(env, ha ? Target.Use.SERVE_HA : Target.Use.SERVE, spec.commandLine().getErr());
         closeLater(target);
@@ -150,7 +154,7 @@ final class ServeCommand extends Subcommand {
         closeLater(readiness);
         StatusHistory history = new StatusHistory(db, registry, managers);
         closeLater(history);
-        HttpApi http = new HttpApi(server, db, readiness, registry, backups, token,
+        HttpApi http = new HttpApi(server, limits, HttpApi.checkedHostNames(address, token != null), db, readiness, registry, backups, token,
                 new StatusPage(db, history, readiness, backups, schedule));
         http.start();
         closeLater(http::stop);

@@ -57,6 +57,7 @@ class BackupRemoteCommandTest {
         LocalCluster cluster = CLUSTER.cluster();
         Path key = tmp.resolve("backup.key");
         Files.writeString(key, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Map<String, String> env = new HashMap<>(CliEnvironment.of(cluster, cluster.database(), tmp.resolve("backups").toString()));
         env.put("BACKUP_REMOTE", "s3://cli/fortress");
         env.put("BACKUP_REMOTE_ENDPOINT", s3.endpoint().toString());
@@ -99,8 +100,97 @@ class BackupRemoteCommandTest {
         CliRun dry = run(env, "backup", "cleanup", "--remote", "--dry-run", "--json");
         assertThat(dry.status()).as(dry.err()).isZero();
         assertThat(dry.out()).contains("\"dry_run\" : true").contains(id);
+        // a manifest altered in the bucket: listed as unreadable, not skipped
+        Path manifest;
+        try (Stream<Path> files = Files.walk(s3.dir().resolve("cli"))) {
+            manifest = files.filter(p -> p.getFileName().toString().equals(id + ".manifest.json")).findFirst().orElseThrow();
+        }
+        try (RandomAccessFile f = new RandomAccessFile(manifest.toFile(), "rw")) {
+            f.seek(f.length() - 5);
+            int b = f.read();
+            f.seek(f.length() - 5);
+            f.write(b ^ 0x01);
+        }
+        CliRun hidden = run(env, "backup", "list", "--remote");
+        assertThat(hidden.status()).as(hidden.err()).isZero();
+        assertThat(hidden.out()).contains(id).contains("UNREADABLE").contains("fails authentication");
+        assertThat(hidden.err()).contains("fortress: 1 copy in s3://cli/fortress cannot be read: the manifest fails to decrypt or authenticate");
+        JsonNode listed = JSON.readTree(run(env, "backup", "list", "--remote", "--json").out());
+        assertThat(listed.get("backups")).isEmpty();
+        assertThat(listed.get("unreadable").get(0).get("id").asText()).isEqualTo(id);
         assertThat(env.values()).noneMatch(v -> v.contains("00112233445566778899"));
         assertThat(create.err() + restore.err() + verify.err() + damaged.out() + damaged.err()).doesNotContain("00112233445566778899");
+    }
+
+    @Test
+    void anObjectDecryptedWithoutTheBucketRestoresWithPlainPgRestore() throws Exception {
+        LocalCluster cluster = CLUSTER.cluster();
+        Path key = tmp.resolve("dr.key");
+        Files.writeString(key, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Map<String, String> env = new HashMap<>(CliEnvironment.of(cluster, cluster.database(), tmp.resolve("dr-backups").toString()));
+        env.put("BACKUP_REMOTE", "s3://cli/dr");
+        env.put("BACKUP_REMOTE_ENDPOINT", s3.endpoint().toString());
+        env.put("BACKUP_REMOTE_PATH_STYLE", "true");
+        env.put("BACKUP_ENCRYPTION_KEY_FILE", key.toString());
+        JsonNode created = JSON.readTree(run(env, "backup", "create", "--json").out());
+        String id = created.get("id").asText();
+        // the stored object as any S3 tool would download it: s3proxy keeps it as a file
+        Path object;
+        try (Stream<Path> files = Files.walk(s3.dir().resolve("cli"))) {
+            object = files.filter(p -> p.toString().contains("/dr/") && p.getFileName().toString().equals(id + ".dump")).findFirst().orElseThrow();
+        }
+        String name = cluster.database() + "/" + id + "/" + id + ".dump";
+
+        Path wrongName = tmp.resolve("wrong.dump");
+        CliRun misnamed = run(Map.of(), "backup", "decrypt", object.toString(), "--key-file", key.toString(), "--object-name",
+                "dr/" + name, "--output", wrongName.toString());
+        assertThat(misnamed.status()).isEqualTo(1);
+        assertThat(misnamed.err()).contains("fortress: cannot decrypt " + object).contains("fails authentication")
+                .contains("the object name must be the object's key below BACKUP_REMOTE's prefix, <database>/<id>/<file>");
+        assertThat(wrongName).doesNotExist();
+        assertThat(tmp).isDirectoryNotContaining(p -> p.getFileName().toString().endsWith(".partial"));
+
+        Path open = tmp.resolve("open.key");
+        Files.copy(key, open);
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        CliRun exposed = run(Map.of(), "backup", "decrypt", object.toString(), "--key-file", open.toString(), "--object-name", name);
+        assertThat(exposed.status()).isEqualTo(2);
+        assertThat(exposed.err()).contains("--key-file=" + open + " may be read by other users").contains("chmod 600 " + open)
+                .doesNotContain("ffeeddcc");
+
+        Path plain = tmp.resolve("decrypted.dump");
+        CliRun decrypt = run(Map.of(), "backup", "decrypt", object.toString(), "--key-file", key.toString(), "--object-name", name,
+                "--output", plain.toString());
+        assertThat(decrypt.status()).as(decrypt.err()).isZero();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(plain))).isEqualTo("rw-------");
+        JsonNode manifest = JSON.readTree(tmp.resolve("dr-backups").resolve(id + ".manifest.json").toFile());
+        assertThat(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(plain))))
+                .isEqualTo(manifest.get("files").get(0).get("sha256").asText());
+
+        // plain pg_restore, no fortress: into a new database
+        try (Connection c = cluster.primary().connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE from_decrypted");
+        }
+        ProcessBuilder pb = new ProcessBuilder("pg_restore", "--no-password", "--exit-on-error", "--dbname=from_decrypted", plain.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("pg_restore.out").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+        pb.environment().put("PGHOST", io.fortress.cluster.Node.HOST);
+        pb.environment().put("PGPORT", Integer.toString(cluster.primary().port()));
+        pb.environment().put("PGUSER", cluster.superuser());
+        pb.environment().put("PGPASSFILE", cluster.pgpassFile().toString());
+        Process p = pb.start();
+        try {
+            assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(p.exitValue()).as(Files.readString(tmp.resolve("pg_restore.out"))).isZero();
+        try (Connection c = cluster.primary().connect("from_decrypted"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM orders")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(1000);
+        }
     }
 
     @Test

@@ -40,6 +40,7 @@ class BackupUploadKillIT {
             s3.createBucket("kill");
             Path key = work.resolve("backup.key");
             Files.writeString(key, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n");
+            Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             Map<String, String> env = new HashMap<>(CliEnvironment.of(CLUSTER.cluster(), CLUSTER.cluster().database(),
                     work.resolve("backups").toString()));
             env.put("COMPRESSION", "false");

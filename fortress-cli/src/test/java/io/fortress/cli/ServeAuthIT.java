@@ -42,6 +42,7 @@ class ServeAuthIT {
     void everyEndpointButTheProbesWantsTheToken() throws Exception {
         Path tokenFile = work.resolve("http.token");
         Files.writeString(tokenFile, TOKEN + "\n");
+        Files.setPosixFilePermissions(tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         int port = FortressProcess.freePort();
         Map<String, String> env = new HashMap<>(CliEnvironment.of(CLUSTER.cluster(), CLUSTER.cluster().database(),
                 work.resolve("backups").toString()));
@@ -134,6 +135,7 @@ class ServeAuthIT {
 
         Path shortToken = work.resolve("short");
         Files.writeString(shortToken, "tiny-token");
+        Files.setPosixFilePermissions(shortToken, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         env.put("FORTRESS_HTTP_ADDR", "127.0.0.1:" + FortressProcess.freePort());
         env.put("FORTRESS_HTTP_TOKEN_FILE", shortToken.toString());
         CliRun tooShort = CliRun.of(env, "serve");

@@ -1,6 +1,7 @@
 package io.fortress.spring;
 
 import io.fortress.db.api.ConsistencyToken;
+import io.fortress.db.api.InvalidConsistencyTokenException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -13,7 +14,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * header ({@code Fortress-Consistency-Token} by default); read-only transactions labelled
  * {@code fortress:read-your-writes} then read from a replica that has replayed it (the primary when
  * none has in time). Each read-write transaction of the request that commits puts the newer token
- * into the same response header, for the client to send next time.
+ * into the same response header, for the client to send next time. A malformed token, or one naming a WAL position past
+ * the primary's (which no write of this database produced: forged, or from another cluster), is answered with 400 naming
+ * the header, instead of being waited for on every replica.
  */
 public final class ConsistencyTokenFilter extends OncePerRequestFilter {
     private final String header;
@@ -42,8 +45,29 @@ public final class ConsistencyTokenFilter extends OncePerRequestFilter {
         });
         try {
             chain.doFilter(request, response);
+        } catch (ServletException | IOException | RuntimeException e) {
+            InvalidConsistencyTokenException forged = forged(e, received);
+            if (forged == null || response.isCommitted()) {
+                throw e;
+            }
+            response.sendError(HttpServletResponse.SC_BAD_REQUEST, "header " + header + " is not a consistency token of this "
+                    + "database: " + forged.getMessage());
         } finally {
             ConsistencyTokens.unbind();
         }
+    }
+
+    /**
+     * The library's refusal of the token this request sent (past the primary's WAL position: forged, or from another
+     * cluster), however Spring wrapped it on its way out (CannotCreateTransactionException, ServletException); null for
+     * any other failure, which is the application's to answer.
+     */
+    private static InvalidConsistencyTokenException forged(Throwable failure, ConsistencyToken received) {
+        for (Throwable t = failure; t != null && received != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof InvalidConsistencyTokenException refused && received.equals(refused.token())) {
+                return refused;
+            }
+        }
+        return null;
     }
 }

@@ -11,6 +11,7 @@ final class ConsistencyTokens {
     private static final ThreadLocal<ConsistencyTokens> CURRENT = new ThreadLocal<>();
 
     private ConsistencyToken latest;
+    private ConsistencyToken ownWrite;
     private final Consumer<ConsistencyToken> publish;
 
     private ConsistencyTokens(ConsistencyToken received, Consumer<ConsistencyToken> publish) {
@@ -36,8 +37,14 @@ final class ConsistencyTokens {
         return latest;
     }
 
+    /** The newest write this request itself committed, or null while it has committed none. */
+    ConsistencyToken ownWrite() {
+        return ownWrite;
+    }
+
     /** A write of this request committed: later reads must see it, and so must the client's next request. */
     void committed(ConsistencyToken token) {
+        ownWrite = ownWrite == null ? token : ownWrite.max(token);
         latest = latest == null ? token : latest.max(token);
         publish.accept(latest);
     }

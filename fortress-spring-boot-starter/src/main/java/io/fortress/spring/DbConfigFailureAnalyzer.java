@@ -9,6 +9,7 @@ public final class DbConfigFailureAnalyzer extends AbstractFailureAnalyzer<DbCon
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, DbConfigException cause) {
         return new FailureAnalysis("A fortress database setting is refused: " + cause.getMessage(),
-                "Correct the fortress.* property or DB_* variable named above (see docs/configuration.md).", cause);
+                "Correct the setting named above: a fortress.* property, a DB_* variable or a spring.datasource.* property "
+                        + "(see docs/configuration.md and docs/spring-boot.md).", cause);
     }
 }

@@ -1,13 +1,16 @@
 package io.fortress.spring;
 
 import io.fortress.db.Database;
+import io.fortress.db.api.DatabaseUnavailableException;
 import io.fortress.db.api.DbConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.sql.init.dependency.DatabaseInitializationDependencyConfigurer;
@@ -16,6 +19,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionManager;
 
 /**
@@ -45,8 +49,20 @@ public class FortressAutoConfiguration {
     /** The Database; its meters go to the application's MeterRegistry when there is one. */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public Database fortressDatabase(DbConfig config, ObjectProvider<MeterRegistry> registry) {
-        return Database.open(config, registry.getIfUnique());
+    public Database fortressDatabase(DbConfig config, ObjectProvider<MeterRegistry> registry, Environment environment,
+            ListableBeanFactory beans) {
+        try {
+            return Database.open(config, registry.getIfUnique());
+        } catch (DatabaseUnavailableException e) {
+            String origin = beans.containsBeanDefinition("fortressDbConfig") ? DbConfigBinder.addressOrigin(environment, System.getenv())
+                    : "the application's own DbConfig bean";
+            throw new FortressStartupException("fortress cannot start: " + e.getMessage()
+                    + ". The address comes from " + origin + ".",
+                    "Start that database, or point fortress at yours: " + SpringDataSource.URL + "=jdbc:postgresql://host:port/database "
+                            + "with spring.datasource.username and spring.datasource.password, or fortress.host, fortress.port, "
+                            + "fortress.database, fortress.user (DB_HOST, DB_PORT, DB_NAME, DB_USER) and fortress.password or "
+                            + "fortress.password-file (PGPASSWORD, DB_PASSWORD_FILE); replicas in fortress.replica-hosts (DB_REPLICA_HOSTS).", e);
+        }
     }
 
     @Bean
@@ -56,10 +72,43 @@ public class FortressAutoConfiguration {
         return new FortressDataSource(database, properties.isReplicaReadsOutsideTransactions());
     }
 
+    /** Warns when {@code @Transactional} would use a transaction manager that does not route. */
     @Bean
-    @ConditionalOnMissingBean(TransactionManager.class)
-    public FortressTransactionManager transactionManager(DataSource dataSource) {
-        return new FortressTransactionManager(dataSource);
+    static TransactionManagerCheck fortressTransactionManagerCheck(ObjectProvider<PlatformTransactionManager> managers) {
+        return new TransactionManagerCheck(managers);
+    }
+
+    /** Without JPA: Spring's JDBC transaction manager, routing. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingClass("jakarta.persistence.EntityManagerFactory")
+    static class Jdbc {
+        @Bean
+        @ConditionalOnMissingBean(TransactionManager.class)
+        FortressTransactionManager transactionManager(DataSource dataSource) {
+            return new FortressTransactionManager(dataSource);
+        }
+    }
+
+    /**
+     * With JPA on the classpath: the JPA transaction manager, routing, when the application has an
+     * EntityManagerFactory (JdbcTemplate and the like join its transactions); the JDBC one when it has none.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"jakarta.persistence.EntityManagerFactory", "org.springframework.orm.jpa.JpaTransactionManager"})
+    static class Jpa {
+        @Bean
+        @ConditionalOnMissingBean(TransactionManager.class)
+        PlatformTransactionManager transactionManager(DataSource dataSource,
+                ObjectProvider<jakarta.persistence.EntityManagerFactory> entityManagerFactory) {
+            jakarta.persistence.EntityManagerFactory factory = entityManagerFactory.getIfUnique();
+            return factory == null ? new FortressTransactionManager(dataSource) : new FortressJpaTransactionManager(factory, dataSource);
+        }
+
+        /** Hibernate releases its connection after each transaction, so that open-in-view keeps the routing. */
+        @Bean
+        static HibernateConnectionRelease fortressHibernateConnectionRelease() {
+            return new HibernateConnectionRelease();
+        }
     }
 
     /** The start-up migrations; with no {@code fortress.migrations.services} it migrates nothing. */

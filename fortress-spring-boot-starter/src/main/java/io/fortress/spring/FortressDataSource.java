@@ -9,7 +9,8 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * The application's one DataSource: in a read-only transaction begun by {@link FortressTransactionManager},
+ * The application's one DataSource: in a read-only transaction begun by {@link FortressTransactionManager} or
+ * {@link FortressJpaTransactionManager},
  * a connection of one replica chosen by the transaction's consistency; otherwise the primary's, or,
  * with {@code fortress.replica-reads-outside-transactions=true}, a replica's for work outside any
  * transaction (a write there then fails with SQLSTATE 25006, never silently).

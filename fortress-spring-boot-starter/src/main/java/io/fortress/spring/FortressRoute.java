@@ -5,24 +5,33 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Where the connections of the current thread's Spring transaction go: set by
- * {@link FortressTransactionManager} from the transaction's definition before it asks for a
- * connection, so the decision never depends on anything touching the connection first. Nested
- * transactions (REQUIRES_NEW) stack.
+ * Where the connections of the current thread's Spring transaction go: set by fortress's transaction
+ * managers from the transaction's definition before they ask for a connection, so the decision never
+ * depends on anything touching the connection first. Nested transactions (REQUIRES_NEW) stack, and a
+ * suspended transaction (NOT_SUPPORTED, or REQUIRES_NEW before it begins) leaves no route: the work
+ * between runs outside any transaction.
  *
  * @param readOnly    a read-only transaction: one replica for the whole transaction
  * @param consistency what that replica must guarantee
  */
 record FortressRoute(boolean readOnly, Consistency consistency) {
     private static final ThreadLocal<Deque<FortressRoute>> CURRENT = ThreadLocal.withInitial(ArrayDeque::new);
+    /** Marks a suspended transaction: no route until it resumes. */
+    private static final FortressRoute SUSPENDED = new FortressRoute(false, null);
 
-    /** The route of the innermost transaction of this thread, or null outside of one. */
+    /** The route of the innermost active transaction of this thread, or null outside of one. */
     static FortressRoute current() {
-        return CURRENT.get().peek();
+        FortressRoute top = CURRENT.get().peek();
+        return top == SUSPENDED ? null : top;
     }
 
     static void push(FortressRoute route) {
         CURRENT.get().push(route);
+    }
+
+    /** The current transaction is suspended: what runs until {@link #pop()} is outside any transaction. */
+    static void suspend() {
+        push(SUSPENDED);
     }
 
     static void pop() {

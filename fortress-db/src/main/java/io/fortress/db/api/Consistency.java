@@ -35,7 +35,9 @@ public sealed interface Consistency {
 
     /**
      * A node that has replayed the write the token was taken after; when no replica has within
-     * DB_READ_YOUR_WRITES_WAIT, the primary.
+     * DB_READ_YOUR_WRITES_WAIT, the primary. A read with a token past the primary's WAL position (no write
+     * of this cluster produced it) fails at once with {@link InvalidConsistencyTokenException} instead of
+     * waiting.
      */
     static Consistency readYourWrites(ConsistencyToken token) {
         return new ReadYourWrites(token);

@@ -156,6 +156,11 @@ public final class BackupConfig extends Configuration {
         return files == null ? java.util.List.of() : files;
     }
 
+    /** Whether BACKUP_REMOTE may be used without BACKUP_ENCRYPTION_KEY_FILE. */
+    public boolean remoteAllowPlaintext() {
+        return get(BackupSettings.REMOTE_ALLOW_PLAINTEXT);
+    }
+
     public int remoteRetentionDays() {
         return get(BackupSettings.REMOTE_RETENTION_DAYS);
     }
@@ -286,6 +291,10 @@ public final class BackupConfig extends Configuration {
             return set(BackupSettings.ENCRYPTION_OLD_KEY_FILES, java.util.List.copyOf(files));
         }
 
+        public Builder remoteAllowPlaintext(boolean allow) {
+            return set(BackupSettings.REMOTE_ALLOW_PLAINTEXT, allow);
+        }
+
         public Builder remoteRetentionDays(int days) {
             return set(BackupSettings.REMOTE_RETENTION_DAYS, days);
         }
@@ -315,6 +324,13 @@ public final class BackupConfig extends Configuration {
                         : "remoteEndpoint (BACKUP_REMOTE_ENDPOINT)") + " is set but remote (BACKUP_REMOTE) is not: it applies to the "
                         + "copies in a remote repository only (local backups stay in BACKUP_DIR as pg_dump wrote them); set "
                         + "BACKUP_REMOTE=s3://<bucket>[/<prefix>] or unset it");
+            }
+            if (config.remote().isPresent() && config.encryptionKeyFile().isEmpty() && !config.remoteAllowPlaintext()) {
+                throw new DbConfigException("remote (BACKUP_REMOTE) is set without encryptionKeyFile (BACKUP_ENCRYPTION_KEY_FILE): "
+                        + "the copies would leave this machine in clear, readable by whoever can read the bucket, and whoever can "
+                        + "write to it could replace an archive or globals file that a restore then loads; make a key (openssl rand "
+                        + "-hex 32 > backup.key && chmod 600 backup.key) and set BACKUP_ENCRYPTION_KEY_FILE, or set "
+                        + "BACKUP_REMOTE_ALLOW_PLAINTEXT=true to copy them unencrypted on purpose");
             }
             return config;
         }

@@ -30,7 +30,9 @@ final class BackupLock implements AutoCloseable {
         Path file = file(dir, database);
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            // a link planted in place of the lock file must not make fortress truncate and write the file it points to
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
             FileLock lock;
             try {
                 lock = channel.tryLock();
@@ -53,14 +55,16 @@ final class BackupLock implements AutoCloseable {
                     // reported below
                 }
             }
-            throw new BackupException("cannot open the backup lock file " + file + ": " + e.getMessage(), e);
+            throw new BackupException("cannot open the backup lock file " + file + ": " + e.getMessage()
+                    + (java.nio.file.Files.isSymbolicLink(file) ? " (it is a symbolic link, which is not followed; remove it)" : ""), e);
         }
     }
 
     /** Who holds the lock of a database, as its holder wrote it; empty when unknown. */
     static String holder(Path dir, String database) {
         try {
-            return java.nio.file.Files.readString(file(dir, database)).strip();
+            Path file = file(dir, database);
+            return java.nio.file.Files.isSymbolicLink(file) ? "" : java.nio.file.Files.readString(file).strip();
         } catch (IOException e) {
             return "";
         }

@@ -46,12 +46,14 @@ public final class BackupManager {
     /** The remote repository (BACKUP_REMOTE); null without one. */
     private final RemoteRepository remote;
     private final RemoteUploads uploads = new RemoteUploads();
+    private final java.util.concurrent.atomic.AtomicLong remoteUnreadable = new java.util.concurrent.atomic.AtomicLong(-1);
     private final java.util.concurrent.atomic.LongAdder verificationsPassed = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder verificationsFailed = new java.util.concurrent.atomic.LongAdder();
 
     private BackupManager(Database database, BackupConfig config, Clock clock, MeterRegistry registry, RemoteStore remoteStore) {
         this.ctx = new BackupContext(database.config(), config, new BackupStore(config.backupDir()), new ServerAccess(database),
                 new PgToolLocator(config.pgBin()), clock);
+        ctx.store().checkNotShared();
         this.dumper = new Dumper(ctx);
         this.verifier = new Verifier(ctx);
         this.restorer = new Restorer(ctx, verifier);
@@ -344,12 +346,28 @@ public final class BackupManager {
      * Their {@link BackupInfo#path()} is the copy's key prefix.
      */
     public List<BackupInfo> listRemoteBackups() {
+        return listRemoteCopies().readable();
+    }
+
+    /**
+     * The copies of this database in the remote repository, readable ones newest first, and those whose
+     * manifest cannot be decrypted, authenticated or parsed; the meter
+     * {@code fortress_backup_remote_unreadable} shows how many the last listing found.
+     */
+    public RemoteCopies listRemoteCopies() {
         requireRemote();
         try {
-            return remote.list(ctx.database());
+            RemoteCopies copies = remote.list(ctx.database());
+            remoteUnreadable.set(copies.unreadable().size());
+            return copies;
         } catch (java.io.IOException e) {
             throw new BackupException("cannot list the copies in " + remote.describe() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Remote copies with an unreadable manifest at the last listing (-1: not listed yet), for the meter. */
+    long remoteUnreadable() {
+        return remoteUnreadable.get();
     }
 
     /**
@@ -382,6 +400,7 @@ public final class BackupManager {
 
     private <T> T withDownload(String id, java.util.function.BiFunction<BackupContext, BackupInfo, T> use) {
         requireRemote();
+        ManifestPaths.checkId(id);
         ctx.store().ensureWritable();
         Path dir = null;
         try {
@@ -425,7 +444,9 @@ public final class BackupManager {
 
     /** What {@link #cleanupRemote()} would delete now, and why; deletes nothing. */
     public RetentionPlan planRemoteCleanup() {
-        return RetentionPolicy.remote(ctx.config()).plan(ctx.database(), listRemoteBackups(), ctx.clock().instant(), true);
+        RemoteCopies copies = listRemoteCopies();
+        return RetentionPolicy.remote(ctx.config()).plan(ctx.database(), copies.readable(), ctx.clock().instant(), true)
+                .withUnreadable(copies.unreadable());
     }
 
     /**
@@ -435,7 +456,14 @@ public final class BackupManager {
     public RetentionPlan cleanupRemote() {
         requireRemote();
         try (BackupLock lock = lock("remote cleanup")) {
-            RetentionPlan plan = RetentionPolicy.remote(ctx.config()).plan(ctx.database(), listRemoteBackups(), ctx.clock().instant(), false);
+            RemoteCopies copies = listRemoteCopies();
+            RetentionPlan plan = RetentionPolicy.remote(ctx.config()).plan(ctx.database(), copies.readable(), ctx.clock().instant(), false)
+                    .withUnreadable(copies.unreadable());
+            if (!copies.unreadable().isEmpty()) {
+                LOG.warn("{} remote copies of {} in {} have a manifest that cannot be read or authenticated; they are kept and "
+                        + "counted, never deleted by retention: {}", copies.unreadable().size(), ctx.database(), remote.describe(),
+                        copies.unreadable().stream().map(RemoteCopies.Unreadable::id).toList());
+            }
             for (RetentionPlan.Decision d : plan.decisions()) {
                 if (d.delete()) {
                     remote.delete(ctx.database(), d.id());

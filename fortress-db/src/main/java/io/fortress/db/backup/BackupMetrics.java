@@ -18,7 +18,8 @@ import io.micrometer.core.instrument.Tags;
  *   <li>with BACKUP_REMOTE: {@code fortress_backup_remote_pending} (good local backups not yet copied),
  *       {@code fortress_backup_remote_upload_bytes_total} (stored bytes sent),
  *       {@code fortress_backup_remote_upload_failures_total} (upload runs that stopped short) and
- *       {@code fortress_backup_remote_last_upload_duration_seconds}</li>
+ *       {@code fortress_backup_remote_last_upload_duration_seconds} and
+ *       {@code fortress_backup_remote_unreadable} (copies whose manifest failed to decrypt, authenticate or parse at the last listing)</li>
  * </ul>
  */
 final class BackupMetrics {
@@ -58,6 +59,9 @@ final class BackupMetrics {
                     .tags(tags).description("Upload runs that stopped before every pending backup was copied").register(registry);
             Gauge.builder("fortress.backup.remote.last.upload.duration", manager, m -> m.uploads().lastDurationSeconds())
                     .tags(tags).baseUnit("seconds").description("Duration of the last complete upload run").register(registry);
+            Gauge.builder("fortress.backup.remote.unreadable", manager, m -> m.remoteUnreadable() < 0 ? Double.NaN : m.remoteUnreadable())
+                    .tags(tags).description("Remote copies whose manifest could not be decrypted, authenticated or parsed at the last "
+                            + "listing (NaN until the first)").register(registry);
         }
     }
 }

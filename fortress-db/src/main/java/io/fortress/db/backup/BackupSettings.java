@@ -72,7 +72,7 @@ public final class BackupSettings {
             "S3-compatible repository every verified backup is copied to, manifest last; credentials come from the standard "
                     + "AWS sources (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and its files), never from here");
     public static final Setting<java.net.URI> REMOTE_ENDPOINT = Setting.of("remoteEndpoint", "BACKUP_REMOTE_ENDPOINT", null,
-            BackupSettings::parseEndpoint, u -> true, "an http:// or https:// URL without credentials",
+            BackupSettings::parseEndpoint, u -> true, "an https:// URL without credentials (http:// only to a loopback address)",
             "the S3 API's address for a server other than AWS (MinIO, Ceph, s3proxy...); unset: AWS's own for the region");
     public static final Setting<String> REMOTE_REGION = Setting.text("remoteRegion", "BACKUP_REMOTE_REGION", "us-east-1",
             "the region requests are signed for");
@@ -80,10 +80,15 @@ public final class BackupSettings {
             "address the bucket in the path (http://host/bucket/key), as most S3-compatible servers want, instead of in the host name");
     public static final Setting<Path> ENCRYPTION_KEY_FILE = Setting.file("encryptionKeyFile", "BACKUP_ENCRYPTION_KEY_FILE",
             "file holding the 256-bit key every object copied to BACKUP_REMOTE is encrypted with (AES-256-GCM in 64 KiB "
-                    + "chunks): 64 hex digits, base64 or 32 raw bytes; unset: objects are copied unencrypted");
+                    + "chunks): 64 hex digits, base64 or 32 raw bytes, readable by its owner only (chmod 600); unset: BACKUP_REMOTE is "
+                    + "refused unless BACKUP_REMOTE_ALLOW_PLAINTEXT=true");
     public static final Setting<List<Path>> ENCRYPTION_OLD_KEY_FILES = Setting.of("encryptionOldKeyFiles",
             "BACKUP_ENCRYPTION_OLD_KEY_FILES", null, BackupSettings::parsePaths, l -> true, "comma-separated file paths",
-            "earlier keys, kept to read copies encrypted before a key rotation; new copies always use BACKUP_ENCRYPTION_KEY_FILE");
+            "earlier keys, kept to read copies encrypted before a key rotation (each readable by its owner only); new copies "
+                    + "always use BACKUP_ENCRYPTION_KEY_FILE");
+    public static final Setting<Boolean> REMOTE_ALLOW_PLAINTEXT = Setting.bool("remoteAllowPlaintext", "BACKUP_REMOTE_ALLOW_PLAINTEXT",
+            false, "allow BACKUP_REMOTE without BACKUP_ENCRYPTION_KEY_FILE: copies are then stored as pg_dump wrote them, readable "
+                    + "by whoever can read the bucket and replaceable by whoever can write to it");
     public static final Setting<Integer> REMOTE_RETENTION_DAYS = Setting.integer("remoteRetentionDays", "BACKUP_REMOTE_RETENTION_DAYS",
             30, 0, 36_500, "remote cleanup deletes copies older than this many days, beyond remoteMinKeep; 0 keeps copies of any age");
     public static final Setting<Integer> REMOTE_MIN_KEEP = Setting.integer("remoteMinKeep", "BACKUP_REMOTE_MIN_KEEP", 7, 1, 100_000,
@@ -99,11 +104,32 @@ public final class BackupSettings {
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
             throw new IllegalArgumentException("'" + text + "' is not an http:// or https:// URL with a host");
         }
+        if ("http".equals(uri.getScheme()) && !loopback(uri.getHost())) {
+            throw new IllegalArgumentException("'" + text + "' is plain http to " + uri.getHost() + ", which is not a loopback address: "
+                    + "the requests' signatures, object names and any unencrypted copy would cross the network in clear and could be "
+                    + "altered on the way; use https://");
+        }
         if (uri.getUserInfo() != null) {
             throw new IllegalArgumentException("the URL holds credentials; they come from the AWS sources (e.g. AWS_ACCESS_KEY_ID), "
                     + "never from a URL");
         }
         return uri;
+    }
+
+    /** localhost, 127.0.0.0/8 or ::1, by name or literal; other names are not resolved (DNS could answer anything). */
+    private static boolean loopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (!h.matches("[0-9.]+") && !h.contains(":")) {
+            return false;
+        }
+        try {
+            return java.net.InetAddress.getByName(h).isLoopbackAddress(); // a literal: parsed, never looked up
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     private static List<Path> parsePaths(String text) {
@@ -140,5 +166,5 @@ public final class BackupSettings {
     public static final List<Setting<?>> ALL = List.of(BACKUP_DIR, RETENTION_DAYS, MIN_KEEP, KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY,
             COMPRESSION, FORMAT, INCLUDE_SCHEMA, INCLUDE_DATA, PARALLEL_JOBS, GLOBALS, ROLE_PASSWORDS, VERIFY_AFTER_BACKUP,
             ROW_COUNTS, FREE_SPACE_MARGIN, TIMEOUT, LOCK_WAIT_TIMEOUT, INTERVAL, PG_BIN, REMOTE, REMOTE_ENDPOINT, REMOTE_REGION,
-            REMOTE_PATH_STYLE, ENCRYPTION_KEY_FILE, ENCRYPTION_OLD_KEY_FILES, REMOTE_RETENTION_DAYS, REMOTE_MIN_KEEP);
+            REMOTE_PATH_STYLE, ENCRYPTION_KEY_FILE, ENCRYPTION_OLD_KEY_FILES, REMOTE_ALLOW_PLAINTEXT, REMOTE_RETENTION_DAYS, REMOTE_MIN_KEEP);
 }

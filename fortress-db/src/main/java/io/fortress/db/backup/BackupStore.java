@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -48,15 +49,43 @@ final class BackupStore {
         return dir;
     }
 
-    /** Creates the folder when missing; fails clearly when it cannot be written. */
+    /** Creates the folder when missing (0700, as it holds every database's data); fails clearly when it cannot be written. */
     void ensureWritable() {
         try {
-            Files.createDirectories(dir);
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
         } catch (IOException e) {
             throw new BackupException("cannot create the backup folder " + dir + " (BACKUP_DIR): " + e.getMessage(), e);
         }
         if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
             throw new BackupException("the backup folder " + dir + " (BACKUP_DIR) is not a writable folder");
+        }
+        checkNotShared();
+    }
+
+    /**
+     * Refuses a backup folder that group or others may write, as ssh refuses such a key file: anyone
+     * who can write there can plant manifests and archives that restore would load, or replace the
+     * lock file. A folder that does not exist yet is created 0700 later.
+     *
+     * @throws BackupException naming the folder, its mode and the chmod that fixes it
+     */
+    void checkNotShared() {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> mode;
+        try {
+            mode = Files.getPosixFilePermissions(dir);
+        } catch (java.nio.file.NoSuchFileException missing) {
+            return;
+        } catch (UnsupportedOperationException | IOException e) {
+            return; // not a POSIX file system: nothing to check against
+        }
+        if (mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                || mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+            throw new BackupException("the backup folder " + dir + " (BACKUP_DIR) is writable by "
+                    + (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE) ? "others" : "its group") + " (mode "
+                    + PosixFilePermissions.toString(mode) + "): whoever can write there could plant a backup that a restore "
+                    + "would load; run: chmod go-w " + dir + " (or point BACKUP_DIR at a folder only fortress's user writes)");
         }
     }
 
@@ -167,24 +196,47 @@ final class BackupStore {
     /** The backup a manifest describes, when the manifest is valid and its archive exists; a note in the log otherwise. */
     Optional<BackupInfo> read(Path manifestPath) {
         try {
-            BackupManifest m = JSON.readValue(manifestPath.toFile(), BackupManifest.class);
-            if (m.manifestVersion() != BackupManifest.VERSION || m.id() == null || m.database() == null || m.archive() == null
-                    || m.status() == null || m.files() == null || m.startedAt() == null || m.finishedAt() == null) {
-                LOG.warn("ignoring {}: not a complete manifest of version {}", manifestPath, BackupManifest.VERSION);
-                return Optional.empty();
-            }
-            m.started();
-            m.backupFormat();
-            Path archive = manifestPath.resolveSibling(m.archive());
-            if (!Files.exists(archive)) {
-                LOG.warn("ignoring {}: its archive {} does not exist", manifestPath, archive);
-                return Optional.empty();
-            }
-            return Optional.of(new BackupInfo(archive, manifestPath, m));
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("ignoring {}: unreadable manifest ({})", manifestPath, e.getMessage());
+            return Optional.of(readChecked(manifestPath));
+        } catch (BackupException e) {
+            LOG.warn("ignoring {}: {}", manifestPath, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * The backup a manifest describes. The manifest is untrusted input: its names must be its own
+     * backup's plain names in its folder ({@link ManifestPaths}).
+     *
+     * @throws BackupException saying why the manifest is not used
+     */
+    BackupInfo readChecked(Path manifestPath) {
+        BackupManifest m;
+        try {
+            if (Files.isSymbolicLink(manifestPath)) {
+                throw new BackupException("the manifest " + manifestPath + " is a symbolic link, which is not followed");
+            }
+            m = JSON.readValue(manifestPath.toFile(), BackupManifest.class);
+        } catch (IOException | RuntimeException e) {
+            throw e instanceof BackupException b ? b
+                    : new BackupException("the manifest " + manifestPath + " is unreadable (" + e.getMessage() + ")", e);
+        }
+        if (m.manifestVersion() != BackupManifest.VERSION || m.id() == null || m.database() == null || m.archive() == null
+                || m.status() == null || m.files() == null || m.startedAt() == null || m.finishedAt() == null) {
+            throw new BackupException("the manifest " + manifestPath + " is not a complete manifest of version " + BackupManifest.VERSION);
+        }
+        try {
+            m.started();
+            m.backupFormat();
+        } catch (RuntimeException e) {
+            throw new BackupException("the manifest " + manifestPath + " is unreadable (" + e.getMessage() + ")", e);
+        }
+        ManifestPaths.checkFileName(m, manifestPath);
+        ManifestPaths.check(m, manifestPath.toString());
+        Path archive = manifestPath.resolveSibling(m.archive());
+        if (!Files.exists(archive, LinkOption.NOFOLLOW_LINKS)) {
+            throw new BackupException("the manifest " + manifestPath + " names the archive " + archive + ", which does not exist");
+        }
+        return new BackupInfo(archive, manifestPath, m);
     }
 
     /**
@@ -215,8 +267,7 @@ final class BackupStore {
                     + "backup of this tool; it may be a leftover of an interrupted run. A plain pg_dump archive can still be "
                     + "restored with pg_restore directly");
         }
-        return read(manifestPath).orElseThrow(() -> new BackupException("the manifest " + manifestPath
-                + " is not valid (unreadable, incomplete, or its archive is missing); see the log for details"));
+        return readChecked(manifestPath);
     }
 
     private static String stripSuffix(String name) {
@@ -269,16 +320,33 @@ final class BackupStore {
      * (swept later), never a listed backup with missing files.
      */
     void delete(BackupInfo backup) {
+        BackupManifest m = backup.manifest();
+        Path manifestPath = ownFile(backup.manifestPath(), m.id());
+        Path archive = ownFile(backup.path(), m.id());
+        Path globals = m.globals() == null ? null : ownFile(dir.resolve(m.globals()), m.id());
         try {
-            Files.deleteIfExists(backup.manifestPath());
+            Files.deleteIfExists(manifestPath);
             BackupFiles.force(dir);
-            BackupFiles.deleteTree(backup.path());
-            if (backup.manifest().globals() != null) {
-                Files.deleteIfExists(dir.resolve(backup.manifest().globals()));
+            BackupFiles.deleteTree(archive);
+            if (globals != null) {
+                Files.deleteIfExists(globals);
             }
         } catch (IOException e) {
             throw new BackupException("cannot delete backup " + backup.id() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A path deletion may touch: a file of backup {@code id} directly in this folder. Manifests are
+     * checked when read; this is the last guard before anything is deleted.
+     */
+    private Path ownFile(Path path, String id) {
+        Path p = path.toAbsolutePath().normalize();
+        if (!dir.equals(p.getParent()) || !p.getFileName().toString().startsWith(id + ".")) {
+            throw new BackupException("refusing to delete " + path + " for backup " + id + ": it is not a file of that backup in the "
+                    + "backup folder " + dir + " (BACKUP_DIR); nothing was deleted");
+        }
+        return p;
     }
 
     /**

@@ -81,7 +81,13 @@ final class EncryptionKeys {
         return k;
     }
 
+    /** The key in one file, named {@code setting} in messages (a variable or an option); its mode is checked first. */
+    static Key fromFile(Path file, String setting) {
+        return read(file, setting);
+    }
+
     private static Key read(Path file, String setting) {
+        io.fortress.db.api.SecretFiles.requirePrivate(file, setting);
         byte[] raw;
         try {
             raw = Files.readAllBytes(file);

@@ -54,6 +54,11 @@ final class ObjectCipher {
     static InputStream encrypting(InputStream plain, EncryptionKeys.Key key, String name) {
         byte[] salt = new byte[16];
         RANDOM.nextBytes(salt);
+        return encrypting(plain, key, name, salt);
+    }
+
+    /** As {@link #encrypting(InputStream, EncryptionKeys.Key, String)} with a given salt: for test vectors only, never reuse one. */
+    static InputStream encrypting(InputStream plain, EncryptionKeys.Key key, String name, byte[] salt) {
         byte[] header = ByteBuffer.allocate(HEADER_BYTES).put(MAGIC).put(HexFormat.of().parseHex(key.fingerprint())).put(salt).array();
         return new Chunked(new PushbackInputStream(plain, 1), header, aad(header, name), objectKey(key, salt), true, "encryption");
     }
@@ -105,6 +110,8 @@ final class ObjectCipher {
         private int pos;
         private long index;
         private boolean finished;
+        /** Set once a chunk failed: nothing after it may be handed out (a later chunk could authenticate on its own). */
+        private IOException failed;
 
         Chunked(PushbackInputStream in, byte[] header, byte[] aad, SecretKeySpec key, boolean encrypt, String what) {
             this.in = in;
@@ -129,6 +136,9 @@ final class ObjectCipher {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            if (failed != null) {
+                throw new IOException(what + ": no further reads after a chunk failed (" + failed.getMessage() + ")", failed);
+            }
             if (len == 0) {
                 return 0;
             }
@@ -136,7 +146,12 @@ final class ObjectCipher {
                 if (finished) {
                     return -1;
                 }
-                next();
+                try {
+                    next();
+                } catch (IOException e) {
+                    failed = e;
+                    throw e;
+                }
             }
             int n = Math.min(len, out.length - pos);
             System.arraycopy(out, pos, b, off, n);

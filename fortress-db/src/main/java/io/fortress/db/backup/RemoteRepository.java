@@ -77,7 +77,7 @@ final class RemoteRepository implements AutoCloseable {
         for (BackupManifest.FileEntry f : m.files()) {
             String objectKey = idPrefix(m.database(), m.id()) + f.path();
             Path file = backupDir.resolve(f.path());
-            try (InputStream plain = Files.newInputStream(file)) {
+            try (InputStream plain = BackupFiles.openNoFollow(file)) {
                 CountingInputStream stored = new CountingInputStream(key.isPresent()
                         ? ObjectCipher.encrypting(plain, key.get(), name(objectKey)) : plain);
                 store.put(objectKey, stored, key.isPresent() ? ObjectCipher.encryptedSize(f.sizeBytes()) : f.sizeBytes());
@@ -103,9 +103,10 @@ final class RemoteRepository implements AutoCloseable {
         return remote;
     }
 
-    /** The copies of a database with a readable manifest, newest first; a manifest that cannot be read is skipped with a warning. */
-    List<BackupInfo> list(String database) throws IOException {
+    /** The copies of a database: with a readable manifest, newest first, and those whose manifest cannot be read. */
+    RemoteCopies list(String database) throws IOException {
         List<BackupInfo> copies = new ArrayList<>();
+        List<RemoteCopies.Unreadable> unreadable = new ArrayList<>();
         for (Map.Entry<String, List<RemoteStore.StoredObject>> e : byId(database).entrySet()) {
             String id = e.getKey();
             String manifestKey = manifestKey(database, id);
@@ -115,12 +116,14 @@ final class RemoteRepository implements AutoCloseable {
             try {
                 BackupManifest m = readManifest(manifestKey, database, id);
                 copies.add(new BackupInfo(Path.of(idPrefix(database, id)), Path.of(manifestKey), m));
-            } catch (IOException | RuntimeException unreadable) {
-                LOG.warn("ignoring the remote copy {}: its manifest cannot be read: {}", id, unreadable.getMessage());
+            } catch (IOException | RuntimeException failure) {
+                LOG.warn("the remote copy {} in {} is unreadable: its manifest cannot be read or authenticated: {}", id, store.describe(),
+                        failure.getMessage());
+                unreadable.add(new RemoteCopies.Unreadable(id, failure.getMessage()));
             }
         }
         copies.sort(Comparator.comparing(BackupInfo::createdAt).thenComparing(BackupInfo::id).reversed());
-        return copies;
+        return new RemoteCopies(List.copyOf(copies), List.copyOf(unreadable));
     }
 
     /** The objects of a database's copies, by backup id. */
@@ -146,14 +149,10 @@ final class RemoteRepository implements AutoCloseable {
         if (!id.equals(m.id()) || !database.equals(m.database()) || m.files() == null || m.archive() == null) {
             throw new IOException("the manifest " + key + " is not the manifest of copy " + id + " of database " + database);
         }
-        for (BackupManifest.FileEntry f : m.files()) {
-            Path p = Path.of(f.path()).normalize();
-            if (p.isAbsolute() || p.startsWith("..") || !f.path().startsWith(id + ".")) {
-                throw new IOException("the manifest " + key + " names a file that is not of backup " + id + ": " + f.path());
-            }
-        }
-        if (m.files().stream().noneMatch(f -> f.path().equals(m.archive()) || f.path().startsWith(m.archive() + "/"))) {
-            throw new IOException("the manifest " + key + " names an archive that is not among its files: " + m.archive());
+        try {
+            ManifestPaths.check(m, key);
+        } catch (BackupException | IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
         }
         return m;
     }

@@ -56,10 +56,12 @@ record Restorer(BackupContext ctx, Verifier verifier) {
             inPlace = objects > 0;
         }
         boolean created = false;
-        try (ConnectionEnvironment env = ConnectionEnvironment.of(ctx.db(), ctx.server().primaryAddress())) {
-            if (options.globals()) {
+        // checked (version, checksum, meta-commands) before anything changes
+        GlobalsScript globals = options.globals() ? GlobalsScript.prepare(backup, tools) : null;
+        try (globals; ConnectionEnvironment env = ConnectionEnvironment.of(ctx.db(), ctx.server().primaryAddress())) {
+            if (globals != null) {
                 progress.item("globals");
-                restoreGlobals(tools, env, backup.manifestPath().resolveSibling(m.globals()));
+                restoreGlobals(tools, env, globals, m.globals());
             }
             if (!exists) {
                 ctx.server().createDatabase(target);
@@ -146,17 +148,17 @@ record Restorer(BackupContext ctx, Verifier verifier) {
     }
 
     /**
-     * Runs the globals file with psql. Roles that exist already (SQLSTATE 42710, e.g. the superuser
-     * itself) are expected; any other error fails the restore.
+     * Runs the globals file with psql in restricted mode ({@link GlobalsScript}). Roles that exist
+     * already (SQLSTATE 42710, e.g. the superuser itself) are expected; any other error, and any
+     * meta-command psql refused, fails the restore.
      */
-    private void restoreGlobals(ClientTools tools, ConnectionEnvironment env, Path globals) {
-        List<String> cmd = List.of(tools.psql(), "--no-psqlrc", "--no-password", "--quiet", "--set=ON_ERROR_STOP=0",
-                "--set=VERBOSITY=verbose", "--file=" + globals, "--dbname=" + ServerAccess.dbnameConninfo(ctx.database()));
-        ToolProcess.Result r = ToolProcess.run(cmd, env.variables(), ctx.timeout(), null);
-        List<String> errors = r.stderr().stream().filter(l -> l.contains("ERROR:") && !l.contains("ERROR:  42710:")).toList();
+    private void restoreGlobals(ClientTools tools, ConnectionEnvironment env, GlobalsScript globals, String name) {
+        ToolProcess.Result r = ToolProcess.run(globals.command(tools, ServerAccess.dbnameConninfo(ctx.database())), env.variables(),
+                ctx.timeout(), null);
+        List<String> errors = globals.errors(r.stderr());
         if (!r.ok() || !errors.isEmpty()) {
             String err = errors.isEmpty() ? r.stderrTail(4) : String.join("\n", errors.subList(0, Math.min(4, errors.size())));
-            throw new BackupException("restoring roles and tablespaces from " + globals.getFileName() + " failed: " + err
+            throw new BackupException("restoring roles and tablespaces from " + name + " failed: " + err
                     + (err.contains("permission denied") || err.contains("must be superuser")
                     ? "; restoring globals needs a superuser (or CREATEROLE) login" : ""));
         }

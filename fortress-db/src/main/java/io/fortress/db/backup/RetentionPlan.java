@@ -15,9 +15,23 @@ import java.util.List;
  * @param decisions one per backup, newest first
  * @param dryRun    true when nothing was deleted
  */
-@JsonPropertyOrder({"database", "at", "dry_run", "decisions"})
+@JsonPropertyOrder({"database", "at", "dry_run", "decisions", "unreadable"})
 public record RetentionPlan(@JsonProperty("database") String database, @com.fasterxml.jackson.annotation.JsonIgnore Instant at,
-                            @JsonProperty("decisions") List<Decision> decisions, @JsonProperty("dry_run") boolean dryRun) {
+                            @JsonProperty("decisions") List<Decision> decisions, @JsonProperty("dry_run") boolean dryRun,
+                            @JsonProperty("unreadable") List<RemoteCopies.Unreadable> unreadable) {
+
+    /** A plan of backups that all could be read (local retention reads only valid manifests). */
+    public RetentionPlan(String database, Instant at, List<Decision> decisions, boolean dryRun) {
+        this(database, at, decisions, dryRun, List.of());
+    }
+
+    /**
+     * This plan also counting remote copies whose manifest cannot be read: kept (retention never
+     * deletes what it cannot read), and shown, so that hidden copies do not go unnoticed.
+     */
+    RetentionPlan withUnreadable(List<RemoteCopies.Unreadable> copies) {
+        return new RetentionPlan(database, at, decisions, dryRun, List.copyOf(copies));
+    }
 
     /** Keep or delete one backup, with every reason that applied. */
     @JsonPropertyOrder({"id", "created_at", "status", "delete", "reasons"})
@@ -61,7 +75,11 @@ public record RetentionPlan(@JsonProperty("database") String database, @com.fast
             sb.append(d.delete() ? (dryRun ? "would delete " : "deleted ") : "keep ").append(d.id()).append(" (").append(d.status())
                     .append(", ").append(d.createdAt()).append("): ").append(String.join("; ", d.reasons())).append('\n');
         }
-        if (decisions.isEmpty()) {
+        for (RemoteCopies.Unreadable u : unreadable) {
+            sb.append("keep ").append(u.id()).append(" (unreadable): its manifest cannot be read or authenticated, so retention "
+                    + "neither counts it as good nor deletes it; check the repository (").append(u.reason()).append(")\n");
+        }
+        if (decisions.isEmpty() && unreadable.isEmpty()) {
             sb.append("no backups of ").append(database).append('\n');
         }
         return sb.toString();

@@ -70,7 +70,11 @@ final class Verifier {
             for (BackupManifest.FileEntry f : backup.manifest().files()) {
                 Path file = dir.resolve(f.path()).normalize();
                 listed.add(file);
-                if (!Files.isRegularFile(file)) {
+                if (Files.isSymbolicLink(file)) {
+                    problems.add(f.path() + " is a symbolic link (links in a backup folder are not followed)");
+                    continue;
+                }
+                if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     problems.add(f.path() + " is missing");
                     continue;
                 }

@@ -87,7 +87,12 @@ class RemoteBackupTest {
         new java.security.SecureRandom().nextBytes(key);
         Path f = tmp.resolve(name);
         Files.writeString(f, HexFormat.of().formatHex(key) + "\n");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         return f;
+    }
+
+    private Path newKey() throws IOException {
+        return keyFile("key-" + UUID.randomUUID());
     }
 
     private static List<Path> bucketFiles(String bucket) throws IOException {
@@ -143,7 +148,7 @@ class RemoteBackupTest {
     void withoutAKeyTheCanaryIsInTheBucket() throws Exception {
         // the control of the test above: the search finds the data when nothing hides it
         String bucket = bucket();
-        BackupManager manager = BackupManager.create(db, config(bucket).build());
+        BackupManager manager = BackupManager.create(db, config(bucket).remoteAllowPlaintext(true).build());
         BackupInfo backup = manager.backup();
         assertThat(backup.manifest().keyFingerprint()).isNull();
         assertThat(anyFileContains(bucket, CANARY)).isTrue();
@@ -202,6 +207,45 @@ class RemoteBackupTest {
     }
 
     @Test
+    void aManifestThatFailsAuthenticationIsListedAsUnreadableCountedByTheMeterAndKeptByRetention() throws Exception {
+        // an attacker hides the newest copy (to roll the repository back) by damaging its manifest
+        String bucket = bucket();
+        BackupConfig config = config(bucket).encryptionKeyFile(keyFile("key")).remoteMinKeep(1).remoteRetentionDays(1).build();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        BackupManager manager = BackupManager.builder(db, config).meterRegistry(registry).build();
+        BackupInfo older = manager.backup();
+        Thread.sleep(1100); // ids are per second
+        BackupInfo newer = manager.backup();
+        Path manifest = bucketFiles(bucket).stream()
+                .filter(p -> p.getFileName().toString().equals(newer.id() + BackupStore.MANIFEST_SUFFIX)).findFirst().orElseThrow();
+        try (RandomAccessFile f = new RandomAccessFile(manifest.toFile(), "rw")) {
+            f.seek(f.length() - 20);
+            int b = f.read();
+            f.seek(f.length() - 20);
+            f.write(b ^ 0x01);
+        }
+
+        RemoteCopies copies = manager.listRemoteCopies();
+        assertThat(copies.readable()).extracting(BackupInfo::id).containsExactly(older.id());
+        assertThat(copies.unreadable()).singleElement().satisfies(u -> {
+            assertThat(u.id()).isEqualTo(newer.id());
+            assertThat(u.reason()).contains("fails authentication");
+        });
+        assertThat(registry.get("fortress.backup.remote.unreadable").gauge().value()).isEqualTo(1.0);
+
+        BackupManager later = BackupManager.builder(db, config).clock(Clock.offset(Clock.systemUTC(), Duration.ofDays(3))).build();
+        RetentionPlan plan = later.cleanupRemote();
+        assertThat(plan.unreadable()).extracting(RemoteCopies.Unreadable::id).containsExactly(newer.id());
+        assertThat(plan.describe()).contains("keep " + newer.id() + " (unreadable): its manifest cannot be read or authenticated");
+        assertThat(plan.toJson()).contains("\"unreadable\"").contains(newer.id());
+        assertThat(plan.deleted()).as("the one readable copy is the newest good one").isEmpty();
+        assertThat(bucketFiles(bucket)).as("the unreadable copy's objects stay").anyMatch(p -> p.toString().contains(newer.id()));
+        assertThat(later.listRemoteCopies().unreadable()).hasSize(1);
+        assertThatThrownBy(() -> later.restoreRemote("../" + newer.id(), RestoreOptions.defaults(), ProgressListener.NONE))
+                .isInstanceOf(BackupException.class).hasMessageContaining("'../" + newer.id() + "' is not a backup id");
+    }
+
+    @Test
     void aRunKilledMidUploadLeavesNothingListedAndTheNextRunCleansUp() throws Exception {
         String bucket = bucket();
         BackupConfig config = config(bucket).encryptionKeyFile(keyFile("key")).build();
@@ -235,7 +279,7 @@ class RemoteBackupTest {
     @Test
     void aRepositoryThatIsDownLeavesTheBackupPendingAndRetentionKeepsIt() throws Exception {
         String bucket = bucket();
-        BackupConfig config = config(bucket).minKeep(1).retentionDays(1).remoteMinKeep(1).remoteRetentionDays(1).build();
+        BackupConfig config = config(bucket).remoteAllowPlaintext(true).minKeep(1).retentionDays(1).remoteMinKeep(1).remoteRetentionDays(1).build();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         BackupManager manager = BackupManager.builder(db, config).meterRegistry(registry).build();
         BackupInfo first;
@@ -295,7 +339,7 @@ class RemoteBackupTest {
     @Test
     void aLargeObjectGoesUpInPartsAndReadsBackIntact() throws Exception {
         String bucket = bucket();
-        BackupConfig config = config(bucket).build();
+        BackupConfig config = config(bucket).remoteAllowPlaintext(true).build();
         long size = 2L * S3Store.PART_BYTES + 12_345; // three parts, the last one short
         EncryptionKeys.Key key = new EncryptionKeys.Key(new byte[32], EncryptionKeys.fingerprint(new byte[32]));
         java.security.MessageDigest sent = java.security.MessageDigest.getInstance("SHA-256");
@@ -354,8 +398,36 @@ class RemoteBackupTest {
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_REMOTE", "https://bucket"))).hasMessageContaining("s3://");
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_ENCRYPTION_KEY_FILE", "/k")))
                 .hasMessageContaining("BACKUP_REMOTE");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_REMOTE", "s3://bucket/p")))
+                .isInstanceOf(io.fortress.db.api.DbConfigException.class)
+                .hasMessageContaining("BACKUP_REMOTE) is set without encryptionKeyFile (BACKUP_ENCRYPTION_KEY_FILE)")
+                .hasMessageContaining("BACKUP_REMOTE_ALLOW_PLAINTEXT=true");
+        assertThat(BackupConfig.fromEnv(Map.of("BACKUP_REMOTE", "s3://bucket/p", "BACKUP_REMOTE_ALLOW_PLAINTEXT", "true")).remote())
+                .isPresent();
+        Map<String, String> plain = Map.of("BACKUP_REMOTE", "s3://bucket/p", "BACKUP_REMOTE_ALLOW_PLAINTEXT", "true");
+        for (String endpoint : List.of("http://minio.internal:9000", "http://10.0.0.5:9000", "http://[fd00::1]:9000", "http://127.0.0.1.nip.io")) {
+            java.util.Map<String, String> env = new java.util.HashMap<>(plain);
+            env.put("BACKUP_REMOTE_ENDPOINT", endpoint);
+            assertThatThrownBy(() -> BackupConfig.fromEnv(env)).as(endpoint).hasMessageContaining("BACKUP_REMOTE_ENDPOINT")
+                    .hasMessageContaining("is not a loopback address").hasMessageContaining("use https://");
+        }
+        for (String endpoint : List.of("http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000", "https://minio.internal:9000")) {
+            java.util.Map<String, String> env = new java.util.HashMap<>(plain);
+            env.put("BACKUP_REMOTE_ENDPOINT", endpoint);
+            assertThat(BackupConfig.fromEnv(env).remoteEndpoint()).as(endpoint).isPresent();
+        }
+        Path readable = keyFile("readable");
+        Files.setPosixFilePermissions(readable, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> BackupManager.create(db, config(bucket()).encryptionKeyFile(readable).build()))
+                .isInstanceOf(io.fortress.db.api.DbConfigException.class)
+                .hasMessageContaining("BACKUP_ENCRYPTION_KEY_FILE=" + readable + " may be read by other users (mode rw-r--r--)")
+                .hasMessageContaining("chmod 600 " + readable).hasMessageNotContaining(Files.readString(readable).strip());
+        Files.setPosixFilePermissions(readable, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        assertThatThrownBy(() -> BackupManager.create(db, config(bucket()).encryptionKeyFile(newKey()).encryptionOldKeyFiles(List.of(readable))
+                .build())).hasMessageContaining("BACKUP_ENCRYPTION_OLD_KEY_FILES=" + readable + " may be read by its group");
         Path notAKey = tmp.resolve("short");
         Files.writeString(notAKey, "too short");
+        Files.setPosixFilePermissions(notAKey, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertThatThrownBy(() -> BackupManager.create(db, config(bucket()).encryptionKeyFile(notAKey).build()))
                 .hasMessageContaining("BACKUP_ENCRYPTION_KEY_FILE").hasMessageContaining("64 hex digits").hasMessageNotContaining("too short");
     }

@@ -5,6 +5,7 @@ import io.fortress.db.api.ConsistencyToken;
 import io.fortress.db.api.DatabaseException;
 import io.fortress.db.api.DatabaseUnavailableException;
 import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.InvalidConsistencyTokenException;
 import io.fortress.db.internal.Lsn;
 import io.fortress.db.api.NodeRole;
 import io.fortress.db.api.NodeHealth;
@@ -14,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
@@ -30,12 +32,15 @@ import org.slf4j.LoggerFactory;
 final class StatementRunner {
     private static final Logger SLOW = LoggerFactory.getLogger("io.fortress.db.SlowQuery");
     private static final String REPLAYED_SQL = "SELECT pg_last_wal_replay_lsn()::text";
+    private static final String POSITION_SQL = "SELECT pg_current_wal_insert_lsn()::text";
 
     private final Topology topology;
     private final long slowNanos;
     private final boolean logParameters;
     private final long readYourWritesWaitNanos;
     private final LongAdder[] reroutes = new LongAdder[Reroute.values().length];
+    /** The furthest WAL insert position seen on the primary (tokens handed out, checks of tokens); only moves forward. */
+    private final AtomicLong primaryPosition = new AtomicLong();
 
     StatementRunner(Topology topology, DbConfig config) {
         this.topology = topology;
@@ -116,16 +121,23 @@ final class StatementRunner {
 
     /**
      * Tries replicas that may have replayed the token, checking each on the borrowed connection, for up
-     * to DB_READ_YOUR_WRITES_WAIT; then the primary.
+     * to DB_READ_YOUR_WRITES_WAIT; then the primary. A token that no replica has replayed yet is first
+     * checked against the primary's position: one past it is refused (InvalidConsistencyTokenException)
+     * instead of waited for, as a forged token would otherwise hold replica connections for the whole wait.
      */
     private <T> T readYourWrites(ConsistencyToken token, String sql, NodeWork<T> work) {
         ReplayGuard guard = new ReplayGuard(token);
         long deadline = System.nanoTime() + readYourWritesWaitNanos;
         long pause = TimeUnit.MICROSECONDS.toNanos(100); // streaming replicas usually replay within a millisecond
+        // tokens this process handed out are known good; a fresher one (another instance's) costs a check only when no replica has it yet
+        boolean issued = token.isReachedBy(primaryPosition.get());
         while (true) {
             ReadPolicy.Plan<NodePool> plan = topology.readPolicy().tokens();
             NodePool[] candidates = plan.candidates();
             if (candidates.length == 0) {
+                if (!issued) {
+                    requireIssued(token);
+                }
                 break; // no replica could ever qualify: waiting would only delay the read
             }
             int start = topology.readPolicy().start(candidates.length);
@@ -141,6 +153,10 @@ final class StatementRunner {
                     }
                 }
             }
+            if (!issued) {
+                requireIssued(token);
+                issued = true;
+            }
             if (System.nanoTime() + pause > deadline) {
                 break;
             }
@@ -149,6 +165,37 @@ final class StatementRunner {
         }
         reroutes[Reroute.TOKEN_NOT_REPLAYED.ordinal()].increment();
         return onPrimary(sql, work);
+    }
+
+    /**
+     * The primary's WAL insert position now, at or after the commit of every transaction committed so far; remembered,
+     * so that tokens up to it need no check.
+     */
+    long primaryPosition() {
+        long position = onPrimary(POSITION_SQL, (node, guard) -> attempt(node, null, POSITION_SQL, null, c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(POSITION_SQL)) {
+                rs.next();
+                return Lsn.parse(rs.getString(1));
+            }
+        }));
+        primaryPosition.accumulateAndGet(position, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+        return position;
+    }
+
+    /**
+     * Refuses a token past the primary's position. While the primary cannot be asked, the token is given the benefit of
+     * the doubt: the read goes on as before, bounded by DB_READ_YOUR_WRITES_WAIT.
+     */
+    private void requireIssued(ConsistencyToken token) {
+        long position;
+        try {
+            position = primaryPosition();
+        } catch (DatabaseException primaryUnavailable) {
+            return;
+        }
+        if (!token.isReachedBy(position)) {
+            throw new InvalidConsistencyTokenException(token, new ConsistencyToken(position));
+        }
     }
 
     /**

@@ -3,13 +3,11 @@ package io.fortress.db.internal.pool;
 import io.fortress.db.api.Consistency;
 import io.fortress.db.api.ConsistencyToken;
 import io.fortress.db.api.DbConfig;
-import io.fortress.db.internal.Lsn;
 import io.fortress.db.api.RowMapper;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Optional;
 import java.util.Spliterator;
@@ -29,7 +27,6 @@ import org.slf4j.LoggerFactory;
 public final class Statements {
     private static final Logger LOG = LoggerFactory.getLogger(Statements.class);
     private static final int STREAM_FETCH_SIZE = 500;
-    private static final String TOKEN_SQL = "SELECT pg_current_wal_insert_lsn()::text";
     /** PostgreSQL's WAL page size (XLOG_BLCKSZ), 8 kB unless the server was compiled otherwise. */
     private static final long WAL_PAGE_BYTES = 8192;
     private static final long SHORT_PAGE_HEADER = 24;
@@ -62,12 +59,7 @@ public final class Statements {
 
     /** The primary's WAL insert position now: at or after the commit of every transaction committed so far. */
     public ConsistencyToken consistencyToken() {
-        return runner.onPrimary(TOKEN_SQL, (node, guard) -> runner.attempt(node, null, TOKEN_SQL, null, c -> {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(TOKEN_SQL)) {
-                rs.next();
-                return new ConsistencyToken(recordBoundary(Lsn.parse(rs.getString(1))));
-            }
-        }));
+        return new ConsistencyToken(recordBoundary(runner.primaryPosition()));
     }
 
     /**

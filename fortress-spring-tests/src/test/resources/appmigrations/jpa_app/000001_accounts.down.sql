@@ -1,0 +1,1 @@
+DROP TABLE notes; DROP SEQUENCE note_seq; DROP TABLE accounts;
