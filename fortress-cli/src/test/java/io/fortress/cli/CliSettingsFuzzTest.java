@@ -58,7 +58,9 @@ class CliSettingsFuzzTest {
     void environmentsValidateOrRefuseClearly(@ForAll("valueLists") List<String> values, @ForAll long seed) throws Exception {
         java.util.Random random = new java.util.Random(seed);
         List<String> variables = List.of("FORTRESS_HTTP_ADDR", "FORTRESS_HEALTH_INTERVAL", "FORTRESS_HEALTH_TIMEOUT", "DB_HEALTH_INTERVAL",
-                "DB_HEALTH_TIMEOUT", "FORTRESS_LOG_FORMAT", "FORTRESS_LOG_LEVEL", "FORTRESS_IOC_CLEANUP_INTERVAL", "FORTRESS_HTTP_ALLOW_OPEN");
+                "DB_HEALTH_TIMEOUT", "FORTRESS_LOG_FORMAT", "FORTRESS_LOG_LEVEL", "FORTRESS_IOC_CLEANUP_INTERVAL", "FORTRESS_HTTP_ALLOW_OPEN",
+                "FORTRESS_HTTP_MAX_CONNECTIONS", "FORTRESS_HTTP_REQUEST_TIMEOUT", "FORTRESS_HTTP_RESPONSE_TIMEOUT",
+                "FORTRESS_HTTP_ALLOW_PLAINTEXT_TOKEN");
         Map<String, String> env = new HashMap<>();
         values.forEach(v -> env.put(variables.get(random.nextInt(variables.size())), v));
         try {

@@ -32,11 +32,12 @@ import net.jqwik.api.Provide;
 
 /**
  * Attacks the parts of {@code fortress serve}'s {@link HttpApi} that read a request: its path (dot
- * segments, encodings, prefixes of endpoints, absolute URIs) and its Authorization header (Bearer and Basic
- * in any case, broken base64, tokens with spaces, other schemes), against every endpoint's handler, on
- * in-memory exchanges (no socket, no server). Every handler answers once within the time bound with one
- * of its statuses and throws nothing; with a token configured, only the exact open paths and a request
- * presenting the token get anything but 401; without one, nothing is 401.
+ * segments, encodings, prefixes of endpoints, absolute URIs), its Authorization header (Bearer and Basic
+ * in any case, broken base64, tokens with spaces, other schemes), its Host header (ports, IPv6, case,
+ * junk) and body headers, against every endpoint's handler, on in-memory exchanges (no socket, no server).
+ * Every handler answers once within the time bound with one of its statuses and throws nothing; a body is
+ * 413, a foreign Host where Host is checked 403; with a token configured, only the exact open paths and a
+ * request presenting the token get anything but 401; without one, nothing is 401.
  */
 class HttpApiFuzzTest {
     private static final List<String> CORPUS = Fuzz.corpus("http-requests");
@@ -63,24 +64,48 @@ class HttpApiFuzzTest {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 
+    @Provide
+    Arbitrary<String> hosts() {
+        return Arbitraries.oneOf(Arbitraries.of("127.0.0.1:8080", "localhost", "LOCALHOST:1", "[::1]:8080", "[::1]", "::1", "evil.example",
+                        "evil.example:8080", "127.0.0.1:", "127.0.0.1:80x", "", " localhost ", "localhost.", "127.0.0.1:8080:1", "(none)"),
+                Arbitraries.strings().all().ofMaxLength(12));
+    }
+
+    @Provide
+    Arbitrary<String> bodyHeaders() {
+        return Arbitraries.of("(none)", "Content-Length: 0", "Content-Length:  0 ", "Content-Length: 1", "Content-Length: -1",
+                "Content-Length: x", "Transfer-Encoding: chunked", "Transfer-Encoding: ");
+    }
+
     @Property
     void everyHandlerAnswersOnceAndOnlyTheTokenOpensClosedPaths(@ForAll("requestLines") String requestLine,
                                                                  @ForAll("authorizations") String authorization,
-                                                                 @ForAll boolean withToken) throws Exception {
-        check(requestLine, authorization, withToken);
+                                                                 @ForAll("hosts") String host, @ForAll("bodyHeaders") String body,
+                                                                 @ForAll boolean withToken, @ForAll boolean checksHost) throws Exception {
+        check(requestLine, authorization, host, body, withToken, checksHost);
+    }
+
+    @Property
+    void hostNamesDropOnlyAPort(@ForAll("hosts") String host) throws Exception {
+        String name = Fuzz.within(host, () -> HttpApi.hostName(host));
+        assertThat(host.strip().toLowerCase(java.util.Locale.ROOT)).as("Host %s", Fuzz.show(host)).startsWith(name);
     }
 
     @Example
     void corpus() throws Exception {
         for (String requestLine : CORPUS) {
             for (String authorization : List.of("(none)", "Bearer " + TOKEN, "Basic " + b64("u:" + TOKEN), "Bearer x")) {
-                check(requestLine, authorization, true);
-                check(requestLine, authorization, false);
+                for (String host : List.of("127.0.0.1:8080", "evil.example", "(none)")) {
+                    check(requestLine, authorization, host, "(none)", true, false);
+                    check(requestLine, authorization, host, "(none)", false, true);
+                    check(requestLine, authorization, host, "Content-Length: 1", false, false);
+                }
             }
         }
     }
 
-    private static void check(String requestLine, String authorization, boolean withToken) throws Exception {
+    private static void check(String requestLine, String authorization, String host, String body, boolean withToken,
+                              boolean checksHost) throws Exception {
         int space = requestLine.indexOf(' ');
         Assume.that(space > 0);
         String method = requestLine.substring(0, space);
@@ -92,19 +117,32 @@ class HttpApiFuzzTest {
             return;
         }
         Assume.that(uri.getPath() != null);
-        Map<String, HttpHandler> handlers = handlers(withToken ? TOKEN.getBytes(StandardCharsets.UTF_8) : null);
+        java.util.Set<String> hostNames = checksHost ? HttpApi.checkedHostNames("127.0.0.1:8080", false) : null;
+        Map<String, HttpHandler> handlers = handlers(withToken ? TOKEN.getBytes(StandardCharsets.UTF_8) : null, hostNames);
+        boolean hasBody = body.startsWith("Transfer-Encoding") || body.startsWith("Content-Length") && !body.substring(15).strip().equals("0");
+        boolean foreignHost = hostNames != null && !host.equals("(none)") && !hostNames.contains(HttpApi.hostName(host));
         boolean presentsToken = presentsToken(authorization);
         for (Map.Entry<String, HttpHandler> context : handlers.entrySet()) {
-            FakeExchange exchange = new FakeExchange(method, uri, authorization.equals("(none)") ? null : authorization);
+            FakeExchange exchange = new FakeExchange(method, uri, authorization.equals("(none)") ? null : authorization,
+                    host.equals("(none)") ? null : host, body.equals("(none)") ? null : body);
             Fuzz.within(requestLine, () -> {
                 context.getValue().handle(exchange);
                 return null;
             });
-            String what = method + " " + uri + " with " + Fuzz.show(authorization) + " on the handler of " + context.getKey()
-                    + (withToken ? " with a token" : "");
+            String what = method + " " + uri + " with " + Fuzz.show(authorization) + ", Host " + Fuzz.show(host) + ", " + body
+                    + " on the handler of " + context.getKey() + (withToken ? " with a token" : "") + (checksHost ? ", checking Host" : "");
             assertThat(exchange.statuses).as(what).hasSize(1);
             int status = exchange.statuses.get(0);
-            assertThat(status).as(what).isIn(200, 401, 404, 405, 500);
+            assertThat(status).as(what).isIn(200, 401, 403, 404, 405, 413, 500);
+            if (hasBody) {
+                assertThat(status).as(what).isEqualTo(413);
+                continue;
+            }
+            if (foreignHost) {
+                assertThat(status).as(what).isEqualTo(403);
+                continue;
+            }
+            assertThat(status).as(what).isNotIn(403, 413);
             boolean open = HttpApi.OPEN_PATHS.contains(context.getKey()) && uri.getPath().equals(context.getKey());
             if (withToken && !open && !presentsToken) {
                 assertThat(status).as(what).isEqualTo(401);
@@ -133,9 +171,10 @@ class HttpApiFuzzTest {
     }
 
     /** Every context HttpApi registers, with no database behind it (a handler that needs one answers 500). */
-    private static Map<String, HttpHandler> handlers(byte[] token) {
+    private static Map<String, HttpHandler> handlers(byte[] token, java.util.Set<String> hostNames) {
         FakeServer server = new FakeServer();
-        HttpApi api = new HttpApi(server, null, null, null, null, token, null);
+        HttpApi api = new HttpApi(server, new HttpLimits(java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(10), 8), hostNames,
+                null, null, null, null, token, null);
         api.stop();
         return server.contexts;
     }
@@ -198,13 +237,19 @@ class HttpApiFuzzTest {
         final List<Integer> statuses = new java.util.ArrayList<>();
         boolean closed;
 
-        FakeExchange(String method, URI uri, String authorization) {
+        FakeExchange(String method, URI uri, String authorization, String host, String body) {
             this.method = method;
             this.uri = uri;
             if (authorization != null) {
                 requestHeaders.add("Authorization", authorization);
             }
-            requestHeaders.add("Host", "127.0.0.1:8080");
+            if (host != null) {
+                requestHeaders.add("Host", host);
+            }
+            if (body != null) {
+                int colon = body.indexOf(':');
+                requestHeaders.add(body.substring(0, colon), body.substring(colon + 1).strip());
+            }
         }
 
         @Override
