@@ -117,6 +117,8 @@ class HttpApiFuzzTest {
             return;
         }
         Assume.that(uri.getPath() != null);
+        // the server splits a request at line ends, so no header value holds CR or LF (Headers refuses them too)
+        Assume.that(authorization.indexOf('\r') < 0 && authorization.indexOf('\n') < 0 && host.indexOf('\r') < 0 && host.indexOf('\n') < 0);
         java.util.Set<String> hostNames = checksHost ? HttpApi.checkedHostNames("127.0.0.1:8080", false) : null;
         Map<String, HttpHandler> handlers = handlers(withToken ? TOKEN.getBytes(StandardCharsets.UTF_8) : null, hostNames);
         boolean hasBody = body.startsWith("Transfer-Encoding") || body.startsWith("Content-Length") && !body.substring(15).strip().equals("0");
