@@ -39,7 +39,7 @@ public final class Durations {
         java.math.BigDecimal totalNanos = java.math.BigDecimal.ZERO;
         while (i < s.length()) {
             int start = i;
-            while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+            while (i < s.length() && (isAsciiDigit(s.charAt(i)) || s.charAt(i) == '.')) {
                 i++;
             }
             String number = s.substring(start, i);
@@ -47,7 +47,7 @@ public final class Durations {
                 throw new IllegalArgumentException("'" + text + "' is not a duration (expected a number at position " + (start + 1) + ")");
             }
             int unitStart = i;
-            while (i < s.length() && !Character.isDigit(s.charAt(i)) && s.charAt(i) != '.') {
+            while (i < s.length() && !isAsciiDigit(s.charAt(i)) && s.charAt(i) != '.') {
                 i++;
             }
             String unit = s.substring(unitStart, i);
@@ -63,36 +63,50 @@ public final class Durations {
             };
             totalNanos = totalNanos.add(new java.math.BigDecimal(number).multiply(java.math.BigDecimal.valueOf(nanosPerUnit)));
         }
-        if (totalNanos.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+        // as Go: fractions of a nanosecond are dropped, and the range is that of a signed 64-bit count of nanoseconds
+        java.math.BigInteger nanos = totalNanos.toBigInteger();
+        nanos = negative ? nanos.negate() : nanos;
+        if (nanos.bitLength() > 63) {
             throw new IllegalArgumentException("'" + text + "' is too long a duration");
         }
-        Duration d = Duration.ofNanos(totalNanos.longValue());
-        return negative ? d.negated() : d;
+        return Duration.ofNanos(nanos.longValue());
     }
 
-    /** Formats a duration the way Go would accept it back, shortest first: {@code 1h30m}, {@code 500ms}, {@code 0s}. */
+    /** Go's digits: Character.isDigit would also take other scripts' digits, which BigDecimal then reads (an Arabic-Indic three before 1h30m made 31h30m). */
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /**
+     * Formats a duration the way Go would accept it back, shortest first: {@code 1h30m}, {@code 500ms}, {@code 0s}.
+     * Any Duration formats, also one beyond the long nanoseconds that {@link #parse} accepts.
+     */
     public static String format(Duration d) {
-        if (d.isZero()) {
+        java.math.BigInteger nanos = java.math.BigInteger.valueOf(d.getSeconds()).multiply(java.math.BigInteger.valueOf(1_000_000_000L))
+                .add(java.math.BigInteger.valueOf(d.getNano()));
+        if (nanos.signum() == 0) {
             return "0s";
         }
-        if (d.isNegative()) {
-            return "-" + format(d.negated());
-        }
-        long nanos = d.toNanos();
-        if (nanos % 1_000_000_000L != 0) {
-            if (nanos % 1_000_000L == 0) {
-                return (nanos / 1_000_000L) + "ms";
+        return nanos.signum() < 0 ? "-" + format(nanos.negate()) : format(nanos);
+    }
+
+    private static String format(java.math.BigInteger nanos) {
+        java.math.BigInteger[] secondsAndNanos = nanos.divideAndRemainder(java.math.BigInteger.valueOf(1_000_000_000L));
+        long subSecond = secondsAndNanos[1].longValue();
+        if (subSecond != 0) {
+            if (subSecond % 1_000_000L == 0) {
+                return nanos.divide(java.math.BigInteger.valueOf(1_000_000L)) + "ms";
             }
-            if (nanos % 1_000L == 0) {
-                return (nanos / 1_000L) + "us";
+            if (subSecond % 1_000L == 0) {
+                return nanos.divide(java.math.BigInteger.valueOf(1_000L)) + "us";
             }
             return nanos + "ns";
         }
-        long seconds = d.getSeconds();
+        java.math.BigInteger[] hoursAndSeconds = secondsAndNanos[0].divideAndRemainder(java.math.BigInteger.valueOf(3600));
+        long seconds = hoursAndSeconds[1].longValue();
         StringBuilder sb = new StringBuilder();
-        if (seconds >= 3600) {
-            sb.append(seconds / 3600).append('h');
-            seconds %= 3600;
+        if (hoursAndSeconds[0].signum() > 0) {
+            sb.append(hoursAndSeconds[0]).append('h');
         }
         if (seconds >= 60) {
             sb.append(seconds / 60).append('m');

@@ -125,7 +125,10 @@ public final class Setting<T> {
             // a secret is taken as it is: spaces at its ends may be part of it
             value = parser.apply(secret ? raw : raw.strip());
         } catch (IllegalArgumentException e) {
-            throw new DbConfigException(variable + "=" + shown(raw) + " is invalid: " + e.getMessage()
+            // the parser's reason quotes the value, maybe rewritten (Path.of makes :// into :/): never with credentials
+            String shown = shown(raw);
+            String reason = secret || !shown.equals(raw) ? "not shown, as it would repeat the credentials" : e.getMessage();
+            throw new DbConfigException(variable + "=" + shown + " is invalid: " + reason
                     + "; expected " + accepted + " (" + name + ": " + description + ")");
         }
         if (!check.test(value)) {
@@ -169,7 +172,15 @@ public final class Setting<T> {
 
     /** A refused value as its message shows it: a secret not at all, credentials in a URL ({@code scheme://user:pass@}) masked. */
     private String shown(String raw) {
-        return secret ? "<redacted>" : raw.replaceAll("(://)[^/@\\s]*@", "$1<redacted>@");
+        return secret ? "<redacted>" : masked(raw);
+    }
+
+    /**
+     * Text with everything from a {@code //} (of {@code scheme://} or a scheme-relative {@code //user:pass@host}) to the last
+     * {@code @} masked: a password may itself hold '/', ' ' or '@'.
+     */
+    private static String masked(String text) {
+        return text == null ? null : text.replaceAll("(?s)(//).*@", "$1<redacted>@");
     }
 
     private static Integer parseInt(String s) {

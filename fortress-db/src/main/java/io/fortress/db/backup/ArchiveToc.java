@@ -27,9 +27,10 @@ final class ArchiveToc {
             "LARGE OBJECT", "BLOB METADATA", "PROCEDURAL LANGUAGE", "OPERATOR CLASS", "OPERATOR FAMILY", "ACCESS METHOD",
             "PUBLICATION TABLES IN SCHEMA", "PUBLICATION TABLE", "STATISTICS DATA")
             .stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
-    private static final Pattern ENTRY = Pattern.compile("^(\\d+); (\\d+) (\\d+) (.*)$");
-    private static final Pattern HEADER = Pattern.compile("^;\\s+([A-Za-z][A-Za-z ]*[A-Za-z]):\\s*(.*)$");
-    private static final Pattern DEPENDS = Pattern.compile("^;\\s*depends on:(.*)$");
+    // DOTALL: a name may hold \r, U+0085 or U+2028, which '.' does not match otherwise; lines end at \n only
+    private static final Pattern ENTRY = Pattern.compile("^(\\d+); (\\d+) (\\d+) (.*)$", Pattern.DOTALL);
+    private static final Pattern HEADER = Pattern.compile("^;\\s+([A-Za-z][A-Za-z ]*[A-Za-z]):\\s*(.*)$", Pattern.DOTALL);
+    private static final Pattern DEPENDS = Pattern.compile("^;\\s*depends on:(.*)$", Pattern.DOTALL);
     /** Entries pg_restore needs whatever is selected (client encoding, standard_conforming_strings, search_path). */
     static final Set<String> SETTINGS_TYPES = Set.of("ENCODING", "STDSTRINGS", "SEARCHPATH");
 
@@ -69,7 +70,8 @@ final class ArchiveToc {
         return parse(r.stdout());
     }
 
-    private static ArchiveToc parse(String listing) {
+    /** @throws BackupException when a dump id, dependency or the entry count is not an int */
+    static ArchiveToc parse(String listing) {
         Map<String, String> header = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
         Entry last = null;
@@ -79,7 +81,7 @@ final class ArchiveToc {
                 String body = e.group(4);
                 String type = typeOf(body);
                 String rest = body.length() > type.length() ? body.substring(type.length() + 1) : "";
-                last = new Entry(Integer.parseInt(e.group(1)), type, rest, line, new ArrayList<>());
+                last = new Entry(number(e.group(1), line), type, rest, line, new ArrayList<>());
                 entries.add(last);
                 continue;
             }
@@ -87,7 +89,7 @@ final class ArchiveToc {
             if (d.matches() && last != null) {
                 for (String id : d.group(1).trim().split("\\s+")) {
                     if (!id.isEmpty()) {
-                        last.dependsOn().add(Integer.parseInt(id));
+                        last.dependsOn().add(number(id, line));
                     }
                 }
                 continue;
@@ -95,9 +97,25 @@ final class ArchiveToc {
             Matcher h = HEADER.matcher(line);
             if (h.matches() && entries.isEmpty()) {
                 header.putIfAbsent(h.group(1), h.group(2).strip());
+                if (h.group(1).equals("TOC Entries")) {
+                    number(h.group(2).strip(), line);
+                }
             }
         }
         return new ArchiveToc(header, entries);
+    }
+
+    /**
+     * A dump id or entry count: an int, as pg_restore prints them; anything else is a listing this reader cannot trust.
+     *
+     * @throws BackupException naming the line
+     */
+    private static int number(String text, String line) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new BackupException("pg_restore --list printed a line whose number '" + text + "' is not a dump id or count: " + line);
+        }
     }
 
     private static String typeOf(String body) {

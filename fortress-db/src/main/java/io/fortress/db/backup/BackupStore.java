@@ -220,7 +220,7 @@ final class BackupStore {
             throw e instanceof BackupException b ? b
                     : new BackupException("the manifest " + manifestPath + " is unreadable (" + e.getMessage() + ")", e);
         }
-        if (m.manifestVersion() != BackupManifest.VERSION || m.id() == null || m.database() == null || m.archive() == null
+        if (m == null || m.manifestVersion() != BackupManifest.VERSION || m.id() == null || m.database() == null || m.archive() == null
                 || m.status() == null || m.files() == null || m.startedAt() == null || m.finishedAt() == null) {
             throw new BackupException("the manifest " + manifestPath + " is not a complete manifest of version " + BackupManifest.VERSION);
         }

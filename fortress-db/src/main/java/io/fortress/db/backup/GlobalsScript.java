@@ -123,11 +123,18 @@ final class GlobalsScript implements AutoCloseable {
     /** The numbers of the lines holding an accepted meta-command; any other meta-command line refuses the file. */
     static Set<Integer> checkLines(String text, Path file) {
         Set<Integer> meta = new java.util.HashSet<>();
-        String[] lines = text.split("\r?\n|\r", -1);
+        // lines as psql reads them, and as GlobalsSql counts them: up to \n (a lone \r split here would number the lines
+        // differently from GlobalsSql, which then skipped an SQL line as a meta-command's)
+        String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].stripLeading();
             if (!line.startsWith("\\")) {
                 continue;
+            }
+            int cr = line.indexOf('\r');
+            if (cr >= 0 && cr != line.length() - 1) {
+                throw new BackupException("the globals file " + file + " has a carriage return inside the meta-command line " + (i + 1)
+                        + "; pg_dumpall writes none there, so it was altered and is not run");
             }
             String command = line.split("[\\s]", 2)[0];
             if (!ACCEPTED.contains(command)) {

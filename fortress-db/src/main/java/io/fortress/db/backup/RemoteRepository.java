@@ -146,7 +146,7 @@ final class RemoteRepository implements AutoCloseable {
         try (InputStream in = plaintext(key)) {
             m = BackupStore.JSON.readValue(ObjectCipher.readAll(in), BackupManifest.class);
         }
-        if (!id.equals(m.id()) || !database.equals(m.database()) || m.files() == null || m.archive() == null) {
+        if (m == null || !id.equals(m.id()) || !database.equals(m.database()) || m.files() == null || m.archive() == null) {
             throw new IOException("the manifest " + key + " is not the manifest of copy " + id + " of database " + database);
         }
         try {

@@ -21,6 +21,13 @@ public final class Lsn {
         if (slash <= 0 || slash == text.length() - 1 || slash > 8 || text.length() - slash - 1 > 8) {
             throw new IllegalArgumentException("'" + text + "' is not a WAL position (expected hex X/Y, e.g. 0/3000060)");
         }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            // Long.parseLong alone would take signs and non-ASCII digits: "0/-1" would be FFFFFFFF/FFFFFFFF
+            if (i != slash && !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) {
+                throw new IllegalArgumentException("'" + text + "' is not a WAL position (expected hex X/Y, e.g. 0/3000060)");
+            }
+        }
         try {
             long high = Long.parseLong(text.substring(0, slash), 16);
             long low = Long.parseLong(text.substring(slash + 1), 16);

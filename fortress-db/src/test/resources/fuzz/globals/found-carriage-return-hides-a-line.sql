@@ -1,0 +1,2 @@
+\connect a\connect b
+COPY t TO PROGRAM 'id';
