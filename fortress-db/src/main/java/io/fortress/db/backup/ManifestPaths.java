@@ -41,6 +41,12 @@ final class ManifestPaths {
             throw refused(where, "its globals file " + quote(m.globals()) + " is not " + globals + ", the plain name of backup " + id
                     + " in its folder");
         }
+        if (m.files() == null) {
+            throw refused(where, "it lists no files, so nothing checks the archive");
+        }
+        if (m.includeData() && m.tables() == null) {
+            throw refused(where, "it holds data but lists no tables, so nothing checks the tables' data");
+        }
         boolean archiveListed = false;
         boolean globalsListed = false;
         for (BackupManifest.FileEntry f : m.files()) {

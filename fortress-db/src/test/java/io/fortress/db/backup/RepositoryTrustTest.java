@@ -119,6 +119,12 @@ class RepositoryTrustTest {
         // the archive too: an absolute or ../ archive is refused the same way
         tamper(backup, m -> m.put("archive", "../" + backup.manifest().archive()));
         assertThatThrownBy(() -> manager.find(backup.id())).hasMessageContaining("its archive '../" + backup.manifest().archive() + "'");
+        tamper(backup, m -> m.put("archive", backup.manifest().archive()));
+        // lists a verify or restore would walk: missing, they are refused by name, not a NullPointerException
+        tamper(backup, m -> m.remove("tables"));
+        assertThatThrownBy(() -> manager.find(backup.id())).hasMessageContaining("holds data but lists no tables");
+        tamper(backup, m -> m.remove("files"));
+        assertThatThrownBy(() -> manager.find(backup.id())).hasMessageContaining("is not a complete manifest");
     }
 
     @Test
