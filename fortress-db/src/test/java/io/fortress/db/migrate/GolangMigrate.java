@@ -166,6 +166,17 @@ final class GolangMigrate implements AutoCloseable {
         }
     }
 
+    /** {@code migrate force V}: sets the version, clean, whatever it was (dirty included), with no source check. */
+    void force(long version) throws SQLException {
+        open();
+        lock();
+        try {
+            setVersion(version, false);
+        } finally {
+            unlock();
+        }
+    }
+
     /** golang-migrate's SetVersion. */
     void setVersion(long version, boolean dirty) throws SQLException {
         connection.setAutoCommit(false);
