@@ -187,6 +187,26 @@ class GolangMigrateSideBySideTest {
     }
 
     @Test
+    void aDatabaseStrandedByAnEarlierFortressIsRepairedWithAdopt() throws Exception {
+        String schema = fiveVersions(3, 0);
+        try (GolangMigrate go = new GolangMigrate(cluster(), schema, dir)) {
+            assertThatThrownBy(() -> go.up(0)).hasMessageContaining("division by zero");
+        }
+        MigrationManager m = TestDb.manager(cluster(), schema, dir);
+        m.force(2);
+        // what fortress before #30 left: the force alone, no record of what golang-migrate applied
+        TestDb.execute(cluster(), "DELETE FROM " + schema + ".schema_migrations_history WHERE kind <> 'force'");
+        assertThat(status(m)).startsWith("1 OUT_OF_ORDER", "2 APPLIED force");
+        assertThat(m.validate().of(Finding.Kind.OUT_OF_ORDER)).singleElement()
+                .satisfies(f -> assertThat(f.message()).contains("fortress migrate adopt 1 --service " + schema));
+        m.adopt(1);
+        assertThat(status(m)).startsWith("1 APPLIED adopt", "2 APPLIED force");
+        fix(upFile(3));
+        assertThat(m.up().toVersion()).isEqualTo(5);
+        movesBothWays(m);
+    }
+
+    @Test
     void golangMigrateFailsFortressForcesTheFailedVersionItselfOnceTheChangeWasCompletedByHand() throws Exception {
         String schema = fiveVersions(3, 0);
         try (GolangMigrate go = new GolangMigrate(cluster(), schema, dir)) {
