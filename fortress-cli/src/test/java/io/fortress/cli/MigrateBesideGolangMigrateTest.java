@@ -86,7 +86,9 @@ class MigrateBesideGolangMigrateTest {
         assertThat(dirty.out()).contains("ERROR DIRTY").contains("another tool did").contains("`fortress migrate force 3 --service credits`");
         CliRun up = fortress("credits", "up");
         assertThat(up.status()).isEqualTo(1);
-        assertThat(up.err()).contains("Dirty database version 3").contains("another tool (golang-migrate?) left it dirty: its up of version 3");
+        assertThat(up.err()).contains("Dirty database version 3").contains("another tool (golang-migrate?) left it dirty: its up of version 3")
+                .contains("`fortress migrate force 2 --service credits` (force(2) in Java) if nothing of the up of version 3 remains, or "
+                        + "`fortress migrate force 3 --service credits` (force(3) in Java) once it is complete");
 
         assertThat(fortress("credits", "force", "2").status()).isZero();
         CliRun repaired = fortress("credits", "status");

@@ -136,7 +136,20 @@ record Validator(MigrationCatalog catalog, DatabaseState state) {
         }
         return "version " + v.version() + " is dirty: " + what + " Repair: look at the schema, finish or undo the partial "
                 + "change by hand (e.g. DROP INDEX an invalid index left by CREATE INDEX CONCURRENTLY), then force the version the schema "
-                + "now matches with " + repair("force", "force", v.version()) + " or the version before it, and run again";
+                + "now matches: " + forceAdvice(cause) + ", and run again";
+    }
+
+    /** Which version to force: the one before the failed file if nothing of it remains, the one after once it was completed. */
+    private String forceAdvice(Optional<HistoryEntry> cause) {
+        if (cause.isEmpty()) {
+            return "e.g. " + repair("force", "force", state.version().version());
+        }
+        HistoryEntry e = cause.get();
+        boolean up = e.kind() == HistoryEntry.Kind.UP || e.kind() == HistoryEntry.Kind.EXTERNAL_UP;
+        long undone = up ? e.fromVersion() : e.version();
+        long completed = up ? e.version() : e.toVersion();
+        return repair("force", "force", undone) + " if nothing of the " + (up ? "up" : "down") + " of version " + e.version()
+                + " remains, or " + repair("force", "force", completed) + " once it is complete";
     }
 
     /** A repair as the fortress command and the Java call, e.g. {@code fortress migrate force 3 --service credits (force(3) in Java)}. */

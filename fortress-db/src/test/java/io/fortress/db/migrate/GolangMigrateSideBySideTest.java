@@ -284,7 +284,9 @@ class GolangMigrateSideBySideTest {
             assertThat(go.version()).containsExactly(3, 1);
         }
         assertThatThrownBy(m::down).isInstanceOf(DirtyDatabaseException.class)
-                .hasMessageContaining("its down of version 4 (v4) failed");
+                .hasMessageContaining("its down of version 4 (v4) failed")
+                .hasMessageContaining("fortress migrate force 4 --service " + schema + "` (force(4) in Java) if nothing of the down of "
+                        + "version 4 remains, or `fortress migrate force 3 --service " + schema + "`");
         // the down file ran as one implicit transaction: nothing of it remains, the schema is still at 4
         m.force(4);
         assertThat(status(m)).containsExactly("1 APPLIED up", "2 APPLIED up", "3 APPLIED up", "4 APPLIED up", "5 PENDING");
