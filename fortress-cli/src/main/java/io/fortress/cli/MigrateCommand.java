@@ -167,11 +167,14 @@ final class MigrateCommand extends CommandGroup {
         MigrateCommand migrate;
         @Parameters(index = "0", paramLabel = "N", description = "The version to record.")
         long version;
+        @Option(names = "--allow-unknown-version", description = "Also a version the source has no file for (the database then "
+                + "cannot move until such files exist).")
+        boolean allowUnknownVersion;
 
         @Override
         public Integer call() {
             return migrate.forEach(true, "force", (s, m) -> {
-                m.force(version);
+                m.force(version, allowUnknownVersion);
                 return s.id() + ": forced to version " + version;
             }, out());
         }

@@ -211,6 +211,12 @@ class MigrateBesideGolangMigrateTest {
         assertThat(versions(clean)).containsExactly("000001 a APPLIED force", "000002 b APPLIED up", "000003 c APPLIED adopt",
                 "000004 d APPLIED force");
         assertThat(fortress("cdefnet", "repair-checksum", "9").status()).isEqualTo(1);
+        CliRun unknown = fortress("cdefnet", "force", "9");
+        assertThat(unknown.status()).isEqualTo(1);
+        assertThat(unknown.err()).contains("fortress migrate force 9 --allow-unknown-version");
+        assertThat(fortress("cdefnet", "force", "9", "--allow-unknown-version").status()).isZero();
+        assertThat(fortress("cdefnet", "version").out()).contains("cdefnet: version 9");
+        assertThat(fortress("cdefnet", "force", "4").status()).isZero();
         Files.writeString(folder.resolve("4_d.down.sql"), "DROP TABLE d;");
         assertThat(fortress("cdefnet", "goto", "2").out()).contains("cdefnet: version 4 -> 2 (down 4_d.down.sql, down 3_c.down.sql)");
         assertThat(fortress("cdefnet", "up").status()).isZero();

@@ -202,7 +202,7 @@ public final class MigrationManager {
         if (version >= 0 && !catalog.contains(version) && !allowUnknownVersion) {
             throw new MigrationNotFoundException("force(" + version + "): " + catalog.source() + " has no migration " + version
                     + ", so the database could not move from there; force a version that exists, or call force(" + version
-                    + ", true) to set it anyway");
+                    + ", true) (fortress migrate force " + version + " --allow-unknown-version) to set it anyway");
         }
         locked(catalog, run -> {
             run.force(version);

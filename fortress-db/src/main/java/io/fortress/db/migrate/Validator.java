@@ -163,7 +163,7 @@ record Validator(MigrationCatalog catalog, DatabaseState state) {
         return "no migration found for version " + v + " in " + catalog.source() + ": the database was migrated with files this source "
                 + "lacks (the versions here are " + (catalog.isEmpty() ? "none" : "up to " + catalog.latest()) + "). Use the source the "
                 + "database was migrated with (a newer build?), restore the missing files, or, if the schema matches an earlier "
-                + "version of this source, force(version) to it";
+                + "version of this source, force(version) to it (fortress migrate force <version>)";
     }
 
     static String failureDetails(HistoryEntry e) {
