@@ -106,15 +106,16 @@ final class HistoryLog {
     }
 
     /**
-     * True when a successful force moved up over the version: it lies in (from, to], or the force
+     * The latest successful force that moved up over the version: it lies in (from, to], or the force
      * repaired the version itself while it was dirty at {@code from} (to &gt;= from).
      */
-    boolean forcedOver(long version) {
+    Optional<HistoryEntry> forceOver(long version) {
         HistoryEntry dirty = null;
+        HistoryEntry found = null;
         for (HistoryEntry e : rows) {
             if (e.succeeded() && e.kind() == HistoryEntry.Kind.FORCE && (e.fromVersion() < version && version <= e.toVersion()
                     || dirty != null && dirty.toVersion() == e.fromVersion() && version == e.fromVersion() && e.toVersion() >= version)) {
-                return true;
+                found = e;
             }
             if (!e.succeeded() && (e.kind().isExternal() || e.transactionMode() == TransactionMode.NONE)) {
                 dirty = e;
@@ -122,7 +123,7 @@ final class HistoryLog {
                 dirty = null;
             }
         }
-        return false;
+        return Optional.ofNullable(found);
     }
 
     /** Versions the history records as applied now (not rolled back since). */

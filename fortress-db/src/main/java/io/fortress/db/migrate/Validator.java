@@ -47,7 +47,7 @@ record Validator(MigrationCatalog catalog, DatabaseState state) {
             Optional<HistoryEntry> applied = history.lastApplied(m.version());
             if (applied.isEmpty()) {
                 boolean notYetRecorded = m.version() > recorded;
-                if (!notYetRecorded && !history.forcedOver(m.version())) {
+                if (!notYetRecorded && history.forceOver(m.version()).isEmpty()) {
                     findings.add(outOfOrder(m, v.version()));
                 }
                 continue;

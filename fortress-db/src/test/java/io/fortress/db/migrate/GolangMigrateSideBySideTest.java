@@ -221,6 +221,11 @@ class GolangMigrateSideBySideTest {
         movesBothWays(m);
         assertThat(m.migrate(2).toVersion()).isEqualTo(2); // the down file of 3 undoes the hand-made change
         assertThat(TestDb.value(cluster(), "SELECT to_regclass('" + schema + ".t3')")).isNull();
+        m.force(4); // versions forced over say so
+        assertThat(status(m)).containsExactly("1 APPLIED adopt", "2 APPLIED adopt", "3 APPLIED force", "4 APPLIED force", "5 PENDING");
+        m.force(2);
+        fix(upFile(3));
+        assertThat(m.up().toVersion()).isEqualTo(5);
     }
 
     @Test
