@@ -1,6 +1,7 @@
 package io.fortress.cli;
 
 import io.fortress.db.Database;
+import io.fortress.db.migrate.Finding;
 import io.fortress.db.migrate.MigrationManager;
 import io.fortress.db.migrate.MigrationPlan;
 import io.fortress.db.migrate.MigrationResult;
@@ -17,17 +18,21 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code fortress migrate up|down|goto N|version|force N|status|plan}: the migration engine for the
+ * {@code fortress migrate up|down|goto N|version|force N|adopt N|repair-checksum N|status|plan}: the migration engine for the
  * services credits, shadow and cdefnet, each in its own schema, against the database DB_* names (or
  * the embedded cluster).
  */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
         description = {"Migrate the services' schemas (golang-migrate layout, advisory lock, history).",
                 "Migrations come from the jar (the repository's migrations/) or --source DIR (one folder per service).",
-                "Exit status: 0 success, 1 failure, 2 invalid usage or settings."},
+                "Exit status: 0 success, 1 failure, 2 invalid usage or settings, 3 status reported ERROR findings."},
         subcommands = {MigrateCommand.Up.class, MigrateCommand.Down.class, MigrateCommand.Goto.class, MigrateCommand.Version.class,
-                MigrateCommand.Force.class, MigrateCommand.Status.class, MigrateCommand.Plan.class})
+                MigrateCommand.Force.class, MigrateCommand.Adopt.class, MigrateCommand.RepairChecksum.class, MigrateCommand.Status.class,
+                MigrateCommand.Plan.class})
 final class MigrateCommand extends CommandGroup {
+    /** The exit status of {@code status} when it reports a finding that stops migrations (dirty, out of order, modified, ...). */
+    static final int ERROR_FINDINGS = 3;
+
     @ParentCommand
     FortressCommand fortress;
 
@@ -98,7 +103,8 @@ final class MigrateCommand extends CommandGroup {
         StringBuilder sb = new StringBuilder(s.id() + ": version " + r.fromVersion() + " -> " + r.toVersion() + " (");
         for (int i = 0; i < r.applied().size(); i++) {
             MigrationResult.Applied a = r.applied().get(i);
-            sb.append(i == 0 ? "" : ", ").append(a.direction().name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(a.file());
+            sb.append(i == 0 ? "" : ", ").append(a.direction().name().toLowerCase(java.util.Locale.ROOT)).append(' ')
+                    .append(a.file() != null ? a.file() : "of version " + a.version() + ": no file, nothing run");
         }
         return sb.append(')').toString();
     }
@@ -144,7 +150,11 @@ final class MigrateCommand extends CommandGroup {
         public Integer call() {
             return migrate.forEach(false, "version", (s, m) -> {
                 MigrationVersion v = m.version();
-                return s.id() + ": " + (v.isNil() ? "no version (never migrated)" : "version " + v.version() + (v.dirty() ? " (dirty)" : ""));
+                if (v.isNil()) {
+                    return s.id() + ": " + (v.dirty() ? "no version, dirty (a rollback of the first version failed; see migrate status)"
+                            : "no version (never migrated)");
+                }
+                return s.id() + ": version " + v.version() + (v.dirty() ? " (dirty)" : "");
             }, out());
         }
     }
@@ -157,18 +167,59 @@ final class MigrateCommand extends CommandGroup {
         MigrateCommand migrate;
         @Parameters(index = "0", paramLabel = "N", description = "The version to record.")
         long version;
+        @Option(names = "--allow-unknown-version", description = "Also a version the source has no file for (the database then "
+                + "cannot move until such files exist).")
+        boolean allowUnknownVersion;
 
         @Override
         public Integer call() {
             return migrate.forEach(true, "force", (s, m) -> {
-                m.force(version);
+                m.force(version, allowUnknownVersion);
                 return s.id() + ": forced to version " + version;
             }, out());
         }
     }
 
+    @Command(name = "adopt", mixinStandardHelpOptions = true,
+            description = {"Record version N of one service as applied, running nothing: its changes are already in the database",
+                    "(applied by hand or by another tool), e.g. a file reported OUT_OF_ORDER. N must be at or below the current version."})
+    static final class Adopt extends Subcommand {
+        @ParentCommand
+        MigrateCommand migrate;
+        @Parameters(index = "0", paramLabel = "N", description = "The version to record as applied.")
+        long version;
+
+        @Override
+        public Integer call() {
+            return migrate.forEach(true, "adopt", (s, m) -> {
+                m.adopt(version);
+                return s.id() + ": recorded version " + version + " as applied (adopt); nothing was run";
+            }, out());
+        }
+    }
+
+    @Command(name = "repair-checksum", mixinStandardHelpOptions = true,
+            description = {"Accept the current files of applied version N of one service as the applied ones (a MODIFIED or",
+                    "DOWN_MODIFIED finding), after checking that the database matches them. Runs nothing."})
+    static final class RepairChecksum extends Subcommand {
+        @ParentCommand
+        MigrateCommand migrate;
+        @Parameters(index = "0", paramLabel = "N", description = "The applied version whose files to accept.")
+        long version;
+
+        @Override
+        public Integer call() {
+            return migrate.forEach(true, "repair-checksum", (s, m) -> {
+                m.repairChecksum(version);
+                return s.id() + ": accepted the current files of version " + version + " (repair_checksum)";
+            }, out());
+        }
+    }
+
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Print each migration: applied or pending, checksum, when, by whom, how long.")
+            description = {"Print each migration: applied or pending, how it was recorded (up: by fortress; external_up: by another",
+                    "tool such as golang-migrate; adopt; force), checksum, and every finding.",
+                    "Exit status 3 when a finding is an ERROR (migrations are refused until it is repaired)."})
     static final class Status extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
@@ -177,20 +228,24 @@ final class MigrateCommand extends CommandGroup {
 
         @Override
         public Integer call() {
-            return migrate.forEach(false, "status", (s, m) -> {
+            boolean[] errors = {false};
+            int status = migrate.forEach(false, "status", (s, m) -> {
                 MigrationStatus st = m.status();
+                errors[0] |= st.findings().stream().anyMatch(Finding::isError);
                 if (json) {
                     return st.toJson();
                 }
                 StringBuilder sb = new StringBuilder(s.id() + ": version " + st.version() + (st.dirty() ? " (dirty)" : "")
                         + ", newest " + st.latestVersion() + ", " + st.pending() + " pending");
                 for (MigrationStatus.Entry e : st.migrations()) {
-                    sb.append(String.format("%n  %06d %-28s %-10s %s", e.version(), e.name(), e.state(),
-                            Boolean.FALSE.equals(e.checksumOk()) ? "CHECKSUM MISMATCH" : ""));
+                    sb.append(String.format("%n  %06d %-28s %-12s %-14s %s", e.version(), e.name(), e.state(),
+                            e.recordedAs() == null ? "" : e.recordedAs().label(),
+                            Boolean.FALSE.equals(e.checksumOk()) ? "CHECKSUM MISMATCH" : "").stripTrailing());
                 }
                 st.findings().forEach(f -> sb.append("\n  ! ").append(f));
                 return sb.toString();
             }, out(), json);
+            return status == 0 && errors[0] ? ERROR_FINDINGS : status;
         }
     }
 

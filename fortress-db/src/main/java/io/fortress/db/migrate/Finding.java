@@ -29,7 +29,7 @@ public record Finding(Severity severity, Kind kind, Long version, String file, S
         UNKNOWN_DB_VERSION,
         /** A file below the database's version never ran (golang-migrate would skip it silently). */
         OUT_OF_ORDER,
-        /** The version is marked dirty: a migration outside a transaction failed or was interrupted. */
+        /** The version is marked dirty: a migration fortress ran outside a transaction, or any migration of another tool, failed or was interrupted. */
         DIRTY,
         /** The version table exists but has no history yet (migrated by golang-migrate); the next run adopts it. */
         NOT_ADOPTED,

@@ -15,7 +15,7 @@ import java.util.Locale;
  * @param status             running (a migration outside a transaction started), success or failed
  * @param fromVersion        the version before the event
  * @param toVersion          the version the event moves to (intended, for failures)
- * @param checksum           SHA-256 of the up file (BOM stripped, LF line endings); null without one
+ * @param checksum           SHA-256 of the up file (line endings normalised to LF); null without one
  * @param downChecksum       SHA-256 of the down file; null without one
  * @param transactionMode    how the file ran; null for events that ran no file
  * @param statementsTotal    statements in the file that ran
@@ -42,13 +42,16 @@ public record HistoryEntry(long id, long version, String name, Kind kind, Status
         UP,
         /** A down file ran. */
         DOWN,
-        /** {@code force}: the version was set without running anything. */
+        /** {@code force}: the version was set without running anything; the forced version counts as applied (by the force, unless already). */
         FORCE,
-        /** The first fortress run on a database migrated by golang-migrate recorded its versions, running nothing. */
+        /**
+         * Recorded as applied, running nothing: by the first fortress run on a database golang-migrate migrated, or by
+         * {@code adopt} for a version whose changes are already in the database.
+         */
         ADOPT,
-        /** Another tool (golang-migrate) applied this version; recorded by the next fortress run. */
+        /** Another tool (golang-migrate) applied this version, or (failed) left it dirty; recorded by the next fortress run. */
         EXTERNAL_UP,
-        /** Another tool rolled this version back; recorded by the next fortress run. */
+        /** Another tool rolled this version back, or (failed) left its rollback dirty; recorded by the next fortress run. */
         EXTERNAL_DOWN,
         /** {@code repairChecksum}: the current files of an applied version were accepted as the applied ones. */
         REPAIR_CHECKSUM;
@@ -67,13 +70,9 @@ public record HistoryEntry(long id, long version, String name, Kind kind, Status
             return this != REPAIR_CHECKSUM;
         }
 
-        /** Kinds that record a version's files as applied. */
-        boolean recordsApplied() {
-            return this == UP || this == ADOPT || this == EXTERNAL_UP || this == REPAIR_CHECKSUM;
-        }
-
-        boolean recordsReverted() {
-            return this == DOWN || this == EXTERNAL_DOWN;
+        /** Recorded by fortress for what another tool (golang-migrate) did. */
+        boolean isExternal() {
+            return this == EXTERNAL_UP || this == EXTERNAL_DOWN;
         }
     }
 

@@ -109,7 +109,7 @@ final class HistoryTable {
 
     /**
      * The fingerprint of the newest successful row that moved or set the version (a repaired checksum
-     * does neither); empty when that row has none: it ran before fingerprints, was adopted or external
+     * and the adopt verb, which records a version below the current one, do neither); empty when that row has none: it ran before fingerprints, was adopted or external
      * (golang-migrate changed the schema), or its fingerprint could not be read.
      */
     static Optional<SchemaFingerprint.Recorded> lastFingerprint(Connection c, TableNames names) throws SQLException {
@@ -118,7 +118,8 @@ final class HistoryTable {
         }
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT to_version, schema_fingerprint::text FROM " + names.qualifiedHistory()
-                     + " WHERE status = 'success' AND kind <> 'repair_checksum' ORDER BY id DESC LIMIT 1")) {
+                     + " WHERE status = 'success' AND kind <> 'repair_checksum' AND NOT (kind = 'adopt' AND from_version = to_version)"
+                     + " ORDER BY id DESC LIMIT 1")) {
             return rs.next() ? SchemaFingerprint.Recorded.of(rs.getLong(1), rs.getString(2)) : Optional.empty();
         }
     }

@@ -199,11 +199,11 @@ final class LockedRun implements AutoCloseable {
         log.warn("{}: forced the version from {} to {} without running anything", names().display(), before, Planner.display(version));
     }
 
-    /** Records the current files of an applied version as the applied ones. */
-    void repairChecksum(long version, long current) throws SQLException {
-        tables.record(HistoryTable.Event.of(catalog.get(version), version, HistoryEntry.Kind.REPAIR_CHECKSUM,
-                HistoryEntry.Status.SUCCESS, current, current));
-        log.warn("{}: accepted the current files of version {} as applied (repair_checksum)", names().display(), version);
+    /** Records the current files of a version as applied, running nothing ({@code adopt} or {@code repair_checksum}). */
+    void record(long version, HistoryEntry.Kind kind) throws SQLException {
+        long current = tables.version().version();
+        tables.record(HistoryTable.Event.of(catalog.get(version), version, kind, HistoryEntry.Status.SUCCESS, current, current));
+        log.warn("{}: recorded the current files of version {} as applied ({}), running nothing", names().display(), version, kind.label());
     }
 
     /** A file's statements run one by one, remembering the one running and how many completed, for a failure's report. */
@@ -292,8 +292,10 @@ final class LockedRun implements AutoCloseable {
                     || statement.startsWith("CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"))) {
                 m.append("A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind: DROP INDEX it. ");
             }
-            m.append("Repair the schema by hand, then force(").append(step.from()).append(") if it is as before this file, or force(")
-                    .append(step.to()).append(") once the change is complete, and run again.");
+            String service = " --service " + names().schema() + "`";
+            m.append("Repair the schema by hand, then force(").append(step.from()).append(") (`fortress migrate force ").append(step.from())
+                    .append(service).append(") if it is as before this file, or force(").append(step.to()).append(") (`fortress migrate force ")
+                    .append(step.to()).append(service).append(") once the change is complete, and run again.");
         }
         return new MigrationFailedException(m.toString(), e, e.getSQLState(), step.migration().version(), file,
                 statement == null ? 0 : statement.index(), dirty);

@@ -83,7 +83,7 @@ final class MigrationCatalog {
             }
             pair[slot] = fileName;
             try {
-                String text = SqlText.normalise(source.read(fileName));
+                String text = SqlText.decode(source.read(fileName));
                 scripts.computeIfAbsent(version, v -> new Script[2])[slot] = Script.of(fileName, version, text);
             } catch (IOException e) {
                 problems.add(fileName + " cannot be read: " + e);

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -201,7 +202,7 @@ public final class MigrationManager {
         if (version >= 0 && !catalog.contains(version) && !allowUnknownVersion) {
             throw new MigrationNotFoundException("force(" + version + "): " + catalog.source() + " has no migration " + version
                     + ", so the database could not move from there; force a version that exists, or call force(" + version
-                    + ", true) to set it anyway");
+                    + ", true) (fortress migrate force " + version + " --allow-unknown-version) to set it anyway");
         }
         locked(catalog, run -> {
             run.force(version);
@@ -211,26 +212,59 @@ public final class MigrationManager {
 
     /**
      * Accepts the current files of an applied version as the applied ones (after an intended edit
-     * that the database already matches, or to record a file that was applied by hand), recorded in
-     * the history as {@code repair_checksum}.
+     * that the database already matches), recorded in the history as {@code repair_checksum}. A
+     * version the history does not record as applied is refused: {@link #adopt(long)} records one.
      */
     public void repairChecksum(long version) {
         MigrationCatalog catalog = MigrationCatalog.load(source);
         locked(catalog, run -> {
-            MigrationVersion current = run.state().version();
-            if (current.dirty()) {
-                throw new DirtyDatabaseException(current.version(), "Repair the dirty version before checksums.");
+            DatabaseState state = run.state();
+            requireRecordable("repairChecksum", catalog, state, version);
+            if (state.history().lastApplied(version).isEmpty()) {
+                throw new MigrationException("repairChecksum(" + version + "): the history does not record version " + version
+                        + " as applied, so it has no checksum to repair; if its changes are in the database, record it with adopt("
+                        + version + ") (fortress migrate adopt " + version + ")");
             }
-            if (!catalog.contains(version)) {
-                throw new MigrationNotFoundException("repairChecksum(" + version + "): " + catalog.source() + " has no migration " + version);
-            }
-            if (version > current.version()) {
-                throw new MigrationException("repairChecksum(" + version + "): version " + version + " is not applied (the database is at "
-                        + Planner.display(current.version()) + "); there is no checksum to repair");
-            }
-            run.repairChecksum(version, current.version());
+            run.record(version, HistoryEntry.Kind.REPAIR_CHECKSUM);
             return null;
         });
+    }
+
+    /**
+     * Records a version at or below the current one as applied, running nothing, with its current
+     * files' checksums: for a version whose changes are already in the database, applied by another
+     * tool or by hand (an {@code OUT_OF_ORDER} file, or a version fortress never saw applied). Recorded
+     * in the history as {@code adopt}. A version already recorded as applied is refused.
+     */
+    public void adopt(long version) {
+        MigrationCatalog catalog = MigrationCatalog.load(source);
+        locked(catalog, run -> {
+            DatabaseState state = run.state();
+            requireRecordable("adopt", catalog, state, version);
+            Optional<HistoryEntry> applied = state.history().lastRun(version);
+            if (applied.isPresent()) {
+                throw new MigrationException("adopt(" + version + "): version " + version + " is already recorded as applied ("
+                        + applied.get().kind().label() + " at " + applied.get().startedAt() + "); if its file changed since, "
+                        + "repairChecksum(" + version + ") (fortress migrate repair-checksum " + version + ") accepts the change");
+            }
+            run.record(version, HistoryEntry.Kind.ADOPT);
+            return null;
+        });
+    }
+
+    /** A version whose files can be recorded as applied: clean database, version in the source, at or below the current one. */
+    private static void requireRecordable(String operation, MigrationCatalog catalog, DatabaseState state, long version) {
+        MigrationVersion current = state.version();
+        if (current.dirty()) {
+            throw new DirtyDatabaseException(current.version(), "Repair the dirty version first (force), then " + operation + ".");
+        }
+        if (!catalog.contains(version)) {
+            throw new MigrationNotFoundException(operation + "(" + version + "): " + catalog.source() + " has no migration " + version);
+        }
+        if (version > current.version()) {
+            throw new MigrationException(operation + "(" + version + "): version " + version + " is above the database's version "
+                    + Planner.display(current.version()) + ", so it is not applied; up() applies it");
+        }
     }
 
     /** Every version with its state, checksum check, when, by whom and how long; writes nothing, takes no lock. */

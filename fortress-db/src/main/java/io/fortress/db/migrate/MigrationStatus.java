@@ -47,7 +47,9 @@ public record MigrationStatus(String source, String schema, String table, long v
      * @param file            its up file (or down file when it has no up file); null when gone
      * @param state           applied, pending, ...
      * @param checksumOk      for applied versions: whether the up file is the one recorded; null when nothing is recorded
-     * @param recordedAs      how it came to be applied: up (run by fortress), adopt or external_up (run by golang-migrate); null when pending
+     * @param recordedAs      how it came to be applied: up (run by fortress), external_up (run by another tool such as
+     *                        golang-migrate), adopt (taken over, or adopted by hand), force (only asserted by a force);
+     *                        null when pending or not yet recorded
      * @param transactionMode how its up file ran
      * @param appliedAt       when it was applied (or adopted)
      * @param appliedBy       the database role that applied it, and the client

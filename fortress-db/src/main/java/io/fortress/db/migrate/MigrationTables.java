@@ -77,6 +77,8 @@ final class MigrationTables implements AutoCloseable {
             MigrationVersion v = rows.isEmpty() ? MigrationVersion.NIL : rows.get(0);
             if (rows.size() <= 1 && !v.dirty()) {
                 reconcile(catalog, v.version(), hadHistory);
+            } else if (rows.size() == 1) {
+                reconcileDirty(catalog, v.version(), hadHistory);
             }
             c.commit();
         } catch (SQLException e) {
@@ -118,6 +120,49 @@ final class MigrationTables implements AutoCloseable {
                 record(HistoryTable.Event.of(catalog.get(v), v, HistoryEntry.Kind.EXTERNAL_DOWN, HistoryEntry.Status.SUCCESS, last, current));
             }
             log.info("{}: recorded versions {} as rolled back by golang-migrate (external_down)", names().display(), versions.descendingSet());
+        }
+    }
+
+    /**
+     * Records what another tool did before it left the version dirty at {@code dirty}, unless the history
+     * already explains it (fortress's own unfinished migration, or an earlier run recorded it). Only the
+     * endpoints are known: fortress last left the version at L. Versions between L and the dirty one were
+     * completed by the other tool (applied going up, rolled back going down); the dirty one's file failed
+     * part-way, so it is recorded as that tool's failure and stays as it was until a force says which
+     * version the schema matches.
+     */
+    private void reconcileDirty(MigrationCatalog catalog, long dirty, boolean hadHistory) throws SQLException {
+        HistoryLog history = new HistoryLog(true, HistoryTable.read(session.connection(), names()));
+        if (history.dirtyCause(dirty).isPresent()) {
+            return;
+        }
+        long last = history.lastRecordedVersion().orElse(-1L);
+        boolean goingDown = dirty == -1 || dirty < last;
+        if (!goingDown) {
+            // golang-migrate's up of `dirty` failed: it applied every version between last and it first
+            HistoryEntry.Kind kind = hadHistory ? HistoryEntry.Kind.EXTERNAL_UP : HistoryEntry.Kind.ADOPT;
+            List<Long> completed = catalog.all().stream().map(Migration::version).filter(v -> v > last && v < dirty).toList();
+            long reached = completed.isEmpty() ? last : completed.get(completed.size() - 1);
+            for (long v : completed) {
+                record(HistoryTable.Event.of(catalog.get(v), v, kind, HistoryEntry.Status.SUCCESS, last, reached));
+            }
+            record(HistoryTable.Event.of(catalog.get(dirty), dirty, HistoryEntry.Kind.EXTERNAL_UP, HistoryEntry.Status.FAILED, reached, dirty));
+            log.warn("{}: version {} is dirty, left by another tool (golang-migrate?) after fortress last recorded version {}; recorded "
+                    + "{} as {} and the failure of {} as external_up failed", names().display(), dirty, Planner.display(last), completed,
+                    kind.label(), dirty);
+        } else {
+            // a rollback to `dirty` failed: the down file of the version above it ran part-way, those above it were rolled back
+            long failed = catalog.next(dirty) != null ? catalog.next(dirty) : dirty;
+            TreeSet<Long> reverted = new TreeSet<>(history.appliedVersions().stream().filter(v -> v > failed && v <= last).toList());
+            catalog.all().stream().map(Migration::version).filter(v -> v > failed && v <= last).forEach(reverted::add);
+            for (long v : reverted.descendingSet()) {
+                record(HistoryTable.Event.of(catalog.get(v), v, HistoryEntry.Kind.EXTERNAL_DOWN, HistoryEntry.Status.SUCCESS, last, failed));
+            }
+            record(HistoryTable.Event.of(catalog.get(failed), failed, HistoryEntry.Kind.EXTERNAL_DOWN, HistoryEntry.Status.FAILED,
+                    failed, dirty));
+            log.warn("{}: version {} is dirty, left by another tool (golang-migrate?) rolling back from version {}; recorded {} as "
+                    + "external_down and the failed rollback of {} as external_down failed", names().display(), Planner.display(dirty),
+                    Planner.display(last), reverted.descendingSet(), failed);
         }
     }
 

@@ -4,7 +4,7 @@ package io.fortress.db.migrate;
  * The database's migration version as golang-migrate records it.
  *
  * @param version the last applied version; -1 (nil) when none is
- * @param dirty   true when a migration outside a transaction failed or was interrupted at this version
+ * @param dirty   true when a migration failed or was interrupted at this version (outside a transaction in fortress; any file in golang-migrate)
  */
 public record MigrationVersion(long version, boolean dirty) {
     /** No migration applied, clean. */

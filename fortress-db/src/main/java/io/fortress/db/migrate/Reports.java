@@ -33,7 +33,8 @@ final class Reports {
         int pending = 0;
         for (long v : versions) {
             Migration m = catalog.get(v);
-            Optional<HistoryEntry> run = history.lastRun(v);
+            // a version a force moved over, with no record of its own, was applied as far as anyone says by that force
+            Optional<HistoryEntry> run = history.lastRun(v).or(() -> v <= current.version() ? history.forceOver(v) : Optional.empty());
             Optional<HistoryEntry> applied = history.lastApplied(v);
             MigrationStatus.State entryState;
             if (current.dirty() && v == current.version()) {

@@ -5,12 +5,12 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * One migration file: its normalised text, checksum and how it runs.
+ * One migration file: its text, checksum and how it runs.
  *
  * @param fileName the file's name in the source
  * @param version  the version its name gives
- * @param text     the normalised text (see {@link SqlText})
- * @param checksum the SHA-256 of the normalised text
+ * @param text     the file's text, exactly as its bytes decode (see {@link SqlText}); statements run as they appear in it
+ * @param checksum the SHA-256 of the text with line endings normalised
  * @param analysis its statements, how they run and the lint findings, computed once
  */
 record Script(String fileName, long version, String text, String checksum, Analysis analysis) {

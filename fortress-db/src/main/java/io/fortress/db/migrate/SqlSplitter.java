@@ -47,8 +47,11 @@ final class SqlSplitter {
             char c = sql.charAt(i);
             char next = i + 1 < n ? sql.charAt(i + 1) : '\0';
             if (c == '-' && next == '-') {
-                int end = sql.indexOf('\n', i);
-                i = end < 0 ? n : end;
+                int end = i;
+                while (end < n && sql.charAt(end) != '\n' && sql.charAt(end) != '\r') { // PostgreSQL ends a comment at either
+                    end++;
+                }
+                i = end;
                 shape.append(' ');
             } else if (c == '/' && next == '*') {
                 i = skipBlockComment(i);
@@ -209,7 +212,7 @@ final class SqlSplitter {
         int count = 0;
         starts[count++] = 0;
         for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) == '\n') {
+            if (s.charAt(i) == '\n' || s.charAt(i) == '\r' && (i + 1 == s.length() || s.charAt(i + 1) != '\n')) {
                 if (count == starts.length) {
                     starts = Arrays.copyOf(starts, count * 2);
                 }

@@ -9,39 +9,46 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The text of a migration file as the engine uses it: UTF-8 without a byte order mark, line endings
- * normalised to LF. Its SHA-256 is the file's checksum, so a file saved with CRLF or a BOM on another
- * machine keeps its checksum, while any other change, even to whitespace or comments, changes it.
+ * The text of a migration file: its bytes decoded as UTF-8 and nothing else, so that what runs is
+ * what golang-migrate would send for the same file (CR and CRLF inside literals and bodies included).
+ * Only the checksum normalises line endings, so a checkout with other line endings keeps its checksum
+ * while any other change, even to whitespace or comments, changes it.
  */
 final class SqlText {
     private SqlText() {
     }
 
     /**
-     * Decodes a file strictly as UTF-8 and normalises it.
+     * Decodes a file strictly as UTF-8, unchanged.
      *
-     * @throws IllegalArgumentException when the bytes are not UTF-8
+     * @throws IllegalArgumentException when the bytes are not UTF-8, or start with a byte order mark
      */
-    static String normalise(byte[] bytes) {
-        int offset = bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF ? 3 : 0;
-        String text;
+    static String decode(byte[] bytes) {
+        if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF) {
+            // golang-migrate sends the mark to PostgreSQL with the first statement, which then fails ("\ufeffCREATE")
+            throw new IllegalArgumentException("starts with a UTF-8 byte order mark (the bytes EF BB BF), which golang-migrate sends to "
+                    + "PostgreSQL as part of the first statement, where it is a syntax error; save the file as UTF-8 without BOM");
+        }
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes, offset, bytes.length - offset))
+                    .decode(ByteBuffer.wrap(bytes))
                     .toString();
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("is not valid UTF-8 text", e);
         }
-        return text.replace("\r\n", "\n").replace('\r', '\n');
     }
 
-    /** The lower-case hex SHA-256 of normalised text. */
-    static String checksum(String normalisedText) {
+    /**
+     * The lower-case hex SHA-256 of the text with CRLF and lone CR turned into LF: the checksum files
+     * had before they ran as their bytes, kept so that recorded checksums stay valid.
+     */
+    static String checksum(String text) {
+        String normalised = text.replace("\r\n", "\n").replace('\r', '\n');
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha.digest(normalisedText.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(sha.digest(normalised.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
         }

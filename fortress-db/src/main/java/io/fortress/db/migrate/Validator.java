@@ -47,7 +47,7 @@ record Validator(MigrationCatalog catalog, DatabaseState state) {
             Optional<HistoryEntry> applied = history.lastApplied(m.version());
             if (applied.isEmpty()) {
                 boolean notYetRecorded = m.version() > recorded;
-                if (!notYetRecorded && !history.forcedOver(m.version())) {
+                if (!notYetRecorded && history.forceOver(m.version()).isEmpty()) {
                     findings.add(outOfOrder(m, v.version()));
                 }
                 continue;
@@ -57,13 +57,13 @@ record Validator(MigrationCatalog catalog, DatabaseState state) {
                 findings.add(Finding.error(Finding.Kind.MODIFIED, m.version(), m.displayName(), m.displayName() + " changed after version "
                         + m.version() + " was applied (recorded SHA-256 " + shortSum(e.checksum()) + ", file now " + shortSum(m.upChecksum())
                         + "); never modify deployed migrations. Restore the file as it was applied and put the change in a new "
-                        + "migration; or, if the database already matches the new text, accept it with repairChecksum(" + m.version() + ")"));
+                        + "migration; or, if the database already matches the new text, accept it with " + repair("repair-checksum", "repairChecksum", m.version())));
             }
             if (e.downChecksum() != null && !Objects.equals(e.downChecksum(), m.downChecksum())) {
                 String down = m.down() == null ? "its down file was removed" : m.down().fileName() + " changed";
                 findings.add(Finding.warning(Finding.Kind.DOWN_MODIFIED, m.version(), m.down() == null ? m.displayName() : m.down().fileName(),
                         "version " + m.version() + " is applied and " + down + " since (recorded SHA-256 " + shortSum(e.downChecksum())
-                                + "); check that it still undoes what was applied; repairChecksum(" + m.version() + ") accepts it"));
+                                + "); check that it still undoes what was applied; " + repair("repair-checksum", "repairChecksum", m.version()) + " accepts it"));
             }
         }
         state.schema().flatMap(this::drift).ifPresent(findings::add);
@@ -90,14 +90,15 @@ record Validator(MigrationCatalog catalog, DatabaseState state) {
         return Optional.of(Finding.warning(Finding.Kind.SCHEMA_DRIFT, v.version(), null, "schema " + state.names().schema()
                 + " changed outside migrations since version " + Planner.display(v.version()) + " was applied: "
                 + String.join("; ", changes) + ". Revert the change, or make it a migration; to accept the schema as it is now, "
-                + "force(" + v.version() + ") records its fingerprint"));
+                + repair("force", "force", v.version()) + " records its fingerprint"));
     }
 
     private Optional<Finding> lastAttemptFailed(Migration m) {
         return state.history().lastEvent(m.version())
-                .filter(e -> e.status() == HistoryEntry.Status.FAILED && e.kind() == HistoryEntry.Kind.UP)
+                .filter(e -> e.status() == HistoryEntry.Status.FAILED && (e.kind() == HistoryEntry.Kind.UP || e.kind() == HistoryEntry.Kind.EXTERNAL_UP))
                 .map(e -> Finding.info(Finding.Kind.LAST_ATTEMPT_FAILED, m.version(), m.displayName(), "the last attempt to apply "
-                        + m.displayName() + " failed" + failureDetails(e)));
+                        + m.displayName() + " failed" + (e.kind().isExternal() ? " in another tool (golang-migrate?), which left it dirty"
+                        : failureDetails(e))));
     }
 
     private Finding outOfOrder(Migration m, long current) {
@@ -107,22 +108,54 @@ record Validator(MigrationCatalog catalog, DatabaseState state) {
         return Finding.error(Finding.Kind.OUT_OF_ORDER, m.version(), file, file + " (version " + m.version() + ") is below the database's "
                 + "version " + current + " but never ran; golang-migrate would skip it silently and fortress does not run it out of "
                 + "order. Give it a version above the last one (e.g. rename it to " + renamed + ", and its down file likewise) so "
-                + "it runs next; or, if its changes are already in the database, record it with repairChecksum(" + m.version() + ")");
+                + "it runs next; or, if its changes are already in the database (applied by another tool or by hand), record it as applied "
+                + "with " + repair("adopt", "adopt", m.version()));
     }
 
     private String dirtyMessage() {
         MigrationVersion v = state.version();
-        Optional<HistoryEntry> last = state.history().rows().isEmpty() ? Optional.empty()
-                : Optional.of(state.history().rows().get(state.history().rows().size() - 1));
-        String cause = last.filter(e -> e.status() != HistoryEntry.Status.SUCCESS)
-                .map(e -> (e.status() == HistoryEntry.Status.RUNNING ? " Interrupted: " : " Failed: ") + e.kind().label() + " of version "
-                        + e.version() + " (" + e.name() + ") outside a transaction" + failureDetails(e)
-                        + (e.statementsApplied() != null ? "; statements completed: " + e.statementsApplied() + " of " + e.statementsTotal() : ""))
-                .orElse(" No fortress history explains it (golang-migrate marked it)");
-        return "version " + v.version() + " is dirty: a migration outside a transaction failed or was interrupted, so the schema may be "
-                + "partly changed." + cause + ". Repair: look at the schema, finish or undo the partial change by hand (e.g. DROP INDEX "
-                + "an invalid index left by CREATE INDEX CONCURRENTLY), then force(version) to the version the schema now matches and "
-                + "run again";
+        Optional<HistoryEntry> cause = state.history().dirtyCause(v.version());
+        String what;
+        if (cause.isEmpty()) {
+            what = "fortress's history records nothing that left it dirty, so another tool did: golang-migrate marks the version "
+                    + "dirty when any file fails, and keeps it so until forced. If the file ran as one implicit transaction (several "
+                    + "statements, no BEGIN/COMMIT of its own, nothing that must run outside a transaction), nothing of it remains.";
+        } else if (cause.get().kind().isExternal()) {
+            HistoryEntry e = cause.get();
+            what = "another tool (golang-migrate?) left it dirty: its " + (e.kind() == HistoryEntry.Kind.EXTERNAL_UP ? "up" : "down")
+                    + " of version " + e.version() + (e.name() != null ? " (" + e.name() + ")" : "") + " failed or was interrupted, coming "
+                    + "from version " + Planner.display(e.fromVersion()) + "; what it ran is not known here. "
+                    + "golang-migrate marks any failed file dirty; if the file ran as one implicit transaction (several statements, "
+                    + "no BEGIN/COMMIT of its own), nothing of it remains.";
+        } else {
+            HistoryEntry e = cause.get();
+            what = "fortress ran the " + e.kind().label() + " of version " + e.version() + " (" + e.name() + ") outside a transaction and it "
+                    + (e.status() == HistoryEntry.Status.RUNNING ? "was interrupted" : "failed" + failureDetails(e))
+                    + (e.statementsApplied() != null ? "; statements completed: " + e.statementsApplied() + " of " + e.statementsTotal() : "")
+                    + ", so the schema may be partly changed.";
+        }
+        return "version " + v.version() + " is dirty: " + what + " Repair: look at the schema, finish or undo the partial "
+                + "change by hand (e.g. DROP INDEX an invalid index left by CREATE INDEX CONCURRENTLY), then force the version the schema "
+                + "now matches: " + forceAdvice(cause) + ", and run again";
+    }
+
+    /** Which version to force: the one before the failed file if nothing of it remains, the one after once it was completed. */
+    private String forceAdvice(Optional<HistoryEntry> cause) {
+        if (cause.isEmpty()) {
+            return "e.g. " + repair("force", "force", state.version().version());
+        }
+        HistoryEntry e = cause.get();
+        boolean up = e.kind() == HistoryEntry.Kind.UP || e.kind() == HistoryEntry.Kind.EXTERNAL_UP;
+        long undone = up ? e.fromVersion() : e.version();
+        long completed = up ? e.version() : e.toVersion();
+        return repair("force", "force", undone) + " if nothing of the " + (up ? "up" : "down") + " of version " + e.version()
+                + " remains, or " + repair("force", "force", completed) + " once it is complete";
+    }
+
+    /** A repair as the fortress command and the Java call, e.g. {@code fortress migrate force 3 --service credits (force(3) in Java)}. */
+    String repair(String verb, String method, long version) {
+        return "`fortress migrate " + verb + " " + version + " --service " + state.names().schema() + "` (" + method + "(" + version
+                + ") in Java)";
     }
 
     /** Why the database cannot move from a version the source lacks, and what to do. */
@@ -130,7 +163,7 @@ record Validator(MigrationCatalog catalog, DatabaseState state) {
         return "no migration found for version " + v + " in " + catalog.source() + ": the database was migrated with files this source "
                 + "lacks (the versions here are " + (catalog.isEmpty() ? "none" : "up to " + catalog.latest()) + "). Use the source the "
                 + "database was migrated with (a newer build?), restore the missing files, or, if the schema matches an earlier "
-                + "version of this source, force(version) to it";
+                + "version of this source, force(version) to it (fortress migrate force <version>)";
     }
 
     static String failureDetails(HistoryEntry e) {

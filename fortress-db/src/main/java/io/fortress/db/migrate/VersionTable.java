@@ -53,8 +53,8 @@ final class VersionTable {
         if (rows.size() > 1) {
             throw new MigrationException(names.display() + " holds more than one row (versions " + rows.get(0).version() + " and "
                     + rows.get(1).version() + (rows.size() > 2 ? ", ..." : "") + "); golang-migrate and fortress keep zero or one row, "
-                    + "and golang-migrate would pick one at random. Find the version the schema matches and call force(version), "
-                    + "which replaces every row with that one");
+                    + "and golang-migrate would pick one at random. Find the version the schema matches and call force(version) "
+                    + "(fortress migrate force <version>), which replaces every row with that one");
         }
         return rows.isEmpty() ? MigrationVersion.NIL : rows.get(0);
     }

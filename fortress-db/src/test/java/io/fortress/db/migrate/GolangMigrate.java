@@ -25,8 +25,9 @@ import java.util.stream.Stream;
  * {@code pg_advisory_lock} of the CLI's key (database name with a leading slash), ensureVersionTable
  * through information_schema, {@code SELECT version, dirty ... LIMIT 1}, SetVersion as TRUNCATE +
  * INSERT in one transaction, and each file's body sent whole, between a dirty and a clean SetVersion.
+ * Public for the fortress command's tests, which run the same sequences through the CLI.
  */
-final class GolangMigrate implements AutoCloseable {
+public final class GolangMigrate implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("^([0-9]+)_(.*)\\.(down|up)\\.(.*)$");
 
     private final Connection connection;
@@ -34,7 +35,7 @@ final class GolangMigrate implements AutoCloseable {
     private final Path dir;
     private final long lockKey;
 
-    GolangMigrate(LocalCluster cluster, String schema, Path dir) {
+    public GolangMigrate(LocalCluster cluster, String schema, Path dir) {
         this.schema = schema;
         this.dir = dir;
         Properties p = new Properties();
@@ -73,7 +74,7 @@ final class GolangMigrate implements AutoCloseable {
     }
 
     /** {@code migrate version}: open (lock, ensure table, unlock) then read. */
-    long[] version() throws SQLException {
+    public long[] version() throws SQLException {
         open();
         return readVersion();
     }
@@ -105,7 +106,7 @@ final class GolangMigrate implements AutoCloseable {
     }
 
     /** {@code migrate up [n]}: n &lt;= 0 means all. */
-    void up(int n) throws SQLException {
+    public void up(int n) throws SQLException {
         open();
         lock();
         try {
@@ -138,7 +139,7 @@ final class GolangMigrate implements AutoCloseable {
     }
 
     /** {@code migrate down n}. */
-    void down(int n) throws SQLException {
+    public void down(int n) throws SQLException {
         open();
         lock();
         try {
@@ -161,6 +162,17 @@ final class GolangMigrate implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            unlock();
+        }
+    }
+
+    /** {@code migrate force V}: sets the version, clean, whatever it was (dirty included), with no source check. */
+    public void force(long version) throws SQLException {
+        open();
+        lock();
+        try {
+            setVersion(version, false);
         } finally {
             unlock();
         }

@@ -135,7 +135,7 @@ class MigrationFailureTest {
         });
         // the history explains the dirty version
         assertThatThrownBy(m::up).isInstanceOf(DirtyDatabaseException.class)
-                .hasMessageContaining("Failed: up of version 2 (b) outside a transaction at statement 6 (SELECT 1/0), SQLSTATE 22012");
+                .hasMessageContaining("fortress ran the up of version 2 (b) outside a transaction and it failed at statement 6 (SELECT 1/0), SQLSTATE 22012");
         assertNoAdvisoryLocks();
     }
 

@@ -267,7 +267,7 @@ class MigrationSemanticsTest {
         assertThat(m.version()).isEqualTo(new MigrationVersion(4, true));
         assertThatThrownBy(m::up).isInstanceOf(DirtyDatabaseException.class)
                 .hasMessageStartingWith("Dirty database version 4. Fix and force version.")
-                .hasMessageContaining("golang-migrate marked it");
+                .hasMessageContaining("another tool (golang-migrate?) left it dirty: its up of version 4");
         assertThatThrownBy(m::down).isInstanceOf(DirtyDatabaseException.class);
         assertThatThrownBy(() -> m.migrate(7)).isInstanceOf(DirtyDatabaseException.class);
         assertThatThrownBy(() -> m.steps(1)).isInstanceOf(DirtyDatabaseException.class);

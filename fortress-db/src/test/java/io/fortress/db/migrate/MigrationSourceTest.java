@@ -98,27 +98,31 @@ class MigrationSourceTest {
     }
 
     @Test
-    void a10ByteOrderMarkAndLineEndingsDoNotChangeTheChecksumButContentDoes() throws Exception {
+    void a10LineEndingsDoNotChangeTheChecksumButContentDoesAndAByteOrderMarkIsRefused() throws Exception {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
         Files.createDirectories(a);
         Files.createDirectories(b);
         Files.write(a.resolve("1_x.up.sql"), "CREATE TABLE t(id int);\nSELECT 1;\n".getBytes(StandardCharsets.UTF_8));
-        byte[] crlf = "CREATE TABLE t(id int);\r\nSELECT 1;\r\n".getBytes(StandardCharsets.UTF_8);
+        byte[] crlf = "CREATE TABLE t(id int);\r\nSELECT 1;\r".getBytes(StandardCharsets.UTF_8);
+        Files.write(b.resolve("1_x.up.sql"), crlf);
+        String lf = MigrationCatalog.load(MigrationSource.directory(a)).get(1).upChecksum();
+        Script crlfScript = MigrationCatalog.load(MigrationSource.directory(b)).get(1).up();
+        assertThat(crlfScript.checksum()).isEqualTo(lf).hasSize(64);
+        assertThat(crlfScript.text()).isEqualTo("CREATE TABLE t(id int);\r\nSELECT 1;\r");
+        Files.writeString(b.resolve("1_x.up.sql"), "CREATE TABLE t(id int);\nSELECT  1;\n");
+        assertThat(MigrationCatalog.load(MigrationSource.directory(b)).get(1).upChecksum()).isNotEqualTo(lf);
+        // joining lines changes it too (Flyway's line-based CRC would not see this)
+        Files.writeString(b.resolve("1_x.up.sql"), "CREATE TABLE t(id int);SELECT 1;\n");
+        assertThat(MigrationCatalog.load(MigrationSource.directory(b)).get(1).upChecksum()).isNotEqualTo(lf);
         byte[] withBom = new byte[crlf.length + 3];
         withBom[0] = (byte) 0xEF;
         withBom[1] = (byte) 0xBB;
         withBom[2] = (byte) 0xBF;
         System.arraycopy(crlf, 0, withBom, 3, crlf.length);
         Files.write(b.resolve("1_x.up.sql"), withBom);
-        String lf = MigrationCatalog.load(MigrationSource.directory(a)).get(1).upChecksum();
-        String bomCrlf = MigrationCatalog.load(MigrationSource.directory(b)).get(1).upChecksum();
-        assertThat(bomCrlf).isEqualTo(lf).hasSize(64);
-        Files.writeString(b.resolve("1_x.up.sql"), "CREATE TABLE t(id int);\nSELECT  1;\n");
-        assertThat(MigrationCatalog.load(MigrationSource.directory(b)).get(1).upChecksum()).isNotEqualTo(lf);
-        // joining lines changes it too (Flyway's line-based CRC would not see this)
-        Files.writeString(b.resolve("1_x.up.sql"), "CREATE TABLE t(id int);SELECT 1;\n");
-        assertThat(MigrationCatalog.load(MigrationSource.directory(b)).get(1).upChecksum()).isNotEqualTo(lf);
+        assertThatThrownBy(() -> MigrationCatalog.load(MigrationSource.directory(b))).isInstanceOf(MigrationSourceException.class)
+                .hasMessageContaining("1_x.up.sql starts with a UTF-8 byte order mark");
     }
 
     @Test
