@@ -97,7 +97,7 @@ class SqlSplitterFuzzTest {
             if (Character.isWhitespace(c) || c == ';') {
                 i++;
             } else if (sql.startsWith("--", i) && i + 1 < to) {
-                int end = sql.indexOf('\n', i);
+                int end = lineEnd(sql, i); // PostgreSQL ends a line comment at LF or CR
                 if (end < 0) {
                     return to == sql.length(); // a comment to the end of the file
                 }
@@ -131,10 +131,18 @@ class SqlSplitterFuzzTest {
         return true;
     }
 
+    private static int lineEnd(String sql, int from) {
+        int lf = sql.indexOf('\n', from);
+        int cr = sql.indexOf('\r', from);
+        return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+    }
+
+    /** Lines end at LF, CRLF or a lone CR, as an editor shows them (CRLF is one line end). */
     private static int lineOf(String sql, int index) {
         int line = 1;
         for (int i = 0; i < index; i++) {
-            if (sql.charAt(i) == '\n') {
+            char c = sql.charAt(i);
+            if (c == '\n' || c == '\r' && (i + 1 == sql.length() || sql.charAt(i + 1) != '\n')) {
                 line++;
             }
         }
