@@ -4,6 +4,7 @@ import jakarta.persistence.EntityManagerFactory;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.ConnectionHolder;
+import org.springframework.orm.jpa.EntityManagerHolder;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.TransactionDefinition;
@@ -37,13 +38,24 @@ public class FortressJpaTransactionManager extends JpaTransactionManager impleme
     @Override
     protected void doBegin(Object transaction, TransactionDefinition definition) {
         TransactionDefinition routed = routing.begin(definition);
+        boolean begun = false;
         try {
             super.doBegin(transaction, routed);
+            begun = true;
             if (routed != definition) {
                 isolationInTransaction(routed);
             }
         } catch (RuntimeException | Error e) {
-            TransactionRouting.completed();
+            if (begun) {
+                // Spring cleans up only after a doBegin that returned: roll back, unbind and close the EntityManager here
+                EntityManagerHolder holder = (EntityManagerHolder) TransactionSynchronizationManager.getResource(obtainEntityManagerFactory());
+                if (holder != null && holder.getEntityManager().getTransaction().isActive()) {
+                    holder.getEntityManager().getTransaction().rollback();
+                }
+                doCleanupAfterCompletion(transaction); // pops the route
+            } else {
+                TransactionRouting.completed();
+            }
             throw e;
         }
     }
