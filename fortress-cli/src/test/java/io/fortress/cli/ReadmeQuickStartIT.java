@@ -80,7 +80,7 @@ class ReadmeQuickStartIT {
     void theQuickStartRunsAsWritten() throws Exception {
         List<List<String>> blocks = quickStartBlocks();
         assertThat(blocks).as("the quick start's two bash blocks").hasSize(2);
-        assertThat(blocks.get(0)).contains("bin/fortress serve", "mvn -B verify");
+        assertThat(blocks.get(0)).contains("bin/fortress serve", "bin/test");
         List<String> tries = blocks.get(1);
         for (String command : tries) {
             assertThat(EXPECTED.keySet()).as("an expectation for the README's command: " + command).contains(command);
