@@ -39,7 +39,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "backup", mixinStandardHelpOptions = true,
         description = {"Back up, list, verify, restore and clean up pg_dump backups of the database named by DB_*.",
                 "Settings: DB_HOST, DB_PORT, DB_USER, PGPASSWORD or DB_PASSWORD_FILE, DB_NAME, BACKUP_DIR, RETENTION_DAYS,",
-                "COMPRESSION, PARALLEL_JOBS, BACKUP_FORMAT, BACKUP_VERIFY, ... (see docs/backup.md).",
+                "COMPRESSION, PARALLEL_JOBS, BACKUP_FORMAT, BACKUP_VERIFY, ... (see docs/configuration.md).",
                 "With BACKUP_REMOTE=s3://bucket/prefix each backup is also copied there (encrypted with",
                 "BACKUP_ENCRYPTION_KEY_FILE); list, verify, restore and cleanup take --remote to work on those copies.",
                 "Exit status: 0 success, 1 failure (including a failed verification), 2 invalid usage or settings."},
