@@ -28,8 +28,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "migrate", mixinStandardHelpOptions = true,
         description = {"Migrate schemas (golang-migrate layout, advisory lock, history): the services' (credits, shadow, cdefnet),",
                 "from the jar (the repository's migrations/) or from --source DIR with one folder per service; or your own",
-                "schema: --schema NAME (or DB_MIGRATE_SCHEMA) with --source DIR, the folder of its NNN_name.up.sql/.down.sql files.",
-                "Exit status: 0 success, 1 failure, 2 invalid usage or settings, 3 status reported ERROR findings."},
+                "schema: --schema NAME (or DB_MIGRATE_SCHEMA) with --source DIR, the folder of its NNN_name.up.sql/.down.sql files."},
         subcommands = {MigrateCommand.Up.class, MigrateCommand.Down.class, MigrateCommand.Goto.class, MigrateCommand.Version.class,
                 MigrateCommand.Force.class, MigrateCommand.Adopt.class, MigrateCommand.RepairChecksum.class, MigrateCommand.Status.class,
                 MigrateCommand.Plan.class, MigrateCommand.History.class})
@@ -276,8 +275,7 @@ final class MigrateCommand extends CommandGroup {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Print each migration: applied or pending, how it was recorded (up: by fortress; external_up: by another",
-                    "tool such as golang-migrate; adopt; force), checksum, and every finding.",
-                    "Exit status 3 when a finding is an ERROR (migrations are refused until it is repaired)."})
+                    "tool such as golang-migrate; adopt; force), checksum, and every finding."})
     static final class Status extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
