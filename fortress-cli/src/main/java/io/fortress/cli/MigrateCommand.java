@@ -50,7 +50,8 @@ final class MigrateCommand extends CommandGroup {
 
     @Option(names = "--schema", paramLabel = "NAME", scope = CommandLine.ScopeType.INHERIT,
             description = {"Migrate your own schema NAME from --source DIR instead of the services (default: DB_MIGRATE_SCHEMA;",
-                    "created when missing). Its version table is DB_MIGRATE_TABLE (default schema_migrations)."})
+                    "created when missing). Its version table is DB_MIGRATE_TABLE (default schema_migrations). Without --source,",
+                    "only a bundled service's schema (credits, shadow, cdefnet: the same as --service NAME)."})
     String schema;
 
     /** The subcommands that only read: they never start the embedded cluster. */
@@ -128,13 +129,15 @@ final class MigrateCommand extends CommandGroup {
                         + "picks bundled services (each into the schema of its name), " + named + " your own schema from --source DIR; "
                         + "give one of them" + (schema == null ? " (unset " + variable + " to migrate the services)" : ""));
             }
-            if (source == null) {
+            // a schema's files come from --source; only the bundled services' schemas have theirs in the jar
+            java.util.Optional<Service> bundled = Service.named(own);
+            if (source == null && bundled.isEmpty()) {
                 throw new IllegalArgumentException(named + " needs --source DIR, the folder of that schema's migrations "
-                        + "(NNN_name.up.sql and NNN_name.down.sql); the migrations in the jar are the bundled services' (--service)"
+                        + "(NNN_name.up.sql and NNN_name.down.sql); the jar holds only the bundled services' (credits, shadow, cdefnet)"
                         + (schema == null ? "; unset " + variable + " to migrate those" : ""));
             }
             MigrationConfig config = MigrationConfig.builder().applyEnv(environment).schema(own).build();
-            return List.of(new Schema(own, MigrationSource.directory(source), config));
+            return List.of(new Schema(own, source != null ? MigrationSource.directory(source) : bundled.get().source(null), config));
         }
         List<Service> services = Service.parse(service);
         if (singleOnly && services.size() != 1) {

@@ -47,6 +47,11 @@ enum Service {
         return MigrationManager.create(db, source(sourceRoot), config(environment));
     }
 
+    /** The service whose schema is {@code schema}, if one is. */
+    static java.util.Optional<Service> named(String schema) {
+        return java.util.Arrays.stream(values()).filter(s -> s.id().equals(schema)).findFirst();
+    }
+
     /**
      * Parses {@code --service}: one service, or {@code all}.
      *

@@ -103,7 +103,13 @@ class MigrateUserSchemaTest {
         assertThat(dirty.status()).as(dirty.out() + dirty.err()).isEqualTo(MigrateCommand.ERROR_FINDINGS);
         assertThat(dirty.out()).startsWith("app1: version 30 (dirty)");
         assertThat(migrate(env, "app1", folder, "up").status()).as("up refuses a dirty version").isEqualTo(FortressCommand.FAILED);
-        CliRun force = migrate(env, "app1", folder, "force", "30");
+        // the repair status advises is a command line for this schema, table and folder: run as it is, it repairs
+        String advised = "DB_MIGRATE_TABLE=app_versions fortress migrate force 30 --schema app1 --source " + folder.toAbsolutePath().normalize();
+        assertThat(dirty.out()).contains("`" + advised + "`");
+        List<String> words = List.of(advised.split(" "));
+        Map<String, String> withTable = new HashMap<>(env());
+        withTable.put("DB_MIGRATE_TABLE", words.get(0).substring("DB_MIGRATE_TABLE=".length()));
+        CliRun force = run(withTable, words.subList(2, words.size()).toArray(String[]::new));
         ok(force);
         assertThat(force.out()).contains("app1: forced to version 30");
         ok(migrate(env, "app1", folder, "status"));
@@ -174,6 +180,10 @@ class MigrateUserSchemaTest {
         CliRun jar = run(env, "migrate", "status");
         assertThat(jar.status()).isEqualTo(FortressCommand.USAGE);
         assertThat(jar.err()).contains("DB_MIGRATE_SCHEMA=other needs --source DIR", "unset DB_MIGRATE_SCHEMA");
+
+        CliRun bundled = run(env(), "migrate", "plan", "--schema", "credits");
+        assertThat(bundled.status()).as("a bundled service's schema takes its migrations from the jar").isZero();
+        assertThat(bundled.out()).startsWith("credits: ").contains("000001_");
 
         CliRun badName = migrate(env(), "a\"b".repeat(30), folder, "up");
         assertThat(badName.status()).isEqualTo(FortressCommand.USAGE);
