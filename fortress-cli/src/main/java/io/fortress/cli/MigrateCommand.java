@@ -49,9 +49,9 @@ final class MigrateCommand extends CommandGroup {
     Path source;
 
     @Option(names = "--schema", paramLabel = "NAME", scope = CommandLine.ScopeType.INHERIT,
-            description = {"Migrate your own schema NAME from --source DIR instead of the services (default: DB_MIGRATE_SCHEMA;",
-                    "created when missing). Its version table is DB_MIGRATE_TABLE (default schema_migrations). Without --source,",
-                    "only a bundled service's schema (credits, shadow, cdefnet: the same as --service NAME)."})
+            description = {"Migrate your own schema NAME (created when missing) from --source DIR instead of the services; default: "
+                    + "DB_MIGRATE_SCHEMA. Its version table is DB_MIGRATE_TABLE (default schema_migrations).",
+                    "Without --source, only a bundled service's schema (credits, shadow, cdefnet: the same as --service NAME)."})
     String schema;
 
     /** The subcommands that only read: they never start the embedded cluster. */
