@@ -29,7 +29,7 @@ final class CliReference {
     }
 
     /** How to regenerate the page, for its header and for the test's message. */
-    static final String REGENERATE = "mvn -o -q -pl fortress-cli -am test -Dtest=CliReferenceTest -Dsurefire.failIfNoSpecifiedTests=false"
+    static final String REGENERATE = "mvn -q -pl fortress-cli -am test -Dtest=CliReferenceTest -Dsurefire.failIfNoSpecifiedTests=false"
             + " -Dfortress.cli.regenerate=true";
 
     /** Variables bin/fortress and the embedded cluster read, which are no settings of their own. */
