@@ -39,10 +39,9 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "backup", mixinStandardHelpOptions = true,
         description = {"Back up, list, verify, restore and clean up pg_dump backups of the database named by DB_*.",
                 "Settings: DB_HOST, DB_PORT, DB_USER, PGPASSWORD or DB_PASSWORD_FILE, DB_NAME, BACKUP_DIR, RETENTION_DAYS,",
-                "COMPRESSION, PARALLEL_JOBS, BACKUP_FORMAT, BACKUP_VERIFY, ... (see docs/backup.md).",
+                "COMPRESSION, PARALLEL_JOBS, BACKUP_FORMAT, BACKUP_VERIFY, ... (see docs/configuration.md).",
                 "With BACKUP_REMOTE=s3://bucket/prefix each backup is also copied there (encrypted with",
-                "BACKUP_ENCRYPTION_KEY_FILE); list, verify, restore and cleanup take --remote to work on those copies.",
-                "Exit status: 0 success, 1 failure (including a failed verification), 2 invalid usage or settings."},
+                "BACKUP_ENCRYPTION_KEY_FILE); list, verify, restore and cleanup take --remote to work on those copies."},
         subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Restore.class,
                 BackupCommand.Verify.class, BackupCommand.Cleanup.class, BackupCommand.Upload.class, BackupCommand.Pin.class,
                 BackupCommand.Unpin.class, BackupCommand.Decrypt.class})
@@ -240,7 +239,7 @@ final class BackupCommand extends CommandGroup {
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Verify a backup (path or id): checksums, contents, full read, and with --level restore-drill a",
-                    "restore into a scratch database compared with the manifest's row counts. Exit status 1 when any level fails."})
+                    "restore into a scratch database compared with the manifest's row counts."})
     static final class Verify extends Subcommand {
         @ParentCommand
         BackupCommand backup;

@@ -77,7 +77,7 @@ final class ClusterCommand extends CommandGroup {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Each node's role, address, data directory and whether it runs. Exit status 1 when a node is not running.")
+            description = "Each node's role, address, data directory and whether it runs.")
     static final class Status extends Subcommand {
         @ParentCommand
         ClusterCommand cluster;

@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * Every setting of {@link BackupConfig}, each defined once with its environment variable, default,
- * accepted values and meaning. docs/backup.md lists the same table.
+ * accepted values and meaning. docs/configuration.md lists the same table (Backup settings).
  */
 public final class BackupSettings {
     private BackupSettings() {
