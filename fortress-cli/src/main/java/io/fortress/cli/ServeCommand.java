@@ -134,6 +134,7 @@ final class ServeCommand extends Subcommand {
         BackupManager backups = BackupManager.builder(db, backupConfig).meterRegistry(registry).build();
         String pgDump = backups.checkClientTools(); // missing or too old client tools fail now, not at the first backup
         BackupSchedule schedule = BackupSchedule.of(backups);
+        boolean noBackupYet = backups.stats().lastSuccessAt().isEmpty(); // the folder holds no good backup: the first starts now
         schedule.start();
         closeLater(() -> schedule.stop(BACKUP_STOP_WAIT));
 
@@ -160,7 +161,7 @@ final class ServeCommand extends Subcommand {
         closeLater(http::stop);
 
         printBanner(out, db, target, versions, address, token != null, server instanceof com.sun.net.httpserver.HttpsServer, backupConfig,
-                pgDump, backups.stats().lastSuccessAt().isEmpty(), schedule.nextRun().orElse(null), Duration.ofNanos(System.nanoTime() - began));
+                pgDump, noBackupYet, schedule.nextRun().orElse(null), Duration.ofNanos(System.nanoTime() - began));
     }
 
     private static HttpServer bind(String address, javax.net.ssl.SSLContext tls) {
