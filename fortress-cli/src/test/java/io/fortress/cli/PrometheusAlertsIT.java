@@ -115,6 +115,10 @@ class PrometheusAlertsIT {
                     () -> value(promPort, "fortress_backup_running{serve=\"fresh\"}").orElse(0.0) == 1.0
                             && value(promPort, "fortress_backup_none_since_timestamp_seconds{serve=\"fresh\"} > 0").isPresent());
             assertThat(value(promPort, "fortress_backup_last_success_timestamp_seconds{serve=\"fresh\"} > 0")).as("NaN, no number").isEmpty();
+            // the status page says the same, neutrally
+            String freshPage = FortressProcess.get(ports.get("fresh"), "/").body();
+            assertThat(freshPage).contains("no backup yet; the first one is running").doesNotContain("FortressNoBackupYet")
+                    .doesNotContain("FortressBackupTooOld");
 
             // the old backup fires FortressBackupTooOld, the failed first backup FortressNoBackupYet; the fresh serve nothing
             awaitTrue("FortressBackupTooOld firing for the old serve and FortressNoBackupYet for the failing one", Duration.ofSeconds(120),
@@ -124,6 +128,9 @@ class PrometheusAlertsIT {
                                 && "firing".equals(states.get("failing/FortressNoBackupYet"));
                     });
             assertThat(backupAlerts(promPort)).doesNotContainKeys("old/FortressNoBackupYet", "failing/FortressBackupTooOld");
+            assertThat(FortressProcess.get(ports.get("old"), "/").body()).contains("FortressBackupTooOld").doesNotContain("FortressNoBackupYet");
+            assertThat(FortressProcess.get(ports.get("failing"), "/").body()).contains("no backup yet; the first one is due at ")
+                    .contains("FortressNoBackupYet: there is no good backup yet and the first attempt failed").doesNotContain("FortressBackupTooOld");
 
             // the lock goes: the fresh serve's first backup completes, and still nothing fires
             freshLock.rollback();
@@ -132,6 +139,8 @@ class PrometheusAlertsIT {
                             && value(promPort, "fortress_backup_last_success_timestamp_seconds{serve=\"fresh\"} > 0").isPresent());
             assertThat(value(promPort, "fortress_backup_none_since_timestamp_seconds{serve=\"fresh\"} > 0")).as("NaN once it exists").isEmpty();
             Thread.sleep(3000); // a few more evaluations
+            assertThat(FortressProcess.get(ports.get("fresh"), "/").body()).doesNotContain("no backup yet")
+                    .contains("none of the alert rules' conditions holds");
             assertThat(backupAlerts(promPort)).as("no backup alert for the fresh serve, after its first backup either")
                     .doesNotContainKeys("fresh/FortressBackupTooOld", "fresh/FortressNoBackupYet");
         } finally {
