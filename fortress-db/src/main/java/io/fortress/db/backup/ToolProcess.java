@@ -183,7 +183,9 @@ final class ToolProcess {
                 join(err);
                 String tail;
                 synchronized (stderr) {
-                    tail = new Result(tool, -1, "", new ArrayList<>(stderr), false).errorTail(4);
+                    // its "terminated by user" answers fortress's own signal: the lines before it show where it was
+                    tail = new Result(tool, -1, "", stderr.stream().filter(l -> !l.endsWith(TERMINATED_BY_USER)).toList(), false)
+                            .errorTail(4);
                 }
                 String limit = io.fortress.db.api.Durations.format(timeout);
                 throw new BackupException(tool + (timeoutName == null ? " ran past its time limit (" + limit + ")"
