@@ -125,7 +125,7 @@ final class BackupCommand extends CommandGroup {
         @Override
         public Integer call() {
             PrintWriter out = out();
-            BackupInfo b = backup.withManager(null, m -> m.backup(progressTo(spec.commandLine().getErr())));
+            BackupInfo b = backup.withManager(null, this::backupWhenFree);
             out.println(json ? write(json(b)) : "created backup " + b.id() + " (" + b.status().spelling() + ", " + b.sizeBytes()
                     + " bytes): " + b.path());
             if (!json && backup.remoteConfigured() && !b.manifest().uploaded()) {
@@ -133,6 +133,38 @@ final class BackupCommand extends CommandGroup {
                         + "the next backup or `fortress backup upload` retries");
             }
             return 0;
+        }
+
+        /**
+         * Takes the backup; while another backup of the database runs (serve takes its first one at start, right
+         * when a new user tries this command), waits for it to end, up to BACKUP_TIMEOUT when that is set, saying so.
+         */
+        private BackupInfo backupWhenFree(BackupManager m) {
+            PrintWriter err = spec.commandLine().getErr();
+            java.time.Duration limit = m.config().timeout();
+            long deadline = System.nanoTime() + (limit.isZero() ? Long.MAX_VALUE / 2 : limit.toNanos());
+            boolean told = false;
+            while (true) {
+                try {
+                    return m.backup(progressTo(err));
+                } catch (io.fortress.db.backup.BackupInProgressException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    if (!told) {
+                        err.println("fortress: " + e.getMessage().replace("; wait for it to finish", "") + "; waiting for it to finish"
+                                + (limit.isZero() ? "" : " (at most BACKUP_TIMEOUT, " + io.fortress.db.api.Durations.format(limit) + ")"));
+                        err.flush();
+                        told = true;
+                    }
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                }
+            }
         }
     }
 
