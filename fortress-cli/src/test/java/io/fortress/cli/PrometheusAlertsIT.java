@@ -8,12 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.Node;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
 import io.fortress.db.Database;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.backup.BackupConfig;
 import io.fortress.db.backup.BackupInfo;
 import io.fortress.db.backup.BackupManager;
-import java.io.File;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -34,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  * Prometheus listens on loopback in a temporary folder and is ended with the test.
  */
+@RequiresTool(Tool.PROMETHEUS)
 class PrometheusAlertsIT {
     @RegisterExtension
     static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
@@ -63,7 +64,7 @@ class PrometheusAlertsIT {
 
     @Test
     void aFreshServeRaisesNoBackupAlertAnOldBackupAndAFailedFirstOneDo() throws Exception {
-        String prometheus = prometheusBinary();
+        String prometheus = Tool.PROMETHEUS.require().toString();
         LocalCluster cluster = CLUSTER.cluster();
         for (String db : List.of("fresh", "old", "failing")) {
             cluster.primary().execute("CREATE DATABASE " + db);
@@ -260,30 +261,5 @@ class PrometheusAlertsIT {
             }
             Thread.sleep(500);
         }
-    }
-
-    /**
-     * The prometheus server binary: on PATH or Debian's /usr/bin/prometheus. Missing, the test is skipped naming the
-     * package, except in CI (CI=true), where a missing tool is a failure.
-     */
-    private static String prometheusBinary() {
-        List<Path> candidates = new ArrayList<>();
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!dir.isEmpty()) {
-                candidates.add(Path.of(dir, "prometheus"));
-            }
-        }
-        candidates.add(Path.of("/usr/bin/prometheus"));
-        for (Path p : candidates) {
-            if (Files.isExecutable(p)) {
-                return p.toString();
-            }
-        }
-        String missing = "the prometheus server is not installed: apt-get install prometheus (.ci/run does)";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail(missing + "; in CI a missing tool is a failure");
-        }
-        Assumptions.abort(missing);
-        return null;
     }
 }
