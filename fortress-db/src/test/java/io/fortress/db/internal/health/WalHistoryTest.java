@@ -73,4 +73,35 @@ class WalHistoryTest {
         assertThat(h.freshAsOf(100)).isZero();
         assertThat(h.stalenessNanos(150, 2 * S)).isEqualTo(2 * S - (S + S / 10));
     }
+
+    @org.junit.jupiter.api.Test
+    void aRepeatedPositionMovesTheLastSeenTimeOfTheLatestSampleOnly() {
+        WalHistory h = new WalHistory(4);
+        h.add(1, 100);
+        h.add(2, 200);
+        h.add(5, 200);
+        assertThat(h.freshAsOf(200)).isEqualTo(5);
+        assertThat(h.freshAsOf(150)).isEqualTo(1);
+        assertThat(h.stalenessNanos(150, 10)).as("first seen at 2, not at the repeat").isEqualTo(8);
+    }
+
+    @org.junit.jupiter.api.Test
+    void repeatsTakeNoRoomInTheRing() {
+        WalHistory h = new WalHistory(2);
+        h.add(1, 100);
+        h.add(2, 200);
+        h.add(3, 200);
+        h.add(4, 200);
+        assertThat(h.freshAsOf(150)).as("the sample at 100 is still held").isEqualTo(1);
+        assertThat(h.stalenessNanos(150, 10)).isEqualTo(8);
+        assertThat(h.latest()).isEqualTo(200);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aReplicaExactlyAtASampledPositionHasNoLagFromIt() {
+        WalHistory h = new WalHistory(4);
+        h.add(10, 100);
+        assertThat(h.stalenessNanos(100, 50)).isZero();
+        assertThat(h.stalenessNanos(99, 50)).isEqualTo(40);
+    }
 }
