@@ -256,4 +256,19 @@ class SqlSplitterTest {
         assertThat(texts("CREATE PROCEDURE p() BEGIN ATOMIC SELECT 1; END; BEGIN; SELECT 2; END"))
                 .containsExactly("CREATE PROCEDURE p() BEGIN ATOMIC SELECT 1; END", "BEGIN", "SELECT 2", "END");
     }
+
+    @Test
+    void anEmptyStringClosesAtItsSecondQuote() {
+        assertThat(texts("SELECT ''; SELECT 2")).containsExactly("SELECT ''", "SELECT 2");
+        assertThat(texts("SELECT E''; SELECT 2")).containsExactly("SELECT E''", "SELECT 2");
+    }
+
+    @Test
+    void aStatementRightBeforeALineBreakIsOnTheLineItStartsOn() {
+        List<SqlStatement> statements = SqlSplitter.split("SELECT 1;\nx\n;SELECT 2");
+        assertThat(statements).extracting(SqlStatement::text).containsExactly("SELECT 1", "x", "SELECT 2");
+        assertThat(statements).extracting(SqlStatement::line).containsExactly(1, 2, 3);
+        // a carriage return that ends the input ends a line too
+        assertThat(SqlSplitter.split("SELECT 1;\r")).extracting(SqlStatement::line).containsExactly(1);
+    }
 }
