@@ -87,14 +87,31 @@ class WalHistoryTest {
 
     @org.junit.jupiter.api.Test
     void repeatsTakeNoRoomInTheRing() {
-        WalHistory h = new WalHistory(2);
+        WalHistory h = new WalHistory(3);
         h.add(1, 100);
         h.add(2, 200);
         h.add(3, 200);
-        h.add(4, 200);
-        assertThat(h.freshAsOf(150)).as("the sample at 100 is still held").isEqualTo(1);
+        h.add(4, 300);
+        assertThat(h.freshAsOf(150)).as("three distinct positions fit: the sample at 100 is still held").isEqualTo(1);
+        assertThat(h.freshAsOf(250)).isEqualTo(3);
         assertThat(h.stalenessNanos(150, 10)).isEqualTo(8);
-        assertThat(h.latest()).isEqualTo(200);
+        assertThat(h.latest()).isEqualTo(300);
+        h.add(5, 400);
+        assertThat(h.freshAsOf(150)).as("a fourth evicts the oldest").isEqualTo(Long.MIN_VALUE);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aClearedHistoryForgetsTheSamplesItHeld() {
+        WalHistory h = new WalHistory(4);
+        h.add(1, 100);
+        h.add(2, 200);
+        h.clear();
+        assertThat(h.latest()).isEqualTo(-1);
+        assertThat(h.stalenessNanos(60, 10)).isEqualTo(-1);
+        h.add(3, 50);
+        assertThat(h.stalenessNanos(60, 10)).as("the sample at 200 from before the clear is gone").isZero();
+        assertThat(h.freshAsOf(250)).isEqualTo(3);
+        assertThat(h.latest()).isEqualTo(50);
     }
 
     @org.junit.jupiter.api.Test
