@@ -177,4 +177,56 @@ class MigrationSourceTest {
                 .hasMessageContaining("is not a file directly in");
         assertThat(List.of(MigrationSource.directory(dir).describe())).containsExactly("directory " + dir.toAbsolutePath().normalize());
     }
+
+    /** A source that lists files it then cannot read, as a directory on a failing disk would. */
+    private static MigrationSource unreadable(List<String> names, java.util.Set<String> failing) {
+        return new MigrationSource() {
+            @Override
+            public List<String> list() {
+                return names;
+            }
+
+            @Override
+            public byte[] read(String fileName) throws java.io.IOException {
+                if (failing.contains(fileName)) {
+                    throw new java.io.IOException("read of " + fileName + " failed");
+                }
+                return "SELECT 1;".getBytes(StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public String describe() {
+                return "test source";
+            }
+        };
+    }
+
+    @Test
+    void everyUnreadableFileIsListedAndTheFirstReadErrorIsTheCause() {
+        MigrationSource source = unreadable(List.of("1_a.up.sql", "2_b.up.sql", "3_c.up.sql"), java.util.Set.of("1_a.up.sql", "3_c.up.sql"));
+        assertThatThrownBy(() -> MigrationCatalog.load(source)).isInstanceOfSatisfying(MigrationSourceException.class, e -> {
+            assertThat(e.problems()).containsExactly("1_a.up.sql cannot be read: java.io.IOException: read of 1_a.up.sql failed",
+                    "3_c.up.sql cannot be read: java.io.IOException: read of 3_c.up.sql failed");
+            assertThat(e.getCause()).hasMessage("read of 1_a.up.sql failed");
+            assertThat(e.getMessage()).startsWith("the migrations in test source cannot be used: ");
+        });
+    }
+
+    @Test
+    void aCatalogKnowsItsSourceWhetherItIsEmptyAndWhichVersionsItHolds() {
+        MigrationCatalog empty = MigrationCatalog.load(unreadable(List.of(), java.util.Set.of()));
+        assertThat(empty.isEmpty()).isTrue();
+        assertThat(empty.latest()).isEqualTo(-1);
+        assertThat(empty.source()).isEqualTo("test source");
+        MigrationCatalog two = MigrationCatalog.load(unreadable(List.of("1_a.up.sql", "5_b.up.sql"), java.util.Set.of()));
+        assertThat(two.isEmpty()).isFalse();
+        assertThat(two.contains(1)).isTrue();
+        assertThat(two.contains(2)).isFalse();
+        assertThat(two.latest()).isEqualTo(5);
+        assertThat(two.next(-1)).isEqualTo(1L);
+        assertThat(two.next(1)).isEqualTo(5L);
+        assertThat(two.next(5)).isNull();
+        assertThat(two.previous(5)).isEqualTo(1);
+        assertThat(two.previous(1)).isEqualTo(-1);
+    }
 }

@@ -41,4 +41,17 @@ class PrimarySelectorTest {
         assertThat(choice.index()).isEqualTo(expected);
         assertThat(choice.splitBrain()).isEqualTo(splitBrain);
     }
+
+    @org.junit.jupiter.api.Test
+    void aPromotedCandidateConfiguredFirstIsChosenWhenTheCurrentOneIsDown() {
+        PrimarySelector.Choice choice = PrimarySelector.choose(List.of(up(2), is(NodeState.DOWN)), 1);
+        assertThat(choice).isEqualTo(new PrimarySelector.Choice(0, false));
+    }
+
+    @org.junit.jupiter.api.Test
+    void theNewestTimelineWinsEvenWhenAnOlderOneIsConfiguredAfterIt() {
+        // the first candidate is on the newest timeline; the current (second) one still takes writes: split brain
+        PrimarySelector.Choice choice = PrimarySelector.choose(List.of(up(5), up(3)), 1);
+        assertThat(choice).isEqualTo(new PrimarySelector.Choice(0, true));
+    }
 }

@@ -56,4 +56,48 @@ class ReplicaClassifierTest {
             assertThat(o.freshAsOf()).isEqualTo(7L);
         }
     }
+
+    private static Observation classify(NodeProbe.ReplicaReading reading, long primaryLsn, Double lagSeconds, Long previousReplayed,
+                                        Long previousLagBytes) {
+        return ReplicaClassifier.classify(reading,
+                new ReplicaClassifier.Context(primaryLsn, lagSeconds, 7L, previousReplayed, previousLagBytes, MAX_LAG));
+    }
+
+    @org.junit.jupiter.api.Test
+    void bothLagsInBytesAreMeasuredOnceThePrimaryWasSampledEvenAtPositionZero() {
+        Observation o = classify(reading(true, 900L, 800L, false, 42, "streaming"), 1000L, 1.0, null, null);
+        assertThat(o.lagBytes()).isEqualTo(200L);
+        assertThat(o.receiveLagBytes()).isEqualTo(100L);
+        assertThat(o.walLsn()).isEqualTo(800L);
+        assertThat(o.receivedLsn()).isEqualTo(900L);
+        // a primary sampled at position 0 is sampled: no lag, and it is known
+        Observation atZero = classify(reading(true, 0L, 0L, false, 42, "streaming"), 0L, 0.0, null, null);
+        assertThat(atZero.lagBytes()).isZero();
+        assertThat(atZero.receiveLagBytes()).isZero();
+        assertThat(atZero.lagSeconds()).isZero();
+        assertThat(atZero.reason()).isEqualTo("streaming, 0.0 s behind");
+        // no sample yet: neither lag is known, and the lag in seconds is not taken
+        Observation unsampled = classify(reading(true, 900L, 800L, false, 42, "streaming"), -1L, 3.0, null, null);
+        assertThat(unsampled.lagBytes()).isNull();
+        assertThat(unsampled.receiveLagBytes()).isNull();
+        assertThat(unsampled.lagSeconds()).isNull();
+        assertThat(unsampled.reason()).isEqualTo("streaming");
+        // nothing received yet: no receive lag, the replay lag still measured
+        Observation noneReceived = classify(reading(true, null, 800L, false, 42, "streaming"), 1000L, 1.0, null, null);
+        assertThat(noneReceived.receiveLagBytes()).isNull();
+        assertThat(noneReceived.lagBytes()).isEqualTo(200L);
+    }
+
+    @org.junit.jupiter.api.Test
+    void gainingGroundNeedsBothAFurtherReplayAndAStrictlySmallerLag() {
+        // replay did not move, even though the lag in bytes shrank (the primary's sample moved back): lagging
+        assertThat(classify(streaming(500), 1000L, 31.0, 500L, 600L).state()).isEqualTo(NodeState.LAGGING);
+        // replay moved, but the primary moved as far: the same lag, lagging
+        assertThat(classify(streaming(600), 1100L, 31.0, 500L, 500L).state()).isEqualTo(NodeState.LAGGING);
+        // replay moved and the lag shrank: catching up
+        assertThat(classify(streaming(600), 1100L, 31.0, 500L, 501L).state()).isEqualTo(NodeState.CATCHING_UP);
+        // no previous check: lagging
+        assertThat(classify(streaming(600), 1100L, 31.0, null, 900L).state()).isEqualTo(NodeState.LAGGING);
+        assertThat(classify(streaming(600), 1100L, 31.0, 500L, null).state()).isEqualTo(NodeState.LAGGING);
+    }
 }

@@ -67,4 +67,36 @@ class StateTrackerTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> t.confirm(NodeState.DOWN, "no"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @org.junit.jupiter.api.Test
+    void aChangeIsReportedOnlyWhenTheReportedStateMoves() {
+        StateTracker t = new StateTracker(2, 2);
+        assertThat(t.observe(NodeState.STREAMING, "ok").changed()).as("the first observation").isTrue();
+        assertThat(t.observe(NodeState.STREAMING, "ok").changed()).isFalse();
+        assertThat(t.observe(NodeState.LAGGING, "behind").changed()).as("pending, not yet taken").isFalse();
+        assertThat(t.observe(NodeState.LAGGING, "behind").changed()).isTrue();
+    }
+
+    @org.junit.jupiter.api.Test
+    void sinceMovesOnlyWhenTheStateChangesAndTheStreakCountsTowardsFallAndRise() throws Exception {
+        StateTracker t = new StateTracker(3, 2);
+        assertThat(t.since()).isNull();
+        t.observe(NodeState.STREAMING, "ok");
+        java.time.Instant first = t.since();
+        assertThat(first).isNotNull();
+        Thread.sleep(5);
+        t.observe(NodeState.STREAMING, "still ok");
+        assertThat(t.since()).as("the same state keeps its start").isEqualTo(first);
+        assertThat(t.reason()).isEqualTo("still ok");
+        assertThat(t.streak()).isZero();
+        t.observe(NodeState.LAGGING, "behind");
+        assertThat(t.streak()).isEqualTo(1);
+        t.observe(NodeState.LAGGING, "behind");
+        assertThat(t.streak()).isEqualTo(2);
+        assertThat(t.since()).isEqualTo(first);
+        t.observe(NodeState.LAGGING, "behind");
+        assertThat(t.state()).isEqualTo(NodeState.LAGGING);
+        assertThat(t.streak()).isZero();
+        assertThat(t.since()).isAfter(first);
+    }
 }

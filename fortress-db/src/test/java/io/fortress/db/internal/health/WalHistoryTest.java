@@ -73,4 +73,52 @@ class WalHistoryTest {
         assertThat(h.freshAsOf(100)).isZero();
         assertThat(h.stalenessNanos(150, 2 * S)).isEqualTo(2 * S - (S + S / 10));
     }
+
+    @org.junit.jupiter.api.Test
+    void aRepeatedPositionMovesTheLastSeenTimeOfTheLatestSampleOnly() {
+        WalHistory h = new WalHistory(4);
+        h.add(1, 100);
+        h.add(2, 200);
+        h.add(5, 200);
+        assertThat(h.freshAsOf(200)).isEqualTo(5);
+        assertThat(h.freshAsOf(150)).isEqualTo(1);
+        assertThat(h.stalenessNanos(150, 10)).as("first seen at 2, not at the repeat").isEqualTo(8);
+    }
+
+    @org.junit.jupiter.api.Test
+    void repeatsTakeNoRoomInTheRing() {
+        WalHistory h = new WalHistory(3);
+        h.add(1, 100);
+        h.add(2, 200);
+        h.add(3, 200);
+        h.add(4, 300);
+        assertThat(h.freshAsOf(150)).as("three distinct positions fit: the sample at 100 is still held").isEqualTo(1);
+        assertThat(h.freshAsOf(250)).isEqualTo(3);
+        assertThat(h.stalenessNanos(150, 10)).isEqualTo(8);
+        assertThat(h.latest()).isEqualTo(300);
+        h.add(5, 400);
+        assertThat(h.freshAsOf(150)).as("a fourth evicts the oldest").isEqualTo(Long.MIN_VALUE);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aClearedHistoryForgetsTheSamplesItHeld() {
+        WalHistory h = new WalHistory(4);
+        h.add(1, 100);
+        h.add(2, 200);
+        h.clear();
+        assertThat(h.latest()).isEqualTo(-1);
+        assertThat(h.stalenessNanos(60, 10)).isEqualTo(-1);
+        h.add(3, 50);
+        assertThat(h.stalenessNanos(60, 10)).as("the sample at 200 from before the clear is gone").isZero();
+        assertThat(h.freshAsOf(250)).isEqualTo(3);
+        assertThat(h.latest()).isEqualTo(50);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aReplicaExactlyAtASampledPositionHasNoLagFromIt() {
+        WalHistory h = new WalHistory(4);
+        h.add(10, 100);
+        assertThat(h.stalenessNanos(100, 50)).isZero();
+        assertThat(h.stalenessNanos(99, 50)).isEqualTo(40);
+    }
 }

@@ -68,4 +68,15 @@ class ReadBalancerTest {
         }
         return order;
     }
+
+    @Test
+    void aSingleCandidateDoesNotAdvanceTheRotation() {
+        ReadBalancer<String> balancer = new ReadBalancer<>(List.of("a", "b"), r -> true, String[]::new);
+        for (int i = 0; i < 3; i++) {
+            assertThat(balancer.start(1)).isZero();
+            assertThat(balancer.start(0)).isZero();
+        }
+        assertThat(balancer.start(2)).isZero();
+        assertThat(balancer.start(2)).isEqualTo(1);
+    }
 }

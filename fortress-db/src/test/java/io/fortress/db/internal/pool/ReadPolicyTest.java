@@ -112,4 +112,49 @@ class ReadPolicyTest {
         List<String> firsts = Stream.generate(policy::any).limit(4).map(p -> p.candidates()[policy.start(p.candidates().length)].name()).toList();
         assertThat(firsts).containsExactly("a", "c", "a", "c");
     }
+
+    /** A replica whose state changes, as the checker's nodes do. */
+    static final class Changing implements ReadTarget {
+        volatile NodeState state;
+
+        Changing(NodeState state) {
+            this.state = state;
+        }
+
+        @Override
+        public NodeState state() {
+            return state;
+        }
+
+        @Override
+        public Double lagSeconds() {
+            return 0.0;
+        }
+
+        @Override
+        public long freshAsOfNanos() {
+            return NOW;
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRefreshTakesTheReplicasNewStatesAndOnlyARefresh() {
+        Changing a = new Changing(NodeState.STREAMING);
+        Changing b = new Changing(NodeState.LAGGING);
+        ReadPolicy<Changing> policy = new ReadPolicy<>(List.of(a, b), ReplicaFallback.PRIMARY, Duration.ofMinutes(5), Changing[]::new);
+        assertThat(policy.any().candidates()).containsExactly(a);
+        b.state = NodeState.STREAMING;
+        a.state = NodeState.LAGGING;
+        assertThat(policy.any().candidates()).as("before the refresh").containsExactly(a);
+        policy.refresh();
+        assertThat(policy.any().candidates()).containsExactly(b);
+        assertThat(policy.any().reroute()).isNull();
+    }
+
+    @org.junit.jupiter.api.Test
+    void theLeastLaggedFallbackTakesAReplicaExactlyAtItsBound() {
+        ReadPolicy.Plan<Replica> plan = policy(ReplicaFallback.LEAST_LAGGED, r("a", NodeState.LAGGING, 300.0, 0)).any();
+        assertThat(names(plan)).containsExactly("a");
+        assertThat(plan.reroute()).isEqualTo(Reroute.LEAST_LAGGED);
+    }
 }
