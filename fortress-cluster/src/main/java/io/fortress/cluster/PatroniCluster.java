@@ -263,11 +263,11 @@ public final class PatroniCluster implements AutoCloseable {
                 writeConfig(a);
                 startAgent(a);
             }
-            awaitStreaming(START_TIMEOUT);
+            awaitStreaming(START_TIMEOUT, true);
             try (Connection c = connect(leader().name(), "postgres"); Statement s = c.createStatement()) {
                 s.execute("CREATE DATABASE " + LocalCluster.quoteIdentifier(database));
             }
-            awaitStreaming(START_TIMEOUT);
+            awaitStreaming(START_TIMEOUT, true);
         } catch (RuntimeException | SQLException e) {
             String logs = logTails();
             // nothing of value yet: a detached cluster's new folder goes too, so that a retry starts afresh
@@ -316,7 +316,7 @@ public final class PatroniCluster implements AutoCloseable {
                     }
                 }
             }
-            awaitStreaming(START_TIMEOUT);
+            awaitStreaming(START_TIMEOUT, true);
         } catch (RuntimeException e) {
             throw new ClusterException("the Patroni cluster in " + root + " did not come up: " + e.getMessage()
                     + "; what started is left running (bin/fortress cluster stop ends it)" + logTails(), e);
@@ -425,8 +425,8 @@ public final class PatroniCluster implements AutoCloseable {
                       parameters:
                         wal_log_hints: 'on'
                         max_wal_senders: 10
-                        max_replication_slots: 10
-                %s                  initdb:
+                        max_replication_slots: 10%s
+                  initdb:
                   - encoding: UTF8
                   - auth-host: scram-sha-256
                   - auth-local: peer
@@ -447,7 +447,7 @@ public final class PatroniCluster implements AutoCloseable {
                     unix_socket_directories: '%s'
                 tags:
                 %s""".formatted(SCOPE, a.name, Node.HOST, a.restPort, Node.HOST, a.restPort, Node.HOST, etcdPort, synchronousMode,
-                detached ? "" : "        fsync: 'off'\n",
+                detached ? "" : "\n        fsync: 'off'", // throw-away data need no durability
                 Node.HOST, a.pgPort, Node.HOST, a.pgPort, a.dataDirectory, binaries.binDir(), root.resolve(a.name + ".pgpass"),
                 password, replicationPassword, password, root, tags.length() == 0 ? "  {}\n" : tags);
         try {
@@ -667,7 +667,19 @@ public final class PatroniCluster implements AutoCloseable {
      * {@code pg_stat_replication} row each) with nothing left to replay.
      */
     public void awaitStreaming(Duration timeout) {
+        awaitStreaming(timeout, false);
+    }
+
+    /** As {@link #awaitStreaming(Duration)}; {@code agentsMustRun}: fails at once when an agent has exited (e.g. a bad configuration). */
+    private void awaitStreaming(Duration timeout, boolean agentsMustRun) {
         awaitCondition("every member to stream from the leader", timeout, () -> {
+            if (agentsMustRun) {
+                for (Agent a : agents) {
+                    if (a.process != null && !isRunning(a.process)) {
+                        throw new ClusterException("the Patroni agent of " + a.name + " exited");
+                    }
+                }
+            }
             try {
                 List<Member> members = members();
                 Optional<Member> leader = members.stream().filter(m -> m.isLeader() && "running".equals(m.state())).findFirst();
