@@ -21,7 +21,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -133,12 +132,11 @@ class ClusterHaTest {
         assertThat(ctl.waitFor(2, TimeUnit.MINUTES)).isTrue();
         String ctlOut = new String(ctl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(ctl.exitValue()).as(ctlOut).isZero();
-        Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+        await("cluster status to list " + candidate + " as the leader of three running members", Duration.ofSeconds(90), () -> {
             JsonNode now = statusJson(null);
             return candidate.equals(leader(now)) && countRunning(now) == 3;
         });
-        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> candidate.equals(health(pointed)));
+        await("fortress health to find the primary on " + candidate, Duration.ofSeconds(60), () -> candidate.equals(health(pointed)));
         assertThat(CliRun.of(pointed, "migrate", "version").status()).isZero();
 
         // stop: every process ends; the data stay, and the next start has the last leader lead again
@@ -249,6 +247,20 @@ class ClusterHaTest {
             exported.put(m.group(1), m.group(2));
         }
         return exported;
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void await(String what, Duration timeout, Check check) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!check.ok()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            Thread.sleep(1000);
+        }
     }
 
     private record Result(int status, String out, String err) {
