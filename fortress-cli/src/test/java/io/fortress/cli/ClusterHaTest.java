@@ -173,12 +173,20 @@ class ClusterHaTest {
         assertThat(CliRun.of(env, "cluster", "stop").status()).isZero();
     }
 
-    /** etcd, the agents, and every process under them (the servers), as running now. */
-    private static Set<Long> processesOf(PatroniCluster cluster) {
+    /**
+     * etcd, the agents, and every server process (Patroni starts each postmaster in a session of its own, so it is
+     * found through its postmaster.pid), as running now.
+     */
+    private static Set<Long> processesOf(PatroniCluster cluster) throws Exception {
         Set<Long> pids = new TreeSet<>();
         for (PatroniCluster.Daemon d : cluster.daemons()) {
             pids.add(d.pid());
             ProcessHandle.of(d.pid()).ifPresent(p -> p.descendants().forEach(c -> pids.add(c.pid())));
+        }
+        for (String member : cluster.memberNames()) {
+            long postmaster = Long.parseLong(Files.readAllLines(cluster.rootDirectory().resolve(member).resolve("postmaster.pid")).get(0).strip());
+            pids.add(postmaster);
+            ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(c -> pids.add(c.pid())));
         }
         return pids;
     }

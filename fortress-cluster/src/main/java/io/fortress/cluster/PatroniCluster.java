@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * frozen server.
  *
  * <p>Two modes, as {@link LocalCluster}'s: <em>throw-away</em> (the default) keeps everything in a fresh
- * temporary folder, and {@link #close()} ends every process and deletes it; <em>detached</em>
+ * temporary folder, and {@link #close()} ends every process and deletes it, as a watchdog does when this
+ * JVM dies without closing it; <em>detached</em>
  * ({@link Builder#dataDirectory(Path)}, for {@code fortress cluster start --ha}) keeps ports, passwords
  * and data in the given folder and starts etcd and the agents in sessions of their own
  * ({@code setsid}), so they outlive this JVM; a later JVM finds them again through
@@ -76,6 +77,7 @@ public final class PatroniCluster implements AutoCloseable {
     private final int etcdPeerPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private ProcessHandle etcd;
+    private Process watchdog;
     private boolean closed;
 
     /** A member as Patroni's {@code GET /cluster} lists it. */
@@ -257,6 +259,8 @@ public final class PatroniCluster implements AutoCloseable {
             user.checkReachable(root);
             if (detached) {
                 writeDetachedFiles();
+            } else {
+                startWatchdog();
             }
             startEtcd();
             for (Agent a : agents) {
@@ -278,6 +282,7 @@ public final class PatroniCluster implements AutoCloseable {
                 LOG.warn("cannot delete {}: {}", root, notDeleted.getMessage());
             }
             closed = true;
+            stopWatchdog();
             throw new ClusterException("the Patroni cluster did not come up: " + e.getMessage() + logs, e);
         }
         LOG.info("Patroni cluster of {} members up in {} ms in {}", agents.size(), (System.nanoTime() - started) / 1_000_000, root);
@@ -332,6 +337,38 @@ public final class PatroniCluster implements AutoCloseable {
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                 "--initial-cluster", "etcd-1=" + peer, "--initial-cluster-state", "new"), root.resolve("etcd.log"));
         awaitCondition("etcd to answer on " + client, Duration.ofSeconds(30), () -> get(client + "/health").map(b -> b.contains("true")).orElse(false));
+    }
+
+    /**
+     * A throw-away cluster's watchdog: a shell that waits for this JVM to exit, then ends the agents (SIGTERM: each
+     * stops its server; SIGKILL after 20 s), any server left (thawed first), etcd, and deletes the folder; all found
+     * through the pid files. {@link #close()} kills it.
+     */
+    private void startWatchdog() {
+        String script = """
+                jvm=$1; root=$2
+                while kill -0 "$jvm" 2>/dev/null; do sleep 1; done
+                agents() { for f in "$root"/member-*.pid; do [ -f "$f" ] && head -n 1 "$f"; done; }
+                running() { for p in $(agents); do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+                kill -TERM $(agents) 2>/dev/null
+                i=0
+                while [ $i -lt 20 ] && running; do sleep 1; i=$((i+1)); done
+                kill -KILL $(agents) 2>/dev/null
+                for d in "$root"/member-*; do
+                  [ -f "$d/postmaster.pid" ] || continue
+                  pm=$(head -n 1 "$d/postmaster.pid")
+                  kill -CONT "$pm" $(pgrep -P "$pm" 2>/dev/null) 2>/dev/null
+                  kill -KILL "$pm" $(pgrep -P "$pm" 2>/dev/null) 2>/dev/null
+                done
+                if [ -f "$root/etcd.pid" ]; then
+                  etcd=$(head -n 1 "$root/etcd.pid")
+                  kill -TERM "$etcd" 2>/dev/null; sleep 2; kill -KILL "$etcd" 2>/dev/null
+                fi
+                rm -rf -- "$root"
+                exit 0
+                """;
+        watchdog = Processes.startInBackground(List.of("/bin/sh", "-c", script, "fortress-patroni-watchdog",
+                Long.toString(ProcessHandle.current().pid()), root.toString()), "Patroni cluster watchdog");
     }
 
     private Path etcdDirectory() {
@@ -778,7 +815,8 @@ public final class PatroniCluster implements AutoCloseable {
         signal("CONT", serverProcesses(member));
     }
 
-    private List<ProcessHandle> serverProcesses(String member) {
+    /** The postmaster of a member and its children (Patroni starts it in a session of its own: it is no child of the agent). */
+    List<ProcessHandle> serverProcesses(String member) {
         Path pidFile = agent(member).dataDirectory.resolve("postmaster.pid");
         try {
             long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
@@ -902,6 +940,19 @@ public final class PatroniCluster implements AutoCloseable {
             LocalCluster.deleteTree(root);
         } catch (RuntimeException e) {
             LOG.warn("cannot delete {}: {}", root, e.getMessage());
+        }
+        stopWatchdog();
+    }
+
+    private void stopWatchdog() {
+        if (watchdog != null) {
+            watchdog.destroyForcibly();
+            try {
+                watchdog.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            watchdog = null;
         }
     }
 
