@@ -700,8 +700,8 @@ public final class PatroniCluster implements AutoCloseable {
     }
 
     /**
-     * Waits until Patroni lists a running leader and every other member streams from it (one
-     * {@code pg_stat_replication} row each) with nothing left to replay.
+     * Waits until Patroni lists a running leader and every other member running, and every other member
+     * streams from the leader (one {@code pg_stat_replication} row each) with nothing left to replay.
      */
     public void awaitStreaming(Duration timeout) {
         awaitStreaming(timeout, false);
@@ -720,7 +720,9 @@ public final class PatroniCluster implements AutoCloseable {
             try {
                 List<Member> members = members();
                 Optional<Member> leader = members.stream().filter(m -> m.isLeader() && "running".equals(m.state())).findFirst();
-                if (leader.isEmpty() || members.size() < agents.size()) {
+                // Patroni's own view too: a member it still lists as starting is not there yet for patronictl or fortress
+                if (leader.isEmpty() || members.size() < agents.size()
+                        || !members.stream().allMatch(m -> "running".equals(m.state()) || "streaming".equals(m.state()))) {
                     return false;
                 }
                 try (Connection c = connect(leader.get().name(), "postgres"); Statement s = c.createStatement();
