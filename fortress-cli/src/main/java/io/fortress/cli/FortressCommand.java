@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -99,7 +100,21 @@ public final class FortressCommand implements Runnable {
                     p.load(in);
                 }
             }
-            return new String[] {"fortress " + p.getProperty("version", "development")};
+            return new String[] {line(p)};
+        }
+
+        /** {@code fortress 0.1.0 (commit 1a2b3c4)}; a build outside a git clone knows no commit. */
+        static String line(Properties p) {
+            String commit = stamped(p, "commit");
+            String modified = "true".equals(stamped(p, "dirty")) ? ", with uncommitted changes" : "";
+            return "fortress " + Objects.requireNonNullElse(stamped(p, "version"), "development") + " (commit "
+                    + Objects.requireNonNullElse(commit, "unknown") + modified + ")";
+        }
+
+        /** A value the build filled in, or null where it had none (the placeholder is still there). */
+        private static String stamped(Properties p, String key) {
+            String value = p.getProperty(key);
+            return value == null || value.isBlank() || value.startsWith("${") ? null : value;
         }
     }
 }

@@ -2,9 +2,12 @@ package io.fortress.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
 import org.junit.jupiter.api.Test;
 
 /** deploy/prometheus/fortress-rules.yml is valid and each alert fires when, and only when, its unit test says. */
+@RequiresTool(Tool.PROMTOOL)
 class AlertRulesTest {
     @Test
     void rulesAreValidAndTheirUnitTestsPass() throws Exception {

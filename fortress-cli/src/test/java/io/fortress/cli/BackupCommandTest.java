@@ -61,8 +61,35 @@ class BackupCommandTest {
         assertThat(run(Map.of(), "backup", "--help").out()).contains("create").contains("restore").contains("cleanup");
         CliRun version = run(Map.of(), "--version");
         assertThat(version.status()).isZero();
-        assertThat(version.out()).startsWith("fortress ");
+        // the release version and the commit the build came from, as the jar's resources were stamped
+        assertThat(version.out().strip()).matches("fortress \\d+\\.\\d+\\.\\d+ \\(commit [0-9a-f]{7,}(, with uncommitted changes)?\\)");
+        String commit = version.out().replaceAll("(?s).*\\(commit ([0-9a-f]+).*", "$1");
+        assertThat(gitHead()).startsWith(commit);
         assertThat(run(Map.of(), "backup", "frobnicate").status()).isEqualTo(2);
+    }
+
+    /** The commit checked out in the repository the tests run in. */
+    private static String gitHead() {
+        try {
+            Process git = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+            String head = new String(git.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            assertThat(git.waitFor()).as(head).isZero();
+            return head;
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError("git rev-parse HEAD failed", e);
+        }
+    }
+
+    @Test
+    void aBuildOutsideAGitCloneSaysItsCommitIsUnknown() {
+        java.util.Properties stamped = new java.util.Properties();
+        stamped.setProperty("version", "0.1.0");
+        stamped.setProperty("commit", "${git.commit.id.abbrev}");
+        stamped.setProperty("dirty", "${git.dirty}");
+        assertThat(FortressCommand.Version.line(stamped)).isEqualTo("fortress 0.1.0 (commit unknown)");
+        stamped.setProperty("commit", "1a2b3c4");
+        stamped.setProperty("dirty", "true");
+        assertThat(FortressCommand.Version.line(stamped)).isEqualTo("fortress 0.1.0 (commit 1a2b3c4, with uncommitted changes)");
     }
 
     @Test

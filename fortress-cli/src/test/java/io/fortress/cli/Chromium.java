@@ -41,7 +41,7 @@ final class Chromium {
         try {
             p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         } catch (IOException e) {
-            throw new IllegalStateException("chromium is not installed (apt-get install chromium; .ci/run does): " + e.getMessage(), e);
+            throw new IllegalStateException(io.fortress.cluster.Tool.CHROMIUM.missing() + ": " + e.getMessage(), e);
         }
         if (!p.waitFor(90, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.PgBouncers;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * {@code fortress cluster start --pgbouncer}: real PgBouncers in front of the embedded cluster, and the
  * one-shot commands on the settings {@code cluster env --pgbouncer} exports.
  */
+@RequiresTool(Tool.PGBOUNCER)
 class ClusterPgBouncerTest {
     private Path work;
     private Map<String, String> env;

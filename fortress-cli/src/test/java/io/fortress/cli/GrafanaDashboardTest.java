@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * dashboard's datasource variable, and every expression valid PromQL (promtool checks them as
  * recording rules, with Grafana's variables replaced). ServeIT checks that the meters they name exist.
  */
+@RequiresTool(Tool.PROMTOOL)
 class GrafanaDashboardTest {
     static final Path DASHBOARD = Path.of("..", "deploy", "grafana", "fortress.json");
 

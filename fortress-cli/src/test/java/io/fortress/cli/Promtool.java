@@ -27,7 +27,7 @@ final class Promtool {
         try {
             p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         } catch (IOException e) {
-            throw new IllegalStateException("promtool is not installed (apt-get install prometheus; .ci/run does): " + e.getMessage(), e);
+            throw new IllegalStateException(io.fortress.cluster.Tool.PROMTOOL.missing() + ": " + e.getMessage(), e);
         }
         try (OutputStream in = p.getOutputStream()) {
             if (stdin != null) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
 class ServeHaIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @RequiresTool({Tool.PATRONI, Tool.ETCD})
     @Test
     void servesOnAPatroniClusterShowsPatronisViewAndLeavesNothingRunning() throws Exception {
         Path work = Files.createTempDirectory("fortress-serve-ha-it");

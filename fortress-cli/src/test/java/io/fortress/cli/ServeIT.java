@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,6 +88,7 @@ class ServeIT {
                 .isEqualTo("rw-------");
     }
 
+    @RequiresTool(Tool.PROMTOOL)
     @Test
     @Order(2)
     void everyEndpointAnswersAsSpecified() throws Exception {
@@ -250,6 +253,7 @@ class ServeIT {
         assertThat(Files.readString(serveLog)).contains("schemas    credits v2, shadow v1, cdefnet v1");
     }
 
+    @RequiresTool(Tool.CHROMIUM)
     @Test
     @Order(8)
     void theStatusPageShowsEveryNodeAndAStoppedReplicaWithinSeconds() throws Exception {

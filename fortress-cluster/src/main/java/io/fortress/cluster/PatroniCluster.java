@@ -232,23 +232,8 @@ public final class PatroniCluster implements AutoCloseable {
      * is missing.
      */
     public static void requireInstalled() {
-        for (String[] tool : new String[][] {{"patroni", "patroni"}, {"etcd", "etcd-server"}}) {
-            if (which(tool[0]).isEmpty()) {
-                throw new ClusterException(tool[0] + " is not installed; a Patroni cluster needs Debian's packages patroni "
-                        + "and etcd-server (apt-get install patroni etcd-server)");
-            }
-        }
-    }
-
-    private static Optional<Path> which(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        for (String dir : path.split(":")) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, tool);
-            if (Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
+        Tool.PATRONI.require();
+        Tool.ETCD.require();
     }
 
     private void start() {

@@ -187,13 +187,7 @@ public final class PgBouncers implements AutoCloseable {
 
     /** Fails with the package to install when PgBouncer is missing. */
     public static String binary() {
-        for (String dir : new String[] {"/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"}) {
-            Path candidate = Path.of(dir, "pgbouncer");
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        throw new ClusterException("PgBouncer is not installed: install Debian's pgbouncer package (apt-get install pgbouncer)");
+        return Tool.PGBOUNCER.require().toString();
     }
 
     private static Path folder(LocalCluster cluster) {

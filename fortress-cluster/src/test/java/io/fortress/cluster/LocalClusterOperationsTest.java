@@ -181,6 +181,7 @@ class LocalClusterOperationsTest {
         }
     }
 
+    @RequiresTool(Tool.PGBOUNCER)
     @Test
     void serversAndTheirPgBouncersEndWhenTheJvmIsKilled() throws Exception {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");

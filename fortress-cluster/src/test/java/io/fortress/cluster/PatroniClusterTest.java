@@ -18,6 +18,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** A real Patroni cluster: it comes up, lists its members, switches over, fails over, and leaves no process behind. */
+@RequiresTool({Tool.PATRONI, Tool.ETCD})
 class PatroniClusterTest {
     @Test
     void startsSwitchesOverFailsOverAndEndsEveryProcess() throws Exception {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Real PgBouncers in front of a real cluster: every node reached through its own, in transaction pooling. */
+@RequiresTool(Tool.PGBOUNCER)
 class PgBouncersTest {
     @RegisterExtension
     static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(1);

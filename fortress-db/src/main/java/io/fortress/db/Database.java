@@ -48,7 +48,7 @@ import javax.sql.DataSource;
  * read that fails on a replica because the connection or server went away, or because of a recovery
  * conflict, is retried on another replica and then the primary; nothing inside a transaction is. A
  * {@link HealthChecker} watches every node and routing follows its states. Failures raise
- * {@link DatabaseException} (with the SQLSTATE and node), or {@link DatabaseUnavailableException}
+ * {@link io.fortress.db.api.DatabaseException} (with the SQLSTATE and node), or {@link io.fortress.db.api.DatabaseUnavailableException}
  * when no node can serve the call. Thread-safe.
  */
 public final class Database implements AutoCloseable {
@@ -70,7 +70,7 @@ public final class Database implements AutoCloseable {
 
     /**
      * Opens one pool per node, checks every node and starts the health checker. Fails with
-     * {@link DatabaseUnavailableException} when no primary candidate accepts writes within
+     * {@link io.fortress.db.api.DatabaseUnavailableException} when no primary candidate accepts writes within
      * {@code connectTimeout}; a replica that is down only starts out of rotation.
      */
     public static Database open(DbConfig config) {
@@ -260,7 +260,7 @@ public final class Database implements AutoCloseable {
      * Where the primary server itself listens, for client tools (pg_dump, pg_restore): {@link #primaryAddress()},
      * or behind a pooler the primary's DB_DIRECT_HOSTS address.
      *
-     * @throws DatabaseException behind a pooler when DB_DIRECT_HOSTS is not set, naming it
+     * @throws io.fortress.db.api.DatabaseException behind a pooler when DB_DIRECT_HOSTS is not set, naming it
      */
     public HostAndPort primaryServerAddress() {
         try {

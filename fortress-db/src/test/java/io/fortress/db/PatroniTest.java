@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fortress.cluster.PatroniCluster;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
 import io.fortress.db.api.Consistency;
 import io.fortress.db.api.DatabaseUnavailableException;
 import io.fortress.db.api.DbConfig;
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * and readers. member-3 carries nofailover, noloadbalance and nosync: it is never written to nor read from.
  * The tests run in order on one cluster, each leaving it healthy for the next.
  */
+@RequiresTool({Tool.PATRONI, Tool.ETCD})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PatroniTest {
     private static final String NEVER_USED = "member-3";

@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
 import io.fortress.cluster.PgBouncers;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
 import io.fortress.db.api.Consistency;
 import io.fortress.db.api.ConsistencyToken;
 import io.fortress.db.api.DbConfig;
@@ -53,6 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  * front of the primary and each replica: no session state relied on, the migration lock and backups
  * on the servers' direct addresses, health seen through the poolers.
  */
+@RequiresTool(Tool.PGBOUNCER)
 class PgBouncerTest {
     private static LocalCluster cluster;
     private static PgBouncers bouncers;

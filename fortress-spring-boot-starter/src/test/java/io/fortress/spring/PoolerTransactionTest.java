@@ -6,6 +6,8 @@ import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.Node;
 import io.fortress.cluster.PgBouncers;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
 import io.fortress.db.Database;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.Pooler;
@@ -20,6 +22,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Spring transactions behind PgBouncer in transaction pooling: an isolation level is set in the
  * transaction, so it holds there and stays off the server connections PgBouncer lends to others.
  */
+@RequiresTool(Tool.PGBOUNCER)
 class PoolerTransactionTest {
     @RegisterExtension
     static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(1);

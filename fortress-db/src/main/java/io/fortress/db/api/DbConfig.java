@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Immutable settings of a {@link Database}: where the primary and replicas are, how to log in, pool
+ * Immutable settings of a {@link io.fortress.db.Database}: where the primary and replicas are, how to log in, pool
  * sizes and lifetimes, timeouts and TLS. Every setting is defined once in {@link DbSettings}.
  *
  * <p>Build one in code with {@link #builder()}, or from the environment variables with

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * The statements of one transaction, all on one connection: the primary's for
- * {@link Database#inTransaction}, one replica's (read-only, one snapshot) for
- * {@link Database#inReadOnlyTransaction}. Valid only inside the callback; the layer commits when the
+ * {@link io.fortress.db.Database#inTransaction}, one replica's (read-only, one snapshot) for
+ * {@link io.fortress.db.Database#inReadOnlyTransaction}. Valid only inside the callback; the layer commits when the
  * callback returns and rolls back when it throws.
  */
 public interface Transaction {

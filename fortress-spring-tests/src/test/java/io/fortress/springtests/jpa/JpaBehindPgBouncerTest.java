@@ -6,6 +6,8 @@ import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.Node;
 import io.fortress.cluster.PgBouncers;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
 import io.fortress.spring.FortressJpaTransactionManager;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -21,6 +23,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * The JPA application behind PgBouncer in transaction pooling: an isolation level is set inside the
  * JPA transaction (not on the session PgBouncer lends to others), on the node the transaction routes to.
  */
+@RequiresTool(Tool.PGBOUNCER)
 class JpaBehindPgBouncerTest {
     @RegisterExtension
     static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(1);

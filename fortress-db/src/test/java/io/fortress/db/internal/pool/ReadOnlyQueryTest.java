@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.PgBouncers;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
 import io.fortress.db.api.RowMapper;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -19,6 +21,7 @@ import org.postgresql.core.TransactionState;
  * only the guard can refuse the write: it holds for the read's own transaction and nothing of it stays
  * on the server connection PgBouncer lends to the next client.
  */
+@RequiresTool(Tool.PGBOUNCER)
 class ReadOnlyQueryTest {
     @RegisterExtension
     static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
