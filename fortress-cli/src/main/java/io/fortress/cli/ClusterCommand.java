@@ -286,7 +286,7 @@ final class ClusterCommand extends CommandGroup {
     @Command(name = "env", mixinStandardHelpOptions = true,
             description = {"Print shell exports of the DB_* variables and libpq's PG* variables for the embedded cluster:",
                     "eval \"$(bin/fortress cluster env)\". The output holds the generated password.",
-                    "For the Patroni cluster of start --ha: DB_PATRONI_URL, DB_USER, DB_NAME, DB_PASSWORD_FILE, and PGHOST/PGPORT",
+                    "For the Patroni cluster of start --ha: DB_PATRONI_URL, DB_USER, DB_NAME, and PGHOST/PGPORT",
                     "listing every member with PGTARGETSESSIONATTRS=read-write, so psql follows the leader."})
     static final class Env extends Subcommand {
         @ParentCommand
@@ -336,17 +336,17 @@ final class ClusterCommand extends CommandGroup {
         }
 
         /**
-         * DB_PATRONI_URL (fortress finds the leader and the replicas through Patroni), the login with the password in a
-         * 0600 file, and libpq's multi-host PGHOST/PGPORT with PGTARGETSESSIONATTRS=read-write, so psql and pg_dump
-         * follow the leader across a switchover.
+         * DB_PATRONI_URL (fortress finds the leader and the replicas through Patroni), the login (the password as
+         * PGPASSWORD, as for the embedded cluster), and libpq's multi-host PGHOST/PGPORT with
+         * PGTARGETSESSIONATTRS=read-write, so psql and pg_dump follow the leader across a switchover.
          */
         private Integer haEnv(PatroniCluster c) {
             PrintWriter out = out();
-            out.println("unset DB_HOST DB_PORT DB_REPLICA_HOSTS DB_POOLER DB_DIRECT_HOSTS DB_PASSWORD");
+            // the password travels as PGPASSWORD, which fortress reads too: a DB_PASSWORD(_FILE) left set would contradict it
+            out.println("unset DB_HOST DB_PORT DB_REPLICA_HOSTS DB_POOLER DB_DIRECT_HOSTS DB_PASSWORD DB_PASSWORD_FILE");
             export(out, "DB_PATRONI_URL", String.join(",", c.restUrls()));
             export(out, "DB_USER", c.user());
             export(out, "DB_NAME", c.database());
-            export(out, "DB_PASSWORD_FILE", c.passwordFile().toString());
             List<String> names = c.memberNames();
             export(out, "PGHOST", String.join(",", names.stream().map(n -> Node.HOST).toList()));
             export(out, "PGPORT", String.join(",", names.stream().map(n -> Integer.toString(c.port(n))).toList()));

@@ -98,10 +98,15 @@ final class Target implements AutoCloseable {
      */
     static String unreachableHint(Map<String, String> environment) {
         String host = environment.get("DB_HOST");
+        String marker = environment.get(CLUSTER_ENV_MARKER);
+        if (!blank(environment.get("DB_PATRONI_URL")) && !blank(marker)) {
+            return "; DB_PATRONI_URL came from eval \"$(bin/fortress cluster env)\" for the Patroni cluster in " + marker + ", which is "
+                    + "stopped, gone, or no longer in FORTRESS_DATA_DIR: start it with bin/fortress cluster start --ha, or run unset "
+                    + "DB_PATRONI_URL DB_USER DB_NAME " + CLUSTER_ENV_MARKER + " to stop using it";
+        }
         if (host == null || host.isBlank()) {
             return "";
         }
-        String marker = environment.get(CLUSTER_ENV_MARKER);
         if (marker != null && !marker.isBlank()) {
             return "; DB_HOST came from eval \"$(bin/fortress cluster env)\" for the cluster in " + marker + ", which FORTRESS_DATA_DIR no "
                     + "longer names or which is gone: run unset DB_HOST DB_PORT DB_USER DB_NAME DB_REPLICA_HOSTS DB_POOLER DB_DIRECT_HOSTS "

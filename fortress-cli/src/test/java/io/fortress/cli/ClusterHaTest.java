@@ -106,8 +106,8 @@ class ClusterHaTest {
         // cluster env points fortress at it through Patroni
         Map<String, String> exported = exports(CliRun.of(env, "cluster", "env").out());
         assertThat(exported).containsEntry("DB_PATRONI_URL", String.join(",", cluster.restUrls()))
-                .containsEntry("DB_PASSWORD_FILE", cluster.passwordFile().toString()).containsEntry("PGTARGETSESSIONATTRS", "read-write")
-                .doesNotContainKey("DB_HOST");
+                .containsEntry("PGPASSWORD", cluster.password()).containsEntry("PGTARGETSESSIONATTRS", "read-write")
+                .doesNotContainKeys("DB_HOST", "DB_PASSWORD_FILE");
         Map<String, String> pointed = new HashMap<>(env);
         pointed.putAll(exported);
         CliRun up = CliRun.of(pointed, "migrate", "up");
@@ -142,6 +142,11 @@ class ClusterHaTest {
         CliRun refused = CliRun.of(pointed, "migrate", "version");
         assertThat(refused.status()).isEqualTo(1);
         assertThat(refused.err()).contains("is stopped").contains("cluster start --ha");
+        Map<String, String> elsewhere = new HashMap<>(pointed);
+        elsewhere.put("FORTRESS_DATA_DIR", work.resolve("other").toString());
+        CliRun unreachable = CliRun.of(elsewhere, "migrate", "version");
+        assertThat(unreachable.status()).as(unreachable.err()).isEqualTo(1);
+        assertThat(unreachable.err()).contains("DB_PATRONI_URL came from eval").contains("unset DB_PATRONI_URL");
 
         CliRun restart = CliRun.of(env, "cluster", "start", "--ha");
         assertThat(restart.status()).as(restart.out() + restart.err()).isZero();
