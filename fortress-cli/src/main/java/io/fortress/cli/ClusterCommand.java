@@ -50,7 +50,7 @@ final class ClusterCommand extends CommandGroup {
     /** How to try failover by hand, printed by start --ha and status. */
     static String patronictlHint(PatroniCluster c) {
         String ctl = "patronictl -c " + c.patronictlConfig();
-        return "try failover by hand: " + ctl + " list, then " + ctl + " switchover --force (or failover --candidate member-2 --force)";
+        return "try failover by hand: " + ctl + " list, then " + ctl + " switchover --force (or failover --candidate <a replica> --force)";
     }
 
     /** Server connections each PgBouncer of the embedded cluster keeps per database and user (PgBouncer's default). */
