@@ -9,7 +9,7 @@
 #   ./scripts/backup-database.sh cleanup             # apply RETENTION_DAYS and the other retention rules
 #
 # Settings come from the environment: DB_HOST, DB_PORT, DB_USER, PGPASSWORD (or DB_PASSWORD_FILE), DB_NAME,
-# BACKUP_DIR, RETENTION_DAYS, COMPRESSION, PARALLEL_JOBS, ... (docs/backup.md). Extra arguments are passed on,
+# BACKUP_DIR, RETENTION_DAYS, COMPRESSION, PARALLEL_JOBS, ... (docs/configuration.md). Extra arguments are passed on,
 # e.g. `verify FILE --level restore-drill`, `cleanup --dry-run`, `restore FILE --target-db copy`.
 set -euo pipefail
 fortress="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bin/fortress"

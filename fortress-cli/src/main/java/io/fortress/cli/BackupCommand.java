@@ -39,10 +39,9 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "backup", mixinStandardHelpOptions = true,
         description = {"Back up, list, verify, restore and clean up pg_dump backups of the database named by DB_*.",
                 "Settings: DB_HOST, DB_PORT, DB_USER, PGPASSWORD or DB_PASSWORD_FILE, DB_NAME, BACKUP_DIR, RETENTION_DAYS,",
-                "COMPRESSION, PARALLEL_JOBS, BACKUP_FORMAT, BACKUP_VERIFY, ... (see docs/backup.md).",
+                "COMPRESSION, PARALLEL_JOBS, BACKUP_FORMAT, BACKUP_VERIFY, ... (see docs/configuration.md).",
                 "With BACKUP_REMOTE=s3://bucket/prefix each backup is also copied there (encrypted with",
-                "BACKUP_ENCRYPTION_KEY_FILE); list, verify, restore and cleanup take --remote to work on those copies.",
-                "Exit status: 0 success, 1 failure (including a failed verification), 2 invalid usage or settings."},
+                "BACKUP_ENCRYPTION_KEY_FILE); list, verify, restore and cleanup take --remote to work on those copies."},
         subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Restore.class,
                 BackupCommand.Verify.class, BackupCommand.Cleanup.class, BackupCommand.Upload.class, BackupCommand.Pin.class,
                 BackupCommand.Unpin.class, BackupCommand.Decrypt.class})
@@ -126,7 +125,7 @@ final class BackupCommand extends CommandGroup {
         @Override
         public Integer call() {
             PrintWriter out = out();
-            BackupInfo b = backup.withManager(null, m -> m.backup(progressTo(spec.commandLine().getErr())));
+            BackupInfo b = backup.withManager(null, this::backupWhenFree);
             out.println(json ? write(json(b)) : "created backup " + b.id() + " (" + b.status().spelling() + ", " + b.sizeBytes()
                     + " bytes): " + b.path());
             if (!json && backup.remoteConfigured() && !b.manifest().uploaded()) {
@@ -134,6 +133,38 @@ final class BackupCommand extends CommandGroup {
                         + "the next backup or `fortress backup upload` retries");
             }
             return 0;
+        }
+
+        /**
+         * Takes the backup; while another backup of the database runs (serve takes its first one at start, right
+         * when a new user tries this command), waits for it to end, up to BACKUP_TIMEOUT when that is set, saying so.
+         */
+        private BackupInfo backupWhenFree(BackupManager m) {
+            PrintWriter err = spec.commandLine().getErr();
+            java.time.Duration limit = m.config().timeout();
+            long deadline = System.nanoTime() + (limit.isZero() ? Long.MAX_VALUE / 2 : limit.toNanos());
+            boolean told = false;
+            while (true) {
+                try {
+                    return m.backup(progressTo(err));
+                } catch (io.fortress.db.backup.BackupInProgressException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    if (!told) {
+                        err.println("fortress: " + e.getMessage().replace("; wait for it to finish", "") + "; waiting for it to finish"
+                                + (limit.isZero() ? "" : " (at most BACKUP_TIMEOUT, " + io.fortress.db.api.Durations.format(limit) + ")"));
+                        err.flush();
+                        told = true;
+                    }
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                }
+            }
         }
     }
 
@@ -240,7 +271,7 @@ final class BackupCommand extends CommandGroup {
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Verify a backup (path or id): checksums, contents, full read, and with --level restore-drill a",
-                    "restore into a scratch database compared with the manifest's row counts. Exit status 1 when any level fails."})
+                    "restore into a scratch database compared with the manifest's row counts."})
     static final class Verify extends Subcommand {
         @ParentCommand
         BackupCommand backup;

@@ -165,9 +165,9 @@ final class ClusterCommand extends CommandGroup {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = {"Each node's role, address, data directory and whether it runs. Exit status 1 when a node is not running.",
+            description = {"Each node's role, address, data directory and whether it runs.",
                     "For the Patroni cluster of start --ha: each member as Patroni's REST API lists it (role, state, timeline, lag),",
-                    "its agent's pid, and etcd; exit status 1 when a process is not running or a member is not running in Patroni's view."})
+                    "its agent's pid, and etcd."})
     static final class Status extends Subcommand {
         @ParentCommand
         ClusterCommand cluster;

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
  * {@link #environment()}; without DB_HOST they work on the embedded cluster.
  *
  * <p>Exit status: 0 success, 1 the operation failed (a failed verification included), 2 invalid
- * usage or configuration.
+ * usage or configuration; {@link ExitStatus} lists each command's.
  */
 @Command(name = "fortress", mixinStandardHelpOptions = true, versionProvider = FortressCommand.Version.class,
         description = "Operate the fortress-db PostgreSQL layer.",
@@ -52,6 +52,7 @@ public final class FortressCommand implements Runnable {
         CommandLine cli = new CommandLine(new FortressCommand(environment));
         cli.setOut(out);
         cli.setErr(err);
+        ExitStatus.describe(cli);
         // Every command checks the fortress settings and sets up logging before it runs.
         cli.setExecutionStrategy(parseResult -> {
             try {

@@ -14,8 +14,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code fortress health}: one check of every node; exit 0 when the primary takes writes, 1 otherwise. */
 @Command(name = "health", mixinStandardHelpOptions = true,
-        description = {"Check every node once: state, reason and replication lag.",
-                "Exit status: 0 when the primary takes writes, 1 otherwise, 2 invalid usage or settings."})
+        description = "Check every node once: state, reason and replication lag.")
 final class HealthCommand extends Subcommand {
     @ParentCommand
     FortressCommand fortress;

@@ -2,9 +2,12 @@ package io.fortress.cli;
 
 import io.fortress.db.Database;
 import io.fortress.db.migrate.Finding;
+import io.fortress.db.migrate.MigrationConfig;
 import io.fortress.db.migrate.MigrationManager;
 import io.fortress.db.migrate.MigrationPlan;
 import io.fortress.db.migrate.MigrationResult;
+import io.fortress.db.migrate.MigrationSettings;
+import io.fortress.db.migrate.MigrationSource;
 import io.fortress.db.migrate.MigrationStatus;
 import io.fortress.db.migrate.MigrationVersion;
 import java.io.PrintWriter;
@@ -18,17 +21,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code fortress migrate up|down|goto N|version|force N|adopt N|repair-checksum N|status|plan}: the migration engine for the
- * services credits, shadow and cdefnet, each in its own schema, against the database DB_* names (or
- * the embedded cluster).
+ * {@code fortress migrate up|down|goto N|version|force N|adopt N|repair-checksum N|status|plan|history}: the migration engine,
+ * against the database DB_* names (or the embedded cluster), for either the services credits, shadow and
+ * cdefnet, each in its own schema, or one schema of the user's own ({@code --schema NAME --source DIR}).
  */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-        description = {"Migrate the services' schemas (golang-migrate layout, advisory lock, history).",
-                "Migrations come from the jar (the repository's migrations/) or --source DIR (one folder per service).",
-                "Exit status: 0 success, 1 failure, 2 invalid usage or settings, 3 status reported ERROR findings."},
+        description = {"Migrate schemas (golang-migrate layout, advisory lock, history): the services' (credits, shadow, cdefnet),",
+                "from the jar (the repository's migrations/) or from --source DIR with one folder per service; or your own",
+                "schema: --schema NAME (or DB_MIGRATE_SCHEMA) with --source DIR, the folder of its NNN_name.up.sql/.down.sql files."},
         subcommands = {MigrateCommand.Up.class, MigrateCommand.Down.class, MigrateCommand.Goto.class, MigrateCommand.Version.class,
                 MigrateCommand.Force.class, MigrateCommand.Adopt.class, MigrateCommand.RepairChecksum.class, MigrateCommand.Status.class,
-                MigrateCommand.Plan.class})
+                MigrateCommand.Plan.class, MigrateCommand.History.class})
 final class MigrateCommand extends CommandGroup {
     /** The exit status of {@code status} when it reports a finding that stops migrations (dirty, out of order, modified, ...). */
     static final int ERROR_FINDINGS = 3;
@@ -36,16 +39,23 @@ final class MigrateCommand extends CommandGroup {
     @ParentCommand
     FortressCommand fortress;
 
-    @Option(names = "--service", paramLabel = "SERVICE", defaultValue = "all", scope = CommandLine.ScopeType.INHERIT,
-            description = "credits, shadow, cdefnet or all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--service", paramLabel = "SERVICE", scope = CommandLine.ScopeType.INHERIT,
+            description = "credits, shadow, cdefnet or all (default: all); not with --schema.")
     String service;
 
     @Option(names = "--source", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
-            description = "A migrations folder with one subfolder per service, instead of the migrations in the jar.")
+            description = {"Without --schema: a folder with one subfolder of migrations per service, instead of the jar's.",
+                    "With --schema: the folder of that schema's migrations (NNN_name.up.sql and NNN_name.down.sql)."})
     Path source;
 
+    @Option(names = "--schema", paramLabel = "NAME", scope = CommandLine.ScopeType.INHERIT,
+            description = {"Migrate your own schema NAME (created when missing) from --source DIR instead of the services; default: "
+                    + "DB_MIGRATE_SCHEMA. Its version table is DB_MIGRATE_TABLE (default schema_migrations).",
+                    "Without --source, only a bundled service's schema (credits, shadow, cdefnet: the same as --service NAME)."})
+    String schema;
+
     /** The subcommands that only read: they never start the embedded cluster. */
-    private static final java.util.Set<String> READING_VERBS = java.util.Set.of("version", "status", "plan");
+    private static final java.util.Set<String> READING_VERBS = java.util.Set.of("version", "status", "plan", "history");
 
     /** Runs the work for each selected service, printing one line each; stops at the first failure. */
     int forEach(boolean singleServiceOnly, String verb, ServiceWork work, PrintWriter out) {
@@ -57,20 +67,13 @@ final class MigrateCommand extends CommandGroup {
      * result is a JSON document and all are printed as one object keyed by service.
      */
     int forEach(boolean singleServiceOnly, String verb, ServiceWork work, PrintWriter out, boolean json) {
-        List<Service> services = Service.parse(service);
-        if (singleServiceOnly && services.size() != 1) {
-            throw new IllegalArgumentException(verb + " needs --service credits, shadow or cdefnet: it is never applied to all"
-                    + " services at once");
-        }
-        if (source != null && !Files.isDirectory(source)) {
-            throw new IllegalArgumentException("--source " + source + " is not a folder");
-        }
+        List<Schema> schemas = schemas(singleServiceOnly, verb);
         Target.Use use = READING_VERBS.contains(verb) ? Target.Use.READ_ONLY : Target.Use.START_IF_STOPPED;
         try (Target target = Target.resolve(fortress.environment(), use, spec.commandLine().getErr());
              Database db = Database.open(target.dbConfig().toBuilder().maxOpenConns(2).maxIdleConns(0).build())) {
             com.fasterxml.jackson.databind.node.ObjectNode all = HealthJson.JSON.createObjectNode();
-            for (Service s : services) {
-                MigrationManager manager = s.manager(db, source, fortress.environment());
+            for (Schema s : schemas) {
+                MigrationManager manager = MigrationManager.create(db, s.source(), s.config());
                 String result = work.run(s, manager);
                 if (json) {
                     try {
@@ -91,12 +94,69 @@ final class MigrateCommand extends CommandGroup {
         return 0;
     }
 
-    @FunctionalInterface
-    interface ServiceWork {
-        String run(Service service, MigrationManager manager);
+    /**
+     * One schema a verb works on, with where its migrations come from and the engine's settings: a
+     * service's, or the user's own. {@code id} names it in the output.
+     */
+    record Schema(String id, MigrationSource source, MigrationConfig config) {
     }
 
-    static String describe(Service s, MigrationResult r) {
+    /**
+     * The schemas the options select: the user's own when --schema or DB_MIGRATE_SCHEMA names one, else
+     * the services --service names.
+     *
+     * @throws IllegalArgumentException for a combination that says two things, naming the options and what to do
+     */
+    List<Schema> schemas(boolean singleOnly, String verb) {
+        java.util.Map<String, String> environment = fortress.environment();
+        String variable = MigrationSettings.SCHEMA.variable();
+        String fromEnvironment = blank(environment.get(variable)) ? null : environment.get(variable).strip();
+        if (schema != null && schema.isBlank()) {
+            throw new IllegalArgumentException("--schema is empty; expected the name of the schema to migrate");
+        }
+        if (schema != null && fromEnvironment != null && !schema.strip().equals(fromEnvironment)) {
+            throw new IllegalArgumentException("--schema " + schema + " and " + variable + "=" + fromEnvironment + " disagree; give "
+                    + "one of them, or both the same name");
+        }
+        String own = schema != null ? schema.strip() : fromEnvironment;
+        String named = schema != null ? "--schema " + own : variable + "=" + own;
+        if (source != null && !Files.isDirectory(source)) {
+            throw new IllegalArgumentException("--source " + source + " is not a folder");
+        }
+        if (own != null) {
+            if (service != null) {
+                throw new IllegalArgumentException("--service " + service + " and " + named + " both say what to migrate: --service "
+                        + "picks bundled services (each into the schema of its name), " + named + " your own schema from --source DIR; "
+                        + "give one of them" + (schema == null ? " (unset " + variable + " to migrate the services)" : ""));
+            }
+            // a schema's files come from --source; only the bundled services' schemas have theirs in the jar
+            java.util.Optional<Service> bundled = Service.named(own);
+            if (source == null && bundled.isEmpty()) {
+                throw new IllegalArgumentException(named + " needs --source DIR, the folder of that schema's migrations "
+                        + "(NNN_name.up.sql and NNN_name.down.sql); the jar holds only the bundled services' (credits, shadow, cdefnet)"
+                        + (schema == null ? "; unset " + variable + " to migrate those" : ""));
+            }
+            MigrationConfig config = MigrationConfig.builder().applyEnv(environment).schema(own).build();
+            return List.of(new Schema(own, source != null ? MigrationSource.directory(source) : bundled.get().source(null), config));
+        }
+        List<Service> services = Service.parse(service);
+        if (singleOnly && services.size() != 1) {
+            throw new IllegalArgumentException(verb + " needs --service credits, shadow or cdefnet (or --schema NAME --source DIR for "
+                    + "your own schema): it is never applied to all services at once");
+        }
+        return services.stream().map(s -> new Schema(s.id(), s.source(source), s.config(environment))).toList();
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
+    }
+
+    @FunctionalInterface
+    interface ServiceWork {
+        String run(Schema schema, MigrationManager manager);
+    }
+
+    static String describe(Schema s, MigrationResult r) {
         if (r.noChange()) {
             return s.id() + ": at version " + r.toVersion() + ", nothing to do";
         }
@@ -119,7 +179,7 @@ final class MigrateCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "down", mixinStandardHelpOptions = true, description = "Roll back exactly one migration of one service.")
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Roll back exactly one migration of one service (or of --schema).")
     static final class Down extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
@@ -129,7 +189,7 @@ final class MigrateCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "goto", mixinStandardHelpOptions = true, description = "Migrate one service up or down to version N.")
+    @Command(name = "goto", mixinStandardHelpOptions = true, description = "Migrate one service (or --schema) up or down to version N.")
     static final class Goto extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
@@ -142,7 +202,7 @@ final class MigrateCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "version", mixinStandardHelpOptions = true, description = "Print each service's version and dirty flag (takes no lock).")
+    @Command(name = "version", mixinStandardHelpOptions = true, description = "Print each schema's version and dirty flag (takes no lock).")
     static final class Version extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
@@ -160,7 +220,7 @@ final class MigrateCommand extends CommandGroup {
     }
 
     @Command(name = "force", mixinStandardHelpOptions = true,
-            description = {"Set one service's version, clean, without running anything (-1: no version).",
+            description = {"Set one service's (or --schema's) version, clean, without running anything (-1: no version).",
                     "The repair after a failed migration outside a transaction, once the schema was fixed by hand."})
     static final class Force extends Subcommand {
         @ParentCommand
@@ -181,7 +241,7 @@ final class MigrateCommand extends CommandGroup {
     }
 
     @Command(name = "adopt", mixinStandardHelpOptions = true,
-            description = {"Record version N of one service as applied, running nothing: its changes are already in the database",
+            description = {"Record version N of one service (or --schema) as applied, running nothing: its changes are already in the database",
                     "(applied by hand or by another tool), e.g. a file reported OUT_OF_ORDER. N must be at or below the current version."})
     static final class Adopt extends Subcommand {
         @ParentCommand
@@ -199,7 +259,7 @@ final class MigrateCommand extends CommandGroup {
     }
 
     @Command(name = "repair-checksum", mixinStandardHelpOptions = true,
-            description = {"Accept the current files of applied version N of one service as the applied ones (a MODIFIED or",
+            description = {"Accept the current files of applied version N of one service (or --schema) as the applied ones (a MODIFIED or",
                     "DOWN_MODIFIED finding), after checking that the database matches them. Runs nothing."})
     static final class RepairChecksum extends Subcommand {
         @ParentCommand
@@ -218,8 +278,7 @@ final class MigrateCommand extends CommandGroup {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Print each migration: applied or pending, how it was recorded (up: by fortress; external_up: by another",
-                    "tool such as golang-migrate; adopt; force), checksum, and every finding.",
-                    "Exit status 3 when a finding is an ERROR (migrations are refused until it is repaired)."})
+                    "tool such as golang-migrate; adopt; force), checksum, and every finding."})
     static final class Status extends Subcommand {
         @ParentCommand
         MigrateCommand migrate;
@@ -273,6 +332,60 @@ final class MigrateCommand extends CommandGroup {
                 }
                 return sb.toString();
             }, out(), json);
+        }
+    }
+
+    @Command(name = "history", mixinStandardHelpOptions = true,
+            description = {"Print the history table of each schema, oldest first: every run, failure, force, adoption and change",
+                    "made by another tool, with who, when and how long (takes no lock, writes nothing)."})
+    static final class History extends Subcommand {
+        @ParentCommand
+        MigrateCommand migrate;
+        @Option(names = "--json", description = "Print JSON: an array of events per schema.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            return migrate.forEach(false, "history", (s, m) -> {
+                java.util.List<io.fortress.db.migrate.HistoryEntry> rows = m.history();
+                if (json) {
+                    com.fasterxml.jackson.databind.node.ArrayNode array = HealthJson.JSON.createArrayNode();
+                    rows.forEach(e -> array.add(historyJson(e)));
+                    return array.toString();
+                }
+                StringBuilder sb = new StringBuilder(s.id() + ": " + rows.size() + (rows.size() == 1 ? " event" : " events"));
+                for (io.fortress.db.migrate.HistoryEntry e : rows) {
+                    sb.append(String.format("%n  %4d %s %-15s %-8s %6d %s -> %s  %s%s", e.id(), e.startedAt(), e.kind().label(),
+                            e.status().label(), e.version(), e.fromVersion(), e.toVersion(), e.installedBy(),
+                            e.errorMessage() == null ? "" : "  error " + e.errorSqlState() + ": " + e.errorMessage()));
+                }
+                return sb.toString();
+            }, out(), json);
+        }
+
+        private static com.fasterxml.jackson.databind.node.ObjectNode historyJson(io.fortress.db.migrate.HistoryEntry e) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = HealthJson.JSON.createObjectNode();
+            o.put("id", e.id());
+            o.put("version", e.version());
+            o.put("name", e.name());
+            o.put("kind", e.kind().label());
+            o.put("status", e.status().label());
+            o.put("from_version", e.fromVersion());
+            o.put("to_version", e.toVersion());
+            o.put("checksum", e.checksum());
+            o.put("down_checksum", e.downChecksum());
+            o.put("tx_mode", e.transactionMode() == null ? null : e.transactionMode().toString());
+            o.put("statements_total", e.statementsTotal());
+            o.put("statements_applied", e.statementsApplied());
+            o.put("error_sqlstate", e.errorSqlState());
+            o.put("error_message", e.errorMessage());
+            o.put("error_statement", e.errorStatement());
+            o.put("installed_by", e.installedBy());
+            o.put("client_info", e.clientInfo());
+            o.put("started_at", e.startedAt() == null ? null : e.startedAt().toString());
+            o.put("finished_at", e.finishedAt() == null ? null : e.finishedAt().toString());
+            o.put("execution_ms", e.executionMs());
+            return o;
         }
     }
 }

@@ -134,6 +134,7 @@ final class ServeCommand extends Subcommand {
         BackupManager backups = BackupManager.builder(db, backupConfig).meterRegistry(registry).build();
         String pgDump = backups.checkClientTools(); // missing or too old client tools fail now, not at the first backup
         BackupSchedule schedule = BackupSchedule.of(backups);
+        boolean noBackupYet = backups.stats().lastSuccessAt().isEmpty(); // the folder holds no good backup: the first starts now
         schedule.start();
         closeLater(() -> schedule.stop(BACKUP_STOP_WAIT));
 
@@ -160,7 +161,7 @@ final class ServeCommand extends Subcommand {
         closeLater(http::stop);
 
         printBanner(out, db, target, versions, address, token != null, server instanceof com.sun.net.httpserver.HttpsServer, backupConfig,
-                pgDump, Duration.ofNanos(System.nanoTime() - began));
+                pgDump, noBackupYet, schedule.nextRun().orElse(null), Duration.ofNanos(System.nanoTime() - began));
     }
 
     private static HttpServer bind(String address, javax.net.ssl.SSLContext tls) {
@@ -223,7 +224,8 @@ final class ServeCommand extends Subcommand {
     }
 
     private static void printBanner(PrintWriter out, Database db, Target target, Map<Service, Long> versions, String address,
-                                    boolean tokenRequired, boolean tls, BackupConfig backups, String pgDump, Duration took) {
+                                    boolean tokenRequired, boolean tls, BackupConfig backups, String pgDump, boolean noBackupYet,
+                                    java.time.Instant nextBackup, Duration took) {
         out.println("fortress serve is up (" + took.toMillis() + " ms) on the " + target.describe()
                 + (db.config().behindPooler() ? ", through PgBouncer (DB_POOLER=" + db.config().pooler() + ")" : ""));
         for (NodeHealth n : db.nodes()) {
@@ -237,6 +239,10 @@ final class ServeCommand extends Subcommand {
                         + String.join(" and ", HttpApi.OPEN_PATHS) : ""));
         out.println("  backups    " + backups.backupDir() + " every " + Durations.format(backups.interval()) + ", kept "
                 + backups.retentionDays() + " days, with " + pgDump);
+        if (nextBackup != null) {
+            out.println("             " + (noBackupYet ? "no good backup yet: the first one starts now" : "next at "
+                    + nextBackup.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+        }
         backups.remote().ifPresent(r -> out.println("  copies     " + r + (backups.encryptionKeyFile().isPresent() ? ", encrypted"
                 : ", not encrypted") + ", kept " + backups.remoteRetentionDays() + " days"));
         out.println("  stop with Ctrl-C or SIGTERM");

@@ -30,20 +30,26 @@ enum Service {
     /**
      * The engine's settings from DB_MIGRATE_*, with this service's schema.
      *
-     * @throws IllegalArgumentException when DB_MIGRATE_SCHEMA is set: here --service names the schema
+     * @throws IllegalArgumentException when DB_MIGRATE_SCHEMA is set: a service's schema is its name
      */
     MigrationConfig config(Map<String, String> environment) {
         String variable = MigrationSettings.SCHEMA.variable();
         String schema = environment.get(variable);
         if (schema != null && !schema.isBlank()) {
-            throw new IllegalArgumentException(variable + "=" + schema + " is set, but the fortress command migrates each service"
-                    + " into the schema of its name (--service credits, shadow or cdefnet); unset " + variable);
+            throw new IllegalArgumentException(variable + "=" + schema + " is set, but the services are each migrated into the schema"
+                    + " of their name (credits, shadow, cdefnet); unset " + variable + " (fortress migrate --schema NAME --source DIR"
+                    + " migrates a schema of your own)");
         }
         return MigrationConfig.builder().applyEnv(environment).schema(id()).build();
     }
 
     MigrationManager manager(Database db, Path sourceRoot, Map<String, String> environment) {
         return MigrationManager.create(db, source(sourceRoot), config(environment));
+    }
+
+    /** The service whose schema is {@code schema}, if one is. */
+    static java.util.Optional<Service> named(String schema) {
+        return java.util.Arrays.stream(values()).filter(s -> s.id().equals(schema)).findFirst();
     }
 
     /**

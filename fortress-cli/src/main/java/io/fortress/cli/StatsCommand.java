@@ -17,7 +17,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = {"Print the stats JSON (pools and statement counts) of the running fortress serve,",
-                "read from http://FORTRESS_HTTP_ADDR/metrics/database. Exit status 1 when no serve answers."})
+                "read from http://FORTRESS_HTTP_ADDR/metrics/database."})
 final class StatsCommand extends Subcommand {
     @ParentCommand
     FortressCommand fortress;

@@ -176,12 +176,27 @@ final class StatusPage {
                 alerts.add("FortressBackupVerificationFailed: the newest backup " + newest.id() + " failed verification");
             }
         }
-        h.append("</dd><dt>last success</dt><dd>").append(stats.lastSuccessAt().map(t -> esc(t.truncatedTo(ChronoUnit.SECONDS).toString()))
-                .orElse("none since serve started")).append("</dd>");
-        Instant lastGood = stats.lastSuccessAt().orElse(newest == null ? null : newest.createdAt());
-        if (lastGood == null || Duration.between(lastGood, Instant.now()).compareTo(BACKUP_MAX_AGE) > 0) {
-            alerts.add("FortressBackupTooOld: no successful backup in the last 26 hours");
+        h.append("</dd><dt>last success</dt><dd id=\"last-success\">");
+        java.util.Optional<Instant> nextRun = schedule == null ? java.util.Optional.empty() : schedule.nextRun();
+        if (stats.lastSuccessAt().isPresent()) {
+            Instant last = stats.lastSuccessAt().get();
+            h.append(esc(last.truncatedTo(ChronoUnit.SECONDS).toString()));
+            if (Duration.between(last, Instant.now()).compareTo(BACKUP_MAX_AGE) > 0) {
+                alerts.add("FortressBackupTooOld: no successful backup in the last 26 hours");
+            }
+        } else {
+            // a fresh install is not an outage: neutral until the first attempt failed or 26 hours passed without one
+            Instant since = backups.noBackupSince().orElse(Instant.now());
+            h.append("no backup yet; ").append(stats.running().isPresent() ? "the first one is running"
+                    : nextRun.map(t -> "the first one is due at " + esc(t.truncatedTo(ChronoUnit.SECONDS).toString()))
+                    .orElse("none is scheduled"));
+            if (stats.failures() > 0) {
+                alerts.add("FortressNoBackupYet: there is no good backup yet and the first attempt failed (see last failure)");
+            } else if (Duration.between(since, Instant.now()).compareTo(BACKUP_MAX_AGE) > 0) {
+                alerts.add("FortressNoBackupYet: there is no good backup yet, 26 hours after serve started");
+            }
         }
+        h.append("</dd>");
         stats.lastFailure().ifPresent(f -> h.append("<dt>last failure</dt><dd class=\"bad-text\">").append(esc(f)).append("</dd>"));
         h.append("<dt>next scheduled</dt><dd>").append(schedule == null ? "no schedule"
                 : schedule.nextRun().map(t -> esc(t.truncatedTo(ChronoUnit.SECONDS).toString())).orElse("not scheduled")).append("</dd>");

@@ -189,4 +189,38 @@ class BackupCommandTest {
         env.put("DB_NAME", "no_such_db");
         assertThat(run(env, "backup", "create").status()).isEqualTo(1);
     }
+    /** Right after serve starts, its first backup runs: `backup create` then waits for it, says so, and takes its own. */
+    @Test
+    void createWaitsForABackupThatIsRunningAndSaysSo() throws Exception {
+        Map<String, String> env = env();
+        LocalCluster cluster = CLUSTER.cluster();
+        io.fortress.db.api.DbConfig config = io.fortress.db.api.DbConfig.builder().host(io.fortress.cluster.Node.HOST)
+                .port(cluster.primary().port()).user(cluster.superuser()).password(cluster.password()).database(cluster.database()).build();
+        try (Connection lock = cluster.primary().connect(); io.fortress.db.Database db = io.fortress.db.Database.open(config)) {
+            lock.setAutoCommit(false);
+            try (Statement s = lock.createStatement()) {
+                s.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
+            }
+            // another backup of the database, held at the table lock as long as the test wants
+            io.fortress.db.backup.BackupManager other = io.fortress.db.backup.BackupManager.create(db, io.fortress.db.backup.BackupConfig
+                    .builder().backupDir(tmp.resolve("backups")).lockWaitTimeout(java.time.Duration.ZERO).build());
+            var running = java.util.concurrent.CompletableFuture.supplyAsync(other::backup);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!other.stats().running().map(p -> p.phase() == io.fortress.db.backup.BackupPhase.DUMPING).orElse(false)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(other.stats().running()).as("the other backup is dumping").isPresent();
+            var create = java.util.concurrent.CompletableFuture.supplyAsync(() -> run(env, "backup", "create"));
+            Thread.sleep(2000);
+            assertThat(create).as("backup create waits while the other backup runs").isNotDone();
+            lock.rollback();
+            io.fortress.db.backup.BackupInfo first = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            CliRun r = create.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.status()).as(r.err()).isZero();
+            assertThat(r.err()).contains("another backup of database " + cluster.database() + " is running")
+                    .contains("waiting for it to finish (at most BACKUP_TIMEOUT, 12h)");
+            assertThat(r.out()).startsWith("created backup ").doesNotContain(first.id());
+        }
+    }
 }

@@ -15,7 +15,11 @@ class CliDocsTest {
     void theCommandsSettingsTableMatchesCliSettings() throws Exception {
         List<String> lines = Files.readAllLines(Path.of("..", "docs", "configuration.md"));
         int start = lines.indexOf("## The fortress command");
-        List<String> rows = lines.subList(start, lines.size()).stream().filter(l -> l.startsWith("| `FORTRESS_")).toList();
+        int end = start + 1;
+        while (end < lines.size() && !lines.get(end).startsWith("## ")) {
+            end++;
+        }
+        List<String> rows = lines.subList(start, end).stream().filter(l -> l.startsWith("| `")).toList();
         assertThat(rows).hasSize(CliSettings.ALL.size());
         for (int i = 0; i < rows.size(); i++) {
             Setting<?> s = CliSettings.ALL.get(i);

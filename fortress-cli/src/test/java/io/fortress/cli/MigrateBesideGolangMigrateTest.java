@@ -83,12 +83,13 @@ class MigrateBesideGolangMigrateTest {
         assertThat(version.out()).contains("credits: version 3 (dirty)");
         CliRun dirty = fortress("credits", "status");
         assertThat(dirty.status()).isEqualTo(MigrateCommand.ERROR_FINDINGS);
-        assertThat(dirty.out()).contains("ERROR DIRTY").contains("another tool did").contains("`fortress migrate force 3 --service credits`");
+        assertThat(dirty.out()).contains("ERROR DIRTY").contains("another tool did").contains("`fortress migrate force 3 --schema credits --source " + dir.resolve("src").resolve("credits") + "`");
         CliRun up = fortress("credits", "up");
         assertThat(up.status()).isEqualTo(1);
         assertThat(up.err()).contains("Dirty database version 3").contains("another tool (golang-migrate?) left it dirty: its up of version 3")
-                .contains("`fortress migrate force 2 --service credits` (force(2) in Java) if nothing of the up of version 3 remains, or "
-                        + "`fortress migrate force 3 --service credits` (force(3) in Java) once it is complete");
+                .contains("`fortress migrate force 2 --schema credits --source " + dir.resolve("src").resolve("credits") + "` (force(2) in Java) "
+                        + "if nothing of the up of version 3 remains, or `fortress migrate force 3 --schema credits --source "
+                        + dir.resolve("src").resolve("credits") + "` (force(3) in Java) once it is complete");
 
         assertThat(fortress("credits", "force", "2").status()).isZero();
         CliRun repaired = fortress("credits", "status");
@@ -189,7 +190,7 @@ class MigrateBesideGolangMigrateTest {
         cluster().primary().execute("CREATE TABLE cdefnet.c()");
         CliRun outOfOrder = fortress("cdefnet", "status");
         assertThat(outOfOrder.status()).isEqualTo(MigrateCommand.ERROR_FINDINGS);
-        assertThat(outOfOrder.out()).contains("OUT_OF_ORDER").contains("`fortress migrate adopt 3 --service cdefnet`");
+        assertThat(outOfOrder.out()).contains("OUT_OF_ORDER").contains("`fortress migrate adopt 3 --schema cdefnet --source " + dir.resolve("src").resolve("cdefnet") + "`");
         CliRun adopt = fortress("cdefnet", "adopt", "3");
         assertThat(adopt.status()).as(adopt.err()).isZero();
         assertThat(adopt.out()).contains("cdefnet: recorded version 3 as applied (adopt)");
@@ -199,7 +200,8 @@ class MigrateBesideGolangMigrateTest {
         Files.writeString(folder.resolve("2_b.up.sql"), "-- the b table\nCREATE TABLE b();");
         CliRun modified = fortress("cdefnet", "status");
         assertThat(modified.status()).isEqualTo(MigrateCommand.ERROR_FINDINGS);
-        assertThat(modified.out()).contains("MODIFIED").contains("`fortress migrate repair-checksum 2 --service cdefnet`");
+        assertThat(modified.out()).contains("MODIFIED").contains("`fortress migrate repair-checksum 2 --schema cdefnet --source " + dir.resolve("src").resolve("cdefnet")
+                + "`");
         assertThat(fortress("cdefnet", "up").status()).isEqualTo(1);
         assertThat(fortress("cdefnet", "repair-checksum", "2").status()).isZero();
         CliRun down = fortress(allowMissingDown, "cdefnet", "down");

@@ -185,13 +185,27 @@ class ServeIT {
         assertThat(health.exitCode()).as(health.err()).isZero();
         assertThat(JSON.readTree(health.out()).get("primary_healthy").asBoolean()).isTrue();
 
+        // a fresh serve takes its first backup at start, not one FORTRESS_BACKUP_INTERVAL (24h) later
+        assertThat(Files.readString(serveLog)).contains("no good backup yet: the first one starts now");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (backupMeter("fortress_backup_runs_total", "success") < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+        assertThat(backupMeter("fortress_backup_runs_total", "success")).as("serve's first backup within 120 s").isEqualTo(1);
+        double last = backupMeter("fortress_backup_last_success_timestamp_seconds", null);
+        assertThat(last).as("the time of the first backup").isBetween(System.currentTimeMillis() / 1000.0 - 600,
+                System.currentTimeMillis() / 1000.0 + 5);
+        assertThat(backupMeter("fortress_backup_none_since_timestamp_seconds", null)).as("no longer waiting for a first backup").isNaN();
+
         FortressProcess.Result create = FortressProcess.run(env, work, "backup", "create");
         assertThat(create.exitCode()).as(create.err()).isZero();
         FortressProcess.Result list = FortressProcess.run(env, work, "backup", "list", "--json");
         JsonNode backups = JSON.readTree(list.out()).get("backups");
-        assertThat(backups).hasSize(1);
-        assertThat(backups.get(0).get("status").asText()).isEqualTo("verified");
-        assertThat(Path.of(backups.get(0).get("path").asText())).startsWith(dataDir.resolve("backups"));
+        assertThat(backups).as("serve's first backup and the one made by hand").hasSize(2);
+        for (JsonNode b : backups) {
+            assertThat(b.get("status").asText()).isEqualTo("verified");
+            assertThat(Path.of(b.get("path").asText())).startsWith(dataDir.resolve("backups"));
+        }
 
         FortressProcess.Result exports = FortressProcess.run(env, work, "cluster", "env");
         assertThat(exports.out()).contains("export DB_HOST='127.0.0.1'").contains("export PGPORT=")
@@ -251,6 +265,8 @@ class ServeIT {
             assertThat(rs.getLong(1)).isEqualTo(42);
         }
         assertThat(Files.readString(serveLog)).contains("schemas    credits v2, shadow v1, cdefnet v1");
+        // the folder holds good backups: the next one is one interval after the newest, not now
+        assertThat(Files.readString(serveLog)).contains("next at ").doesNotContain("the first one starts now");
     }
 
     @RequiresTool(Tool.CHROMIUM)
@@ -263,6 +279,8 @@ class ServeIT {
                 .contains("data-node=\"replica-2\" data-state=\"STREAMING\"").contains("data-service=\"credits\"")
                 .contains("id=\"backups\"").contains("<svg class=\"spark\"");
         assertThat(dom).contains("id=\"overall\">UP<");
+        assertThat(dom).as("a serve with good backups shows no backup alert").doesNotContain("FortressBackupTooOld")
+                .doesNotContain("FortressNoBackupYet");
 
         Node replica = embedded().replicas().get(1);
         replica.stop();
@@ -282,6 +300,13 @@ class ServeIT {
         } finally {
             replica.start();
         }
+    }
+
+    /** The value of serve's backup meter (with result={@code result} when not null) of the database fortress. */
+    private static double backupMeter(String name, String result) throws Exception {
+        return PrometheusText.parse(FortressProcess.get(port, "/metrics").body()).samples(name).stream()
+                .filter(s -> result == null || result.equals(s.labels().get("result"))).mapToDouble(PrometheusText.Sample::value)
+                .findFirst().orElseThrow(() -> new AssertionError("serve exports no " + name));
     }
 
     private static LocalCluster embedded() {

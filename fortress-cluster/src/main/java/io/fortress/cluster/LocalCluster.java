@@ -623,6 +623,33 @@ public final class LocalCluster implements AutoCloseable {
     // ---------------------------------------------------------------- processes outliving the JVM
 
     /**
+     * The watchdog: {@code sh -c WATCHDOG_SCRIPT name JVM_PID CLEANUP_DIR DATA_DIR...}. A postmaster.pid left by a
+     * server that died (killed, crashed) names a pid the kernel may since have given to any other program (a
+     * pg_dump, say): only a process that still runs {@code postgres} is signalled.
+     */
+    static final String WATCHDOG_SCRIPT = """
+            jvm=$1; cleanup=$2; shift 2
+            while kill -0 "$jvm" 2>/dev/null; do sleep 1; done
+            is_postgres() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = postgres ]; }
+            for d in "$@"; do
+              [ -f "$d/postmaster.pid" ] || continue
+              pm=$(head -n 1 "$d/postmaster.pid")
+              is_postgres "$pm" || continue
+              # a frozen node (SIGSTOP) must run again to act on SIGQUIT
+              kill -CONT "$pm" $(pgrep -P "$pm" 2>/dev/null) 2>/dev/null
+              kill -QUIT "$pm" 2>/dev/null
+            done
+            sleep 3
+            for d in "$@"; do
+              [ -f "$d/postmaster.pid" ] || continue
+              pm=$(head -n 1 "$d/postmaster.pid")
+              is_postgres "$pm" && kill -KILL "$pm" 2>/dev/null
+            done
+            [ -n "$cleanup" ] && rm -rf -- "$cleanup"
+            exit 0
+            """;
+
+    /**
      * Starts a shell that waits for this JVM to exit, then ends every server of this cluster (SIGQUIT,
      * an immediate shutdown, then SIGKILL) and removes a throw-away folder. It is killed on a normal stop.
      */
@@ -630,24 +657,7 @@ public final class LocalCluster implements AutoCloseable {
         if (detached || ownNodes.isEmpty()) {
             return;
         }
-        String script = """
-                jvm=$1; cleanup=$2; shift 2
-                while kill -0 "$jvm" 2>/dev/null; do sleep 1; done
-                for d in "$@"; do
-                  [ -f "$d/postmaster.pid" ] || continue
-                  pm=$(head -n 1 "$d/postmaster.pid")
-                  # a frozen node (SIGSTOP) must run again to act on SIGQUIT
-                  kill -CONT "$pm" $(pgrep -P "$pm" 2>/dev/null) 2>/dev/null
-                  kill -QUIT "$pm" 2>/dev/null
-                done
-                sleep 3
-                for d in "$@"; do
-                  [ -f "$d/postmaster.pid" ] && kill -KILL "$(head -n 1 "$d/postmaster.pid")" 2>/dev/null
-                done
-                [ -n "$cleanup" ] && rm -rf -- "$cleanup"
-                exit 0
-                """;
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script, "fortress-cluster-watchdog",
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WATCHDOG_SCRIPT, "fortress-cluster-watchdog",
                 Long.toString(ProcessHandle.current().pid()), persistent ? "" : root.toString()));
         for (Node node : ownNodes) {
             command.add(node.dataDirectory().toString());

@@ -299,7 +299,8 @@ public final class Node {
         Path pidFile = dataDirectory.resolve("postmaster.pid");
         try {
             List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
-            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip()));
+            // a stale file (the server was killed) may name a pid another program has since been given: never that one
+            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip())).filter(pid -> Processes.runs(pid, "postgres"));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

@@ -97,7 +97,8 @@ public final class PgBouncers implements AutoCloseable {
 
         Optional<Long> pid() {
             try {
-                return Optional.of(Long.parseLong(Files.readString(pidFile).strip()));
+                // a stale file may name a pid another program has since been given: never that one
+                return Optional.of(Long.parseLong(Files.readString(pidFile).strip())).filter(pid -> Processes.runs(pid, "pgbouncer"));
             } catch (IOException | NumberFormatException e) {
                 return Optional.empty();
             }
@@ -259,20 +260,29 @@ public final class PgBouncers implements AutoCloseable {
         }
     }
 
+    /**
+     * The watchdog: {@code sh -c WATCHDOG_SCRIPT name JVM_PID PID_FILE...}. A pid file left by a PgBouncer that was
+     * killed names a pid the kernel may since have given to another program: only a process that still runs
+     * {@code pgbouncer} is signalled.
+     */
+    static final String WATCHDOG_SCRIPT = """
+            jvm=$1; shift
+            while kill -0 "$jvm" 2>/dev/null; do sleep 1; done
+            for f in "$@"; do
+              [ -f "$f" ] || continue
+              p=$(cat "$f")
+              [ "$(cat "/proc/$p/comm" 2>/dev/null)" = pgbouncer ] || continue
+              kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null
+            done
+            exit 0
+            """;
+
     /** Ends the PgBouncers of this JVM's fronts when it dies without closing them. */
     private void startWatchdog() {
         if (detached || own.isEmpty()) {
             return;
         }
-        String script = """
-                jvm=$1; shift
-                while kill -0 "$jvm" 2>/dev/null; do sleep 1; done
-                for f in "$@"; do
-                  if [ -f "$f" ]; then p=$(cat "$f"); kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; fi
-                done
-                exit 0
-                """;
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script, "fortress-pgbouncer-watchdog",
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WATCHDOG_SCRIPT, "fortress-pgbouncer-watchdog",
                 Long.toString(ProcessHandle.current().pid())));
         own.forEach(f -> command.add(f.pidFile.toString()));
         watchdog = Processes.startInBackground(command, "PgBouncer watchdog");

@@ -67,6 +67,23 @@ final class Processes {
     }
 
     /** Starts a helper that runs on its own (a watchdog), its output discarded, with a scrubbed environment. */
+    /**
+     * Whether process {@code pid} exists and runs {@code program} (its name in /proc/PID/comm). A pid read from a pid
+     * file of a server that has since died may belong to any other program by now (pids are reused, within minutes on
+     * a busy machine with the default pid_max of 32768): signals go only to a process that is still what the file named.
+     * Without procfs it cannot tell and answers true.
+     */
+    static boolean runs(long pid, String program) {
+        if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/self"))) {
+            return true;
+        }
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "comm")).strip().equals(program);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     static Process startInBackground(List<String> command, String what) {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)

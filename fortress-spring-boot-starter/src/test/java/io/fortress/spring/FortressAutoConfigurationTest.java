@@ -245,7 +245,9 @@ class FortressAutoConfigurationTest {
                 FailureAnalysis analysis = new DirtyDatabaseFailureAnalyzer().analyze(ctx.getStartupFailure());
                 assertThat(analysis).as("the analyzer recognises the failure").isNotNull();
                 assertThat(analysis.getDescription()).contains("version 1 is dirty").doesNotContain("..");
-                assertThat(analysis.getAction()).contains("force");
+                assertThat(analysis.getAction()).as("command lines naming the schema and the folder of its files")
+                        .contains("fortress migrate force 1 --schema shop --source /", "fortress migrate force -1 --schema shop --source /")
+                        .contains("testmigrations/shop");
             });
         } finally {
             runner().run(ctx -> ctx.getBean(Database.class).exec("DROP SCHEMA shop CASCADE"));

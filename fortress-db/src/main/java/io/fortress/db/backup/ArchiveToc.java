@@ -64,8 +64,7 @@ final class ArchiveToc {
         ToolProcess.Result r = ToolProcess.run(List.of(tools.pgRestore(), "--list", "--verbose", archive.toString()), Map.of(),
                 timeout, null);
         if (!r.ok()) {
-            throw new BackupException("pg_restore --list cannot read " + archive + " (exit status " + r.exitCode() + "): "
-                    + r.stderrTail(4));
+            throw new BackupException(r.failure() + ", listing the contents of " + archive + " (pg_restore --list): " + r.errorTail(4));
         }
         return parse(r.stdout());
     }

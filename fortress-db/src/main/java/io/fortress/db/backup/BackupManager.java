@@ -49,11 +49,15 @@ public final class BackupManager {
     private final java.util.concurrent.atomic.AtomicLong remoteUnreadable = new java.util.concurrent.atomic.AtomicLong(-1);
     private final java.util.concurrent.atomic.LongAdder verificationsPassed = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder verificationsFailed = new java.util.concurrent.atomic.LongAdder();
+    /** When this manager was made: the start of the wait for a first good backup when the folder held none. */
+    private final Instant madeAt;
 
     private BackupManager(Database database, BackupConfig config, Clock clock, MeterRegistry registry, RemoteStore remoteStore) {
         this.ctx = new BackupContext(database.config(), config, new BackupStore(config.backupDir()), new ServerAccess(database),
                 new PgToolLocator(config.pgBin()), clock);
         ctx.store().checkNotShared();
+        this.madeAt = clock.instant();
+        newestGood().ifPresent(b -> stats.set(BackupStats.startingFrom(b)));
         this.dumper = new Dumper(ctx);
         this.verifier = new Verifier(ctx);
         this.restorer = new Restorer(ctx, verifier);
@@ -497,6 +501,24 @@ public final class BackupManager {
             throw new BackupException("no remote repository is configured: set BACKUP_REMOTE=s3://<bucket>[/<prefix>] "
                     + "(and BACKUP_REMOTE_ENDPOINT for a server other than AWS)");
         }
+    }
+
+    /** The newest backup of this database in the folder that is not corrupt; empty when the folder cannot be read. */
+    private Optional<BackupInfo> newestGood() {
+        try {
+            return listBackups().stream().filter(b -> b.status().isGood()).findFirst();
+        } catch (RuntimeException e) {
+            LOG.warn("cannot look for earlier backups in {}: {}", ctx.store().dir(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * While no good backup is known (none in the folder when this manager was made, none taken since): when the
+     * manager was made, the start of the wait for the first one. Empty once a backup succeeded.
+     */
+    public Optional<Instant> noBackupSince() {
+        return stats().lastSuccessAt().isPresent() ? Optional.empty() : Optional.of(madeAt);
     }
 
     /** Outcomes of this manager's backups so far, and the progress of one running now (verify and restore are not backups). */

@@ -9,7 +9,10 @@ import io.micrometer.core.instrument.Tags;
  * Micrometer meters of a manager's backup runs, read from its {@link BackupStats} (tag
  * {@code database}). Exported to Prometheus as:
  * <ul>
- *   <li>{@code fortress_backup_last_success_timestamp_seconds}: when the last successful backup finished (0: none yet)</li>
+ *   <li>{@code fortress_backup_last_success_timestamp_seconds}: when the last successful backup finished (this manager's, or else
+ *       the newest good one in the folder at start); NaN while there is none, so that "older than" comparisons stay false</li>
+ *   <li>{@code fortress_backup_none_since_timestamp_seconds}: while there is no good backup, since when (the manager's start);
+ *       NaN once there is one</li>
  *   <li>{@code fortress_backup_last_duration_seconds}: how long it took</li>
  *   <li>{@code fortress_backup_last_size_bytes}: its size</li>
  *   <li>{@code fortress_backup_runs_total{result=success|failure}}: runs since start</li>
@@ -33,8 +36,13 @@ final class BackupMetrics {
     static void bind(MeterRegistry registry, String database, BackupManager manager) {
         Tags tags = Tags.of("database", database);
         Gauge.builder("fortress.backup.last.success.timestamp", manager,
-                        s -> s.stats().lastSuccessAt().map(t -> t.toEpochMilli() / 1000.0).orElse(0.0))
-                .tags(tags).baseUnit("seconds").description("When the last successful backup finished (Unix time)").register(registry);
+                        s -> s.stats().lastSuccessAt().map(t -> t.toEpochMilli() / 1000.0).orElse(Double.NaN))
+                .tags(tags).baseUnit("seconds").description("When the last successful backup finished (Unix time; NaN while there is none)")
+                .register(registry);
+        Gauge.builder("fortress.backup.none.since.timestamp", manager,
+                        s -> s.noBackupSince().map(t -> t.toEpochMilli() / 1000.0).orElse(Double.NaN))
+                .tags(tags).baseUnit("seconds").description("While there is no good backup: since when fortress has waited for the first "
+                        + "(Unix time; NaN once there is one)").register(registry);
         Gauge.builder("fortress.backup.last.duration", manager,
                         s -> s.stats().lastDuration().map(d -> d.toMillis() / 1000.0).orElse(0.0))
                 .tags(tags).baseUnit("seconds").description("Duration of the last successful backup").register(registry);

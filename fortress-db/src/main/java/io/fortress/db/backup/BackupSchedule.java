@@ -12,14 +12,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes a backup every interval ({@code NewBackupSchedule(bm, 24*time.Hour)} in the Go layer fortress replaces), then
- * applies retention. Runs happen one at a time on one thread: a run that takes longer than the
+ * applies retention. The first run is when a backup is due: at once when the folder holds no good backup (a new
+ * deployment is not left without one for a day), else one interval after the newest good one, so that restarts
+ * more often than the interval do not postpone backups for ever. Runs happen one at a time on one thread: a run that takes longer than the
  * interval delays the next instead of overlapping it, and a run that finds another backup of the
  * database in progress (a manual one, another process) is skipped. A failed run is logged and
  * counted in the manager's stats; the schedule goes on.
  *
  * <pre>{@code
  * BackupSchedule schedule = new BackupSchedule(manager, Duration.ofHours(24));
- * schedule.start();   // first backup after one interval; start(Duration.ZERO) for one now
+ * schedule.start();   // the first backup when due: now without a good backup, else one interval after the newest
  * ...
  * schedule.stop();    // no new runs; a run in progress finishes
  * }</pre>
@@ -67,9 +69,22 @@ public final class BackupSchedule implements AutoCloseable {
         return new BackupSchedule(manager, manager.config().interval());
     }
 
-    /** Starts with the first run one interval from now. */
+    /**
+     * Starts with the first run when a backup is due: at once when the manager knows no good backup (none in its
+     * folder, none taken), else one interval after the last success, at once when that is past.
+     */
     public void start() {
-        start(interval);
+        start(firstDelay());
+    }
+
+    /** The delay before the first run that {@link #start()} uses. */
+    Duration firstDelay() {
+        java.util.Optional<java.time.Instant> last = manager.stats().lastSuccessAt();
+        if (last.isEmpty()) {
+            return Duration.ZERO;
+        }
+        Duration untilDue = Duration.between(java.time.Instant.now(), last.get().plus(interval));
+        return untilDue.isNegative() ? Duration.ZERO : untilDue.compareTo(interval) > 0 ? interval : untilDue;
     }
 
     /** Starts with the first run after {@code initialDelay}; does nothing when already started. */
@@ -85,7 +100,9 @@ public final class BackupSchedule implements AutoCloseable {
         // Fixed rate on one thread: starts stay on the interval's grid, and a late run delays the next rather than
         // overlapping it; runOnce drops the catch-up runs the executor would start back to back after a long one.
         task = executor.scheduleAtFixedRate(this::runOnce, initialDelay.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("backups of database {} every {}", manager.database(), io.fortress.db.api.Durations.format(interval));
+        LOG.info("backups of database {} every {}, the first {}", manager.database(), io.fortress.db.api.Durations.format(interval),
+                initialDelay.isZero() ? "now (" + manager.stats().lastSuccessAt().map(t -> "the last good one is from " + t + ")")
+                        .orElse("no good backup exists yet)") : "in " + io.fortress.db.api.Durations.format(initialDelay.withNanos(0)));
     }
 
     /** When the next scheduled backup starts; empty when the schedule is not running. */

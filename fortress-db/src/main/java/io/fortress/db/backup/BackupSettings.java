@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * Every setting of {@link BackupConfig}, each defined once with its environment variable, default,
- * accepted values and meaning. docs/backup.md lists the same table.
+ * accepted values and meaning. docs/configuration.md lists the same table (Backup settings).
  */
 public final class BackupSettings {
     private BackupSettings() {
@@ -62,7 +62,7 @@ public final class BackupSettings {
             Duration.ofSeconds(30), "how long pg_dump waits for a table lock held by another session before the backup fails (--lock-wait-timeout)");
     public static final Setting<Duration> INTERVAL = Setting.duration("interval", "FORTRESS_BACKUP_INTERVAL", Duration.ofHours(24),
             d -> d.compareTo(Duration.ofMinutes(1)) >= 0, "a duration of at least 1m",
-            "time between the starts of scheduled backups (BackupSchedule)");
+            "time between the starts of scheduled backups (BackupSchedule); the first starts at once when BACKUP_DIR holds no good backup, else one interval after the newest good one");
     public static final Setting<Path> PG_BIN = Setting.of("pgBin", "PG_BIN", null, Path::of, p -> !p.toString().isBlank(),
             "a folder path", "folder with pg_dump, pg_restore, pg_dumpall and psql; when unset, the newest found through "
                     + "pg_config --bindir, /usr/lib/postgresql/*/bin and PATH that is at least the server's major version");

@@ -7,7 +7,8 @@ import java.util.Optional;
 /**
  * Outcomes of this manager's backup runs, for health checks and metrics.
  *
- * @param lastSuccessAt   when the last successful backup finished
+ * @param lastSuccessAt   when the last successful backup finished: one taken by this manager, or else the newest good backup
+ *                        (not corrupt) the backup folder held when the manager was made; empty while there is none
  * @param lastSuccessId   its id
  * @param lastDuration    how long the last successful backup took
  * @param lastSizeBytes   its size
@@ -24,6 +25,14 @@ public record BackupStats(Optional<Instant> lastSuccessAt, Optional<String> last
     static BackupStats initial() {
         return new BackupStats(Optional.empty(), Optional.empty(), Optional.empty(), 0, Optional.empty(), Optional.empty(), 0, 0,
                 Optional.empty());
+    }
+
+    /** Stats of a new manager whose folder already holds a good backup: its last success is that backup's, no run counted yet. */
+    static BackupStats startingFrom(BackupInfo newestGood) {
+        BackupManifest m = newestGood.manifest();
+        Instant finished = m.finishedAt() == null ? newestGood.createdAt() : Instant.parse(m.finishedAt());
+        return new BackupStats(Optional.of(finished), Optional.of(newestGood.id()), Optional.of(Duration.ofMillis(Math.max(0, m.durationMs()))),
+                newestGood.sizeBytes(), Optional.empty(), Optional.empty(), 0, 0, Optional.empty());
     }
 
     BackupStats succeeded(Instant at, String id, Duration duration, long size) {

@@ -74,9 +74,8 @@ final class Dumper {
                     ctx.timeout(), progress.pgDumpLines());
             progress.stopWatching(); // the output is renamed below; the manager closes the tracker
             if (!dump.ok()) {
-                String err = dump.stderrTail(6);
-                throw new BackupException("pg_dump failed (exit status " + dump.exitCode() + ") for database " + ctx.database()
-                        + ": " + err + BackupContext.hint(err));
+                String err = dump.errorTail(6);
+                throw new BackupException(dump.failure() + ", backing up database " + ctx.database() + ": " + err + BackupContext.hint(err));
             }
             warnings.addAll(warnings(dump.stderr()));
             List<ServerAccess.TableRows> counted = awaitCounts(counts);
@@ -171,8 +170,8 @@ final class Dumper {
         cmd.add("--database=" + ServerAccess.dbnameConninfo(ctx.database()));
         ToolProcess.Result r = ToolProcess.run(cmd, env.variables(), ctx.timeout(), null);
         if (!r.ok()) {
-            String err = r.stderrTail(6);
-            throw new BackupException("pg_dumpall --globals-only failed (exit status " + r.exitCode() + "): " + err
+            String err = r.errorTail(6);
+            throw new BackupException(r.failure() + ", dumping roles and tablespaces (--globals-only): " + err
                     + (err.contains("permission denied") ? "; saving role passwords needs a superuser: set BACKUP_ROLE_PASSWORDS=false"
                     + " or BACKUP_GLOBALS=false" : BackupContext.hint(err)));
         }

@@ -115,7 +115,7 @@ final class PgToolLocator {
             return Optional.of(known);
         }
         ToolProcess.Result r = ToolProcess.run(List.of(dir.resolve("pg_dump").toString(), "--version"), Map.of(),
-                Duration.ofSeconds(30), null);
+                Duration.ofSeconds(30), null, null);
         if (!r.ok()) {
             return Optional.empty();
         }
@@ -132,7 +132,7 @@ final class PgToolLocator {
     private static Set<Path> candidates() {
         Set<Path> dirs = new LinkedHashSet<>();
         try {
-            ToolProcess.Result r = ToolProcess.run(List.of("pg_config", "--bindir"), Map.of(), Duration.ofSeconds(30), null);
+            ToolProcess.Result r = ToolProcess.run(List.of("pg_config", "--bindir"), Map.of(), Duration.ofSeconds(30), null, null);
             if (r.ok()) {
                 addIfTools(dirs, Path.of(r.stdout().strip()));
             }

@@ -132,10 +132,9 @@ record Restorer(BackupContext ctx, Verifier verifier) {
             cmd.add(backup.path().toString());
             ToolProcess.Result r = ToolProcess.run(cmd, env.variables(), ctx.timeout(), progress.pgRestoreLines());
             if (!r.ok()) {
-                String err = r.stderrTail(6);
-                throw new BackupException("pg_restore of backup " + backup.id() + " into database " + ServerAccess.quoteIdent(target)
-                        + " failed (exit status " + r.exitCode() + ")" + (inPlace && jobs == 1 ? "; nothing was changed" : "") + ": "
-                        + err + BackupContext.hint(err));
+                String err = r.errorTail(6);
+                throw new BackupException(r.failure() + ", restoring backup " + backup.id() + " into database " + ServerAccess.quoteIdent(target)
+                        + (inPlace && jobs == 1 ? "; nothing was changed" : "") + ": " + err + BackupContext.hint(err));
             }
             return selection == null ? backup.manifest().tocEntries() : selection.chosen().size();
         } catch (IOException e) {
@@ -157,8 +156,8 @@ record Restorer(BackupContext ctx, Verifier verifier) {
                 ctx.timeout(), null);
         List<String> errors = globals.errors(r.stderr());
         if (!r.ok() || !errors.isEmpty()) {
-            String err = errors.isEmpty() ? r.stderrTail(4) : String.join("\n", errors.subList(0, Math.min(4, errors.size())));
-            throw new BackupException("restoring roles and tablespaces from " + name + " failed: " + err
+            String err = errors.isEmpty() ? r.errorTail(4) : String.join("\n", errors.subList(0, Math.min(4, errors.size())));
+            throw new BackupException((r.ok() ? "" : r.failure() + ", ") + "restoring roles and tablespaces from " + name + " failed: " + err
                     + (err.contains("permission denied") || err.contains("must be superuser")
                     ? "; restoring globals needs a superuser (or CREATEROLE) login" : ""));
         }

@@ -25,24 +25,105 @@ import java.util.function.Consumer;
 final class ToolProcess {
     private static final int STDERR_LINES_KEPT = 200;
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+    /** Tools this JVM's shutdown hook ended: their failure says so rather than blaming a signal from elsewhere. */
+    private static final Set<Process> ENDED_AT_SHUTDOWN = ConcurrentHashMap.newKeySet();
+    /** What the PostgreSQL tools print when they catch SIGINT, SIGTERM or SIGQUIT (pg_dump's and pg_restore's handler). */
+    private static final String TERMINATED_BY_USER = "terminated by user";
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(ToolProcess::end), "fortress-backup-tools-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(p -> {
+            ENDED_AT_SHUTDOWN.add(p);
+            end(p);
+        }), "fortress-backup-tools-shutdown"));
     }
 
     private ToolProcess() {
     }
 
-    /** Exit status and output of a finished tool. */
-    record Result(int exitCode, String stdout, List<String> stderr) {
+    /**
+     * Exit status and output of a finished tool.
+     *
+     * @param tool            the tool's file name (pg_dump), for messages
+     * @param endedAtShutdown whether this JVM's shutdown hook ended it
+     */
+    record Result(String tool, int exitCode, String stdout, List<String> stderr, boolean endedAtShutdown) {
         boolean ok() {
             return exitCode == 0;
         }
 
-        /** The last stderr lines, for error messages. */
-        String stderrTail(int lines) {
-            List<String> tail = stderr.subList(Math.max(0, stderr.size() - lines), stderr.size());
-            return String.join("\n", tail);
+        /**
+         * The last stderr lines that report a problem (errors, their details, fatal messages, "terminated by user"),
+         * or the last lines when none does: a failure's cause, not the verbose progress before it.
+         */
+        String errorTail(int lines) {
+            List<String> errors = stderr.stream().filter(Result::reportsAProblem).toList();
+            List<String> chosen = errors.isEmpty() ? stderr : errors;
+            return String.join("\n", chosen.subList(Math.max(0, chosen.size() - lines), chosen.size()));
+        }
+
+        private static boolean reportsAProblem(String line) {
+            String l = line.toLowerCase(java.util.Locale.ROOT);
+            return l.contains("error") || l.contains("fatal") || l.contains("detail:") || l.contains("hint:") || l.contains("panic")
+                    || l.contains(TERMINATED_BY_USER) || l.contains("could not") || l.contains("cannot") || l.contains("failed")
+                    || l.contains("no space left") || l.contains("permission denied") || l.contains("warning:");
+        }
+
+        /**
+         * How the tool failed, in words, first: stopped by a signal (and whether fortress sent it), its server
+         * connection ended by the server, or plainly its exit status. The output's tail is for the caller to add.
+         */
+        String failure() {
+            if (endedAtShutdown) {
+                return tool + " was ended by fortress because this JVM is shutting down (SIGTERM or Ctrl-C to fortress, or an exit)";
+            }
+            if (exitCode > 128 && exitCode <= 128 + 64) {
+                return tool + " was stopped by a signal (" + signalName(exitCode - 128) + ") that fortress did not send" + signalSource();
+            }
+            if (stderr.stream().anyMatch(l -> l.endsWith(TERMINATED_BY_USER))) {
+                return tool + " was stopped by a signal (SIGTERM, SIGINT or SIGQUIT: it printed \"" + TERMINATED_BY_USER
+                        + "\" and exited with status " + exitCode + ") that fortress did not send" + signalSource();
+            }
+            if (stderr.stream().anyMatch(l -> l.contains("terminating connection due to administrator command"))) {
+                return tool + "'s connection was ended by the server (\"terminating connection due to administrator command\": "
+                        + "pg_terminate_backend() by a user or a script, or a shutdown of the server) and it exited with status " + exitCode;
+            }
+            if (stderr.stream().anyMatch(l -> l.contains("server closed the connection unexpectedly"))) {
+                return tool + " lost its connection: the server closed it unexpectedly (it crashed, restarted or a process of it was "
+                        + "killed) and " + tool + " exited with status " + exitCode;
+            }
+            return tool + " failed (exit status " + exitCode + ")";
+        }
+
+        private static String signalSource() {
+            return jvmShuttingDown()
+                    ? ", while this JVM is shutting down too: a signal to the whole process group, as Ctrl-C in a terminal or timeout(1) send"
+                    : "; look for what signals processes on this machine (a kill of the process group, pkill, a watchdog of another program)";
+        }
+    }
+
+    static String signalName(int signal) {
+        return switch (signal) {
+            case 1 -> "SIGHUP";
+            case 2 -> "SIGINT";
+            case 3 -> "SIGQUIT";
+            case 6 -> "SIGABRT";
+            case 9 -> "SIGKILL";
+            case 11 -> "SIGSEGV";
+            case 13 -> "SIGPIPE";
+            case 15 -> "SIGTERM";
+            default -> "signal " + signal;
+        };
+    }
+
+    /** True once this JVM began to shut down: shutdown hooks can no longer be added then. */
+    static boolean jvmShuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
         }
     }
 
@@ -55,6 +136,15 @@ final class ToolProcess {
      * @throws BackupException when the tool cannot be started, runs past the timeout, or the thread is interrupted
      */
     static Result run(List<String> command, Map<String, String> environment, Duration timeout, Consumer<String> stderrLines) {
+        return run(command, environment, timeout, "BACKUP_TIMEOUT", stderrLines);
+    }
+
+    /**
+     * Runs the command to completion, under a time limit named {@code timeoutName} in messages (a setting's
+     * variable; null for a fixed limit of fortress's own).
+     */
+    static Result run(List<String> command, Map<String, String> environment, Duration timeout, String timeoutName,
+                      Consumer<String> stderrLines) {
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
         // Inherited libpq variables (PGPASSWORD, PGHOST, ...) must neither leak into nor redirect the tool, and no
@@ -90,23 +180,34 @@ final class ToolProcess {
             boolean finished = waitFor(process, timeout.toMillis());
             if (!finished) {
                 end(process);
-                throw new BackupException(tool + " did not finish within " + io.fortress.db.api.Durations.format(timeout)
-                        + " (BACKUP_TIMEOUT) and was ended; raise the timeout or look for what blocks it");
+                join(err);
+                String tail;
+                synchronized (stderr) {
+                    // its "terminated by user" answers fortress's own signal: the lines before it show where it was
+                    tail = new Result(tool, -1, "", stderr.stream().filter(l -> !l.endsWith(TERMINATED_BY_USER)).toList(), false)
+                            .errorTail(4);
+                }
+                String limit = io.fortress.db.api.Durations.format(timeout);
+                throw new BackupException(tool + (timeoutName == null ? " ran past its time limit (" + limit + ")"
+                        : " ran past " + timeoutName + " (" + limit + ")") + " and was ended by fortress; "
+                        + (timeoutName == null ? "look for what blocks it" : "raise " + timeoutName + " or look for what blocks it")
+                        + (tail.isEmpty() ? "" : "; its last lines:\n" + tail));
             }
             join(out);
             join(err);
             synchronized (stderr) {
-                return new Result(process.exitValue(), stdout.toString(), new ArrayList<>(stderr));
+                return new Result(tool, process.exitValue(), stdout.toString(), new ArrayList<>(stderr), ENDED_AT_SHUTDOWN.contains(process));
             }
         } catch (InterruptedException e) {
             end(process);
             Thread.currentThread().interrupt();
-            throw new BackupException(tool + " was cancelled and ended", e);
+            throw new BackupException(tool + " was cancelled (its thread was interrupted: a stop of the schedule or of serve) and ended by fortress", e);
         } catch (IOException e) {
             end(process);
             throw new BackupException("cannot talk to " + tool + ": " + e.getMessage(), e);
         } finally {
             LIVE.remove(process);
+            ENDED_AT_SHUTDOWN.remove(process);
         }
     }
 

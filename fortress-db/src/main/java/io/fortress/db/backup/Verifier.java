@@ -138,8 +138,7 @@ final class Verifier {
         ToolProcess.Result r = ToolProcess.run(List.of(tools.pgRestore(), "--file=/dev/null", backup.path().toString()), java.util.Map.of(),
                 ctx.timeout(), null);
         if (!r.ok()) {
-            return new Check(VerifyLevel.FULL_READ, Outcome.FAILED, "pg_restore could not read the whole archive (exit status "
-                    + r.exitCode() + "): " + r.stderrTail(3));
+            return new Check(VerifyLevel.FULL_READ, Outcome.FAILED, r.failure() + ", reading the whole archive: " + r.errorTail(3));
         }
         return new Check(VerifyLevel.FULL_READ, Outcome.PASSED, "every entry read and decompressed");
     }
@@ -158,9 +157,9 @@ final class Verifier {
                     "--dbname=" + ServerAccess.dbnameConninfo(scratch), backup.path().toString()));
             ToolProcess.Result r = ToolProcess.run(cmd, env.variables(), ctx.timeout(), progress.pgRestoreLines());
             if (!r.ok()) {
-                String err = r.stderrTail(4);
-                return new Check(VerifyLevel.RESTORE_DRILL, Outcome.FAILED, "pg_restore into scratch database " + scratch
-                        + " failed (exit status " + r.exitCode() + "): " + err + BackupContext.hint(err));
+                String err = r.errorTail(4);
+                return new Check(VerifyLevel.RESTORE_DRILL, Outcome.FAILED, r.failure() + ", restoring into scratch database " + scratch
+                        + ": " + err + BackupContext.hint(err));
             }
             return compareCounts(m, scratch);
         } finally {

@@ -39,6 +39,11 @@ final class DirectorySource implements MigrationSource {
         return Files.readAllBytes(file);
     }
 
+    /** The folder, absolute. */
+    Path directory() {
+        return directory;
+    }
+
     @Override
     public String describe() {
         return "directory " + directory;

@@ -292,10 +292,10 @@ final class LockedRun implements AutoCloseable {
                     || statement.startsWith("CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"))) {
                 m.append("A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind: DROP INDEX it. ");
             }
-            String service = " --service " + names().schema() + "`";
-            m.append("Repair the schema by hand, then force(").append(step.from()).append(") (`fortress migrate force ").append(step.from())
-                    .append(service).append(") if it is as before this file, or force(").append(step.to()).append(") (`fortress migrate force ")
-                    .append(step.to()).append(service).append(") once the change is complete, and run again.");
+            m.append("Repair the schema by hand, then force(").append(step.from()).append(") (`")
+                    .append(Validator.command("force", step.from(), names(), catalog)).append("`) if it is as before this file, or force(")
+                    .append(step.to()).append(") (`").append(Validator.command("force", step.to(), names(), catalog))
+                    .append("`) once the change is complete, and run again.");
         }
         return new MigrationFailedException(m.toString(), e, e.getSQLState(), step.migration().version(), file,
                 statement == null ? 0 : statement.index(), dirty);

@@ -28,10 +28,12 @@ final class MigrationCatalog {
     private static final BigInteger MAX_VERSION = BigInteger.valueOf(Long.MAX_VALUE);
 
     private final String source;
+    private final java.nio.file.Path folder;
     private final NavigableMap<Long, Migration> migrations;
 
-    private MigrationCatalog(String source, NavigableMap<Long, Migration> migrations) {
+    private MigrationCatalog(String source, java.nio.file.Path folder, NavigableMap<Long, Migration> migrations) {
         this.source = source;
+        this.folder = folder;
         this.migrations = migrations;
     }
 
@@ -103,11 +105,16 @@ final class MigrationCatalog {
             String name = m.matches() ? m.group(2) : "";
             migrations.put(e.getKey(), new Migration(e.getKey(), name, up, down));
         }
-        return new MigrationCatalog(source.describe(), migrations);
+        return new MigrationCatalog(source.describe(), source instanceof DirectorySource d ? d.directory() : null, migrations);
     }
 
     String source() {
         return source;
+    }
+
+    /** The folder on disk the files come from; null for other sources (the classpath). */
+    java.nio.file.Path folder() {
+        return folder;
     }
 
     Collection<Migration> all() {

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Every setting of {@link MigrationConfig}, each defined once with its environment variable,
- * default, accepted values and meaning. docs/migrations.md lists the same table.
+ * default, accepted values and meaning. docs/configuration.md lists the same table (Migration settings).
  */
 public final class MigrationSettings {
     private MigrationSettings() {

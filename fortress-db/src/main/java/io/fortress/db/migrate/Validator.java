@@ -152,10 +152,26 @@ record Validator(MigrationCatalog catalog, DatabaseState state) {
                 + " remains, or " + repair("force", "force", completed) + " once it is complete";
     }
 
-    /** A repair as the fortress command and the Java call, e.g. {@code fortress migrate force 3 --service credits (force(3) in Java)}. */
+    /** A repair as the fortress command and the Java call, e.g. {@code fortress migrate force 3 --schema credits (force(3) in Java)}. */
     String repair(String verb, String method, long version) {
-        return "`fortress migrate " + verb + " " + version + " --service " + state.names().schema() + "` (" + method + "(" + version
-                + ") in Java)";
+        return "`" + command(verb, version, state.names(), catalog) + "` (" + method + "(" + version + ") in Java)";
+    }
+
+    /**
+     * The fortress command line that runs {@code verb N} on this schema, table and folder, e.g.
+     * {@code DB_MIGRATE_TABLE=app_versions fortress migrate force 3 --schema app --source /srv/migrations/app}; without
+     * {@code --source} when the files are not in a folder (the classpath: the bundled services' are in the fortress jar).
+     */
+    static String command(String verb, long version, TableNames names, MigrationCatalog catalog) {
+        String table = names.table().equals(MigrationSettings.TABLE.defaultValue()) ? ""
+                : MigrationSettings.TABLE.variable() + "=" + shellWord(names.table()) + " ";
+        return table + "fortress migrate " + verb + " " + version + " --schema " + shellWord(names.schema())
+                + (catalog.folder() == null ? "" : " --source " + shellWord(catalog.folder().toString()));
+    }
+
+    /** A word the shell takes as it is: quoted when it holds anything but letters, digits and {@code /._-}. */
+    private static String shellWord(String word) {
+        return word.matches("[A-Za-z0-9/._-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
     }
 
     /** Why the database cannot move from a version the source lacks, and what to do. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fortress.db.api.DbConfigException;
 import io.fortress.db.api.Setting;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -83,12 +82,10 @@ class BackupConfigTest {
                 .hasMessageContaining("lz4 needs pg_dump 16 or newer, but the chosen pg_dump 15.18");
     }
 
-    /** docs/backup.md lists exactly the settings of BackupSettings, in order, with defaults and accepted values. */
+    /** docs/configuration.md lists exactly the settings of BackupSettings, in order, with defaults and accepted values. */
     @Test
-    void theRunbookListsEverySetting() throws Exception {
-        List<String> lines = Files.readAllLines(Path.of("..", "docs", "backup.md"));
-        List<String> rows = lines.subList(lines.indexOf("## Settings"), lines.size()).stream()
-                .filter(l -> l.startsWith("| `")).toList();
+    void theConfigurationPageListsEveryBackupSetting() throws Exception {
+        List<String> rows = io.fortress.db.DocsTest.tableRows(io.fortress.db.DocsTest.CONFIGURATION, "## Backup settings");
         assertThat(rows).hasSize(BackupSettings.ALL.size());
         for (int i = 0; i < rows.size(); i++) {
             Setting<?> s = BackupSettings.ALL.get(i);

@@ -128,7 +128,10 @@ class BackupFailureTest {
                 .timeout(Duration.ofSeconds(1)).build());
         BackupManager patient = manager(dir, Duration.ZERO);
         try (Connection lock = holdLock()) {
-            assertThatThrownBy(timed::backup).hasMessageContaining("pg_dump did not finish within 1s (BACKUP_TIMEOUT) and was ended");
+            // the cause first, in words, then what pg_dump printed last
+            assertThatThrownBy(timed::backup).hasMessageStartingWith("pg_dump ran past BACKUP_TIMEOUT (1s) and was ended by fortress; "
+                    + "raise BACKUP_TIMEOUT or look for what blocks it; its last lines:\npg_dump: ")
+                    .hasMessageNotContaining("terminated by user"); // fortress's own signal is not news
             assertThat(ProcessHandle.current().descendants().filter(p -> p.info().command().orElse("").endsWith("/pg_dump"))).isEmpty();
 
             java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
@@ -144,7 +147,7 @@ class BackupFailureTest {
             worker.interrupt();
             worker.join(30_000);
             assertThat(pgDump.isAlive()).isFalse();
-            assertThat(failure.get()).hasMessageContaining("pg_dump was cancelled and ended");
+            assertThat(failure.get()).hasMessageStartingWith("pg_dump was cancelled (its thread was interrupted").hasMessageContaining("ended by fortress");
         }
         assertThat(backupFiles(dir)).isEmpty();
     }
@@ -159,10 +162,60 @@ class BackupFailureTest {
             ProcessHandle pgDump = awaitPgDump(ProcessHandle.current());
             assertThat(backupFiles(dir)).anySatisfy(n -> assertThat(n).endsWith(".dump.partial"));
             pgDump.destroyForcibly();
-            assertThatThrownBy(run::join).hasCauseInstanceOf(BackupException.class).hasMessageContaining("pg_dump failed");
+            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(run::join).getCause();
+            assertThat(failure).isInstanceOf(BackupException.class)
+                    .hasMessageStartingWith("pg_dump was stopped by a signal (SIGKILL) that fortress did not send; look for what signals");
+            assertThat(m.stats().lastFailure()).hasValueSatisfying(f -> assertThat(f).startsWith("pg_dump was stopped by a signal (SIGKILL)"));
         }
         assertThat(m.listBackups()).extracting(BackupInfo::id).containsExactly(earlier.id());
         assertThat(backupFiles(dir)).containsExactly(earlier.id() + ".dump", earlier.id() + ".manifest.json");
+    }
+
+    /**
+     * pg_dump catches SIGTERM (and SIGINT, SIGQUIT), prints "terminated by user" after its verbose progress and exits 1:
+     * the message says first that a signal stopped it, and its tail is that line, not the progress before it.
+     */
+    @Test
+    void aPgDumpStoppedBySigtermSaysSoFirstAndShowsNoProgressLines() throws Exception {
+        Path dir = BackupTesting.folder(tmp, "terminated");
+        BackupManager m = manager(dir, Duration.ZERO);
+        try (Connection lock = holdLock()) {
+            CompletableFuture<BackupInfo> run = CompletableFuture.supplyAsync(m::backup);
+            ProcessHandle pgDump = awaitPgDump(ProcessHandle.current());
+            // pg_dump waits at the lock once it has read the catalog (and said so in its verbose lines)
+            await().atMost(Duration.ofSeconds(30)).until(() -> m.stats().running().map(p -> p.phase() == BackupPhase.DUMPING).orElse(false));
+            await().atMost(Duration.ofSeconds(30)).until(() -> !CLUSTER.cluster().primary().queryValue(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE '%-backup' AND wait_event_type = 'Lock'").equals("0"));
+            assertThat(pgDump.destroy()).isTrue(); // SIGTERM
+            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(run::join).getCause();
+            assertThat(failure).isInstanceOf(BackupException.class)
+                    .hasMessageStartingWith("pg_dump was stopped by a signal (SIGTERM, SIGINT or SIGQUIT: it printed \"terminated by user\" "
+                            + "and exited with status 1) that fortress did not send; look for what signals processes on this machine")
+                    .hasMessageEndingWith(", backing up database busy: pg_dump: terminated by user")
+                    .hasMessageNotContaining("pg_dump: reading");
+        }
+        assertThat(backupFiles(dir)).isEmpty();
+    }
+
+    /** pg_terminate_backend() on pg_dump's session: the server ended the connection, and the message says that first. */
+    @Test
+    void aPgDumpWhoseSessionTheServerEndsSaysSoFirst() throws Exception {
+        Path dir = BackupTesting.folder(tmp, "server-ended");
+        BackupManager m = manager(dir, Duration.ZERO);
+        try (Connection lock = holdLock()) {
+            CompletableFuture<BackupInfo> run = CompletableFuture.supplyAsync(m::backup);
+            awaitPgDump(ProcessHandle.current());
+            await().atMost(Duration.ofSeconds(30)).until(() -> CLUSTER.cluster().primary().queryValue(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE '%-backup' "
+                            + "AND wait_event_type = 'Lock'").equals("1"));
+            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(run::join).getCause();
+            assertThat(failure).isInstanceOf(BackupException.class)
+                    .hasMessageStartingWith("pg_dump's connection was ended by the server (\"terminating connection due to administrator "
+                            + "command\": pg_terminate_backend() by a user or a script, or a shutdown of the server) and it exited with status 1")
+                    .hasMessageContaining("FATAL:  terminating connection due to administrator command")
+                    .hasMessageNotContaining("pg_dump: reading");
+        }
+        assertThat(backupFiles(dir)).isEmpty();
     }
 
     @Test
@@ -182,6 +235,8 @@ class BackupFailureTest {
                 child.destroyForcibly(); // kill -9 of the JVM mid-dump
                 child.waitFor();
                 pgDump.destroyForcibly(); // its orphaned pg_dump would fail at the lock anyway; end it now
+                // and wait until it is gone: one still starting may create its output file after the next backup's sweep
+                pgDump.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
             } finally {
                 child.destroyForcibly();
             }

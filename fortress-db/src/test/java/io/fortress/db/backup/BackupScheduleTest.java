@@ -73,4 +73,37 @@ class BackupScheduleTest {
             new BackupSchedule(m, Duration.ofMinutes(1)).close();
         }
     }
+    @Test
+    void theFirstRunIsAtOnceWithoutAGoodBackupAndOneIntervalAfterTheNewestOtherwise() throws Exception {
+        try (Database db = Database.open(BackupTesting.db(CLUSTER.cluster(), CLUSTER.cluster().database()).build())) {
+            Path dir = BackupTesting.folder(tmp, "due");
+            SimpleMeterRegistry fresh = new SimpleMeterRegistry();
+            BackupManager empty = BackupManager.builder(db, BackupConfig.builder().backupDir(dir).build()).meterRegistry(fresh).build();
+            assertThat(new BackupSchedule(empty, Duration.ofHours(24)).firstDelay()).as("no backup: the first at once").isZero();
+            assertThat(empty.noBackupSince()).isPresent();
+            assertThat(fresh.get("fortress.backup.last.success.timestamp").gauge().value()).as("no backup, no time: NaN, not 0").isNaN();
+            assertThat(fresh.get("fortress.backup.none.since.timestamp").gauge().value())
+                    .isCloseTo(System.currentTimeMillis() / 1000.0, org.assertj.core.data.Offset.offset(600.0));
+
+            // a good backup taken (by the clock) two hours ago; a new manager (serve restarted) starts from it
+            BackupInfo earlier = BackupManager.builder(db, BackupConfig.builder().backupDir(dir).build())
+                    .clock(java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(-2))).build().backup();
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            BackupManager restarted = BackupManager.builder(db, BackupConfig.builder().backupDir(dir).build()).meterRegistry(registry).build();
+            assertThat(restarted.stats().lastSuccessId()).contains(earlier.id());
+            assertThat(restarted.stats().successes()).as("runs are this manager's own").isZero();
+            assertThat(restarted.noBackupSince()).isEmpty();
+            assertThat(registry.get("fortress.backup.last.success.timestamp").gauge().value())
+                    .isCloseTo(System.currentTimeMillis() / 1000.0 - 7200, org.assertj.core.data.Offset.offset(600.0));
+            assertThat(registry.get("fortress.backup.none.since.timestamp").gauge().value()).isNaN();
+            assertThat(new BackupSchedule(restarted, Duration.ofHours(24)).firstDelay()).as("due one interval after the newest")
+                    .isBetween(Duration.ofHours(21), Duration.ofHours(22));
+            assertThat(new BackupSchedule(restarted, Duration.ofHours(1)).firstDelay()).as("overdue: at once").isZero();
+            // the old meaning of 0 for the time is gone from the fresh manager too, once it has a backup of its own
+            BackupInfo own = empty.backup();
+            assertThat(fresh.get("fortress.backup.last.success.timestamp").gauge().value()).isPositive();
+            assertThat(fresh.get("fortress.backup.none.since.timestamp").gauge().value()).isNaN();
+            assertThat(own.id()).isNotEqualTo(earlier.id());
+        }
+    }
 }

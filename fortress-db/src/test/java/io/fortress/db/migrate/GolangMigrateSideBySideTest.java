@@ -165,7 +165,7 @@ class GolangMigrateSideBySideTest {
         }
         MigrationManager m = TestDb.manager(cluster(), schema, dir);
         assertThat(m.validate().of(Finding.Kind.DIRTY)).singleElement().satisfies(f -> assertThat(f.message())
-                .contains("records nothing that left it dirty, so another tool did").contains("fortress migrate force 3 --service " + schema));
+                .contains("records nothing that left it dirty, so another tool did").contains("fortress migrate force 3 --schema " + schema));
         m.force(2);
         assertThat(status(m)).containsExactly("1 APPLIED adopt", "2 APPLIED adopt", "3 PENDING", "4 PENDING", "5 PENDING");
         assertThat(kinds(m)).containsExactly("adopt 1", "adopt 2", "external_up failed 3", "force 2");
@@ -198,7 +198,7 @@ class GolangMigrateSideBySideTest {
         TestDb.execute(cluster(), "DELETE FROM " + schema + ".schema_migrations_history WHERE kind <> 'force'");
         assertThat(status(m)).startsWith("1 OUT_OF_ORDER", "2 APPLIED force");
         assertThat(m.validate().of(Finding.Kind.OUT_OF_ORDER)).singleElement()
-                .satisfies(f -> assertThat(f.message()).contains("fortress migrate adopt 1 --service " + schema));
+                .satisfies(f -> assertThat(f.message()).contains("fortress migrate adopt 1 --schema " + schema));
         m.adopt(1);
         assertThat(status(m)).startsWith("1 APPLIED adopt", "2 APPLIED force");
         fix(upFile(3));
@@ -290,8 +290,9 @@ class GolangMigrateSideBySideTest {
         }
         assertThatThrownBy(m::down).isInstanceOf(DirtyDatabaseException.class)
                 .hasMessageContaining("its down of version 4 (v4) failed")
-                .hasMessageContaining("fortress migrate force 4 --service " + schema + "` (force(4) in Java) if nothing of the down of "
-                        + "version 4 remains, or `fortress migrate force 3 --service " + schema + "`");
+                .hasMessageContaining("fortress migrate force 4 --schema " + schema + " --source " + dir.toAbsolutePath().normalize()
+                        + "` (force(4) in Java) if nothing of the down of version 4 remains, or `fortress migrate force 3 --schema " + schema
+                        + " --source " + dir.toAbsolutePath().normalize() + "`");
         // the down file ran as one implicit transaction: nothing of it remains, the schema is still at 4
         m.force(4);
         assertThat(status(m)).containsExactly("1 APPLIED up", "2 APPLIED up", "3 APPLIED up", "4 APPLIED up", "5 PENDING");
@@ -334,7 +335,7 @@ class GolangMigrateSideBySideTest {
         MigrationFiles.of().add("3_late.up.sql", "CREATE TABLE late();").add("3_late.down.sql", "DROP TABLE late;").writeTo(dir);
         TestDb.execute(cluster(), "CREATE TABLE " + schema + ".late()"); // applied by hand
         assertThat(m.validate().of(Finding.Kind.OUT_OF_ORDER)).singleElement()
-                .satisfies(f -> assertThat(f.message()).contains("`fortress migrate adopt 3 --service " + schema + "`"));
+                .satisfies(f -> assertThat(f.message()).contains("`fortress migrate adopt 3 --schema " + schema + " --source " + dir.toAbsolutePath().normalize() + "`"));
         assertThatThrownBy(() -> m.repairChecksum(3)).hasMessageContaining("does not record version 3 as applied")
                 .hasMessageContaining("fortress migrate adopt 3");
         m.adopt(3);
