@@ -318,7 +318,7 @@ final class ClusterCommand extends CommandGroup {
                 export(out, "DB_DIRECT_HOSTS", bouncers.directAddresses());
             } else {
                 // left by an earlier cluster env --pgbouncer, or by cluster env of a Patroni cluster
-                out.println("unset DB_POOLER DB_DIRECT_HOSTS DB_PATRONI_URL DB_PASSWORD_FILE PGTARGETSESSIONATTRS");
+                out.println("unset DB_POOLER DB_DIRECT_HOSTS DB_PATRONI_URL DB_PASSWORD DB_PASSWORD_FILE PGTARGETSESSIONATTRS");
                 export(out, "DB_HOST", Node.HOST);
                 export(out, "DB_PORT", port);
                 export(out, "DB_REPLICA_HOSTS", c.replicaAddresses());
