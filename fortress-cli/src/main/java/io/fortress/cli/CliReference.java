@@ -48,24 +48,31 @@ final class CliReference {
             "AWS_SECRET_ACCESS_KEY", "see AWS_ACCESS_KEY_ID",
             "AWS_PROFILE", "see AWS_ACCESS_KEY_ID");
 
-    /** What {@code fortress cluster env} prints, in its order. */
+    /** What {@code fortress cluster env} prints, in its order (for the embedded cluster, or the Patroni cluster of start --ha). */
     static final Map<String, String> CLUSTER_ENV_VARIABLES = ordered(
-            "DB_HOST", "127.0.0.1: the embedded cluster's primary (with --pgbouncer, its PgBouncer)",
-            "DB_PORT", "the primary's port (with --pgbouncer, its PgBouncer's)",
-            "DB_REPLICA_HOSTS", "the replicas' addresses (with --pgbouncer, their PgBouncers')",
+            "DB_HOST", "127.0.0.1: the embedded cluster's primary (with --pgbouncer, its PgBouncer); unset for the Patroni cluster",
+            "DB_PORT", "the primary's port (with --pgbouncer, its PgBouncer's); unset for the Patroni cluster",
+            "DB_REPLICA_HOSTS", "the replicas' addresses (with --pgbouncer, their PgBouncers'); unset for the Patroni cluster",
+            "DB_PATRONI_URL", "for the Patroni cluster of cluster start --ha only: its members' REST APIs, through which fortress "
+                    + "finds the leader and the replicas; otherwise unset",
             "DB_POOLER", "with --pgbouncer only: pgbouncer-transaction; without it, unset (the output starts with unset DB_POOLER "
-                    + "DB_DIRECT_HOSTS)",
+                    + "DB_DIRECT_HOSTS ...)",
             "DB_DIRECT_HOSTS", "with --pgbouncer only: the servers' own addresses behind the PgBouncers; without it, unset",
+            "DB_PASSWORD", "unset: the password travels as PGPASSWORD, which fortress reads too",
+            "DB_PASSWORD_FILE", "unset, as DB_PASSWORD",
             "DB_USER", "the cluster's superuser",
             "DB_NAME", "the cluster's database",
-            "PGHOST", "libpq's host (psql, pg_dump): the primary itself, also with --pgbouncer",
-            "PGPORT", "libpq's port: the primary's",
+            "PGHOST", "libpq's host (psql, pg_dump): the primary itself, also with --pgbouncer; for the Patroni cluster every member "
+                    + "(127.0.0.1,127.0.0.1,...)",
+            "PGPORT", "libpq's port: the primary's; for the Patroni cluster every member's, in PGHOST's order",
+            "PGTARGETSESSIONATTRS", "for the Patroni cluster only: read-write, so that libpq connects to whichever member leads; "
+                    + "otherwise unset",
             "PGUSER", "libpq's user: the superuser",
             "PGDATABASE", "libpq's database",
             "PGPASSWORD", "the generated password (also fortress's password setting); the output holds it, so do not log it",
-            Target.CLUSTER_ENV_MARKER, "the cluster's folder: tells fortress that DB_HOST came from cluster env, so that commands "
-                    + "use (and, when they change something, start) that embedded cluster as when DB_HOST is unset, and say how to "
-                    + "go back when FORTRESS_DATA_DIR names another folder");
+            Target.CLUSTER_ENV_MARKER, "the cluster's folder: tells fortress that DB_HOST (or DB_PATRONI_URL) came from cluster env, "
+                    + "so that commands use (and, when they change something, start) that embedded cluster as when DB_HOST is unset, "
+                    + "and say how to go back when FORTRESS_DATA_DIR names another folder");
 
     public static void main(String[] args) throws IOException {
         if (args.length != 1) {

@@ -1,6 +1,7 @@
 package io.fortress.cli;
 
 import io.fortress.cluster.LocalCluster;
+import io.fortress.cluster.PatroniCluster;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -18,6 +19,24 @@ final class EmbeddedCluster {
     static Path clusterDir(Map<String, String> environment) {
         return dataDir(environment).resolve("cluster");
     }
+
+    /** Where {@code fortress cluster start --ha} keeps its Patroni cluster: FORTRESS_DATA_DIR/cluster-ha. */
+    static Path haDir(Map<String, String> environment) {
+        return dataDir(environment).resolve("cluster-ha");
+    }
+
+    /** True when FORTRESS_DATA_DIR holds a Patroni cluster made by {@code fortress cluster start --ha}. */
+    static boolean haExists(Map<String, String> environment) {
+        return PatroniCluster.exists(haDir(environment));
+    }
+
+    /** The data directory's Patroni cluster (made by {@code cluster start --ha}) as it is; starts nothing. */
+    static PatroniCluster ha(Map<String, String> environment) {
+        return PatroniCluster.inspect(haDir(environment));
+    }
+
+    /** Members of the Patroni cluster of {@code cluster start --ha}. */
+    static final int HA_MEMBERS = 3;
 
     /** A builder for the embedded cluster (persistent; ports, data and password kept between runs). */
     static LocalCluster.Builder builder(Map<String, String> environment) {

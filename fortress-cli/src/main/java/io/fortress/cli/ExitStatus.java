@@ -52,8 +52,10 @@ final class ExitStatus {
                 codes.put("1", "the primary does not take writes, or cannot be reached");
             }
             case "fortress cluster status" -> {
-                codes.put("0", "every node runs");
-                codes.put("1", "a node does not run, or there is no embedded cluster");
+                codes.put("0", "every node runs (the Patroni cluster of start --ha: etcd and every agent run, and Patroni lists every "
+                        + "member running)");
+                codes.put("1", "a node does not run, or there is no cluster (the Patroni cluster: a process does not run, or Patroni "
+                        + "does not list a member running)");
             }
             case "fortress backup verify" -> codes.put("1", "a level of the verification failed, or it could not run");
             case "fortress stats" -> codes.put("1", "no fortress serve answers at FORTRESS_HTTP_ADDR, or it refused the request "

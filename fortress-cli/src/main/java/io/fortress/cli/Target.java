@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * The database a command works on: the one the DB_* variables name when DB_HOST is set, otherwise
  * the embedded cluster in FORTRESS_DATA_DIR (a primary and two streaming replicas on 127.0.0.1),
- * started when needed, or for {@code serve --ha} a Patroni-managed cluster that lives as long as serve.
+ * started when needed, or for {@code serve --ha} a Patroni-managed cluster that lives as long as serve,
+ * or the Patroni cluster of {@code cluster start --ha} when DB_PATRONI_URL names it (as {@code cluster env} leaves it).
  */
 final class Target implements AutoCloseable {
     private final Map<String, String> environment;
@@ -30,11 +31,14 @@ final class Target implements AutoCloseable {
     static final String CLUSTER_ENV_MARKER = "FORTRESS_CLUSTER_ENV";
 
     /**
-     * True when commands use the embedded cluster: DB_HOST is unset, or it and DB_PORT name the embedded
-     * cluster's own primary (as {@code eval "$(fortress cluster env)"} leaves them), which is then started
-     * as needed like when DB_HOST is unset.
+     * True when commands use the embedded cluster: DB_HOST and DB_PATRONI_URL are unset, or DB_HOST and
+     * DB_PORT name the embedded cluster's own primary (as {@code eval "$(fortress cluster env)"} leaves them),
+     * which is then started as needed like when DB_HOST is unset.
      */
     static boolean embedded(Map<String, String> environment) {
+        if (!blank(environment.get("DB_PATRONI_URL"))) {
+            return false; // Patroni lists the servers: the embedded cluster is not meant, whatever DB_HOST says
+        }
         String host = environment.get("DB_HOST");
         return host == null || host.isBlank() || namesEmbeddedCluster(environment);
     }
@@ -61,6 +65,28 @@ final class Target implements AutoCloseable {
                 && sameOrUnset(environment, "DB_REPLICA_HOSTS", cluster.replicaAddresses());
     }
 
+    /**
+     * The Patroni cluster of {@code cluster start --ha} in FORTRESS_DATA_DIR when DB_PATRONI_URL names exactly its
+     * members' REST APIs and DB_USER and DB_NAME are its own or unset (as {@code cluster env} leaves them).
+     */
+    private static java.util.Optional<PatroniCluster> namedHaCluster(Map<String, String> environment) {
+        String urls = environment.get("DB_PATRONI_URL");
+        if (blank(urls) || !EmbeddedCluster.haExists(environment)) {
+            return java.util.Optional.empty();
+        }
+        PatroniCluster cluster;
+        try {
+            cluster = EmbeddedCluster.ha(environment);
+        } catch (RuntimeException unreadable) {
+            return java.util.Optional.empty(); // a damaged folder must not take DB_PATRONI_URL from the user's own cluster
+        }
+        java.util.Set<String> named = java.util.Arrays.stream(urls.split(",")).map(String::strip)
+                .map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u).collect(java.util.stream.Collectors.toSet());
+        boolean same = named.equals(java.util.Set.copyOf(cluster.restUrls()))
+                && sameOrUnset(environment, "DB_USER", cluster.user()) && sameOrUnset(environment, "DB_NAME", cluster.database());
+        return same ? java.util.Optional.of(cluster) : java.util.Optional.empty();
+    }
+
     private static boolean sameOrUnset(Map<String, String> environment, String variable, String value) {
         String set = environment.get(variable);
         return set == null || set.isBlank() || set.strip().equals(value);
@@ -72,10 +98,15 @@ final class Target implements AutoCloseable {
      */
     static String unreachableHint(Map<String, String> environment) {
         String host = environment.get("DB_HOST");
+        String marker = environment.get(CLUSTER_ENV_MARKER);
+        if (!blank(environment.get("DB_PATRONI_URL")) && !blank(marker)) {
+            return "; DB_PATRONI_URL came from eval \"$(bin/fortress cluster env)\" for the Patroni cluster in " + marker + ", which is "
+                    + "stopped, gone, or no longer in FORTRESS_DATA_DIR: start it with bin/fortress cluster start --ha, or run unset "
+                    + "DB_PATRONI_URL DB_USER DB_NAME " + CLUSTER_ENV_MARKER + " to stop using it";
+        }
         if (host == null || host.isBlank()) {
             return "";
         }
-        String marker = environment.get(CLUSTER_ENV_MARKER);
         if (marker != null && !marker.isBlank()) {
             return "; DB_HOST came from eval \"$(bin/fortress cluster env)\" for the cluster in " + marker + ", which FORTRESS_DATA_DIR no "
                     + "longer names or which is gone: run unset DB_HOST DB_PORT DB_USER DB_NAME DB_REPLICA_HOSTS DB_POOLER DB_DIRECT_HOSTS "
@@ -113,8 +144,24 @@ final class Target implements AutoCloseable {
             PatroniCluster.requireInstalled();
             return new Target(environment, null, PatroniCluster.builder().members(3).database("fortress").start(), true);
         }
+        java.util.Optional<PatroniCluster> ha = namedHaCluster(environment);
+        if (ha.isPresent()) {
+            if (use != Use.AS_IS && !ha.get().isRunning()) {
+                throw new IllegalStateException("DB_PATRONI_URL names the Patroni cluster in " + ha.get().rootDirectory() + ", which is "
+                        + (ha.get().isAnyRunning() ? "partly stopped" : "stopped") + "; start it with bin/fortress cluster start --ha "
+                        + "(this command starts none)");
+            }
+            return new Target(environment, null, ha.get(), false);
+        }
         if (!embedded(environment)) {
             return new Target(environment, null, null, false);
+        }
+        if (EmbeddedCluster.haExists(environment)) {
+            throw new IllegalStateException("FORTRESS_DATA_DIR (" + EmbeddedCluster.dataDir(environment) + ") holds a Patroni cluster, "
+                    + "made by bin/fortress cluster start --ha, in " + EmbeddedCluster.haDir(environment) + "; with DB_HOST and "
+                    + "DB_PATRONI_URL unset this command would use the embedded cluster, which cannot share that data directory: "
+                    + "run eval \"$(bin/fortress cluster env)\" to point fortress at the Patroni cluster, or set FORTRESS_DATA_DIR "
+                    + "to another folder for the embedded cluster");
         }
         LocalCluster.Builder builder = EmbeddedCluster.builder(environment);
         if (use == Use.SERVE) {
@@ -169,6 +216,10 @@ final class Target implements AutoCloseable {
 
     /** Where the data lives, for messages. */
     String describe() {
+        if (patroni != null && patroni.isDetached()) {
+            return "Patroni cluster of bin/fortress cluster start --ha (etcd and " + patroni.restUrls().size() + " members, REST APIs "
+                    + String.join(" ", patroni.restUrls()) + ") in " + patroni.rootDirectory();
+        }
         if (patroni != null) {
             return "Patroni cluster (etcd and 3 members, REST APIs " + String.join(" ", patroni.restUrls()) + ") in "
                     + patroni.rootDirectory() + ", thrown away at exit";
@@ -187,8 +238,8 @@ final class Target implements AutoCloseable {
         if (cluster != null && stopOnClose) {
             cluster.stop();
         }
-        if (patroni != null) {
-            patroni.close();
+        if (patroni != null && stopOnClose) {
+            patroni.close(); // serve --ha's own; the cluster of cluster start --ha keeps running
         }
     }
 }

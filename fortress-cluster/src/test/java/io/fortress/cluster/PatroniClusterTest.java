@@ -2,13 +2,17 @@ package io.fortress.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -60,6 +64,50 @@ class PatroniClusterTest {
         }
         Set<Long> alive = started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).collect(Collectors.toSet());
         assertThat(alive).as("processes left running").isEmpty();
+    }
+
+    @Test
+    void everyProcessEndsAndTheFolderGoesWhenTheJvmIsKilled() throws Exception {
+        Path log = Files.createTempFile("fortress-patroni-child", ".log");
+        Process child = null;
+        List<ProcessHandle> processes = List.of();
+        try {
+            child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), PatroniChildMain.class.getName())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            String root = null;
+            String pids = null;
+            long startDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            while (pids == null && child.isAlive() && System.nanoTime() < startDeadline) {
+                Thread.sleep(200);
+                for (String line : Files.readAllLines(log)) {
+                    if (line.startsWith("ROOT ")) {
+                        root = line.substring(5);
+                    } else if (line.startsWith("PIDS ")) {
+                        pids = line.substring(5);
+                    }
+                }
+            }
+            assertThat(pids).as("child cluster started: " + Files.readString(log)).isNotNull();
+            processes = Arrays.stream(pids.split(",")).map(p -> ProcessHandle.of(Long.parseLong(p)))
+                    .filter(java.util.Optional::isPresent).map(java.util.Optional::get).toList();
+            assertThat(processes.size()).as("etcd, the agent, its server's processes").isGreaterThan(3);
+
+            child.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: close() never runs
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while ((processes.stream().anyMatch(Processes::isAlive) || Files.exists(Path.of(root))) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(processes.stream().filter(Processes::isAlive).map(ProcessHandle::pid).toList()).as("processes left running").isEmpty();
+            assertThat(Path.of(root)).as("the cluster's folder").doesNotExist();
+        } finally {
+            if (child != null) {
+                child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            processes.stream().filter(Processes::isAlive).forEach(ProcessHandle::destroyForcibly); // if the watchdog failed
+            Files.deleteIfExists(log);
+        }
     }
 
     private static boolean isInRecovery(PatroniCluster cluster, String member) {
