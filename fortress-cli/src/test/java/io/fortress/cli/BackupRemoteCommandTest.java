@@ -8,13 +8,18 @@ import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.backup.S3Server;
 import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,15 +53,21 @@ class BackupRemoteCommandTest {
         s3.close();
     }
 
-    private static CliRun run(Map<String, String> env, String... args) {
-        return CliRun.of(env, args);
+    /** Every run of this test, to look for the key in all that fortress printed. */
+    private final List<CliRun> runs = new ArrayList<>();
+
+    private CliRun run(Map<String, String> env, String... args) {
+        CliRun run = CliRun.of(env, args);
+        runs.add(run);
+        return run;
     }
 
     @Test
     void createListRestoreVerifyAndCleanupRemoteCopies() throws Exception {
         LocalCluster cluster = CLUSTER.cluster();
         Path key = tmp.resolve("backup.key");
-        Files.writeString(key, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+        String keyHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        Files.writeString(key, keyHex + "\n");
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Map<String, String> env = new HashMap<>(CliEnvironment.of(cluster, cluster.database(), tmp.resolve("backups").toString()));
         env.put("BACKUP_REMOTE", "s3://cli/fortress");
@@ -69,7 +80,8 @@ class BackupRemoteCommandTest {
         JsonNode copies = JSON.readTree(run(env, "backup", "list", "--remote", "--json").out()).get("backups");
         assertThat(copies).hasSize(1);
         String id = copies.get(0).get("id").asText();
-        assertThat(copies.get(0).get("key_fingerprint").asText()).hasSize(16);
+        String fingerprint = copies.get(0).get("key_fingerprint").asText();
+        assertThat(fingerprint).hasSize(16);
         assertThat(run(env, "backup", "list", "--remote").out()).contains(id);
         assertThat(run(env, "backup", "upload").out()).contains("nothing to copy");
 
@@ -118,8 +130,22 @@ class BackupRemoteCommandTest {
         JsonNode listed = JSON.readTree(run(env, "backup", "list", "--remote", "--json").out());
         assertThat(listed.get("backups")).isEmpty();
         assertThat(listed.get("unreadable").get(0).get("id").asText()).isEqualTo(id);
-        assertThat(env.values()).noneMatch(v -> v.contains("00112233445566778899"));
-        assertThat(create.err() + restore.err() + verify.err() + damaged.out() + damaged.err()).doesNotContain("00112233445566778899");
+        // the key is in nothing fortress printed (which names the key by its fingerprint) ...
+        String printed = runs.stream().map(r -> r.out() + r.err()).collect(Collectors.joining("\n"));
+        assertThat(printed).as("all that fortress printed").contains(fingerprint).doesNotContainIgnoringCase(keyHex.substring(0, 20));
+        // ... nor in any file it wrote, in the bucket or in the backup folder, as text or as the raw key
+        byte[] rawKey = HexFormat.of().parseHex(keyHex);
+        List<Path> written;
+        try (Stream<Path> files = Stream.concat(Files.walk(s3.dir().resolve("cli")), Files.walk(tmp.resolve("backups")))) {
+            written = files.filter(Files::isRegularFile).toList();
+        }
+        assertThat(written).as("files written").anyMatch(p -> p.getFileName().toString().equals(id + ".dump"))
+                .anyMatch(p -> p.getFileName().toString().equals(id + ".manifest.json"));
+        for (Path file : written) {
+            byte[] bytes = Files.readAllBytes(file);
+            assertThat(new String(bytes, StandardCharsets.ISO_8859_1)).as(file.toString()).doesNotContainIgnoringCase(keyHex.substring(0, 20))
+                    .doesNotContain(new String(rawKey, 0, 12, StandardCharsets.ISO_8859_1));
+        }
     }
 
     @Test

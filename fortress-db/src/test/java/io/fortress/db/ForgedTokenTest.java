@@ -72,19 +72,20 @@ class ForgedTokenTest {
     void honestReadersKeepTheirPaceWhileForgedTokensKeepComing() throws Exception {
         try (Database db = Database.open(config())) {
             Duration period = Duration.ofSeconds(5);
-            List<Load.Call> alone;
-            try (Load honest = new Load(4, () -> honestWriteThenRead(db))) {
+            // the snapshots are taken once the load stopped: every call finished, none left out
+            Load honestAlone = new Load(4, () -> honestWriteThenRead(db));
+            try (honestAlone) {
                 Thread.sleep(period.toMillis());
-                alone = honest.calls();
             }
-            List<Load.Call> attacked;
-            List<Load.Call> forged;
+            List<Load.Call> alone = honestAlone.calls();
             // the attackers share the honest readers' database, as web requests of one service do
-            try (Load attack = new Load(8, () -> forgedRead(db)); Load honest = new Load(4, () -> honestWriteThenRead(db))) {
+            Load attack = new Load(8, () -> forgedRead(db));
+            Load honest = new Load(4, () -> honestWriteThenRead(db));
+            try (attack; honest) {
                 Thread.sleep(period.toMillis());
-                attacked = honest.calls();
-                forged = attack.calls();
             }
+            List<Load.Call> attacked = honest.calls();
+            List<Load.Call> forged = attack.calls();
             String figures = "alone: " + alone.size() + " honest write+read pairs, slowest " + Load.longest(alone).toMillis()
                     + " ms; under attack: " + attacked.size() + ", slowest " + Load.longest(attacked).toMillis() + " ms, beside "
                     + forged.size() + " forged reads, slowest " + Load.longest(forged).toMillis() + " ms";

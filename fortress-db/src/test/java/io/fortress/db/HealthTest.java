@@ -270,6 +270,33 @@ class HealthTest {
         }
     }
 
+    @Test
+    void aNewIntervalSetsThePaceOfTheRunningChecker() throws Exception {
+        try (Database db = Database.open(TestDatabases.config(CLUSTER.cluster()).healthInterval(Duration.ofSeconds(30))
+                .healthTimeout(Duration.ofSeconds(5)).build())) {
+            HealthChecker hc = db.healthChecker();
+            assertThat(hc.isRunning()).isTrue();
+            Duration watched = Duration.ofSeconds(4);
+            // every 30 s: no round falls in the next 4 s (at most one, were the first round early)
+            assertThat(checksOfThePrimaryDuring(hc, watched)).as("checks of the primary in 4 s at a 30 s interval").isLessThanOrEqualTo(1);
+
+            HealthChecker.create(db, Duration.ofMillis(200), Duration.ofMillis(200));
+            assertThat(hc.isRunning()).isTrue();
+            // every 200 ms: about 20 rounds in 4 s; a quarter of them on two busy cores is plenty
+            assertThat(checksOfThePrimaryDuring(hc, watched)).as("checks of the primary in 4 s at a 200 ms interval").isGreaterThanOrEqualTo(5);
+
+            hc.reconfigure(Duration.ofSeconds(30), Duration.ofSeconds(5));
+            Thread.sleep(500); // a round begun at the old pace ends
+            assertThat(checksOfThePrimaryDuring(hc, watched)).as("checks of the primary in 4 s back at a 30 s interval").isLessThanOrEqualTo(1);
+        }
+    }
+
+    private static long checksOfThePrimaryDuring(HealthChecker hc, Duration period) throws InterruptedException {
+        long before = checks(hc, "primary");
+        Thread.sleep(period.toMillis());
+        return checks(hc, "primary") - before;
+    }
+
     private static NodeHealth replica(Database db, int n) {
         return db.nodes().get(n);
     }

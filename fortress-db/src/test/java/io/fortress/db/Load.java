@@ -11,64 +11,84 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Threads calling one operation in a loop until stopped, recording when each call started, how long it
- * took and what it threw, so a test can look at the calls made during a fault.
+ * took and what it threw, so a test can look at the calls made during a fault. A call still running
+ * is recorded too, from its start: a snapshot counts it with its age so far, so that a call stuck
+ * through a fault is seen even while it is stuck.
  */
 final class Load implements AutoCloseable {
-    /** One call: started at {@code startNanos} (System.nanoTime), took {@code nanos}, threw {@code failure} (or null). */
-    record Call(long startNanos, long nanos, Throwable failure) {
+    /**
+     * One call: started at {@code startNanos} (System.nanoTime), took {@code nanos} (for a call still
+     * running, its age at the snapshot), threw {@code failure} (or null).
+     */
+    record Call(long startNanos, long nanos, Throwable failure, boolean finished) {
         long endNanos() {
             return startNanos + nanos;
         }
     }
 
+    /** One thread's calls, and the start of the call it runs now (NONE when between calls). */
+    private static final class Worker {
+        static final long NONE = Long.MIN_VALUE;
+        final List<Call> calls = new ArrayList<>();
+        long runningSince = NONE; // guarded by this
+    }
+
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final ExecutorService threads;
-    private final List<List<Call>> perThread = new ArrayList<>();
+    private final List<Worker> workers = new ArrayList<>();
 
     Load(int threadCount, Callable<?> operation) {
         threads = Executors.newFixedThreadPool(threadCount);
         for (int i = 0; i < threadCount; i++) {
-            List<Call> calls = new ArrayList<>();
-            perThread.add(calls);
+            Worker worker = new Worker();
+            workers.add(worker);
             threads.submit(() -> {
                 while (running.get()) {
                     long start = System.nanoTime();
+                    synchronized (worker) {
+                        worker.runningSince = start;
+                    }
                     Throwable failure = null;
                     try {
                         operation.call();
                     } catch (Throwable t) {
                         failure = t;
                     }
-                    Call call = new Call(start, System.nanoTime() - start, failure);
-                    synchronized (calls) {
-                        calls.add(call);
+                    Call call = new Call(start, System.nanoTime() - start, failure, true);
+                    synchronized (worker) {
+                        worker.calls.add(call);
+                        worker.runningSince = Worker.NONE;
                     }
                 }
             });
         }
     }
 
-    /** Every call so far (a copy). */
+    /** Every call so far (a copy), the ones still running included with their age now. */
     List<Call> calls() {
         List<Call> all = new ArrayList<>();
-        for (List<Call> calls : perThread) {
-            synchronized (calls) {
-                all.addAll(calls);
+        for (Worker worker : workers) {
+            synchronized (worker) {
+                all.addAll(worker.calls);
+                if (worker.runningSince != Worker.NONE) {
+                    all.add(new Call(worker.runningSince, System.nanoTime() - worker.runningSince, null, false));
+                }
             }
         }
         return all;
     }
 
-    /** Calls that were running at some point in [fromNanos, toNanos]. */
+    /** Calls that were running at some point in [fromNanos, toNanos], the ones still running included. */
     List<Call> callsDuring(long fromNanos, long toNanos) {
         return calls().stream().filter(c -> c.endNanos() >= fromNanos && c.startNanos() <= toNanos).toList();
     }
 
-    /** Calls that completed after {@code nanos}. */
+    /** Calls that completed without failure after {@code nanos}. */
     long completedAfter(long nanos) {
-        return calls().stream().filter(c -> c.endNanos() > nanos && c.failure() == null).count();
+        return calls().stream().filter(c -> c.finished() && c.endNanos() > nanos && c.failure() == null).count();
     }
 
+    /** The longest of the calls, a call still running counted with its age so far. */
     static Duration longest(List<Call> calls) {
         return Duration.ofNanos(calls.stream().mapToLong(Call::nanos).max().orElse(0));
     }

@@ -57,6 +57,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @RequiresTool(Tool.PGBOUNCER)
 class PgBouncerTest {
+    /** The slowest read allowed while replica-1 fails: detection takes about two health timeouts (1 s each). */
+    private static final Duration SLOWEST_READ = Duration.ofSeconds(5);
+    /** How long each fault of replica-1 lasts at least: a read stuck until it ends takes twice the slowest allowed. */
+    private static final Duration FAULT_HELD = SLOWEST_READ.multipliedBy(2);
     private static LocalCluster cluster;
     private static PgBouncers bouncers;
 
@@ -321,33 +325,35 @@ class PgBouncerTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> readers.calls().size() > 2000);
             List<String> outcomes = new ArrayList<>();
 
+            // each fault lasts FAULT_HELD at least; its reads are judged once the replica is back in rotation,
+            // so a read stuck until the fault ended is in the window with its whole wait
             long from = System.nanoTime();
             victim.stop(); // crash: PgBouncer still accepts, its server is gone
-            awaitOut(db);
-            outcomes.add(phase("server stopped", readers, from));
+            long to = awaitOutAndHold(db, from);
             victim.start(); // return
             awaitBack(db, readers);
+            outcomes.add(phase("server stopped", readers, from, to));
 
             from = System.nanoTime();
             victim.freeze(); // hang: TCP accepted by PgBouncer and by the server, nothing answers
-            awaitOut(db);
-            outcomes.add(phase("server frozen", readers, from));
+            to = awaitOutAndHold(db, from);
             victim.thaw();
             awaitBack(db, readers);
+            outcomes.add(phase("server frozen", readers, from, to));
 
             from = System.nanoTime();
             bouncers.freeze(front); // the pooler hangs: TCP accepted, nothing answers
-            awaitOut(db);
-            outcomes.add(phase("PgBouncer frozen", readers, from));
+            to = awaitOutAndHold(db, from);
             bouncers.thaw(front);
             awaitBack(db, readers);
+            outcomes.add(phase("PgBouncer frozen", readers, from, to));
 
             from = System.nanoTime();
             bouncers.stop(front); // the pooler itself gone
-            awaitOut(db);
-            outcomes.add(phase("PgBouncer stopped", readers, from));
+            to = awaitOutAndHold(db, from);
             bouncers.restart(front);
             awaitBack(db, readers);
+            outcomes.add(phase("PgBouncer stopped", readers, from, to));
             System.out.println("reads behind PgBouncer while replica-1 failed: " + outcomes);
             assertThat(outcomes).allMatch(o -> o.endsWith(", 0 failed"));
         } finally {
@@ -360,8 +366,17 @@ class PgBouncerTest {
         }
     }
 
-    private static void awaitOut(Database db) {
+    /**
+     * Waits until replica-1 is out of rotation and the fault begun at {@code from} has lasted
+     * {@link #FAULT_HELD}; returns the time the fault is about to end.
+     */
+    private static long awaitOutAndHold(Database db, long from) throws InterruptedException {
         await().atMost(Duration.ofSeconds(15)).until(() -> !replica1(db).state().isGood());
+        long left = from + FAULT_HELD.toNanos() - System.nanoTime();
+        if (left > 0) {
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+        }
+        return System.nanoTime();
     }
 
     private static void awaitBack(Database db, Load readers) {
@@ -374,14 +389,17 @@ class PgBouncerTest {
         return db.nodes().get(1);
     }
 
-    /** The reads since {@code from}: none may fail, and the slowest is bounded by the health checker's detection. */
-    private static String phase(String what, Load readers, long from) throws InterruptedException {
-        long to = System.nanoTime();
-        Thread.sleep(2000); // reads still blocked at the end of the window finish (aborted and retried, or served) first
+    /**
+     * The reads running at some point of the fault [{@code from}, {@code to}], taken once the replica is back:
+     * none may fail, and the slowest (a read still running counted with its age) is bounded by the health
+     * checker's detection, well below how long the fault lasted.
+     */
+    private static String phase(String what, Load readers, long from, long to) {
+        assertThat(Duration.ofNanos(to - from)).as("how long the replica's " + what + " lasted").isGreaterThanOrEqualTo(FAULT_HELD);
         List<Load.Call> calls = readers.callsDuring(from, to);
         List<Throwable> failures = Load.failures(calls);
         assertThat(failures).as("reads that failed with the replica's " + what).isEmpty();
-        assertThat(Load.longest(calls)).as("the longest read with the replica's " + what).isLessThan(Duration.ofSeconds(5));
+        assertThat(Load.longest(calls)).as("the longest read with the replica's " + what).isLessThan(SLOWEST_READ);
         return what + ": " + calls.size() + " reads, longest " + Load.longest(calls).toMillis() + " ms, " + failures.size() + " failed";
     }
 
