@@ -51,12 +51,19 @@ public final class ReadPolicy<T extends ReadTarget> {
         return balancer.start(n);
     }
 
+    /** {@link #any(boolean)} while a primary takes writes. */
+    public Plan<T> any() {
+        return any(true);
+    }
+
     /**
      * The default consistency: a good replica (within DB_MAX_REPLICA_LAG, which makes it good); with
      * none, the primary, or with DB_REPLICA_FALLBACK=least-lagged the least-lagged replica that still
-     * replays within DB_MAX_FALLBACK_LAG.
+     * replays within DB_MAX_FALLBACK_LAG. While no primary takes writes (a failover), the standbys that
+     * still answer within DB_MAX_FALLBACK_LAG serve the read even when their WAL receiver went down with
+     * the primary: nothing newer can be committed until a primary is back, so failing the read buys nothing.
      */
-    public Plan<T> any() {
+    public Plan<T> any(boolean primaryTakesWrites) {
         Plan<T> plan = good;
         if (plan.candidates().length > 0) {
             return plan;
@@ -66,6 +73,12 @@ public final class ReadPolicy<T extends ReadTarget> {
             if (least != null) {
                 T[] one = balancer.eligible(r -> r == least);
                 return new Plan<>(one, Reroute.LEAST_LAGGED);
+            }
+        }
+        if (!primaryTakesWrites) {
+            T[] standbys = balancer.eligible(r -> replaysWal(r) && withinFallbackLag(r));
+            if (standbys.length > 0) {
+                return new Plan<>(standbys, Reroute.NO_PRIMARY);
             }
         }
         return noReplica;
@@ -94,10 +107,13 @@ public final class ReadPolicy<T extends ReadTarget> {
         return state.isReachable() && state != NodeState.PROMOTED;
     }
 
+    private boolean withinFallbackLag(ReadTarget r) {
+        return r.lagSeconds() != null && r.lagSeconds() <= maxFallbackLagSeconds;
+    }
+
     private T leastLagged() {
         return replicas.stream()
-                .filter(r -> replaysWal(r) && r.state() != NodeState.RECEIVER_DOWN)
-                .filter(r -> r.lagSeconds() != null && r.lagSeconds() <= maxFallbackLagSeconds)
+                .filter(r -> replaysWal(r) && r.state() != NodeState.RECEIVER_DOWN && withinFallbackLag(r))
                 .min(Comparator.comparingDouble(ReadTarget::lagSeconds))
                 .orElse(null);
     }

@@ -6,6 +6,8 @@ public enum Reroute {
     NO_REPLICA,
     /** No replica was healthy; the least-lagged one within DB_MAX_FALLBACK_LAG served the read. */
     LEAST_LAGGED,
+    /** No replica was healthy and no primary took writes: a standby that still answers served the read. */
+    NO_PRIMARY,
     /** The read failed on a replica (connection lost, recovery conflict, pool timeout) and was retried. */
     RETRY,
     /** The read wrote (FOR UPDATE, nextval, ...) and was re-sent to the primary. */

@@ -92,7 +92,7 @@ final class StatementRunner {
         } else if (consistency instanceof Consistency.BoundedStaleness bounded) {
             plan = topology.readPolicy().boundedStaleness(bounded.maxLag(), System.nanoTime());
         } else {
-            plan = topology.readPolicy().any();
+            plan = topology.readPolicy().any(topology.primary().isGood());
         }
         if (plan.reroute() != null) {
             reroutes[plan.reroute().ordinal()].increment();

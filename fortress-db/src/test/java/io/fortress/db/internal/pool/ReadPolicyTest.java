@@ -157,4 +157,36 @@ class ReadPolicyTest {
         assertThat(names(plan)).containsExactly("a");
         assertThat(plan.reroute()).isEqualTo(Reroute.LEAST_LAGGED);
     }
+
+    @org.junit.jupiter.api.Test
+    void withNoPrimaryAStandbyWhoseReceiverWentDownWithItServesDefaultReads() {
+        Replica orphan = r("orphan", NodeState.RECEIVER_DOWN, 7.5, 0);
+        ReadPolicy<Replica> policy = policy(ReplicaFallback.PRIMARY, orphan, r("gone", NodeState.UNREACHABLE, null, UNKNOWN),
+                r("promoted", NodeState.PROMOTED, 0.0, 0));
+        ReadPolicy.Plan<Replica> duringFailover = policy.any(false);
+        assertThat(names(duringFailover)).containsExactly("orphan");
+        assertThat(duringFailover.reroute()).isEqualTo(Reroute.NO_PRIMARY);
+        // while a primary takes writes, a replica that receives no WAL takes no default read
+        assertThat(policy.any(true).candidates()).isEmpty();
+        assertThat(policy.any(true).reroute()).isEqualTo(Reroute.NO_REPLICA);
+    }
+
+    @org.junit.jupiter.api.Test
+    void withNoPrimaryAStandbyBeyondTheFallbackLagOrOfUnknownLagServesNothing() {
+        ReadPolicy<Replica> policy = policy(ReplicaFallback.LEAST_LAGGED, r("far", NodeState.RECEIVER_DOWN, 300.001, 0),
+                r("unknown", NodeState.RECEIVER_DOWN, null, UNKNOWN));
+        assertThat(policy.any(false).candidates()).isEmpty();
+        assertThat(policy.any(false).reroute()).isEqualTo(Reroute.NO_REPLICA);
+        ReadPolicy<Replica> atTheBound = policy(ReplicaFallback.PRIMARY, r("near", NodeState.RECEIVER_DOWN, 300.0, 0));
+        assertThat(names(atTheBound.any(false))).containsExactly("near");
+    }
+
+    @org.junit.jupiter.api.Test
+    void withNoPrimaryTheGoodReplicasStillComeFirst() {
+        ReadPolicy<Replica> policy = policy(ReplicaFallback.PRIMARY, r("good", NodeState.STREAMING, 0.0, 0),
+                r("orphan", NodeState.RECEIVER_DOWN, 1.0, 0));
+        ReadPolicy.Plan<Replica> plan = policy.any(false);
+        assertThat(names(plan)).containsExactly("good");
+        assertThat(plan.reroute()).isNull();
+    }
 }
