@@ -3,6 +3,7 @@ package io.fortress.db.internal.pool;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.HostAndPort;
 import io.fortress.db.api.NodeRole;
+import io.fortress.db.internal.Threads;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,9 +108,7 @@ public final class Topology implements AutoCloseable {
     /** Closes a pool no statement can choose any more, on a thread of its own: HikariCP's shutdown waits for connections in use. */
     private void retire(NodePool pool) {
         retiredListeners.forEach(l -> l.accept(pool));
-        Thread closer = new Thread(pool::close, "fortress-db-retire-" + pool.name());
-        closer.setDaemon(true);
-        closer.start();
+        Threads.daemon("fortress-db-retire-" + pool.name(), pool::close).start();
     }
 
     /** The node writes go to now. */
