@@ -29,9 +29,6 @@ public final class NodePool implements ReadTarget, AutoCloseable {
      * every borrow instead cost 3% of a point read's throughput.
      */
     static final long WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** Statements in flight that complete none for this long (or {@link #STALL_MULTIPLE} times their recent mean, if longer) make the node suspect. */
-    static final long STALL_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-    static final long STALL_MULTIPLE = 8;
 
     private final String name;
     private final NodeRole role;
@@ -50,12 +47,6 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     private volatile NodeHealth health;
     private volatile long freshAsOfNanos = Long.MIN_VALUE;
     private volatile boolean closing;
-    // progress of the statements on this node, as last seen by the health checker's stall watch
-    private long watchedQueries = -1;
-    private long watchedLatencyNanos;
-    private volatile long recentLatencyNanos;
-    private volatile long progressAtNanos = System.nanoTime();
-    private int stallChecks;
 
     NodePool(String name, NodeRole role, HostAndPort address, NodeConnector connector, DbConfig config, MeterRegistry registry) {
         this.name = name;
@@ -201,47 +192,6 @@ public final class NodePool implements ReadTarget, AutoCloseable {
             return;
         }
         pool.getConnection(Math.max(250, timeout.toMillis())).close();
-    }
-
-    /**
-     * Called by the health checker's stall watch every few milliseconds, from one thread: true when the
-     * node should be checked now because statements are in flight on it and none has completed for
-     * longer than {@link #STALL_FLOOR_NANOS} or {@link #STALL_MULTIPLE} times the recent mean statement
-     * time. While the stall lasts, the wait before the next such check doubles.
-     */
-    public boolean stallCheckDue(long nowNanos) {
-        long done = counters.queries.sum();
-        if (done != watchedQueries) {
-            long latency = counters.latencyNanos.sum();
-            if (watchedQueries >= 0) {
-                long mean = (latency - watchedLatencyNanos) / Math.max(1, done - watchedQueries);
-                recentLatencyNanos = recentLatencyNanos == 0 ? mean : (recentLatencyNanos * 7 + mean) / 8;
-            }
-            watchedQueries = done;
-            watchedLatencyNanos = latency;
-            progressAtNanos = nowNanos;
-            stallChecks = 0;
-            return false;
-        }
-        if (inUse() == 0) {
-            progressAtNanos = nowNanos;
-            stallChecks = 0;
-            return false;
-        }
-        if (nowNanos - progressAtNanos < stallThresholdNanos() << stallChecks) {
-            return false;
-        }
-        stallChecks = Math.min(stallChecks + 1, 16);
-        return true;
-    }
-
-    /** True while statements are in flight here and none has completed for longer than the stall threshold. */
-    public boolean isStalled(long nowNanos) {
-        return inUse() > 0 && nowNanos - progressAtNanos >= stallThresholdNanos();
-    }
-
-    private long stallThresholdNanos() {
-        return Math.max(STALL_FLOOR_NANOS, STALL_MULTIPLE * recentLatencyNanos);
     }
 
     /** Connections open now (in use and idle). */
