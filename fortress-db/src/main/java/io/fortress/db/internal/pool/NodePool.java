@@ -12,9 +12,11 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
- * One node (the primary or a replica): its HikariCP pool, its counters and its health as last checked.
+ * One node (the primary or a replica): its HikariCP pool, which lends connections as {@link Lease}s, its
+ * counters and its health as last checked.
  *
  * <p>Pool settings map Go's database/sql ones: maxOpenConns → maximumPoolSize, maxIdleConns → minimumIdle,
  * connMaxLifetime → maxLifetime, connMaxIdleTime → idleTimeout, poolTimeout → connectionTimeout. The
@@ -40,6 +42,9 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     private final BorrowMetrics borrowMetrics;
     private final long poolTimeoutMillis;
     private final NodeCounters counters = new NodeCounters();
+    private final SlowStatementLog slowLog;
+    /** Told of a failure that says this node is gone: the health checker looks at it at once. */
+    private final Consumer<NodePool> suspicion;
     private final int minimumIdle;
     private final long idleTimeoutNanos;
     private final long earliestRetirementNanos;
@@ -48,7 +53,8 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     private volatile long freshAsOfNanos = Long.MIN_VALUE;
     private volatile boolean closing;
 
-    NodePool(String name, NodeRole role, HostAndPort address, NodeConnector connector, DbConfig config, MeterRegistry registry) {
+    NodePool(String name, NodeRole role, HostAndPort address, NodeConnector connector, DbConfig config, MeterRegistry registry,
+            Consumer<NodePool> suspicion) {
         this.name = name;
         this.role = role;
         this.address = address;
@@ -57,6 +63,8 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         this.idleTimeoutNanos = config.connMaxIdleTime().toNanos();
         this.earliestRetirementNanos = HikariPoolAdapter.earliestRetirementNanos(config.connMaxLifetime());
         this.health = NodeHealth.unchecked(name, role, address);
+        this.slowLog = new SlowStatementLog(config);
+        this.suspicion = suspicion;
         connector.onClose(this::connectionClosed);
 
         this.borrowMetrics = registry == null ? null : new BorrowMetrics(registry);
@@ -215,6 +223,40 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     }
 
     /**
+     * Lends a pooled connection (see {@link #borrow()}); a failure to borrow makes the node suspect when
+     * it says the node is gone.
+     */
+    Lease lease() throws SQLException {
+        try {
+            return new Lease(this, borrow());
+        } catch (SQLException e) {
+            suspectIfGone(e);
+            throw e;
+        }
+    }
+
+    /**
+     * Lends a pooled connection on which the guard's token was found replayed (any connection when
+     * {@code guard} is null); the connection goes back when it is not.
+     *
+     * @throws ReplayGuard.NotReplayedYet when the node is behind the token
+     */
+    Lease lease(ReplayGuard guard) throws SQLException {
+        Lease lease = lease();
+        try {
+            lease.requireReplayed(guard);
+            return lease;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                lease.close();
+            } catch (SQLException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Borrows a pooled connection, waiting up to the pool timeout, but failing at once when the node is
      * down and within {@link #WAIT_SLICE_MILLIS} when it goes down during the wait: HikariCP alone would
      * keep a caller waiting the whole timeout for a node that is gone. A borrow that took at least
@@ -223,7 +265,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
      *
      * @throws SQLTransientConnectionException when no connection came in time, or the node is down
      */
-    public Connection borrow() throws SQLException {
+    private Connection borrow() throws SQLException {
         if (!isReachable()) {
             throw new SQLTransientConnectionException(name + " is " + health.state() + ": " + health.reason(), "08001");
         }
@@ -272,6 +314,30 @@ public final class NodePool implements ReadTarget, AutoCloseable {
             } else {
                 metrics.acquired(nanos);
             }
+        }
+    }
+
+    /**
+     * Makes this node suspect when a failure says it is gone: a lost connection, a borrow that timed out
+     * while the node is thought up, or a write refused as read-only by the primary (demoted?). A replica
+     * behind a token is not gone. Every failure on a {@link Lease} passes here.
+     */
+    void suspectIfGone(SQLException e) {
+        if (e instanceof ReplayGuard.NotReplayedYet) {
+            return;
+        }
+        if (SqlStates.isConnectionFailure(e) || (SqlStates.isPoolTimeout(e) && isReachable())
+                || (role == NodeRole.PRIMARY && SqlStates.isReadOnlyViolation(e))) {
+            suspicion.accept(this);
+        }
+    }
+
+    /** Records one statement of a caller run on this node, timed by the caller, and logs it when it was slow. */
+    void recordStatement(String sql, Object[] params, long nanos, boolean failed) {
+        boolean slow = slowLog.isSlow(nanos);
+        record(nanos, failed, slow);
+        if (slow) {
+            slowLog.log(this, sql, params, nanos, failed);
         }
     }
 

@@ -84,7 +84,7 @@ public final class Topology implements AutoCloseable {
                     .orElse(null);
             if (pool == null) {
                 NodePool created = new NodePool(m.name(), NodeRole.REPLICA, m.address(), new NodeConnector(m.name(), m.address(), true, config),
-                        config, registry);
+                        config, registry, this::suspect);
                 createdListeners.forEach(l -> l.accept(created));
                 pool = created;
                 changed = true;
@@ -157,7 +157,7 @@ public final class Topology implements AutoCloseable {
     public NodePool primaryPool(HostAndPort address) {
         return primaryPools.computeIfAbsent(address, a -> {
             String name = candidates.stream().filter(c -> c.address().equals(a)).map(Member::name).findFirst().orElse(a.toString());
-            NodePool pool = new NodePool(name, NodeRole.PRIMARY, a, new NodeConnector(name, a, false, config), config, registry);
+            NodePool pool = new NodePool(name, NodeRole.PRIMARY, a, new NodeConnector(name, a, false, config), config, registry, this::suspect);
             createdListeners.forEach(l -> l.accept(pool));
             return pool;
         });
