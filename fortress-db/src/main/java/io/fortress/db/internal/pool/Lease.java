@@ -10,8 +10,10 @@ import java.sql.SQLException;
  * path that uses a node's connection (a statement, a stream, a transaction, a DataSource's connection)
  * can forget a step:
  * <ul>
- *   <li>a failure to borrow, and every failure met on the connection while it is held ({@link #failed}),
- *       makes the node suspect when it says the node is gone ({@link NodePool#suspectIfGone});</li>
+ *   <li>a failure to borrow, and every failure of the work fortress runs on the connection
+ *       ({@link #failed}), makes the node suspect when it says the node is gone
+ *       ({@link NodePool#suspectIfGone}); what a caller runs on the connection itself
+ *       ({@code Transaction.connection()}, a DataSource's connection) is the caller's, as with a plain pool;</li>
  *   <li>a read-your-writes guard is checked on the connection before anything runs on it
  *       ({@link #requireReplayed});</li>
  *   <li>each statement run through {@link #run} is timed and recorded on the node, slow ones logged;</li>
