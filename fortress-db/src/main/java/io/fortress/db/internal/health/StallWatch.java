@@ -18,12 +18,12 @@ final class StallWatch {
     static final long STALL_MULTIPLE = 8;
 
     /** The pool the fields below describe; a slot may get another pool (a candidate's, once it is the primary). */
-    private NodePool watched;
+    private volatile NodePool watched;
     private long watchedQueries = -1;
     private long watchedLatencyNanos;
     private int stallChecks;
     private volatile long recentLatencyNanos;
-    private volatile long progressAtNanos = System.nanoTime();
+    private volatile long progressAtNanos;
 
     /**
      * True when the node should be checked now: statements are in flight on {@code pool} and none has
@@ -32,9 +32,10 @@ final class StallWatch {
      */
     boolean checkDue(NodePool pool, long nowNanos) {
         if (pool != watched) {
-            watched = pool;
             watchedQueries = -1;
             recentLatencyNanos = 0;
+            progressAtNanos = nowNanos;
+            watched = pool; // last: isStalled reads it first
         }
         long done = pool.counters().queries();
         if (done != watchedQueries) {
@@ -61,9 +62,13 @@ final class StallWatch {
         return true;
     }
 
-    /** True while statements are in flight on {@code pool} and none has completed for longer than the stall threshold. */
+    /**
+     * True while statements are in flight on {@code pool} and none has completed for longer than the stall
+     * threshold; false for a pool the watch has not looked at yet (the slot just got it), of which nothing
+     * is known.
+     */
     boolean isStalled(NodePool pool, long nowNanos) {
-        return pool.inUse() > 0 && nowNanos - progressAtNanos >= stallThresholdNanos();
+        return pool == watched && pool.inUse() > 0 && nowNanos - progressAtNanos >= stallThresholdNanos();
     }
 
     private long stallThresholdNanos() {
