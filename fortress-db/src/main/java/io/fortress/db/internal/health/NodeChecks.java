@@ -8,6 +8,7 @@ import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.Durations;
 import io.fortress.db.api.HostAndPort;
 import io.fortress.db.api.NodeRole;
+import io.fortress.db.internal.Threads;
 import io.fortress.db.internal.pool.NodePool;
 import io.fortress.db.internal.pool.Topology;
 import java.sql.SQLException;
@@ -20,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -57,14 +57,10 @@ public final class NodeChecks {
         this.observer = new Observer(history, config.maxReplicaLag());
         this.slots = new Slots(topology, config);
         this.patroni = patroni == null ? null : new PatroniFollower(patroni, topology, slots, this::checkSoon);
-        AtomicInteger threads = new AtomicInteger();
         // a check and a sample may each block up to the timeout on every node; the stall watch must still run
         int nodes = slots.all().size();
-        this.executor = Executors.newScheduledThreadPool(Math.min(16, Math.max(2 * nodes + 2, patroni == null ? 0 : 8)), r -> {
-            Thread t = new Thread(r, "fortress-db-health-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newScheduledThreadPool(Math.min(16, Math.max(2 * nodes + 2, patroni == null ? 0 : 8)),
+                Threads.daemon("fortress-db-health"));
         this.hunt = new PrimaryHunt(topology, slots, executor, this::checkSoon, this.patroni, this::followPatroni);
         topology.onSuspicion(this::suspect);
     }
@@ -206,8 +202,9 @@ public final class NodeChecks {
 
     /**
      * Statements in flight on a node that complete none for a while (a small multiple of their recent
-     * time) make it suspect: a hung server (SIGSTOP, a stalled disk, a half-open connection) is then
-     * checked at once instead of at the next round.
+     * time, see {@link StallWatch}) make it suspect: a hung server (SIGSTOP, a stalled disk, a half-open
+     * connection) is then checked at once instead of at the next round. Runs on one thread, every few
+     * milliseconds.
      */
     public void watchForStalls() {
         long now = System.nanoTime();
@@ -222,7 +219,7 @@ public final class NodeChecks {
 
     private void watch(Slot slot, long now) {
         NodePool pool = slot.pool;
-        if (pool != null && slot.health.state().isReachable() && pool.stallCheckDue(now)) {
+        if (pool != null && slot.health.state().isReachable() && slot.stalls.checkDue(pool, now)) {
             LOG.debug("{}: statements in flight but none completed lately; checking it now", slot.name);
             slot.suspected = true;
             checkSoon(slot);
@@ -288,7 +285,7 @@ public final class NodeChecks {
         NodePool pool = slot.pool;
         // a check that finds the node not answering while its statements stall, or after one lost its
         // connection, is not a blip: the node leaves rotation at once
-        boolean conclusive = !o.state().isReachable() && (slot.suspected || (pool != null && pool.isStalled(System.nanoTime())));
+        boolean conclusive = !o.state().isReachable() && (slot.suspected || (pool != null && slot.stalls.isStalled(pool, System.nanoTime())));
         // two witnesses agree on a change of roles: a write refused as read-only (or Patroni naming
         // another leader) and the check finding the node in recovery; Patroni naming this node the
         // leader and the check finding it takes writes

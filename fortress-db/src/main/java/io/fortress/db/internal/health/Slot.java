@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
-/** One watched node: its probes, hysteresis, latest health, what the previous check saw, and check counters. */
+/** One watched node: its probes, hysteresis, stall watch, latest health, what the previous check saw, and check counters. */
 final class Slot implements CheckedNode {
     final String name;
     final NodeRole role;
@@ -27,6 +27,8 @@ final class Slot implements CheckedNode {
     final Map<Failure, LongAdder> failures = new EnumMap<>(Failure.class);
     /** A statement lost its connection, stalled or waited out the pool here since the last check that answered. */
     volatile boolean suspected;
+    /** Whether statements on this node's pool stall (gray failures); only the stall watch's thread asks whether a check is due. */
+    final StallWatch stalls = new StallWatch();
     volatile NodePool pool;
     volatile NodeHealth health;
     Long lastReplayed;

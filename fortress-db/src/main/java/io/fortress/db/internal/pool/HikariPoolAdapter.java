@@ -17,7 +17,7 @@ import javax.sql.DataSource;
  * not promise, each pinned by HikariPoolAdapterTest so that an upgrade that changes them fails the build:
  * <ul>
  *   <li>the pool behind a HikariDataSource is a {@link HikariPool}, whose {@code getConnection(long)}
- *       takes a timeout per call (borrows wait in slices, see {@link NodePool#borrow()});</li>
+ *       takes a timeout per call (borrows wait in slices, see {@link NodePool#lease()});</li>
  *   <li>a connection is retired at a random point of the last 1/{@value #VARIANCE_PROPERTY} (4 by
  *       default) of its maximum lifetime (closes are attributed to lifetime or idleness by it);</li>
  *   <li>returning a connection to the pool calls {@code clearWarnings()} on it (where

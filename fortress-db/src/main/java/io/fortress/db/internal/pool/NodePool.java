@@ -12,9 +12,11 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
- * One node (the primary or a replica): its HikariCP pool, its counters and its health as last checked.
+ * One node (the primary or a replica): its HikariCP pool, which lends connections as {@link Lease}s, its
+ * counters and its health as last checked.
  *
  * <p>Pool settings map Go's database/sql ones: maxOpenConns → maximumPoolSize, maxIdleConns → minimumIdle,
  * connMaxLifetime → maxLifetime, connMaxIdleTime → idleTimeout, poolTimeout → connectionTimeout. The
@@ -29,9 +31,6 @@ public final class NodePool implements ReadTarget, AutoCloseable {
      * every borrow instead cost 3% of a point read's throughput.
      */
     static final long WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** Statements in flight that complete none for this long (or {@link #STALL_MULTIPLE} times their recent mean, if longer) make the node suspect. */
-    static final long STALL_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-    static final long STALL_MULTIPLE = 8;
 
     private final String name;
     private final NodeRole role;
@@ -43,6 +42,9 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     private final BorrowMetrics borrowMetrics;
     private final long poolTimeoutMillis;
     private final NodeCounters counters = new NodeCounters();
+    private final SlowStatementLog slowLog;
+    /** Told of a failure that says this node is gone: the health checker looks at it at once. */
+    private final Consumer<NodePool> suspicion;
     private final int minimumIdle;
     private final long idleTimeoutNanos;
     private final long earliestRetirementNanos;
@@ -50,14 +52,9 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     private volatile NodeHealth health;
     private volatile long freshAsOfNanos = Long.MIN_VALUE;
     private volatile boolean closing;
-    // progress of the statements on this node, as last seen by the health checker's stall watch
-    private long watchedQueries = -1;
-    private long watchedLatencyNanos;
-    private volatile long recentLatencyNanos;
-    private volatile long progressAtNanos = System.nanoTime();
-    private int stallChecks;
 
-    NodePool(String name, NodeRole role, HostAndPort address, NodeConnector connector, DbConfig config, MeterRegistry registry) {
+    NodePool(String name, NodeRole role, HostAndPort address, NodeConnector connector, DbConfig config, MeterRegistry registry,
+            Consumer<NodePool> suspicion) {
         this.name = name;
         this.role = role;
         this.address = address;
@@ -66,6 +63,8 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         this.idleTimeoutNanos = config.connMaxIdleTime().toNanos();
         this.earliestRetirementNanos = HikariPoolAdapter.earliestRetirementNanos(config.connMaxLifetime());
         this.health = NodeHealth.unchecked(name, role, address);
+        this.slowLog = new SlowStatementLog(config);
+        this.suspicion = suspicion;
         connector.onClose(this::connectionClosed);
 
         this.borrowMetrics = registry == null ? null : new BorrowMetrics(registry);
@@ -203,47 +202,6 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         pool.getConnection(Math.max(250, timeout.toMillis())).close();
     }
 
-    /**
-     * Called by the health checker's stall watch every few milliseconds, from one thread: true when the
-     * node should be checked now because statements are in flight on it and none has completed for
-     * longer than {@link #STALL_FLOOR_NANOS} or {@link #STALL_MULTIPLE} times the recent mean statement
-     * time. While the stall lasts, the wait before the next such check doubles.
-     */
-    public boolean stallCheckDue(long nowNanos) {
-        long done = counters.queries.sum();
-        if (done != watchedQueries) {
-            long latency = counters.latencyNanos.sum();
-            if (watchedQueries >= 0) {
-                long mean = (latency - watchedLatencyNanos) / Math.max(1, done - watchedQueries);
-                recentLatencyNanos = recentLatencyNanos == 0 ? mean : (recentLatencyNanos * 7 + mean) / 8;
-            }
-            watchedQueries = done;
-            watchedLatencyNanos = latency;
-            progressAtNanos = nowNanos;
-            stallChecks = 0;
-            return false;
-        }
-        if (inUse() == 0) {
-            progressAtNanos = nowNanos;
-            stallChecks = 0;
-            return false;
-        }
-        if (nowNanos - progressAtNanos < stallThresholdNanos() << stallChecks) {
-            return false;
-        }
-        stallChecks = Math.min(stallChecks + 1, 16);
-        return true;
-    }
-
-    /** True while statements are in flight here and none has completed for longer than the stall threshold. */
-    public boolean isStalled(long nowNanos) {
-        return inUse() > 0 && nowNanos - progressAtNanos >= stallThresholdNanos();
-    }
-
-    private long stallThresholdNanos() {
-        return Math.max(STALL_FLOOR_NANOS, STALL_MULTIPLE * recentLatencyNanos);
-    }
-
     /** Connections open now (in use and idle). */
     public int openConnections() {
         return pool.totalConnections();
@@ -265,6 +223,40 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     }
 
     /**
+     * Lends a pooled connection (see {@link #borrow()}); a failure to borrow makes the node suspect when
+     * it says the node is gone.
+     */
+    Lease lease() throws SQLException {
+        try {
+            return new Lease(this, borrow());
+        } catch (SQLException e) {
+            suspectIfGone(e);
+            throw e;
+        }
+    }
+
+    /**
+     * Lends a pooled connection on which the guard's token was found replayed (any connection when
+     * {@code guard} is null); the connection goes back when it is not.
+     *
+     * @throws ReplayGuard.NotReplayedYet when the node is behind the token
+     */
+    Lease lease(ReplayGuard guard) throws SQLException {
+        Lease lease = lease();
+        try {
+            lease.requireReplayed(guard);
+            return lease;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                lease.close();
+            } catch (SQLException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Borrows a pooled connection, waiting up to the pool timeout, but failing at once when the node is
      * down and within {@link #WAIT_SLICE_MILLIS} when it goes down during the wait: HikariCP alone would
      * keep a caller waiting the whole timeout for a node that is gone. A borrow that took at least
@@ -273,7 +265,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
      *
      * @throws SQLTransientConnectionException when no connection came in time, or the node is down
      */
-    public Connection borrow() throws SQLException {
+    private Connection borrow() throws SQLException {
         if (!isReachable()) {
             throw new SQLTransientConnectionException(name + " is " + health.state() + ": " + health.reason(), "08001");
         }
@@ -322,6 +314,30 @@ public final class NodePool implements ReadTarget, AutoCloseable {
             } else {
                 metrics.acquired(nanos);
             }
+        }
+    }
+
+    /**
+     * Makes this node suspect when a failure says it is gone: a lost connection, a borrow that timed out
+     * while the node is thought up, or a write refused as read-only by the primary (demoted?). A replica
+     * behind a token is not gone. Every failure on a {@link Lease} passes here.
+     */
+    void suspectIfGone(SQLException e) {
+        if (e instanceof ReplayGuard.NotReplayedYet) {
+            return;
+        }
+        if (SqlStates.isConnectionFailure(e) || (SqlStates.isPoolTimeout(e) && isReachable())
+                || (role == NodeRole.PRIMARY && SqlStates.isReadOnlyViolation(e))) {
+            suspicion.accept(this);
+        }
+    }
+
+    /** Records one statement of a caller run on this node, timed by the caller, and logs it when it was slow. */
+    void recordStatement(String sql, Object[] params, long nanos, boolean failed) {
+        boolean slow = slowLog.isSlow(nanos);
+        record(nanos, failed, slow);
+        if (slow) {
+            slowLog.log(this, sql, params, nanos, failed);
         }
     }
 

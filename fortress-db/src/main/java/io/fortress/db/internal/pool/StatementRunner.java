@@ -18,25 +18,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Runs statements on the nodes the read policy chooses: borrows a connection, runs the work, records
- * its time, failure and slowness on the node, maps failures to {@link DatabaseException}, and retries
- * an autocommit read that failed on a replica (connection lost, recovery conflict, pool timeout) on the
- * next candidate, then the primary; a read that wrote (25006) goes to the primary. Nothing is retried
+ * Runs statements on the nodes the read policy chooses: leases a connection ({@link Lease}: suspicion,
+ * recording and the return to the pool happen there), runs the work, maps failures to
+ * {@link DatabaseException}, and retries an autocommit read that failed on a replica (connection lost,
+ * recovery conflict, pool timeout) on the next candidate, then the primary; a read that wrote (25006) goes to the primary. Nothing is retried
  * on the primary or once the work has handed anything out.
  */
 final class StatementRunner {
-    private static final Logger SLOW = LoggerFactory.getLogger("io.fortress.db.SlowQuery");
-    private static final String REPLAYED_SQL = "SELECT pg_last_wal_replay_lsn()::text";
     private static final String POSITION_SQL = "SELECT pg_current_wal_insert_lsn()::text";
 
     private final Topology topology;
-    private final long slowNanos;
-    private final boolean logParameters;
     private final long readYourWritesWaitNanos;
     private final LongAdder[] reroutes = new LongAdder[Reroute.values().length];
     /** The furthest WAL insert position seen on the primary (tokens handed out, checks of tokens); only moves forward. */
@@ -44,13 +37,11 @@ final class StatementRunner {
 
     StatementRunner(Topology topology, DbConfig config) {
         this.topology = topology;
-        this.slowNanos = config.slowQueryThreshold().toNanos();
-        this.logParameters = config.logQueryParameters();
         this.readYourWritesWaitNanos = config.readYourWritesWait().toNanos();
         Arrays.setAll(reroutes, i -> new LongAdder());
     }
 
-    /** Work on a borrowed connection. */
+    /** Work on a leased connection. */
     @FunctionalInterface
     interface SqlWork<T> {
         T run(Connection c) throws SQLException;
@@ -60,10 +51,6 @@ final class StatementRunner {
     @FunctionalInterface
     interface NodeWork<T> {
         T run(NodePool node, ReplayGuard guard) throws SQLException;
-    }
-
-    /** A consistency token a node must have replayed before the read runs there. */
-    record ReplayGuard(ConsistencyToken token) {
     }
 
     long reroutes(Reroute reason) {
@@ -145,7 +132,7 @@ final class StatementRunner {
                 NodePool node = candidates[(start + i) % candidates.length];
                 try {
                     return work.run(node, guard);
-                } catch (NotReplayedYet notYet) {
+                } catch (ReplayGuard.NotReplayedYet notYet) {
                     // try the next replica
                 } catch (SQLException e) {
                     if (needsPrimary(e, node, sql)) {
@@ -233,103 +220,23 @@ final class StatementRunner {
 
     // ---------------------------------------------------------------- running on a node
 
-    /** Runs one statement on a node, recording its time, failure and slowness there. */
+    /**
+     * Runs one statement on a lease of the node. Its time counts from the borrow, and a borrow that failed
+     * is the statement's failure: the caller's statement got no connection. A replica found behind the
+     * guard's token is no failed statement: nothing is recorded.
+     */
     <T> T attempt(NodePool node, ReplayGuard guard, String sql, Object[] params, SqlWork<T> work) throws SQLException {
         long start = System.nanoTime();
-        Connection borrowed;
+        Lease lease;
         try {
-            borrowed = node.borrow();
-        } catch (SQLException e) {
-            record(node, sql, params, System.nanoTime() - start, true); // the caller's statement failed: no connection
-            suspectIfGone(e, node);
-            throw e;
+            lease = node.lease();
+        } catch (SQLException noConnection) {
+            node.recordStatement(sql, params, System.nanoTime() - start, true);
+            throw noConnection;
         }
-        try (Connection c = borrowed) {
-            checkReplayed(node, guard, c); // a replica found behind is no failed statement: nothing is recorded
-            return recorded(node, sql, params, start, c, work);
-        } catch (SQLException e) {
-            suspectIfGone(e, node);
-            throw e;
-        }
-    }
-
-    /** Runs the work on {@code c} and records it on the node: its time since {@code start}, and whether it failed. */
-    <T> T recorded(NodePool node, String sql, Object[] params, long start, Connection c, SqlWork<T> work) throws SQLException {
-        boolean failed = true;
-        try {
-            T result = work.run(c);
-            failed = false;
-            return result;
-        } finally {
-            record(node, sql, params, System.nanoTime() - start, failed);
-        }
-    }
-
-    void record(NodePool node, String sql, Object[] params, long nanos, boolean failed) {
-        boolean slow = slowNanos > 0 && nanos >= slowNanos;
-        node.record(nanos, failed, slow);
-        if (slow) {
-            SLOW.warn("slow statement on {}: {} ms{}: {} [{}]", node.name(), nanos / 1_000_000, failed ? " (failed)" : "",
-                    sql, describeParameters(params));
-        }
-    }
-
-    private String describeParameters(Object[] params) {
-        if (params == null || params.length == 0) {
-            return "no parameters";
-        }
-        if (logParameters) {
-            return "parameters " + Arrays.deepToString(params);
-        }
-        return params.length + " parameter" + (params.length == 1 ? "" : "s") + " of type "
-                + Arrays.stream(params).map(p -> p == null ? "null" : p.getClass().getSimpleName()).collect(Collectors.joining(", "))
-                + ", values redacted";
-    }
-
-    /** Thrown when a replica has not yet replayed a read's token; cheap, it carries no stack trace. */
-    private static final class NotReplayedYet extends SQLException {
-        private static final long serialVersionUID = 1L;
-        private static final NotReplayedYet INSTANCE = new NotReplayedYet();
-
-        private NotReplayedYet() {
-            super("not replayed yet", null, 0);
-            setStackTrace(new StackTraceElement[0]);
-        }
-
-        @Override
-        public synchronized Throwable fillInStackTrace() {
-            return this;
-        }
-    }
-
-    /** Checks on the borrowed connection that the node replayed the guard's token; refreshes what is known. */
-    static void checkReplayed(NodePool node, ReplayGuard guard, Connection c) throws SQLException {
-        if (guard == null || guard.token().isReachedBy(node.knownReplayedLsn())) {
-            return;
-        }
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(REPLAYED_SQL)) {
-            rs.next();
-            String replayed = rs.getString(1);
-            if (replayed != null) {
-                node.advanceReplayedLsn(Lsn.parse(replayed));
-            }
-        }
-        if (!guard.token().isReachedBy(node.knownReplayedLsn())) {
-            throw NotReplayedYet.INSTANCE;
-        }
-    }
-
-    /**
-     * A lost connection or a borrow that timed out makes a node that is thought up suspect; so does a
-     * write refused as read-only by the primary (demoted?).
-     */
-    void suspectIfGone(SQLException e, NodePool node) {
-        if (e instanceof NotReplayedYet) {
-            return;
-        }
-        if (SqlStates.isConnectionFailure(e) || (SqlStates.isPoolTimeout(e) && node.isReachable())
-                || (node.role() == NodeRole.PRIMARY && SqlStates.isReadOnlyViolation(e))) {
-            topology.suspect(node);
+        try (lease) {
+            lease.requireReplayed(guard);
+            return lease.run(start, sql, params, work);
         }
     }
 

@@ -93,24 +93,19 @@ public final class Statements {
         return runner.read(consistency, sql, (node, guard) -> openStream(node, guard, sql, params, mapper));
     }
 
-    private <T> Stream<T> openStream(NodePool node, StatementRunner.ReplayGuard guard, String sql, Object[] params, RowMapper<T> mapper)
+    private <T> Stream<T> openStream(NodePool node, ReplayGuard guard, String sql, Object[] params, RowMapper<T> mapper)
             throws SQLException {
-        long start = System.nanoTime();
+        Lease lease = node.lease(guard);
+        long start = System.nanoTime(); // the statement is the cursor's opening; its rows are read later, at the caller's pace
         boolean failed = true;
-        boolean replayed = false;
-        Connection c = null;
         PreparedStatement ps = null;
         try {
-            c = node.borrow();
-            StatementRunner.checkReplayed(node, guard, c);
-            replayed = true;
-            start = System.nanoTime();
+            Connection c = lease.connection();
             c.setAutoCommit(false); // the driver uses a cursor only inside a transaction
             ps = Jdbc.prepare(c, sql, params);
             ps.setFetchSize(STREAM_FETCH_SIZE);
             ResultSet rs = ps.executeQuery();
             failed = false;
-            Connection connection = c;
             PreparedStatement statement = ps;
             Spliterator<T> rows = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.ORDERED) {
                 @Override
@@ -123,46 +118,41 @@ public final class Statements {
                         return true;
                     } catch (SQLException e) {
                         node.recordError(); // the statement was counted when its cursor opened
-                        runner.suspectIfGone(e, node);
-                        throw StatementRunner.failure(e, node, sql);
+                        throw StatementRunner.failure(lease.failed(e), node, sql);
                     }
                 }
             };
-            return StreamSupport.stream(rows, false).onClose(() -> closeCursor(node, connection, statement));
+            return StreamSupport.stream(rows, false).onClose(() -> closeCursor(lease, statement));
         } catch (SQLException | RuntimeException e) {
-            if (c != null) {
-                closeCursor(node, c, ps);
-            }
+            closeCursor(lease, ps);
             if (e instanceof SQLException sqlException) {
-                runner.suspectIfGone(sqlException, node);
+                throw lease.failed(sqlException);
             }
             throw e;
         } finally {
-            if (replayed) {
-                runner.record(node, sql, params, System.nanoTime() - start, failed);
-            }
+            lease.record(sql, params, System.nanoTime() - start, failed);
         }
     }
 
-    private static void closeCursor(NodePool node, Connection c, PreparedStatement ps) {
-        try (c) {
+    private static void closeCursor(Lease lease, PreparedStatement ps) {
+        try (lease) {
             if (ps != null) {
                 ps.close();
             }
-            c.rollback(); // read-only work: nothing to keep, and it ends the cursor's transaction
+            lease.connection().rollback(); // read-only work: nothing to keep, and it ends the cursor's transaction
         } catch (SQLException e) {
-            LOG.debug("closing a cursor on {} failed: {}", node, e.getMessage());
+            LOG.debug("closing a cursor on {} failed: {}", lease.node(), e.getMessage());
         }
     }
 
-    /** Connections of the current primary's pool. */
+    /** Connections of the current primary's pool, handed to the caller. */
     public DataSource primaryDataSource() {
         return new BorrowingDataSource("primary", () -> {
             NodePool node = topology.primary();
             if (!node.isGood()) {
                 throw new SQLException(StatementRunner.downMessage(node), "08001");
             }
-            return node.borrow();
+            return node.lease().handOver();
         });
     }
 
@@ -172,21 +162,7 @@ public final class Statements {
      * when none does.
      */
     public DataSource readDataSource(Consistency consistency) {
-        return new BorrowingDataSource("read", () -> runner.read(consistency, "getConnection()", (node, guard) -> {
-            Connection c;
-            try {
-                c = node.borrow();
-            } catch (SQLException e) {
-                runner.suspectIfGone(e, node);
-                throw e;
-            }
-            try {
-                StatementRunner.checkReplayed(node, guard, c);
-                return c;
-            } catch (SQLException e) {
-                c.close();
-                throw e;
-            }
-        }));
+        return new BorrowingDataSource("read", () -> runner.read(consistency, "getConnection()",
+                (node, guard) -> node.lease(guard).handOver()));
     }
 }

@@ -3,6 +3,7 @@ package io.fortress.db.internal.pool;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.HostAndPort;
 import io.fortress.db.api.NodeRole;
+import io.fortress.db.internal.Threads;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,7 +84,7 @@ public final class Topology implements AutoCloseable {
                     .orElse(null);
             if (pool == null) {
                 NodePool created = new NodePool(m.name(), NodeRole.REPLICA, m.address(), new NodeConnector(m.name(), m.address(), true, config),
-                        config, registry);
+                        config, registry, this::suspect);
                 createdListeners.forEach(l -> l.accept(created));
                 pool = created;
                 changed = true;
@@ -107,9 +108,7 @@ public final class Topology implements AutoCloseable {
     /** Closes a pool no statement can choose any more, on a thread of its own: HikariCP's shutdown waits for connections in use. */
     private void retire(NodePool pool) {
         retiredListeners.forEach(l -> l.accept(pool));
-        Thread closer = new Thread(pool::close, "fortress-db-retire-" + pool.name());
-        closer.setDaemon(true);
-        closer.start();
+        Threads.daemon("fortress-db-retire-" + pool.name(), pool::close).start();
     }
 
     /** The node writes go to now. */
@@ -158,7 +157,7 @@ public final class Topology implements AutoCloseable {
     public NodePool primaryPool(HostAndPort address) {
         return primaryPools.computeIfAbsent(address, a -> {
             String name = candidates.stream().filter(c -> c.address().equals(a)).map(Member::name).findFirst().orElse(a.toString());
-            NodePool pool = new NodePool(name, NodeRole.PRIMARY, a, new NodeConnector(name, a, false, config), config, registry);
+            NodePool pool = new NodePool(name, NodeRole.PRIMARY, a, new NodeConnector(name, a, false, config), config, registry, this::suspect);
             createdListeners.forEach(l -> l.accept(pool));
             return pool;
         });

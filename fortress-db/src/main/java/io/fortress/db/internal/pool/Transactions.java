@@ -25,8 +25,7 @@ public final class Transactions {
 
     /** Runs the callback in a read-write transaction on one primary connection; commits when it returns. */
     public <T> T inTransaction(TransactionCallback<T> callback) {
-        Begun begun = runner.onPrimary("BEGIN", (node, guard) -> new Begun(node, begin(node, null, false)));
-        return finish(begun.node, begun.connection, callback);
+        return finish(runner.onPrimary("BEGIN", (node, guard) -> begin(node, null, false)), callback);
     }
 
     /**
@@ -34,18 +33,14 @@ public final class Transactions {
      * consistency (the primary when none does), so all its statements see one snapshot.
      */
     public <T> T inReadOnlyTransaction(Consistency consistency, TransactionCallback<T> callback) {
-        Begun begun = runner.read(consistency, "BEGIN READ ONLY", (node, guard) -> new Begun(node, begin(node, guard, true)));
-        return finish(begun.node, begun.connection, callback);
+        return finish(runner.read(consistency, "BEGIN READ ONLY", (node, guard) -> begin(node, guard, true)), callback);
     }
 
-    private record Begun(NodePool node, Connection connection) {
-    }
-
-    /** Borrows a connection and opens a transaction on it; read-only ones get one snapshot for all statements. */
-    private Connection begin(NodePool node, StatementRunner.ReplayGuard guard, boolean readOnly) throws SQLException {
-        Connection c = node.borrow();
+    /** Leases a connection and opens a transaction on it; read-only ones get one snapshot for all statements. */
+    private Lease begin(NodePool node, ReplayGuard guard, boolean readOnly) throws SQLException {
+        Lease lease = node.lease(guard);
         try {
-            StatementRunner.checkReplayed(node, guard, c);
+            Connection c = lease.connection();
             c.setAutoCommit(false);
             if (readOnly) {
                 // Standbys cannot run SERIALIZABLE; REPEATABLE READ gives one snapshot. The driver sends
@@ -54,19 +49,20 @@ public final class Transactions {
                     s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
                 }
             }
-            return c;
+            return lease;
         } catch (SQLException e) {
-            runner.suspectIfGone(e, node);
-            c.close();
-            throw e;
+            SQLException failure = lease.failed(e);
+            lease.close();
+            throw failure;
         }
     }
 
-    private <T> T finish(NodePool node, Connection c, TransactionCallback<T> callback) {
-        try (c) {
+    private <T> T finish(Lease lease, TransactionCallback<T> callback) {
+        try (lease) {
+            Connection c = lease.connection();
             T result;
             try {
-                result = callback.run(new TransactionImpl(node, c));
+                result = callback.run(new TransactionImpl(lease));
             } catch (Throwable t) {
                 rollbackQuietly(c, t);
                 throw propagate(t);
@@ -74,8 +70,7 @@ public final class Transactions {
             c.commit();
             return result;
         } catch (SQLException e) {
-            runner.suspectIfGone(e, node);
-            throw StatementRunner.failure(e, node, "COMMIT");
+            throw StatementRunner.failure(lease.failed(e), lease.node(), "COMMIT");
         }
     }
 
@@ -97,14 +92,12 @@ public final class Transactions {
         return new DatabaseException("transaction rolled back because its callback threw " + t, t);
     }
 
-    /** The statements of one transaction on one connection, each recorded on its node. */
-    private final class TransactionImpl implements Transaction {
-        private final NodePool node;
-        private final Connection connection;
+    /** The statements of one transaction on one leased connection, each recorded on its node. */
+    private static final class TransactionImpl implements Transaction {
+        private final Lease lease;
 
-        TransactionImpl(NodePool node, Connection connection) {
-            this.node = node;
-            this.connection = connection;
+        TransactionImpl(Lease lease) {
+            this.lease = lease;
         }
 
         @Override
@@ -124,20 +117,19 @@ public final class Transactions {
 
         @Override
         public String node() {
-            return node.name();
+            return lease.node().name();
         }
 
         @Override
         public Connection connection() {
-            return connection;
+            return lease.connection();
         }
 
         private <T> T run(String sql, Object[] params, StatementRunner.SqlWork<T> work) {
             try {
-                return runner.recorded(node, sql, params, System.nanoTime(), connection, work);
+                return lease.run(System.nanoTime(), sql, params, work);
             } catch (SQLException e) {
-                runner.suspectIfGone(e, node);
-                throw StatementRunner.failure(e, node, sql);
+                throw StatementRunner.failure(e, lease.node(), sql);
             }
         }
     }
