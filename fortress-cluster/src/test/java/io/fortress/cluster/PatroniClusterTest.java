@@ -44,8 +44,11 @@ class PatroniClusterTest {
             // frozen: TCP still accepted, nothing answers; thawed: it answers again
             cluster.freeze(leader.name());
             try {
-                assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> isInRecovery(cluster, leader.name())))
-                        .as("a frozen server answers nothing").isNotNull();
+                // the connection attempt times out (SQLSTATE class 08), not an answer of any kind
+                Throwable frozen = org.assertj.core.api.Assertions.catchThrowable(() -> isInRecovery(cluster, leader.name()));
+                assertThat(frozen).as("a frozen server answers nothing").isInstanceOf(AssertionError.class)
+                        .hasCauseInstanceOf(java.sql.SQLException.class);
+                assertThat(((java.sql.SQLException) frozen.getCause()).getSQLState()).as(frozen.getCause().toString()).startsWith("08");
             } finally {
                 cluster.thaw(leader.name());
             }
