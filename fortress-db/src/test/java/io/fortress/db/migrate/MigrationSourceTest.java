@@ -22,6 +22,12 @@ class MigrationSourceTest {
     }
 
     @Test
+    void aFolderSourceNamesItsFolderForTheRepairAdvice() {
+        MigrationCatalog fromFolder = load(MigrationFiles.of().add("1_init.up.sql", "CREATE TABLE a();"));
+        assertThat(fromFolder.folder()).as("the --source DIR of the advised command").isEqualTo(dir);
+    }
+
+    @Test
     void a1ReadsVersionIdentifierAndBothDirections() {
         MigrationCatalog c = load(MigrationFiles.of().add("1_init.up.sql", "CREATE TABLE a();").add("1_init.down.sql", "DROP TABLE a;"));
         Migration m = c.get(1);
