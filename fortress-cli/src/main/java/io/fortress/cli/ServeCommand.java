@@ -1,5 +1,6 @@
 package io.fortress.cli;
 
+import io.fortress.db.api.DaemonThreads;
 import com.sun.net.httpserver.HttpServer;
 import io.fortress.db.api.Consistency;
 import io.fortress.db.Database;
@@ -140,11 +141,7 @@ final class ServeCommand extends Subcommand {
 
         Duration cleanupInterval = CliSettings.get(CliSettings.IOC_CLEANUP_INTERVAL, env);
         if (!cleanupInterval.isZero()) {
-            ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "fortress-ioc-cleanup");
-                t.setDaemon(true);
-                return t;
-            });
+            ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fortress-ioc-cleanup"));
             jobs.scheduleWithFixedDelay(() -> cleanUpIndicators(db), cleanupInterval.toMillis(), cleanupInterval.toMillis(),
                     TimeUnit.MILLISECONDS);
             closeLater(jobs::shutdownNow);

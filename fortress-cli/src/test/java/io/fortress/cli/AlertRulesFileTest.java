@@ -1,9 +1,5 @@
 package io.fortress.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -16,12 +12,6 @@ class AlertRulesFileTest {
 
     @Test
     void theCommittedRulesAreWhatAlertRulesMakes() throws Exception {
-        String generated = AlertRules.yaml();
-        if (Boolean.getBoolean("fortress.cli.regenerate")) {
-            Files.writeString(FILE, generated, StandardCharsets.UTF_8);
-        }
-        String committed = Files.exists(FILE) ? Files.readString(FILE, StandardCharsets.UTF_8) : "";
-        assertThat(committed).as("deploy/prometheus/fortress-rules.yml differs from what AlertRules makes; regenerate it with: "
-                + AlertRules.REGENERATE).isEqualTo(generated);
+        GeneratedFile.assertCurrent(FILE, AlertRules.yaml(), "AlertRules", AlertRules.REGENERATE);
     }
 }
