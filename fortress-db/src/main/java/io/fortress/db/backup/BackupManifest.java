@@ -82,16 +82,16 @@ public record BackupManifest(
     }
 
     /** This manifest with a new status; a null time or level keeps the one on record. */
-    BackupManifest withStatus(BackupStatus newStatus, Instant verified, VerifyLevel level) {
+    public BackupManifest withStatus(BackupStatus newStatus, Instant verified, VerifyLevel level) {
         return with(newStatus, pinned, verified == null ? verifiedAt : verified.toString(), level == null ? verifyLevel : level.spelling());
     }
 
-    BackupManifest withPinned(boolean pin) {
+    public BackupManifest withPinned(boolean pin) {
         return with(status, pin, verifiedAt, verifyLevel);
     }
 
     /** This manifest recording that its backup was copied to {@code to}, encrypted with this key (null: not encrypted). */
-    BackupManifest withUploaded(Instant at, String fingerprint, String to) {
+    public BackupManifest withUploaded(Instant at, String fingerprint, String to) {
         return new BackupManifest(manifestVersion, id, database, status, pinned, format, compression, archive, globals, sizeBytes,
                 files, startedAt, finishedAt, durationMs, serverVersion, serverVersionNum, pgDumpVersion, pgDumpPath, tool, host, port,
                 includeSchema, includeData, rowCountsExact, tocEntries, tables, verifiedAt, verifyLevel, at.toString(), to, fingerprint,

@@ -3,6 +3,7 @@ package io.fortress.db.backup;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.fortress.db.internal.backup.BackupStore;
 import java.time.Instant;
 import java.util.List;
 
@@ -29,7 +30,7 @@ public record RetentionPlan(@JsonProperty("database") String database, @com.fast
      * This plan also counting remote copies whose manifest cannot be read: kept (retention never
      * deletes what it cannot read), and shown, so that hidden copies do not go unnoticed.
      */
-    RetentionPlan withUnreadable(List<RemoteCopies.Unreadable> copies) {
+    public RetentionPlan withUnreadable(List<RemoteCopies.Unreadable> copies) {
         return new RetentionPlan(database, at, decisions, dryRun, List.copyOf(copies));
     }
 

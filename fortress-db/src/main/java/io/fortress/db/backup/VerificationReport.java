@@ -3,6 +3,7 @@ package io.fortress.db.backup;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.fortress.db.internal.backup.BackupStore;
 import java.util.List;
 import java.util.Locale;
 
@@ -36,7 +37,7 @@ public record VerificationReport(@JsonProperty("backup") String backup, @JsonPro
     }
 
     /** The report of a remote copy that could not be downloaded whole and intact: it fails at the first level. */
-    static VerificationReport failedDownload(String id, String where, VerifyLevel requested, String why) {
+    public static VerificationReport failedDownload(String id, String where, VerifyLevel requested, String why) {
         return new VerificationReport(id, where, requested, List.of(new Check(VerifyLevel.CHECKSUMS, Outcome.FAILED,
                 "the copy in " + where + " cannot be downloaded intact: " + why)));
     }

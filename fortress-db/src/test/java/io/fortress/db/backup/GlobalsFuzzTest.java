@@ -3,6 +3,8 @@ package io.fortress.db.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fortress.db.fuzz.Fuzz;
+import io.fortress.db.internal.backup.GlobalsScript;
+import io.fortress.db.internal.backup.GlobalsSql;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;

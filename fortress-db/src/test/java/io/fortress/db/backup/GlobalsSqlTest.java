@@ -3,6 +3,8 @@ package io.fortress.db.backup;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fortress.db.internal.backup.GlobalsScript;
+import io.fortress.db.internal.backup.GlobalsSql;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;

@@ -2,6 +2,7 @@ package io.fortress.db.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fortress.db.internal.backup.RetentionPolicy;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
