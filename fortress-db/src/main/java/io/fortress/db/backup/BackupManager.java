@@ -1,6 +1,7 @@
 package io.fortress.db.backup;
 
 import io.fortress.db.Database;
+import io.fortress.db.api.HostAndPort;
 import io.fortress.db.internal.backup.BackupContext;
 import io.fortress.db.internal.backup.BackupCounters;
 import io.fortress.db.internal.backup.BackupMetrics;
@@ -23,6 +24,8 @@ import io.fortress.db.internal.backup.UploadCommand;
 import io.fortress.db.internal.backup.VerifyCommand;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -70,7 +73,7 @@ public final class BackupManager {
     private final PinCommand pin;
 
     private BackupManager(Database database, BackupConfig config, Clock clock, MeterRegistry registry, RemoteStore remoteStore) {
-        BackupContext ctx = new BackupContext(database.config(), config, new BackupStore(config.backupDir()), new ServerAccess(database),
+        BackupContext ctx = new BackupContext(database.config(), config, new BackupStore(config.backupDir()), new ServerAccess(database.config(), primary(database)),
                 new PgToolLocator(config.pgBin()), clock);
         ctx.store().checkNotShared();
         RemoteRepository repository = config.remote().map(location -> new RemoteRepository(remoteStore != null ? remoteStore
@@ -291,6 +294,31 @@ public final class BackupManager {
      */
     public RetentionPlan cleanupRemote() {
         return expire.expireRemote(false);
+    }
+
+    /** The Database's primary, as the backup internals reach it. */
+    private static ServerAccess.Primary primary(Database database) {
+        return new ServerAccess.Primary() {
+            @Override
+            public HostAndPort primaryServerAddress() {
+                return database.primaryServerAddress();
+            }
+
+            @Override
+            public HostAndPort primaryAddress() {
+                return database.primaryAddress();
+            }
+
+            @Override
+            public Connection pooled() throws SQLException {
+                return database.primaryDataSource().getConnection();
+            }
+
+            @Override
+            public Connection connectTo(String databaseName, String purpose) throws SQLException {
+                return database.connectTo(databaseName, purpose);
+            }
+        };
     }
 
     /** The newest backup of this database in the folder that is not corrupt; empty when the folder cannot be read. */

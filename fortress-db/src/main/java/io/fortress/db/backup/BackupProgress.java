@@ -1,6 +1,5 @@
 package io.fortress.db.backup;
 
-import io.fortress.db.internal.backup.HumanBytes;
 
 /**
  * Where a long run stands.
@@ -21,11 +20,26 @@ public record BackupProgress(BackupPhase phase, long bytes, int tablesDone, int 
             sb.append(": ").append(tablesDone).append(tablesTotal > 0 ? "/" + tablesTotal : "").append(" tables");
         }
         if (bytes > 0) {
-            sb.append(tablesTotal > 0 || tablesDone > 0 ? ", " : ": ").append(HumanBytes.format(bytes));
+            sb.append(tablesTotal > 0 || tablesDone > 0 ? ", " : ": ").append(humanBytes(bytes));
         }
         if (item != null && !item.isEmpty()) {
             sb.append(" (").append(item).append(')');
         }
         return sb.toString();
+    }
+
+    /** A byte count as people read it: {@code 512 B}, {@code 1.2 MiB}. */
+    public static String humanBytes(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

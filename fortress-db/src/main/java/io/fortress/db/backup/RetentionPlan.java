@@ -3,7 +3,6 @@ package io.fortress.db.backup;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.fortress.db.internal.backup.BackupStore;
 import java.time.Instant;
 import java.util.List;
 
@@ -88,7 +87,7 @@ public record RetentionPlan(@JsonProperty("database") String database, @com.fast
 
     public String toJson() {
         try {
-            return BackupStore.JSON.writeValueAsString(this);
+            return BackupJson.MAPPER.writeValueAsString(this);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("plan cannot be written as JSON", e);
         }

@@ -3,7 +3,6 @@ package io.fortress.db.backup;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.fortress.db.internal.backup.BackupStore;
 import java.util.List;
 import java.util.Locale;
 
@@ -61,7 +60,7 @@ public record VerificationReport(@JsonProperty("backup") String backup, @JsonPro
 
     public String toJson() {
         try {
-            return BackupStore.JSON.writeValueAsString(this);
+            return BackupJson.MAPPER.writeValueAsString(this);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("report cannot be written as JSON", e);
         }

@@ -14,9 +14,11 @@ class RetentionPolicyTest {
     private static final Instant NOW = Instant.parse("2026-01-04T12:00:00Z");
 
     private static BackupInfo backup(String id, String startedAt, BackupStatus status, boolean pinned) {
-        BackupManifest m = new BackupManifest(1, id, "fortress", status, pinned, "custom", "gzip", id + ".dump", null, 1, List.of(),
-                startedAt, startedAt, 1, "15.18", 1500, "15.18", "/usr/bin/pg_dump", "test", "127.0.0.1", 5432, true, true, true, 1,
-                List.of(), status == BackupStatus.VERIFIED ? startedAt : null, null, null, null, null, List.of());
+        BackupManifest m = new BackupManifest(1, id, "fortress",
+                new BackupManifest.Contents("custom", "gzip", true, true, true, 1, List.of(), List.of()),
+                new BackupManifest.Source(startedAt, startedAt, 1, "127.0.0.1", 5432, "15.18", 1500, "15.18", "/usr/bin/pg_dump", "test"),
+                new BackupManifest.FileSet(id + ".dump", null, 1, List.of()),
+                new BackupManifest.Lifecycle(status, pinned, status == BackupStatus.VERIFIED ? startedAt : null, null, null, null, null));
         return new BackupInfo(Path.of(id + ".dump"), Path.of(id + ".manifest.json"), m);
     }
 

@@ -89,8 +89,8 @@ public final class BackupCounters {
     /** The last success of a new manager whose folder already holds a good backup; no run counted yet. */
     private static BackupStats startingFrom(BackupInfo newestGood) {
         BackupManifest m = newestGood.manifest();
-        Instant finished = m.finishedAt() == null ? newestGood.createdAt() : Instant.parse(m.finishedAt());
-        return new BackupStats(Optional.of(finished), Optional.of(newestGood.id()), Optional.of(Duration.ofMillis(Math.max(0, m.durationMs()))),
+        Instant finished = m.source().finishedAt() == null ? newestGood.createdAt() : Instant.parse(m.source().finishedAt());
+        return new BackupStats(Optional.of(finished), Optional.of(newestGood.id()), Optional.of(Duration.ofMillis(Math.max(0, m.source().durationMs()))),
                 newestGood.sizeBytes(), Optional.empty(), Optional.empty(), 0, 0, Optional.empty());
     }
 }

@@ -25,7 +25,7 @@ public record BackupSetup(BackupContext ctx, List<BackupEngine> engines, RemoteR
      */
     public BackupEngine engineFor(BackupInfo backup) {
         return engines.stream().filter(e -> e.wrote(backup.manifest())).findFirst().orElseThrow(() -> new BackupException(
-                "backup " + backup.id() + " has the format '" + backup.manifest().format() + "', which this version cannot read"));
+                "backup " + backup.id() + " has the format '" + backup.manifest().contents().format() + "', which this version cannot read"));
     }
 
     public boolean hasRemote() {

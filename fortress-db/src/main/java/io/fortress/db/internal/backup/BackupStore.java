@@ -117,8 +117,8 @@ public final class BackupStore {
         }
         if (free < needed) {
             throw new BackupException("not enough free space for a backup of database " + database + " in " + dir + ": "
-                    + HumanBytes.format(free) + " free, " + HumanBytes.format(needed) + " needed (BACKUP_FREE_SPACE_MARGIN "
-                    + margin + " times the last backup " + last.get().id() + ", " + HumanBytes.format(lastSize)
+                    + BackupProgress.humanBytes(free) + " free, " + BackupProgress.humanBytes(needed) + " needed (BACKUP_FREE_SPACE_MARGIN "
+                    + margin + " times the last backup " + last.get().id() + ", " + BackupProgress.humanBytes(lastSize)
                     + "); free some space, run cleanup, or lower BACKUP_FREE_SPACE_MARGIN (0 turns the check off)");
         }
     }
@@ -220,14 +220,10 @@ public final class BackupStore {
             if (Files.isSymbolicLink(manifestPath)) {
                 throw new BackupException("the manifest " + manifestPath + " is a symbolic link, which is not followed");
             }
-            m = JSON.readValue(manifestPath.toFile(), BackupManifest.class);
+            m = ManifestJson.read(Files.readAllBytes(manifestPath), manifestPath.toString());
         } catch (IOException | RuntimeException e) {
             throw e instanceof BackupException b ? b
                     : new BackupException("the manifest " + manifestPath + " is unreadable (" + e.getMessage() + ")", e);
-        }
-        if (m == null || m.manifestVersion() != BackupManifest.VERSION || m.id() == null || m.database() == null || m.archive() == null
-                || m.status() == null || m.files() == null || m.startedAt() == null || m.finishedAt() == null) {
-            throw new BackupException("the manifest " + manifestPath + " is not a complete manifest of version " + BackupManifest.VERSION);
         }
         try {
             m.started();
@@ -237,7 +233,7 @@ public final class BackupStore {
         }
         ManifestPaths.checkFileName(m, manifestPath);
         ManifestPaths.check(m, manifestPath.toString());
-        Path archive = manifestPath.resolveSibling(m.archive());
+        Path archive = manifestPath.resolveSibling(m.files().archive());
         if (!Files.exists(archive, LinkOption.NOFOLLOW_LINKS)) {
             throw new BackupException("the manifest " + manifestPath + " names the archive " + archive + ", which does not exist");
         }
@@ -305,7 +301,7 @@ public final class BackupStore {
         Path target = manifest(manifest.id());
         Path tmp = partial(target);
         try {
-            Files.write(tmp, JSON.writeValueAsBytes(manifest));
+            Files.write(tmp, ManifestJson.write(manifest));
             BackupFiles.fsync(tmp);
             publish(tmp, target);
         } catch (IOException e) {
@@ -328,7 +324,7 @@ public final class BackupStore {
         BackupManifest m = backup.manifest();
         Path manifestPath = ownFile(backup.manifestPath(), m.id());
         Path archive = ownFile(backup.path(), m.id());
-        Path globals = m.globals() == null ? null : ownFile(dir.resolve(m.globals()), m.id());
+        Path globals = m.files().globals() == null ? null : ownFile(dir.resolve(m.files().globals()), m.id());
         try {
             Files.deleteIfExists(manifestPath);
             BackupFiles.force(dir);

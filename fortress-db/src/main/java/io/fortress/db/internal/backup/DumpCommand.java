@@ -4,6 +4,7 @@ import io.fortress.db.backup.BackupException;
 import io.fortress.db.backup.BackupInProgressException;
 import io.fortress.db.backup.BackupInfo;
 import io.fortress.db.backup.BackupPhase;
+import io.fortress.db.backup.BackupProgress;
 import io.fortress.db.backup.ProgressListener;
 import io.fortress.db.backup.VerifyLevel;
 import java.time.Duration;
@@ -49,7 +50,7 @@ public final class DumpCommand {
                 Duration took = Duration.ofNanos(System.nanoTime() - t0);
                 progress.phase(BackupPhase.DONE);
                 counters.succeeded(ctx.clock().instant(), backup.id(), took, backup.sizeBytes());
-                LOG.info("backup {} of database {}: {} in {} ms, {}", backup.id(), ctx.database(), HumanBytes.format(backup.sizeBytes()),
+                LOG.info("backup {} of database {}: {} in {} ms, {}", backup.id(), ctx.database(), BackupProgress.humanBytes(backup.sizeBytes()),
                         took.toMillis(), backup.status());
                 if (!setup.hasRemote()) {
                     return backup;

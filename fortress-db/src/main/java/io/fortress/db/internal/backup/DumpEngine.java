@@ -15,7 +15,7 @@ public final class DumpEngine implements BackupEngine {
     @Override
     public boolean wrote(BackupManifest manifest) {
         try {
-            BackupFormat.parse(manifest.format());
+            BackupFormat.parse(manifest.contents().format());
             return true;
         } catch (IllegalArgumentException notAnArchive) {
             return false;

@@ -105,14 +105,17 @@ public final class Dumper {
             progress.bytes(size);
             ArchiveToc toc = ArchiveToc.read(tools, archive, ctx.timeout());
             Instant finished = ctx.clock().instant();
-            BackupManifest manifest = new BackupManifest(BackupManifest.VERSION, id, ctx.database(), BackupStatus.COMPLETED, false,
-                    config.format().spelling(), config.compression().toString(), archive.getFileName().toString(),
-                    globals == null ? null : globals.getFileName().toString(), size, files, started.toString(), finished.toString(),
-                    Duration.ofNanos(System.nanoTime() - t0).toMillis(), server.text(), server.num(), tools.version().text(),
-                    tools.pgDump(), TOOL, ctx.server().primaryAddress().host(), ctx.server().primaryAddress().port(), config.includeSchema(), config.includeData(), counting,
-                    toc.declaredEntries().orElse(toc.entries().size()),
-                    counted.stream().map(t -> new BackupManifest.TableEntry(t.schema(), t.name(), t.rows())).toList(),
-                    null, null, null, null, null, List.copyOf(warnings));
+            BackupManifest manifest = new BackupManifest(BackupManifest.VERSION, id, ctx.database(),
+                    new BackupManifest.Contents(config.format().spelling(), config.compression().toString(), config.includeSchema(),
+                            config.includeData(), counting, toc.declaredEntries().orElse(toc.entries().size()),
+                            counted.stream().map(t -> new BackupManifest.TableEntry(t.schema(), t.name(), t.rows())).toList(),
+                            List.copyOf(warnings)),
+                    new BackupManifest.Source(started.toString(), finished.toString(), Duration.ofNanos(System.nanoTime() - t0).toMillis(),
+                            ctx.server().primaryAddress().host(), ctx.server().primaryAddress().port(), server.text(), server.num(),
+                            tools.version().text(), tools.pgDump(), TOOL),
+                    new BackupManifest.FileSet(archive.getFileName().toString(), globals == null ? null : globals.getFileName().toString(),
+                            size, files),
+                    BackupManifest.Lifecycle.completed());
             store.writeManifest(manifest);
             return store.read(store.manifest(id)).orElseThrow(() -> new BackupException("the manifest of " + id
                     + " was written but cannot be read back; see the log"));

@@ -58,9 +58,9 @@ public final class GlobalsScript implements AutoCloseable {
     public static GlobalsScript prepare(BackupInfo backup, ClientTools tools) {
         requireRestrict(tools.version(), tools.describe("psql"));
         BackupManifest m = backup.manifest();
-        Path file = backup.manifestPath().resolveSibling(m.globals());
-        BackupManifest.FileEntry entry = m.files().stream().filter(f -> f.path().equals(m.globals())).findFirst()
-                .orElseThrow(() -> new BackupException("the globals file " + m.globals() + " of backup " + backup.id()
+        Path file = backup.manifestPath().resolveSibling(m.files().globals());
+        BackupManifest.FileEntry entry = m.files().entries().stream().filter(f -> f.path().equals(m.files().globals())).findFirst()
+                .orElseThrow(() -> new BackupException("the globals file " + m.files().globals() + " of backup " + backup.id()
                         + " is not listed in its manifest with a SHA-256; it is not run"));
         byte[] bytes;
         try (InputStream in = BackupFiles.openNoFollow(file)) {

@@ -35,41 +35,41 @@ public final class ManifestPaths {
             throw refused(where, "its id " + quote(id) + " is not a plain name (letters, digits, '_' and '-')");
         }
         String archive = id + m.backupFormat().suffix();
-        if (!archive.equals(m.archive())) {
-            throw refused(where, "its archive " + quote(m.archive()) + " is not " + archive + ", the plain name of backup " + id
+        if (!archive.equals(m.files().archive())) {
+            throw refused(where, "its archive " + quote(m.files().archive()) + " is not " + archive + ", the plain name of backup " + id
                     + " in its folder");
         }
         String globals = id + BackupStore.GLOBALS_SUFFIX;
-        if (m.globals() != null && !globals.equals(m.globals())) {
-            throw refused(where, "its globals file " + quote(m.globals()) + " is not " + globals + ", the plain name of backup " + id
+        if (m.files().globals() != null && !globals.equals(m.files().globals())) {
+            throw refused(where, "its globals file " + quote(m.files().globals()) + " is not " + globals + ", the plain name of backup " + id
                     + " in its folder");
         }
-        if (m.files() == null) {
+        if (m.files().entries() == null) {
             throw refused(where, "it lists no files, so nothing checks the archive");
         }
-        if (m.includeData() && m.tables() == null) {
+        if (m.contents().includeData() && m.contents().tables() == null) {
             throw refused(where, "it holds data but lists no tables, so nothing checks the tables' data");
         }
         boolean archiveListed = false;
         boolean globalsListed = false;
-        for (BackupManifest.FileEntry f : m.files()) {
+        for (BackupManifest.FileEntry f : m.files().entries()) {
             String p = f.path();
-            if (p == null || !(p.equals(archive) || p.equals(m.globals()) || m.backupFormat() == BackupFormat.DIRECTORY
+            if (p == null || !(p.equals(archive) || p.equals(m.files().globals()) || m.backupFormat() == BackupFormat.DIRECTORY
                     && p.startsWith(archive + "/") && plainRelative(p.substring(archive.length() + 1)))) {
                 throw refused(where, "it lists the file " + quote(p) + ", which is not " + archive
                         + (m.backupFormat() == BackupFormat.DIRECTORY ? " or a plain name inside it" : "")
-                        + (m.globals() == null ? "" : " or " + globals));
+                        + (m.files().globals() == null ? "" : " or " + globals));
             }
             if (f.sha256() == null || !SHA256.matcher(f.sha256()).matches() || f.sizeBytes() < 0) {
                 throw refused(where, "the file " + p + " has no SHA-256 or size");
             }
             archiveListed |= p.equals(archive) || p.startsWith(archive + "/");
-            globalsListed |= p.equals(m.globals());
+            globalsListed |= p.equals(m.files().globals());
         }
         if (!archiveListed) {
             throw refused(where, "its archive " + archive + " is not among its files, so nothing checks it");
         }
-        if (m.globals() != null && !globalsListed) {
+        if (m.files().globals() != null && !globalsListed) {
             throw refused(where, "its globals file " + globals + " is not among its files with a SHA-256, so nothing checks "
                     + "what restore --globals would run");
         }

@@ -12,7 +12,7 @@ public final class PinCommand {
 
     /** Returns the backup as now recorded. */
     public BackupInfo pin(BackupInfo backup, boolean pinned) {
-        store.writeManifest(backup.manifest().withPinned(pinned));
+        store.writeManifest(backup.manifest().with(backup.manifest().lifecycle().withPinned(pinned)));
         return store.readChecked(backup.manifestPath());
     }
 }

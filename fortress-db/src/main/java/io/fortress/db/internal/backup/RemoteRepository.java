@@ -79,7 +79,7 @@ public final class RemoteRepository implements AutoCloseable {
     public BackupManifest upload(BackupInfo backup, Path backupDir, Instant now, LongConsumer uploadedBytes) throws IOException {
         BackupManifest m = backup.manifest();
         Optional<EncryptionKeys.Key> key = keys.current();
-        for (BackupManifest.FileEntry f : m.files()) {
+        for (BackupManifest.FileEntry f : m.files().entries()) {
             String objectKey = idPrefix(m.database(), m.id()) + f.path();
             Path file = backupDir.resolve(f.path());
             try (InputStream plain = BackupFiles.openNoFollow(file)) {
@@ -94,8 +94,8 @@ public final class RemoteRepository implements AutoCloseable {
                         + ", not the manifest's " + f.sha256() + "; its manifest was not stored, so the copy does not count");
             }
         }
-        BackupManifest remote = m.withUploaded(now, key.map(EncryptionKeys.Key::fingerprint).orElse(null), location.toString());
-        byte[] json = BackupStore.JSON.writeValueAsBytes(remote);
+        BackupManifest remote = m.with(m.lifecycle().withUploaded(now, key.map(EncryptionKeys.Key::fingerprint).orElse(null), location.toString()));
+        byte[] json = ManifestJson.write(remote);
         String manifestKey = manifestKey(m.database(), m.id());
         try (InputStream in = key.isPresent() ? ObjectCipher.encrypting(new java.io.ByteArrayInputStream(json), key.get(), name(manifestKey))
                 : new java.io.ByteArrayInputStream(json)) {
@@ -149,9 +149,11 @@ public final class RemoteRepository implements AutoCloseable {
     private BackupManifest readManifest(String key, String database, String id) throws IOException {
         BackupManifest m;
         try (InputStream in = plaintext(key)) {
-            m = BackupStore.JSON.readValue(ObjectCipher.readAll(in), BackupManifest.class);
+            m = ManifestJson.read(ObjectCipher.readAll(in), key);
+        } catch (BackupException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        if (m == null || !id.equals(m.id()) || !database.equals(m.database()) || m.files() == null || m.archive() == null) {
+        if (m == null || !id.equals(m.id()) || !database.equals(m.database()) || m.files().entries() == null || m.files().archive() == null) {
             throw new IOException("the manifest " + key + " is not the manifest of copy " + id + " of database " + database);
         }
         try {
@@ -207,7 +209,7 @@ public final class RemoteRepository implements AutoCloseable {
                         + store.describe() + " (see: fortress backup list --remote)"));
         String database = manifestKey.substring(location.key("").length(), manifestKey.length() - suffix.length());
         BackupManifest m = readManifest(manifestKey, database, id);
-        for (BackupManifest.FileEntry f : m.files()) {
+        for (BackupManifest.FileEntry f : m.files().entries()) {
             Path target = dir.resolve(f.path()).normalize();
             if (!target.startsWith(dir)) {
                 throw new IOException("the remote manifest of " + id + " names a file outside its backup: " + f.path());

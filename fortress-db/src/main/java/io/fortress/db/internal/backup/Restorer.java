@@ -41,21 +41,21 @@ public record Restorer(BackupContext ctx, Verifier verifier) {
         }
         BackupManifest m = backup.manifest();
         String target = options.targetDatabase().orElse(ctx.database());
-        if (options.globals() && m.globals() == null) {
+        if (options.globals() && m.files().globals() == null) {
             throw new BackupException("backup " + backup.id() + " has no globals file (it was taken with BACKUP_GLOBALS=false); "
                     + "restore without --globals");
         }
         boolean exists = ctx.server().databaseExists(target);
-        if (!m.includeSchema() && !exists) {
+        if (!m.contents().includeSchema() && !exists) {
             throw new BackupException("backup " + backup.id() + " holds data only (BACKUP_INCLUDE_SCHEMA=false); restore it into a "
                     + "database that has the tables already");
         }
         PgVersion server = ctx.server().serverVersion();
-        ClientTools tools = ctx.toolsForArchive(PgVersion.parseVersionText(m.pgDumpVersion()), server);
+        ClientTools tools = ctx.toolsForArchive(PgVersion.parseVersionText(m.source().pgDumpVersion()), server);
         int jobs = options.jobs().orElse(ctx.config().parallelJobs());
 
         boolean inPlace = false;
-        if (exists && m.includeSchema()) {
+        if (exists && m.contents().includeSchema()) {
             long objects = ctx.server().userObjects(target);
             if (objects > 0 && !options.force()) {
                 throw new BackupException("database " + ServerAccess.quoteIdent(target) + " already exists and holds " + objects
@@ -70,7 +70,7 @@ public record Restorer(BackupContext ctx, Verifier verifier) {
         try (globals; ConnectionEnvironment env = ConnectionEnvironment.of(ctx.db(), ctx.server().primaryAddress())) {
             if (globals != null) {
                 progress.item("globals");
-                restoreGlobals(tools, env, globals, m.globals());
+                restoreGlobals(tools, env, globals, m.files().globals());
             }
             if (!exists) {
                 ctx.server().createDatabase(target);
@@ -84,7 +84,7 @@ public record Restorer(BackupContext ctx, Verifier verifier) {
                         schema -> !fresh && ctx.server().schemaExists(target, schema), !inPlace);
             }
             progress.phase(BackupPhase.RESTORING);
-            progress.tablesTotal(selection == null ? m.tables().size()
+            progress.tablesTotal(selection == null ? m.contents().tables().size()
                     : (int) selection.chosen().stream().filter(e -> e.type().equals("TABLE DATA")).count());
             int entries = runPgRestore(tools, env, backup, target, jobs, inPlace, options, selection, progress);
             if (options.analyze()) {
@@ -145,7 +145,7 @@ public record Restorer(BackupContext ctx, Verifier verifier) {
                 throw new BackupException(r.failure() + ", restoring backup " + backup.id() + " into database " + ServerAccess.quoteIdent(target)
                         + (inPlace && jobs == 1 ? "; nothing was changed" : "") + ": " + err + BackupContext.hint(err));
             }
-            return selection == null ? backup.manifest().tocEntries() : selection.chosen().size();
+            return selection == null ? backup.manifest().contents().tocEntries() : selection.chosen().size();
         } catch (IOException e) {
             throw new BackupException("cannot write the restore list file: " + e.getMessage(), e);
         } finally {

@@ -1,6 +1,5 @@
 package io.fortress.db.internal.backup;
 
-import io.fortress.db.Database;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.HostAndPort;
 import io.fortress.db.backup.BackupException;
@@ -28,12 +27,27 @@ public final class ServerAccess {
             + "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') "
             + "ORDER BY 1, 2";
 
-    private final Database database;
+    private final Primary database;
     private final DbConfig config;
 
-    public ServerAccess(Database database) {
-        this.database = database;
-        this.config = database.config();
+    public ServerAccess(DbConfig config, Primary primary) {
+        this.database = primary;
+        this.config = config;
+    }
+
+    /** The primary server as the Database reaches it (the entry point hands it over; internals never reach back). */
+    public interface Primary {
+        /** Its direct address (behind a pooler, the server's own). */
+        HostAndPort primaryServerAddress();
+
+        /** Its address as configured (behind a pooler, PgBouncer's). */
+        HostAndPort primaryAddress();
+
+        /** A pooled connection to the configured database. */
+        Connection pooled() throws SQLException;
+
+        /** A direct connection to any database of the server, with the configured login. */
+        Connection connectTo(String databaseName, String purpose) throws SQLException;
     }
 
     /** A table and its row count (null when not counted). */
@@ -58,7 +72,7 @@ public final class ServerAccess {
     }
 
     public Connection primary() throws SQLException {
-        return database.primaryDataSource().getConnection();
+        return database.pooled();
     }
 
     public PgVersion serverVersion() {

@@ -65,11 +65,11 @@ public final class UploadCommand {
                 BackupManifest recorded = remote.upload(b, ctx.store().dir(), ctx.clock().instant(), uploads::uploaded);
                 // re-read: a pin or a verification may have changed the manifest while the copy was made
                 BackupManifest now = ctx.store().read(b.manifestPath()).map(BackupInfo::manifest).orElse(b.manifest());
-                ctx.store().writeManifest(now.withUploaded(Instant.parse(recorded.uploadedAt()), recorded.keyFingerprint(),
-                        recorded.uploadedTo()));
+                ctx.store().writeManifest(now.with(now.lifecycle().withUploaded(Instant.parse(recorded.lifecycle().uploadedAt()), recorded.lifecycle().keyFingerprint(),
+                        recorded.lifecycle().uploadedTo())));
                 copied.add(ctx.store().read(b.manifestPath()).orElse(b));
                 LOG.info("copied backup {} to {}{}", b.id(), remote.describe(),
-                        recorded.keyFingerprint() == null ? "" : " (encrypted with key " + recorded.keyFingerprint() + ")");
+                        recorded.lifecycle().keyFingerprint() == null ? "" : " (encrypted with key " + recorded.lifecycle().keyFingerprint() + ")");
             } catch (IOException | RuntimeException e) {
                 failures.add(b.id() + ": " + e.getMessage());
                 LOG.warn("backup {} was not copied to {}: {}", b.id(), remote.describe(), e.getMessage());

@@ -44,7 +44,7 @@ public final class Verifier {
         checks.add(checksums(backup));
         ClientTools tools = null;
         if (level.compareTo(VerifyLevel.CONTENTS) >= 0) {
-            PgVersion dumpedBy = PgVersion.parseVersionText(backup.manifest().pgDumpVersion());
+            PgVersion dumpedBy = PgVersion.parseVersionText(backup.manifest().source().pgDumpVersion());
             PgVersion server = level == VerifyLevel.RESTORE_DRILL ? ctx.server().serverVersion() : null;
             tools = ctx.toolsForArchive(dumpedBy, server);
             progress.item("contents");
@@ -74,7 +74,7 @@ public final class Verifier {
         Path dir = backup.manifestPath().getParent();
         Set<Path> listed = new HashSet<>();
         try {
-            for (BackupManifest.FileEntry f : backup.manifest().files()) {
+            for (BackupManifest.FileEntry f : backup.manifest().files().entries()) {
                 Path file = dir.resolve(f.path()).normalize();
                 listed.add(file);
                 if (Files.isSymbolicLink(file)) {
@@ -104,7 +104,7 @@ public final class Verifier {
             problems.add("cannot read the files: " + e.getMessage());
         }
         if (problems.isEmpty()) {
-            return new Check(VerifyLevel.CHECKSUMS, Outcome.PASSED, backup.manifest().files().size() + " files match the manifest");
+            return new Check(VerifyLevel.CHECKSUMS, Outcome.PASSED, backup.manifest().files().entries().size() + " files match the manifest");
         }
         return new Check(VerifyLevel.CHECKSUMS, Outcome.FAILED, String.join("; ", problems.subList(0, Math.min(5, problems.size())))
                 + (problems.size() > 5 ? "; and " + (problems.size() - 5) + " more" : ""));
@@ -120,15 +120,15 @@ public final class Verifier {
         BackupManifest m = backup.manifest();
         List<String> problems = new ArrayList<>();
         String format = toc.format().orElse("unknown");
-        if (!format.equalsIgnoreCase(m.format())) {
-            problems.add("the archive's format is " + format + ", the manifest says " + m.format());
+        if (!format.equalsIgnoreCase(m.contents().format())) {
+            problems.add("the archive's format is " + format + ", the manifest says " + m.contents().format());
         }
         int declared = toc.declaredEntries().orElse(-1);
-        if (declared != m.tocEntries()) {
-            problems.add("the archive has " + declared + " entries, the manifest says " + m.tocEntries());
+        if (declared != m.contents().tocEntries()) {
+            problems.add("the archive has " + declared + " entries, the manifest says " + m.contents().tocEntries());
         }
-        if (m.includeData()) {
-            for (BackupManifest.TableEntry t : m.tables()) {
+        if (m.contents().includeData()) {
+            for (BackupManifest.TableEntry t : m.contents().tables()) {
                 if (!toc.hasTableData(t.schema(), t.name())) {
                     problems.add("no data entry for table " + t.schema() + "." + t.name());
                 }
@@ -137,7 +137,7 @@ public final class Verifier {
         if (!problems.isEmpty()) {
             return new Check(VerifyLevel.CONTENTS, Outcome.FAILED, String.join("; ", problems));
         }
-        return new Check(VerifyLevel.CONTENTS, Outcome.PASSED, declared + " entries, data of " + m.tables().size()
+        return new Check(VerifyLevel.CONTENTS, Outcome.PASSED, declared + " entries, data of " + m.contents().tables().size()
                 + " tables listed (a listing does not read the data)");
     }
 
@@ -152,7 +152,7 @@ public final class Verifier {
 
     private Check drill(BackupInfo backup, ClientTools tools, ProgressTracker progress) {
         BackupManifest m = backup.manifest();
-        if (!m.includeSchema()) {
+        if (!m.contents().includeSchema()) {
             return new Check(VerifyLevel.RESTORE_DRILL, Outcome.FAILED, "a data-only backup cannot be restored into an empty database");
         }
         // CREATE DATABASE fails on a name that exists, so the drill can never load into (or drop) a database it did not create
@@ -186,7 +186,7 @@ public final class Verifier {
             Set<String> names = new HashSet<>();
             restored.forEach(t -> names.add(t.schema() + "\u0000" + t.name()));
             List<ServerAccess.TableRows> expected = new ArrayList<>();
-            for (BackupManifest.TableEntry t : m.tables()) {
+            for (BackupManifest.TableEntry t : m.contents().tables()) {
                 if (!names.contains(t.schema() + "\u0000" + t.name())) {
                     problems.add("table " + t.schema() + "." + t.name() + " is missing after the restore");
                 } else if (t.rows() != null) {
@@ -208,7 +208,7 @@ public final class Verifier {
             return new Check(VerifyLevel.RESTORE_DRILL, Outcome.FAILED, String.join("; ", problems.subList(0, Math.min(5, problems.size()))));
         }
         return new Check(VerifyLevel.RESTORE_DRILL, Outcome.PASSED, "restored into a scratch database; "
-                + (m.rowCountsExact() ? "row counts of " + compared + " tables match the manifest" : "all " + m.tables().size()
+                + (m.contents().rowCountsExact() ? "row counts of " + compared + " tables match the manifest" : "all " + m.contents().tables().size()
                 + " tables present (the manifest has no row counts)"));
     }
 
@@ -225,11 +225,11 @@ public final class Verifier {
         }
         BackupManifest current = ctx.store().read(backup.manifestPath()).map(BackupInfo::manifest).orElse(backup.manifest());
         if (!report.passed()) {
-            ctx.store().writeManifest(current.withStatus(BackupStatus.CORRUPT, null, null));
+            ctx.store().writeManifest(current.with(current.lifecycle().withStatus(BackupStatus.CORRUPT, null, null)));
             return;
         }
-        boolean deeperOnRecord = current.status() == BackupStatus.VERIFIED && current.verifyLevel() != null
-                && VerifyLevel.parse(current.verifyLevel()).compareTo(level) > 0;
-        ctx.store().writeManifest(current.withStatus(BackupStatus.VERIFIED, ctx.clock().instant(), deeperOnRecord ? null : level));
+        boolean deeperOnRecord = current.lifecycle().status() == BackupStatus.VERIFIED && current.lifecycle().verifyLevel() != null
+                && VerifyLevel.parse(current.lifecycle().verifyLevel()).compareTo(level) > 0;
+        ctx.store().writeManifest(current.with(current.lifecycle().withStatus(BackupStatus.VERIFIED, ctx.clock().instant(), deeperOnRecord ? null : level)));
     }
 }
