@@ -6,7 +6,6 @@ import io.fortress.db.backup.BackupFormat;
 import io.fortress.db.backup.BackupInfo;
 import io.fortress.db.backup.BackupManifest;
 import io.fortress.db.backup.BackupPhase;
-import io.fortress.db.backup.BackupStatus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;

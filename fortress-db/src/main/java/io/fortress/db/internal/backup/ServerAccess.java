@@ -27,11 +27,11 @@ public final class ServerAccess {
             + "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') "
             + "ORDER BY 1, 2";
 
-    private final Primary database;
+    private final Primary primary;
     private final DbConfig config;
 
     public ServerAccess(DbConfig config, Primary primary) {
-        this.database = primary;
+        this.primary = primary;
         this.config = config;
     }
 
@@ -60,7 +60,7 @@ public final class ServerAccess {
     /** Where the tools must connect: the primary server the Database writes to now (behind a pooler, its direct address). */
     public HostAndPort primaryAddress() {
         try {
-            return database.primaryServerAddress();
+            return primary.primaryServerAddress();
         } catch (io.fortress.db.api.DatabaseException e) {
             throw new BackupException("cannot back up or restore through PgBouncer: " + e.getMessage(), e);
         }
@@ -68,11 +68,11 @@ public final class ServerAccess {
 
     /** The primary as the configuration names it (behind a pooler, its PgBouncer), for messages. */
     public HostAndPort displayAddress() {
-        return database.primaryAddress();
+        return primary.primaryAddress();
     }
 
     public Connection primary() throws SQLException {
-        return database.pooled();
+        return primary.pooled();
     }
 
     public PgVersion serverVersion() {
@@ -175,7 +175,7 @@ public final class ServerAccess {
 
     /** A direct connection to any database of the primary server, with the configured login; the caller closes it. */
     public Connection open(String databaseName) throws SQLException {
-        return database.connectTo(databaseName, "backup");
+        return primary.connectTo(databaseName, "backup");
     }
 
     /** A double-quoted SQL identifier. */

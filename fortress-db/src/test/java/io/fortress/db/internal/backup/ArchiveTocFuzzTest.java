@@ -1,9 +1,9 @@
-package io.fortress.db.backup;
+package io.fortress.db.internal.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fortress.db.backup.BackupException;
 import io.fortress.db.fuzz.Fuzz;
-import io.fortress.db.internal.backup.ArchiveToc;
 import java.util.List;
 import java.util.regex.Pattern;
 import net.jqwik.api.Arbitraries;

@@ -1,10 +1,9 @@
-package io.fortress.db.backup;
+package io.fortress.db.internal.backup;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fortress.db.internal.backup.GlobalsScript;
-import io.fortress.db.internal.backup.GlobalsSql;
+import io.fortress.db.backup.BackupException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;

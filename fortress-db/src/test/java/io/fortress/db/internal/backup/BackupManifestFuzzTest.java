@@ -1,11 +1,12 @@
-package io.fortress.db.backup;
+package io.fortress.db.internal.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fortress.db.backup.BackupException;
+import io.fortress.db.backup.BackupInfo;
+import io.fortress.db.backup.BackupManifest;
 import io.fortress.db.fuzz.Fuzz;
-import io.fortress.db.internal.backup.BackupStore;
-import io.fortress.db.internal.backup.ManifestJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,12 @@
-package io.fortress.db.backup;
+package io.fortress.db.internal.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fortress.db.internal.backup.RetentionPolicy;
+import io.fortress.db.backup.BackupConfig;
+import io.fortress.db.backup.BackupInfo;
+import io.fortress.db.backup.BackupManifest;
+import io.fortress.db.backup.BackupStatus;
+import io.fortress.db.backup.RetentionPlan;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;

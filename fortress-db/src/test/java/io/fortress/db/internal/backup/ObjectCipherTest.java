@@ -1,12 +1,9 @@
-package io.fortress.db.backup;
+package io.fortress.db.internal.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fortress.db.internal.backup.BackupStore;
-import io.fortress.db.internal.backup.EncryptionKeys;
-import io.fortress.db.internal.backup.ObjectCipher;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
