@@ -15,7 +15,7 @@ import java.util.List;
  * after the archive was fsynced and renamed into place, so a backup without a readable manifest
  * never counts. Times are ISO-8601 UTC; paths are relative to the backup folder. On disk the
  * sections are one flat JSON object, the layout of {@link #VERSION} that every release has written
- * (docs/backup.md).
+ * (docs/backup.md, the table of sections).
  *
  * @param manifestVersion the layout it was read from, {@link #VERSION}
  * @param id              the backup's id, {@code <database>_<yyyyMMdd_HHmmss>}
