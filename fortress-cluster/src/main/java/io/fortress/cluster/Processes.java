@@ -66,7 +66,6 @@ final class Processes {
         }
     }
 
-    /** Starts a helper that runs on its own (a watchdog), its output discarded, with a scrubbed environment. */
     /**
      * Whether process {@code pid} exists and runs {@code program} (its name in /proc/PID/comm). A pid read from a pid
      * file of a server that has since died may belong to any other program by now (pids are reused, within minutes on
@@ -84,6 +83,7 @@ final class Processes {
         }
     }
 
+    /** Starts a helper that runs on its own (a watchdog), its output discarded, with a scrubbed environment. */
     static Process startInBackground(List<String> command, String what) {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)

@@ -37,7 +37,7 @@ class StalePidFileTest {
         Process server = sleeper("postgres");
         Path stale = dataDirectory("stale", other.pid());
         Path live = dataDirectory("live", server.pid());
-        Process watchdog = start("/bin/sh", "-c", LocalCluster.WATCHDOG_SCRIPT, "fortress-cluster-watchdog", Long.toString(deadPid()), "",
+        Process watchdog = start("/bin/sh", "-c", Watchdog.SERVERS_SCRIPT, "fortress-cluster-watchdog", Long.toString(deadPid()), "",
                 stale.toString(), live.toString());
         assertThat(watchdog.waitFor(60, TimeUnit.SECONDS)).as("the watchdog of a JVM that is gone acts and exits").isTrue();
         assertThat(server.waitFor(10, TimeUnit.SECONDS)).as("the process running postgres was ended").isTrue();
@@ -52,7 +52,7 @@ class StalePidFileTest {
         Process bouncer = sleeper("pgbouncer");
         Path stale = Files.writeString(tmp.resolve("stale.pid"), other.pid() + "\n");
         Path live = Files.writeString(tmp.resolve("live.pid"), bouncer.pid() + "\n");
-        Process watchdog = start("/bin/sh", "-c", PgBouncers.WATCHDOG_SCRIPT, "fortress-pgbouncer-watchdog", Long.toString(deadPid()),
+        Process watchdog = start("/bin/sh", "-c", Watchdog.PGBOUNCERS_SCRIPT, "fortress-pgbouncer-watchdog", Long.toString(deadPid()),
                 stale.toString(), live.toString());
         assertThat(watchdog.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(bouncer.waitFor(10, TimeUnit.SECONDS)).as("the process running pgbouncer was ended").isTrue();
