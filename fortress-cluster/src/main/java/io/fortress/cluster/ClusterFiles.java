@@ -1,6 +1,7 @@
 package io.fortress.cluster;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -10,6 +11,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Properties;
 
 /** Files of a cluster folder: written whole with their permissions from the start, and the folder deleted. */
 final class ClusterFiles {
@@ -34,6 +36,27 @@ final class ClusterFiles {
         if (user != null) {
             user.own(file);
         }
+    }
+
+    /** Writes properties with {@link #write} (whole, with their permissions from the start). */
+    static void writeProperties(Path file, Properties properties, String comment, String permissions, ServerUser user) {
+        StringWriter text = new StringWriter();
+        try {
+            properties.store(text, comment);
+        } catch (IOException e) {
+            throw new ClusterException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        write(file, text.toString(), permissions, user);
+    }
+
+    static Properties readProperties(Path file) {
+        Properties properties = new Properties();
+        try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(in);
+        } catch (IOException e) {
+            throw new ClusterException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return properties;
     }
 
     /** Deletes a folder and everything in it; what vanishes meanwhile is no error. */

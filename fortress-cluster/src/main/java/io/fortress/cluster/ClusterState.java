@@ -1,7 +1,6 @@
 package io.fortress.cluster;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,13 +92,7 @@ final class ClusterState {
         for (Node node : nodes) {
             state.setProperty(node.name() + ".port", Integer.toString(node.port()));
         }
-        StringWriter text = new StringWriter();
-        try {
-            state.store(text, "fortress LocalCluster; ports and names of the nodes");
-        } catch (IOException e) {
-            throw new ClusterException("cannot write the cluster state: " + e.getMessage(), e);
-        }
-        ClusterFiles.write(root.resolve(STATE_FILE), text.toString(), "rw-r--r--", null);
+        ClusterFiles.writeProperties(root.resolve(STATE_FILE), state, "fortress LocalCluster; ports and names of the nodes", "rw-r--r--", null);
     }
 
     /**
@@ -107,12 +100,7 @@ final class ClusterState {
      * was created with the same settings.
      */
     Map<String, Integer> ports() {
-        Properties state = new Properties();
-        try (var in = Files.newBufferedReader(root.resolve(STATE_FILE), StandardCharsets.UTF_8)) {
-            state.load(in);
-        } catch (IOException e) {
-            throw new ClusterException("cannot read the cluster state in " + root + ": " + e.getMessage(), e);
-        }
+        Properties state = ClusterFiles.readProperties(root.resolve(STATE_FILE));
         String storedUser = state.getProperty("superuser");
         String storedDatabase = state.getProperty("database");
         int storedReplicas = Integer.parseInt(state.getProperty("replicas", "-1"));
@@ -143,7 +131,8 @@ final class ClusterState {
         }
     }
 
-    private static String generatePassword() {
+    /** 32 random letters and digits (no look-alikes): nothing to quote in a configuration file or a URL. */
+    static String generatePassword() {
         String alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
         SecureRandom random = new SecureRandom();
         StringBuilder sb = new StringBuilder(32);

@@ -25,7 +25,6 @@ public final class Node {
     private final LocalCluster cluster;
     private final String name;
     private final Path dataDirectory;
-    private final Path logFile;
     private volatile int port;
     private final ServerProcess postmaster;
     private volatile boolean frozen;
@@ -34,7 +33,6 @@ public final class Node {
         this.cluster = cluster;
         this.name = name;
         this.dataDirectory = dataDirectory;
-        this.logFile = logFile;
         this.port = port;
         this.postmaster = ServerProcess.postmaster("node " + name, dataDirectory, logFile);
     }
@@ -73,7 +71,7 @@ public final class Node {
 
     /** The server's log file (outside the data directory). */
     public Path logFile() {
-        return logFile;
+        return postmaster.logFile();
     }
 
     /** True when the node is configured as a standby (it has not been promoted). */
@@ -92,7 +90,7 @@ public final class Node {
             return;
         }
         cluster.config().writeNodeConfig(this, cluster.primary().port());
-        pgCtl("start", "-D", dataDirectory.toString(), "-l", logFile.toString(), "-w", "-t", "120");
+        pgCtl("start", "-D", dataDirectory.toString(), "-l", logFile().toString(), "-w", "-t", "120");
     }
 
     /** Stops the server cleanly (fast shutdown: sessions are ended, a checkpoint is written). */

@@ -1,20 +1,13 @@
 package io.fortress.cluster;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +37,6 @@ public final class PatroniCluster implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     /** The cluster's name in the DCS (Patroni's {@code scope}). */
     public static final String SCOPE = "fortress";
-    /** The superuser's password alone (0600), as DB_PASSWORD_FILE takes it. */
-    private static final String PASSWORD_FILE = "password";
 
     private final Path root;
     private final boolean detached;
@@ -53,11 +44,10 @@ public final class PatroniCluster implements AutoCloseable {
     private final PgBinaries binaries;
     private final String database;
     private final String password;
-    private final String replicationPassword;
-    private final boolean synchronousMode;
     private final PatroniProcesses processes;
     private final PatroniRest rest = new PatroniRest();
     private final PatroniConfig config;
+    private final PatroniView view;
     private Watchdog watchdog;
     private boolean closed;
 
@@ -83,19 +73,12 @@ public final class PatroniCluster implements AutoCloseable {
         this.user = ServerUser.detect();
         this.binaries = PgBinaries.locate();
         this.database = b.database;
-        this.synchronousMode = b.synchronousMode;
         this.detached = b.dataDirectory != null;
-        this.password = randomSecret();
-        this.replicationPassword = randomSecret();
+        this.password = ClusterState.generatePassword();
         this.root = PatroniState.createFolder(b.dataDirectory);
-        Etcd etcd = new Etcd(root, Loopback.freePort(), Loopback.freePort());
-        List<PatroniMember> members = new ArrayList<>();
-        for (int i = 1; i <= b.members; i++) {
-            String name = "member-" + i;
-            members.add(new PatroniMember(name, root, b.tags.getOrDefault(name, Map.of()), Loopback.freePort(), Loopback.freePort()));
-        }
-        this.processes = new PatroniProcesses(root, etcd, members, detached, user);
-        this.config = new PatroniConfig(root, etcd.port, synchronousMode, detached, password, replicationPassword, user);
+        this.processes = PatroniProcesses.create(root, b.members, b.tags, detached, user);
+        this.config = new PatroniConfig(root, processes.etcd.port, b.synchronousMode, detached, password, ClusterState.generatePassword(), user);
+        this.view = new PatroniView(rest, processes, password);
     }
 
     /** A detached cluster as its folder describes it; nothing is started. */
@@ -105,12 +88,12 @@ public final class PatroniCluster implements AutoCloseable {
         this.root = root;
         this.detached = true;
         this.database = state.required("database");
-        this.synchronousMode = Boolean.parseBoolean(state.required("synchronous_mode"));
         this.password = state.required("password");
-        this.replicationPassword = state.required("replication_password");
         Etcd etcd = new Etcd(root, state.requiredInt("etcd.port"), state.requiredInt("etcd.peer_port"));
         this.processes = new PatroniProcesses(root, etcd, state.members(), true, user);
-        this.config = new PatroniConfig(root, etcd.port, synchronousMode, true, password, replicationPassword, user);
+        this.config = new PatroniConfig(root, etcd.port, Boolean.parseBoolean(state.required("synchronous_mode")), true, password,
+                state.required("replication_password"), user);
+        this.view = new PatroniView(rest, processes, password);
     }
 
     /** True when {@code directory} holds a detached cluster made by {@link Builder#dataDirectory(Path)}. */
@@ -152,10 +135,7 @@ public final class PatroniCluster implements AutoCloseable {
             user.own(root);
             user.checkReachable(root);
             if (detached) {
-                // the state, password and patronictl files, written before anything starts
-                PatroniState.of(root, database, synchronousMode, password, replicationPassword, processes.etcd, processes.members).save(user);
-                ClusterFiles.write(passwordFile(), password + "\n", "rw-------", user);
-                config.writePatronictl();
+                config.writeDetachedFiles(database, processes);
             } else {
                 watchdog = Watchdog.start(Watchdog.PATRONI_SCRIPT, "fortress-patroni-watchdog", List.of(root.toString()));
             }
@@ -164,18 +144,14 @@ public final class PatroniCluster implements AutoCloseable {
                 config.write(m, binaries.binDir());
                 processes.startAgent(m);
             }
-            awaitStreaming(START_TIMEOUT, true);
-            try (Connection c = connect(leader().name(), "postgres"); Statement s = c.createStatement()) {
+            view.awaitStreaming(START_TIMEOUT, true);
+            try (Connection c = view.connect(leader().name(), "postgres"); Statement s = c.createStatement()) {
                 s.execute("CREATE DATABASE " + LocalCluster.quoteIdentifier(database));
             }
-            awaitStreaming(START_TIMEOUT, true);
+            view.awaitStreaming(START_TIMEOUT, true);
         } catch (RuntimeException | SQLException e) {
             String logs = processes.logTails();
-            // nothing of value yet: a detached cluster's new folder goes too, so that a retry starts afresh
-            processes.stopAll(null);
-            deleteFolder();
-            closed = true;
-            stopWatchdog();
+            discard(); // nothing of value yet: a detached cluster's new folder goes too, so that a retry starts afresh
             throw new ClusterException("the Patroni cluster did not come up: " + e.getMessage() + logs, e);
         }
         LOG.info("Patroni cluster of {} members up in {} ms in {}", processes.members.size(), (System.nanoTime() - started) / 1_000_000, root);
@@ -192,42 +168,20 @@ public final class PatroniCluster implements AutoCloseable {
             throw new IllegalStateException("only a detached cluster is started again; a throw-away one ends at close()");
         }
         requireInstalled();
-        boolean startedSomething = false;
         try {
-            if (!processes.etcd.process.isAlive()) {
-                processes.startEtcd(rest);
-                startedSomething = true;
-            }
-            List<PatroniMember> stopped = processes.members.stream().filter(m -> !m.agent.isAlive()).toList();
-            if (!stopped.isEmpty()) {
-                startedSomething = true;
-                // the member that led last has the newest WAL: let it take the leader key before the others come
-                String lastLeader = PatroniState.read(root).get("last_leader", "");
-                Optional<PatroniMember> first = stopped.stream().filter(m -> m.name.equals(lastLeader)).findFirst();
-                if (first.isPresent() && stopped.size() == processes.members.size()) {
-                    processes.startAgent(first.get());
-                    awaitMember(m -> m.isLeader() && m.name().equals(lastLeader), lastLeader + " to lead again", START_TIMEOUT);
-                }
-                for (PatroniMember m : stopped) {
-                    if (!m.agent.isAlive()) {
-                        processes.startAgent(m);
-                    }
-                }
-            }
-            awaitStreaming(START_TIMEOUT, true);
+            boolean startedSomething = processes.startStopped(rest, view, PatroniState.read(root).get("last_leader", ""), START_TIMEOUT);
+            view.awaitStreaming(START_TIMEOUT, true);
+            return startedSomething;
         } catch (RuntimeException e) {
             throw new ClusterException("the Patroni cluster in " + root + " did not come up: " + e.getMessage()
                     + "; what started is left running (bin/fortress cluster stop ends it)" + processes.logTails(), e);
         }
-        return startedSomething;
     }
 
     /** etcd's client URL, e.g. {@code http://127.0.0.1:2379}. */
     public String etcdUrl() {
         return processes.etcd.url();
     }
-
-    // ---- what the cluster looks like
 
     /** The REST API address of every member, e.g. {@code http://127.0.0.1:41234}. */
     public List<String> restUrls() {
@@ -261,7 +215,7 @@ public final class PatroniCluster implements AutoCloseable {
 
     /** A 0600 file holding the superuser's password alone (DB_PASSWORD_FILE); a detached cluster's only. */
     public Path passwordFile() {
-        return root.resolve(PASSWORD_FILE);
+        return config.passwordFile();
     }
 
     /** The configuration to give patronictl ({@code patronictl -c <file> list}); a detached cluster's only. */
@@ -296,7 +250,7 @@ public final class PatroniCluster implements AutoCloseable {
 
     /** Every member as {@code GET /cluster} on the first REST API that answers lists it. */
     public List<Member> members() {
-        return rest.members(restUrls());
+        return view.members();
     }
 
     /**
@@ -321,16 +275,7 @@ public final class PatroniCluster implements AutoCloseable {
 
     /** Waits for a member that matches and returns it as listed then. */
     public Member awaitMember(Predicate<Member> condition, String what, Duration timeout) {
-        Member[] found = new Member[1];
-        Poll.require(what, timeout, () -> {
-            try {
-                found[0] = members().stream().filter(m -> "running".equals(m.state()) && condition.test(m)).findFirst().orElse(null);
-            } catch (ClusterException e) {
-                found[0] = null;
-            }
-            return found[0] != null;
-        });
-        return found[0];
+        return view.awaitMember(condition, what, timeout);
     }
 
     /**
@@ -338,36 +283,8 @@ public final class PatroniCluster implements AutoCloseable {
      * streams from the leader (one {@code pg_stat_replication} row each) with nothing left to replay.
      */
     public void awaitStreaming(Duration timeout) {
-        awaitStreaming(timeout, false);
+        view.awaitStreaming(timeout, false);
     }
-
-    /** As {@link #awaitStreaming(Duration)}; {@code agentsMustRun}: fails at once when an agent has exited (e.g. a bad configuration). */
-    private void awaitStreaming(Duration timeout, boolean agentsMustRun) {
-        Poll.require("every member to stream from the leader", timeout, () -> {
-            if (agentsMustRun) {
-                processes.requireAgentsRun();
-            }
-            try {
-                List<Member> listed = members();
-                Optional<Member> leader = listed.stream().filter(m -> m.isLeader() && "running".equals(m.state())).findFirst();
-                // Patroni's own view too: a member it still lists as starting is not there yet for patronictl or fortress
-                if (leader.isEmpty() || listed.size() < processes.members.size()
-                        || !listed.stream().allMatch(m -> "running".equals(m.state()) || "streaming".equals(m.state()))) {
-                    return false;
-                }
-                try (Connection c = connect(leader.get().name(), "postgres"); Statement s = c.createStatement();
-                     ResultSet rs = s.executeQuery("SELECT count(*) FILTER (WHERE state = 'streaming' AND replay_lsn = pg_current_wal_lsn()) "
-                             + "FROM pg_stat_replication")) {
-                    rs.next();
-                    return rs.getInt(1) == processes.members.size() - 1;
-                }
-            } catch (ClusterException | SQLException e) {
-                return false;
-            }
-        });
-    }
-
-    // ---- connections
 
     /** The port a member's PostgreSQL server listens on. */
     public int port(String member) {
@@ -376,20 +293,9 @@ public final class PatroniCluster implements AutoCloseable {
 
     /** A superuser connection to a member's server and the cluster's database. */
     public Connection connect(String member) throws SQLException {
-        return connect(member, database);
+        return view.connect(member, database);
     }
 
-    private Connection connect(String member, String db) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", "postgres");
-        p.setProperty("password", password);
-        p.setProperty("connectTimeout", "5");
-        p.setProperty("loginTimeout", "5");
-        p.setProperty("socketTimeout", "30");
-        return DriverManager.getConnection("jdbc:postgresql://" + Node.HOST + ":" + processes.member(member).pgPort + "/" + db, p);
-    }
-
-    // ---- operations
 
     /**
      * A planned switchover through the leader's REST API ({@code POST /switchover}): Patroni stops the
@@ -445,12 +351,7 @@ public final class PatroniCluster implements AutoCloseable {
             close();
             return;
         }
-        String leader = null;
-        try {
-            leader = processes.etcd.process.isAlive() ? members().stream().filter(Member::isLeader).map(Member::name).findFirst().orElse(null) : null;
-        } catch (ClusterException noneAnswers) {
-            // the agents are stopped or dead: nothing to order
-        }
+        String leader = processes.etcd.process.isAlive() ? view.leaderIfAny() : null;
         processes.stopAll(leader);
         if (leader != null) {
             PatroniState.read(root).set("last_leader", leader).save(user);
@@ -467,34 +368,24 @@ public final class PatroniCluster implements AutoCloseable {
             stop();
             return;
         }
-        if (closed) {
-            return;
+        if (!closed) {
+            discard();
         }
-        closed = true;
-        processes.stopAll(null);
-        deleteFolder();
-        stopWatchdog();
     }
 
-    private void deleteFolder() {
+    /** Stops every process, deletes the folder, then the watchdog goes. */
+    private void discard() {
+        closed = true;
+        processes.stopAll(null);
         try {
             ClusterFiles.deleteTree(root);
         } catch (RuntimeException e) {
             LOG.warn("cannot delete {}: {}", root, e.getMessage());
         }
-    }
-
-    private void stopWatchdog() {
         if (watchdog != null) {
             watchdog.stop();
             watchdog = null;
         }
-    }
-
-    private static String randomSecret() {
-        byte[] bytes = new byte[18];
-        new SecureRandom().nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
     }
 
     /** Settings of a cluster to start. */

@@ -33,7 +33,15 @@ final class PatroniConfig {
         return root.resolve("patronictl.yml");
     }
 
-    void writePatronictl() {
+    /** The superuser's password alone (0600), as DB_PASSWORD_FILE takes it. */
+    Path passwordFile() {
+        return root.resolve("password");
+    }
+
+    /** The state, password and patronictl files of a detached cluster, written before anything starts. */
+    void writeDetachedFiles(String database, PatroniProcesses processes) {
+        PatroniState.of(root, database, synchronousMode, password, replicationPassword, processes.etcd, processes.members).save(user);
+        ClusterFiles.write(passwordFile(), password + "\n", "rw-------", user);
         ClusterFiles.write(patronictlFile(), """
                 # for patronictl -c %s list | switchover | failover | restart ...
                 scope: %s

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The processes of a {@link PatroniCluster}: etcd, and each member's Patroni agent and the server it runs. Each is
@@ -25,6 +27,17 @@ final class PatroniProcesses {
         this.user = user;
     }
 
+    /** The processes of a new cluster ({@code member-1}, ...) on free ports; nothing is started. */
+    static PatroniProcesses create(Path root, int count, Map<String, Map<String, Object>> tags, boolean detached, ServerUser user) {
+        Etcd etcd = new Etcd(root, Loopback.freePort(), Loopback.freePort());
+        List<PatroniMember> members = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            String name = "member-" + i;
+            members.add(new PatroniMember(name, root, tags.getOrDefault(name, Map.of()), Loopback.freePort(), Loopback.freePort()));
+        }
+        return new PatroniProcesses(root, etcd, members, detached, user);
+    }
+
     PatroniMember member(String name) {
         return members.stream().filter(m -> m.name.equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no member " + name + "; members are " + names()));
@@ -41,6 +54,32 @@ final class PatroniProcesses {
     /** Starts a member's agent as the server user, its output appended to its log. */
     void startAgent(PatroniMember m) {
         m.agent.launch(user.exec(List.of("patroni", m.config.toString())), detached, root);
+    }
+
+    /**
+     * Starts what does not run: etcd, then the member that led last ({@code lastLeader}, which has the newest WAL)
+     * when every agent is down, waiting until it leads again before the others come, then the others.
+     *
+     * @return false when everything already ran
+     */
+    boolean startStopped(PatroniRest rest, PatroniView view, String lastLeader, Duration timeout) {
+        boolean startedSomething = false;
+        if (!etcd.process.isAlive()) {
+            startEtcd(rest);
+            startedSomething = true;
+        }
+        List<PatroniMember> stopped = members.stream().filter(m -> !m.agent.isAlive()).toList();
+        Optional<PatroniMember> first = stopped.stream().filter(m -> m.name.equals(lastLeader)).findFirst();
+        if (first.isPresent() && stopped.size() == members.size()) {
+            startAgent(first.get());
+            view.awaitMember(m -> m.isLeader() && m.name().equals(lastLeader), lastLeader + " to lead again", timeout);
+        }
+        for (PatroniMember m : stopped) {
+            if (!m.agent.isAlive()) {
+                startAgent(m);
+            }
+        }
+        return startedSomething || !stopped.isEmpty();
     }
 
     /** Fails when an agent this cluster started has exited (e.g. on a bad configuration). */

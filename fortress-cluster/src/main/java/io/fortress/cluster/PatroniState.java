@@ -1,8 +1,6 @@
 package io.fortress.cluster;
 
 import java.io.IOException;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -81,13 +79,7 @@ final class PatroniState {
     }
 
     static PatroniState read(Path root) {
-        Properties properties = new Properties();
-        try (var in = Files.newBufferedReader(root.resolve(FILE), StandardCharsets.UTF_8)) {
-            properties.load(in);
-        } catch (IOException e) {
-            throw new ClusterException("cannot read the Patroni cluster's state in " + root + ": " + e.getMessage(), e);
-        }
-        return new PatroniState(root, properties);
+        return new PatroniState(root, ClusterFiles.readProperties(root.resolve(FILE)));
     }
 
     PatroniState set(String key, Object value) {
@@ -118,12 +110,7 @@ final class PatroniState {
     }
 
     void save(ServerUser user) {
-        StringWriter text = new StringWriter();
-        try {
-            properties.store(text, "fortress PatroniCluster (fortress cluster start --ha): ports, names and passwords");
-        } catch (IOException e) {
-            throw new ClusterException("cannot write the Patroni cluster's state: " + e.getMessage(), e);
-        }
-        ClusterFiles.write(root.resolve(FILE), text.toString(), "rw-------", user);
+        ClusterFiles.writeProperties(root.resolve(FILE), properties, "fortress PatroniCluster (fortress cluster start --ha): ports, names and passwords",
+                "rw-------", user);
     }
 }
