@@ -112,11 +112,11 @@ public final class Node {
      * it first.
      */
     public synchronized void freeze() {
-        if (!isRunning()) {
+        frozen = true; // set first: a failure half-way still gets thawed
+        if (!postmaster.freeze()) {
+            frozen = false;
             throw new ClusterException("node " + name + " is not running: nothing to freeze");
         }
-        frozen = true; // set first: a failure half-way still gets thawed
-        postmaster.freeze();
     }
 
     /** Resumes a frozen server (SIGCONT to the postmaster and every server process); does nothing otherwise. */
