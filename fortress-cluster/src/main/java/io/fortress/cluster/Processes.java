@@ -104,12 +104,18 @@ final class Processes {
         if (!process.isAlive()) {
             return false;
         }
+        char state = state(process.pid());
+        return state == '?' ? process.isAlive() : state != 'Z';
+    }
+
+    /** The process's state letter in /proc/PID/stat (R running, S sleeping, T stopped, Z zombie, ...); '?' when unknown. */
+    static char state(long pid) {
         try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(process.pid()), "stat"));
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
             // the state follows the parenthesised command name, which may itself contain spaces or ')'
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+            return stat.charAt(stat.lastIndexOf(')') + 2);
         } catch (IOException | RuntimeException e) {
-            return process.isAlive();
+            return '?';
         }
     }
 

@@ -127,9 +127,18 @@ final class ServerProcess {
         return true;
     }
 
-    /** SIGSTOP to the process and its descendants, as a hung machine: TCP is still accepted, nothing answers. */
+    /**
+     * SIGSTOP to the process and its descendants, as a hung machine: TCP is still accepted, nothing answers. Returns
+     * once they show as stopped; false when it does not run.
+     */
     boolean freeze() {
-        return signalAll("STOP");
+        List<ProcessHandle> all = processes();
+        if (!signal("STOP", all)) {
+            return false;
+        }
+        // a signal reaches a process running on another CPU a moment later: frozen means stopped when this returns
+        Poll.await(Duration.ofSeconds(5), 2, () -> all.stream().allMatch(p -> "TtZX?".indexOf(Processes.state(p.pid())) >= 0));
+        return true;
     }
 
     /** SIGCONT to the process and its descendants. */
