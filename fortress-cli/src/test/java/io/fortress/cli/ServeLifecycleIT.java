@@ -179,11 +179,8 @@ class ServeLifecycleIT {
     }
 
     private Map<String, String> env(String database, Path backups) throws IOException {
-        Map<String, String> env = new HashMap<>(CliEnvironment.of(CLUSTER.cluster(), database, backups.toString()));
-        env.put("FORTRESS_HTTP_ADDR", "127.0.0.1:" + FortressProcess.freePort());
-        env.put("FORTRESS_HEALTH_INTERVAL", "1s");
-        env.put("FORTRESS_HEALTH_TIMEOUT", "1s");
-        env.put("FORTRESS_DATA_DIR", work.resolve("data").toString());
+        Map<String, String> env = new HashMap<>(FortressProcess.environment(work.resolve("data"), FortressProcess.freePort()));
+        env.putAll(CliEnvironment.of(CLUSTER.cluster(), database, backups.toString()));
         return env;
     }
 
