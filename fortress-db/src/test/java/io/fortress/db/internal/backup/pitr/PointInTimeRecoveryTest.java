@@ -1,0 +1,182 @@
+package io.fortress.db.internal.backup.pitr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fortress.cluster.LocalCluster;
+import io.fortress.cluster.LocalClusterExtension;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Real pgBackRest on a real primary and streaming standby: archiving set up, base backups taken from the
+ * standby into an encrypted local repository, and restores into new servers on free ports, to a moment
+ * just before a DROP TABLE and to the end of the archive, checked against a writer's acknowledged commits.
+ */
+@RequiresTool(Tool.PGBACKREST)
+class PointInTimeRecoveryTest {
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(1);
+    private static Path work;
+    private static PitrEngine engine;
+    private static Connector connector;
+    private static BaseBackup firstBackup;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        LocalCluster cluster = CLUSTER.cluster();
+        work = PitrTesting.workFolder("fortress-pitr-");
+        PgBackRestSettings settings = PitrTesting.settings(cluster, work.resolve("pgbackrest"), "main").build();
+        connector = PitrTesting.connector(cluster);
+        engine = new PitrEngine(new PgBackRest(settings, PgBackRest.locate()), connector, cluster.binaries().binDir(), Duration.ofMinutes(5));
+        boolean restarted = engine.archiving().enable(cluster.primary()::restart);
+        assertThat(restarted).as("archive_mode was off, so the primary was restarted").isTrue();
+        cluster.awaitStreaming(cluster.replica(1), Duration.ofSeconds(60));
+        cluster.primary().execute("CREATE TABLE victim AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g");
+        firstBackup = engine.backup(BaseBackupType.FULL, OptionalInt.empty());
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (work != null) {
+            PitrTesting.deleteTree(work);
+        }
+    }
+
+    @Test
+    void aDroppedTableComesBackWithEveryCommitAcknowledgedBeforeTheTargetAndNoneAfter() throws Exception {
+        int port = CLUSTER.cluster().primary().port();
+        Instant target;
+        List<CommitLedger.Commit> commits;
+        try (CommitLedger ledger = CommitLedger.start(connector, port)) {
+            awaitCommits(ledger, 300);
+            Instant beforeDrop = Instant.now();
+            target = beforeDrop.minusMillis(300);
+            CLUSTER.cluster().primary().execute("DROP TABLE victim");
+            int atDrop = ledger.size();
+            awaitCommits(ledger, atDrop + 200);
+            commits = ledger.commits();
+        }
+        Path restored = work.resolve("restored-before-drop");
+        try (RestoredServer server = engine.restore(RestoreTarget.time(target), restored, OptionalInt.empty(), true, true)) {
+            assertThat(server.port()).isNotEqualTo(port);
+            assertThat(count(server.port(), "SELECT count(*) FROM victim")).as("the dropped table is back, whole").isEqualTo(5000);
+            Set<Long> present = CommitLedger.idsOn(connector, server.port());
+            List<Long> ackedBefore = commits.stream().filter(c -> c.acknowledged().isBefore(target)).map(CommitLedger.Commit::id).toList();
+            List<Long> sentAfter = commits.stream().filter(c -> c.sent().isAfter(target)).map(CommitLedger.Commit::id).toList();
+            assertThat(ackedBefore).as("commits acknowledged before the target").hasSizeGreaterThan(100);
+            assertThat(sentAfter).as("commits sent after the target").hasSizeGreaterThan(100);
+            assertThat(present).as("every commit acknowledged before the target").containsAll(ackedBefore);
+            assertThat(present).as("no commit sent after the target").doesNotContainAnyElementsOf(sentAfter);
+            assertThat(count(server.port(), "SELECT count(*) FROM pg_settings WHERE name = 'archive_mode' AND setting = 'off'"))
+                    .as("the restored server does not archive into the stanza").isEqualTo(1);
+        } finally {
+            PitrTesting.deleteTree(restored);
+        }
+        CLUSTER.cluster().primary().execute("CREATE TABLE IF NOT EXISTS victim AS SELECT g AS id FROM generate_series(1, 10) g");
+    }
+
+    @Test
+    void aLatestRestoreHoldsEveryCommitAcknowledgedBeforeIt() throws Exception {
+        int port = CLUSTER.cluster().primary().port();
+        List<CommitLedger.Commit> commits;
+        try (CommitLedger ledger = CommitLedger.start(connector, port)) {
+            awaitCommits(ledger, 300);
+            commits = ledger.commits();
+        }
+        Path restored = work.resolve("restored-latest");
+        try (RestoredServer server = engine.restore(RestoreTarget.latest(), restored, OptionalInt.of(1), true, true)) {
+            Set<Long> present = CommitLedger.idsOn(connector, server.port());
+            assertThat(present).containsAll(commits.stream().map(CommitLedger.Commit::id).toList());
+            try (Connection c = connector.open(server.port()); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE written_after_restore (x int)"); // promoted: it takes writes
+            }
+        } finally {
+            PitrTesting.deleteTree(restored);
+        }
+    }
+
+    @Test
+    void anIncrementalBackupIsTakenFromTheStandby() throws Exception {
+        BaseBackup incremental = engine.backup(BaseBackupType.INCR, OptionalInt.empty());
+        assertThat(incremental.type()).isEqualTo("incr");
+        assertThat(incremental.prior()).isPresent();
+        assertThat(incremental.label()).startsWith(firstBackup.label().substring(0, 16));
+        String log = Files.readString(engine.pgbackrest().settings().logPath().resolve("main-backup.log"));
+        assertThat(log).as("pgBackRest's backup log").contains("replay on the standby");
+    }
+
+    @Test
+    void infoGivesTheBackupsAndTheRestorableWindow() {
+        String lsnBefore = CLUSTER.cluster().primary().queryValue("SELECT pg_current_wal_lsn()");
+        engine.archiveMonitor().switchAndAwaitArchived(Duration.ofSeconds(60));
+        BackupInventory inventory = engine.info();
+        assertThat(inventory.statusCode()).as(inventory.statusMessage()).isZero();
+        assertThat(inventory.backups()).extracting(BaseBackup::label).contains(firstBackup.label());
+        BaseBackup full = inventory.backups().get(0);
+        assertThat(full.type()).isEqualTo("full");
+        assertThat(full.size()).isPositive();
+        assertThat(full.repositorySize()).isPositive().isLessThan(full.size() * 2);
+        assertThat(full.stopped()).isAfterOrEqualTo(full.started());
+        assertThat(io.fortress.db.internal.Lsn.parse(full.lsnStop())).isGreaterThanOrEqualTo(io.fortress.db.internal.Lsn.parse(full.lsnStart()));
+        assertThat(inventory.restorableFrom()).contains(full.stopped());
+        assertThat(inventory.oldestWal()).isPresent();
+        assertThat(io.fortress.db.internal.Lsn.parse(inventory.restorableUpToLsn().orElseThrow()))
+                .as("the archive reaches past the WAL written before the switch")
+                .isGreaterThanOrEqualTo(io.fortress.db.internal.Lsn.parse(lsnBefore));
+    }
+
+    @Test
+    void theArchiverReportsItsState() {
+        engine.archiveMonitor().switchAndAwaitArchived(Duration.ofSeconds(60));
+        ArchiveStatus status = engine.archiveMonitor().status();
+        assertThat(status.archivedCount()).isPositive();
+        assertThat(status.failing()).isFalse();
+        assertThat(status.lastArchivedAge()).hasValueSatisfying(age -> assertThat(age).isLessThan(Duration.ofMinutes(5)));
+        assertThat(WalSegment.isSegment(status.currentWal())).isTrue();
+    }
+
+    @Test
+    void aRestoreNeverGoesOverALiveOrNonEmptyDirectory() throws Exception {
+        Path live = CLUSTER.cluster().primary().dataDirectory();
+        assertThatThrownBy(() -> engine.restore(RestoreTarget.latest(), live, OptionalInt.empty(), false, true))
+                .isInstanceOf(PitrException.class).hasMessageContaining("overlaps the data directory");
+        Path full = work.resolve("not-empty");
+        Files.createDirectories(full.resolve("something"));
+        assertThatThrownBy(() -> engine.restore(RestoreTarget.latest(), full, OptionalInt.empty(), false, true))
+                .isInstanceOf(PitrException.class).hasMessageContaining("not empty");
+        assertThat(full.resolve("something")).isDirectory();
+        assertThat(CLUSTER.cluster().primary().queryValue("SELECT 1")).isEqualTo("1");
+    }
+
+    private static void awaitCommits(CommitLedger ledger, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (ledger.size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the writer made only " + ledger.size() + " commits in 60 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static long count(int port, String sql) throws Exception {
+        try (Connection c = connector.open(port); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
