@@ -62,7 +62,9 @@ public final class ArchiveMonitor {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             ArchiveStatus status = status();
-            Optional<String> last = status.lastArchivedWal().filter(WalSegment::isSegment);
+            // a backup-label file (X.00000028.backup) or a partial segment is archived after segment X's start: its prefix counts
+            Optional<String> last = status.lastArchivedWal().filter(w -> w.length() >= 24).map(w -> w.substring(0, 24))
+                    .filter(WalSegment::isSegment);
             if (last.isPresent() && WalSegment.reached(last.get(), segment)) {
                 return segment;
             }

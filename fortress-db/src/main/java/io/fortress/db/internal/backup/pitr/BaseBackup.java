@@ -18,7 +18,10 @@ import java.util.Optional;
  * @param size           size of the database it copied, in bytes
  * @param repositorySize bytes it takes in the repository (compressed, and only what changed for diff and incr)
  * @param prior          the backup it builds on (diff and incr)
+ * @param pageErrors     whether pgBackRest found page checksum errors in the copied files (the server's data was damaged
+ *                       when it was taken; it restores, but holds the damage)
  */
 public record BaseBackup(String label, String type, int repository, Instant started, Instant stopped, String lsnStart, String lsnStop,
-                         String walStart, String walStop, long size, long repositorySize, Optional<String> prior) {
+                         String walStart, String walStop, long size, long repositorySize, Optional<String> prior,
+                         boolean pageErrors) {
 }

@@ -44,9 +44,6 @@ final class InfoParser {
         JsonNode status = entry.path("status");
         List<BaseBackup> backups = new ArrayList<>();
         for (JsonNode b : entry.path("backup")) {
-            if (b.path("error").asBoolean(false)) {
-                continue; // pgBackRest found checksum errors in it; not a point to restore from
-            }
             backups.add(backup(b));
         }
         String oldest = null;
@@ -61,7 +58,13 @@ final class InfoParser {
                 newest = max;
             }
         }
-        return new BackupInventory(stanza, status.path("code").asInt(-1), text(status.path("message"), "status message"),
+        StringBuilder message = new StringBuilder(text(status.path("message"), "status message"));
+        for (JsonNode repo : entry.path("repo")) {
+            if (repo.path("status").path("code").asInt(0) != 0) {
+                message.append("; repo").append(repo.path("key").asInt()).append(": ").append(text(repo.path("status").path("message"), "message"));
+            }
+        }
+        return new BackupInventory(stanza, status.path("code").asInt(-1), message.toString(),
                 backups, Optional.ofNullable(oldest), Optional.ofNullable(newest));
     }
 
@@ -77,7 +80,8 @@ final class InfoParser {
                 match(b.path("lsn").path("start"), LSN, "start LSN of " + label), match(b.path("lsn").path("stop"), LSN, "stop LSN of " + label),
                 wal(b.path("archive").path("start")), wal(b.path("archive").path("stop")),
                 size(b.path("info").path("size"), label), size(b.path("info").path("repository").path("delta"), label),
-                prior.isNull() || prior.isMissingNode() ? Optional.empty() : Optional.of(match(prior, LABEL, "prior backup of " + label)));
+                prior.isNull() || prior.isMissingNode() ? Optional.empty() : Optional.of(match(prior, LABEL, "prior backup of " + label)),
+                b.path("error").asBoolean(false));
     }
 
     private static Instant time(JsonNode node, String label) {

@@ -33,13 +33,11 @@ public final class PgBackRest {
 
     private final PgBackRestSettings settings;
     private final Path executable;
-    private final OsUser user;
 
     /** Runs {@code executable} (see {@link #locate()}) for the settings' stanza. */
     public PgBackRest(PgBackRestSettings settings, Path executable) {
         this.settings = settings;
         this.executable = Checks.path("the pgbackrest program", executable);
-        this.user = OsUser.ownerOf(settings.primary().dataDirectory());
     }
 
     /**
@@ -89,7 +87,8 @@ public final class PgBackRest {
         List<String> argv = new ArrayList<>(List.of(executable.toString(), "--config=" + settings.configFile(), "--stanza=" + settings.stanza()));
         argv.addAll(options);
         argv.add(command);
-        ProcessBuilder builder = new ProcessBuilder(user.wrap(argv));
+        // the data directory's owner now: it may have been created, or restored, after this object
+        ProcessBuilder builder = new ProcessBuilder(OsUser.ownerOf(settings.primary().dataDirectory()).wrap(argv));
         Map<String, String> env = builder.environment();
         // inherited libpq and pgBackRest variables must not redirect the command, and no password belongs there
         env.keySet().removeIf(n -> n.startsWith("PG") || n.contains("PASSWORD") || n.contains("SECRET"));

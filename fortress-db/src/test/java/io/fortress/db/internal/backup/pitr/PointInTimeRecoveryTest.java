@@ -163,6 +163,55 @@ class PointInTimeRecoveryTest {
         assertThat(CLUSTER.cluster().primary().queryValue("SELECT 1")).isEqualTo("1");
     }
 
+    @Test
+    void theRepositoryKeyReachesNeitherArgumentsNorEnvironmentNorLogsNorErrors() throws Exception {
+        String pass = PitrTesting.CIPHER_PASS.reveal();
+        Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean scanning = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread scanner = new Thread(() -> {
+            while (scanning.get()) {
+                seen.addAll(ProcFiles.ofProcessesRunning("pgbackrest"));
+            }
+        });
+        scanner.start();
+        try {
+            engine.backup(BaseBackupType.DIFF, OptionalInt.empty());
+        } finally {
+            scanning.set(false);
+            scanner.join();
+        }
+        assertThat(seen).as("command lines and environments of pgbackrest processes").isNotEmpty()
+                .noneMatch(text -> text.contains(pass));
+        PgBackRestSettings settings = engine.pgbackrest().settings();
+        assertThat(Files.getPosixFilePermissions(settings.configFile()))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        StringBuilder logs = new StringBuilder();
+        try (var files = Files.list(settings.logPath())) {
+            for (Path log : files.toList()) {
+                logs.append(Files.readString(log));
+            }
+        }
+        assertThat(logs.toString()).as("pgBackRest's logs").doesNotContain(pass).contains("--repo1-cipher-pass=<redacted>");
+
+        // the same repository read with a wrong key: pgBackRest's error, named, without either key
+        io.fortress.db.api.Secret wrong = io.fortress.db.api.Secret.of("a-wrong-key-of-enough-length-" + System.nanoTime());
+        LocalCluster cluster = CLUSTER.cluster();
+        PgBackRestSettings wrongKey = PitrTesting.settings(cluster, work.resolve("wrong-key"), "main")
+                .localRepository(new LocalRepository(settings.localRepository().path(), 2, java.util.Optional.empty(), java.util.Optional.of(wrong)))
+                .build();
+        PgBackRestConfigFile.write(wrongKey);
+        PgBackRest reader = new PgBackRest(wrongKey, PgBackRest.locate());
+        BackupInventory unreadable = InfoParser.parse("main", reader.run("info", List.of("--output=json"), Duration.ofMinutes(1)).stdout());
+        assertThat(unreadable.statusCode()).as(unreadable.statusMessage()).isNotZero();
+        assertThat(unreadable.statusMessage()).contains("repo1: ").doesNotContain(pass).doesNotContain(wrong.reveal());
+        assertThatThrownBy(() -> reader.run("check", List.of(), Duration.ofMinutes(3)))
+                .isInstanceOf(PgBackRestFailure.class)
+                .hasMessageContaining("pgbackrest check for stanza main failed with exit code")
+                .hasMessageContaining("ERROR: [")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(pass).doesNotContain(wrong.reveal()))
+                .satisfies(e -> assertThat(((PgBackRestFailure) e).errorCode()).isPresent());
+    }
+
     private static void awaitCommits(CommitLedger ledger, int count) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (ledger.size() < count) {
