@@ -206,17 +206,15 @@ public final class PgBackRest {
         return t;
     }
 
-    /** Ends the program and what it started (process-max workers): politely, then by force. */
+    /** Ends the program and the workers it started (process-max): SIGTERM to all, then SIGKILL to whatever is left after 10 s. */
     private static void end(Process process) {
-        List<ProcessHandle> children = process.descendants().toList();
-        children.forEach(ProcessHandle::destroy);
-        process.destroy();
-        try {
-            process.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        List<ProcessHandle> all = new ArrayList<>(process.descendants().toList()); // before they are re-parented
+        all.add(process.toHandle());
+        all.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (all.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            ArchiveMonitor.sleep(50);
         }
-        children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+        all.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     }
 }
