@@ -25,7 +25,9 @@ final class InfoParser {
     static BackupInventory parse(String stanza, String json) {
         JsonNode root;
         try {
-            root = JSON.readTree(json);
+            // pgBackRest 2.45 copies raw bytes into a repository's status message (e.g. what a wrong key decrypted to) without
+            // escaping them: control characters cannot stand outside JSON strings, so they are neutralised, never trusted
+            root = JSON.readTree(json.replaceAll("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]", "?"));
         } catch (JsonProcessingException e) {
             throw bad("it is not JSON (" + e.getOriginalMessage() + ")");
         }

@@ -84,6 +84,23 @@ public final class PgBackRest {
      * @throws PitrException     when it cannot start, runs past {@code timeout}, or the thread is interrupted
      */
     public Output run(String command, List<String> options, Duration timeout) {
+        Outcome outcome = execute(command, options, timeout);
+        if (outcome.exitCode() != 0) {
+            throw failure(command, outcome.exitCode(), outcome.stderr(), outcome.stdout());
+        }
+        return new Output(outcome.stdout(), outcome.stderr());
+    }
+
+    /** How a command ended, whatever its exit code (for commands such as verify whose report is the output either way). */
+    record Outcome(int exitCode, String stdout, List<String> stderr) {
+    }
+
+    /**
+     * Runs the command like {@link #run} but returns its outcome on any exit code.
+     *
+     * @throws PitrException when it cannot start, runs past {@code timeout}, or the thread is interrupted
+     */
+    Outcome execute(String command, List<String> options, Duration timeout) {
         List<String> argv = new ArrayList<>(List.of(executable.toString(), "--config=" + settings.configFile(), "--stanza=" + settings.stanza()));
         argv.addAll(options);
         argv.add(command);
@@ -115,11 +132,7 @@ public final class PgBackRest {
             }
             out.join(10_000);
             err.join(10_000);
-            int exit = process.exitValue();
-            if (exit != 0) {
-                throw failure(command, exit, List.copyOf(stderr), stdout.toString());
-            }
-            return new Output(stdout.toString(), List.copyOf(stderr));
+            return new Outcome(process.exitValue(), stdout.toString(), List.copyOf(stderr));
         } catch (InterruptedException e) {
             end(process);
             Thread.currentThread().interrupt();

@@ -67,15 +67,32 @@ public final class PitrEngine {
         return InfoParser.parse(pgbackrest.settings().stanza(), json);
     }
 
-    /** Checks every backup file and WAL segment of the repositories against their checksums. */
+    /**
+     * Checks every backup file and WAL segment of the repositories against their checksums
+     * ({@code verify --output=text}): the problems are pgBackRest's summary lines of each invalid backup or
+     * archive, and its lines naming each invalid or missing file or segment
+     * ({@code invalid checksum '20261207-101500F/pg_data/PG_VERSION.lz4'}).
+     */
     public VerifyResult verify() {
-        try {
-            PgBackRest.Output out = pgbackrest.run("verify", List.of(), commandTimeout);
-            List<String> problems = out.stderr().stream().filter(l -> l.contains("WARN:") || l.contains("ERROR:")).toList();
-            return new VerifyResult(problems.isEmpty(), problems);
-        } catch (PgBackRestFailure e) {
-            return new VerifyResult(false, List.of(e.getMessage()));
+        // the files found bad are logged at level info only: stderr gets that level for this command
+        PgBackRest.Outcome out = pgbackrest.execute("verify", List.of("--output=text", "--verbose=y", "--log-level-stderr=info"),
+                commandTimeout);
+        List<String> problems = new ArrayList<>();
+        for (String line : out.stderr()) {
+            boolean named = line.startsWith("INFO: ") && !line.startsWith("INFO: verify command") && !line.startsWith("INFO: stanza:");
+            if (named || line.startsWith("WARN: ") || line.startsWith("ERROR: ")) {
+                problems.add(line);
+            }
         }
+        for (String line : out.stdout().split("\n")) {
+            String l = line.strip();
+            boolean fine = l.isEmpty() || l.startsWith("stanza:") || l.equals("status: ok") || l.startsWith("archiveId:") && !l.contains("status:")
+                    || l.startsWith("backup:") && l.contains("status: valid") || l.equals("missing: 0, checksum invalid: 0, size invalid: 0, other: 0");
+            if (!fine) {
+                problems.add(l);
+            }
+        }
+        return new VerifyResult(out.exitCode() == 0 && problems.isEmpty(), problems);
     }
 
     /** Removes backups and WAL beyond the retention of each repository. */

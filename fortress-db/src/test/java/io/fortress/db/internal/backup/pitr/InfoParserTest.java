@@ -54,6 +54,15 @@ class InfoParserTest {
     }
 
     @Test
+    void rawControlCharactersInAMessageAreNeutralised() {
+        String json = "[{\"backup\":[],\"name\":\"main\",\"status\":{\"code\":99,\"message\":\"other\"},"
+                + "\"repo\":[{\"key\":1,\"status\":{\"code\":99,\"message\":\"[FormatError] bad \u001d\u0001 bytes\"}}]}]";
+        BackupInventory inventory = InfoParser.parse("main", json);
+        assertThat(inventory.statusCode()).isEqualTo(99);
+        assertThat(inventory.statusMessage()).isEqualTo("other; repo1: [FormatError] bad ?? bytes");
+    }
+
+    @Test
     void hostileOrBrokenOutputIsRefusedNamingWhatIsWrong() {
         assertThatThrownBy(() -> InfoParser.parse("main", "not json")).hasMessageStartingWith("cannot read pgbackrest info's output: it is not JSON");
         assertThatThrownBy(() -> InfoParser.parse("main", "{}")).hasMessageContaining("expected a list of stanzas");

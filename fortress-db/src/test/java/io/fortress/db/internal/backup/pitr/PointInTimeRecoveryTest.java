@@ -212,6 +212,29 @@ class PointInTimeRecoveryTest {
                 .satisfies(e -> assertThat(((PgBackRestFailure) e).errorCode()).isPresent());
     }
 
+    @Test
+    void verifyNamesATamperedBackupFile() throws Exception {
+        assertThat(engine.verify()).as("the intact repository").isEqualTo(new VerifyResult(true, List.of()));
+        Path backupDir = engine.pgbackrest().settings().localRepository().path().resolve("backup/main").resolve(firstBackup.label());
+        Path victim;
+        try (var files = Files.walk(backupDir.resolve("pg_data"))) {
+            victim = files.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().startsWith("PG_VERSION")).findFirst().orElseThrow();
+        }
+        byte[] original = Files.readAllBytes(victim);
+        byte[] tampered = original.clone();
+        tampered[tampered.length - 1] ^= 0x55;
+        Files.write(victim, tampered);
+        try {
+            VerifyResult result = engine.verify();
+            assertThat(result.ok()).isFalse();
+            assertThat(result.problems()).contains("INFO: invalid checksum '" + firstBackup.label() + "/pg_data/" + victim.getFileName() + "'")
+                    .anyMatch(l -> l.contains("status: invalid"));
+        } finally {
+            Files.write(victim, original);
+        }
+        assertThat(engine.verify().ok()).isTrue();
+    }
+
     private static void awaitCommits(CommitLedger ledger, int count) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (ledger.size() < count) {
