@@ -235,6 +235,18 @@ class PointInTimeRecoveryTest {
         assertThat(engine.verify().ok()).isTrue();
     }
 
+    @Test
+    void aCommandPastItsTimeLimitIsEndedAndSaysSo() throws Exception {
+        String config = "--config=" + engine.pgbackrest().settings().configFile();
+        assertThatThrownBy(() -> engine.pgbackrest().run("info", List.of("--output=json"), Duration.ofMillis(1)))
+                .isInstanceOf(PitrException.class).hasMessageStartingWith("pgbackrest info did not finish within 1ms and was ended by fortress");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (ProcFiles.ofProcessesRunning(config).stream().anyMatch(l -> l.contains(" info"))) {
+            assertThat(System.nanoTime()).as("the ended pgbackrest is gone").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
     private static void awaitCommits(CommitLedger ledger, int count) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (ledger.size() < count) {
