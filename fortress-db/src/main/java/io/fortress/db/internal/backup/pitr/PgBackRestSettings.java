@@ -158,7 +158,6 @@ public final class PgBackRestSettings {
         return passFile;
     }
 
-
     @Override
     public String toString() {
         return "PgBackRestSettings[stanza=" + stanza + ", config=" + configFile + ", primary=" + primary + ", standby=" + standby
