@@ -23,7 +23,9 @@ public enum Tool {
     /** The Prometheus server, to evaluate alert rules against a live scrape. */
     PROMETHEUS("prometheus", "prometheus"),
     /** A headless browser, to load the status page. */
-    CHROMIUM("chromium", "chromium");
+    CHROMIUM("chromium", "chromium"),
+    /** pgBackRest, for base backups, WAL archiving and point-in-time recovery. */
+    PGBACKREST("pgbackrest", "pgbackrest");
 
     private final String executable;
     private final String debianPackage;
