@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import io.fortress.db.internal.backup.ToolProcess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupSchedule implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BackupSchedule.class);
+    /**
+     * How long a scheduled run's pg_dump is left to {@link #stop(Duration)} once the JVM shuts down, before fortress's
+     * shutdown hook ends it: serve stops the schedule with 5 s for the run to finish, then cancels it.
+     */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     private final BackupManager manager;
     private final Duration interval;
@@ -168,7 +174,7 @@ public final class BackupSchedule implements AutoCloseable {
         lastStart = now;
         runs.incrementAndGet();
         try {
-            manager.backup();
+            ToolProcess.withShutdownGrace(SHUTDOWN_GRACE, manager::backup);
         } catch (BackupInProgressException e) {
             skipped.incrementAndGet();
             LOG.warn("scheduled backup of database {} skipped: {}", manager.database(), e.getMessage());

@@ -25,17 +25,62 @@ import java.util.function.Consumer;
  */
 public final class ToolProcess {
     private static final int STDERR_LINES_KEPT = 200;
-    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+    /** Running tools, each with how long its owner may take to stop it once the JVM shuts down (0: end it at once). */
+    private static final Map<Process, Long> LIVE = new ConcurrentHashMap<>();
+    /** The shutdown grace of tools this thread starts; see {@link #withShutdownGrace}. */
+    private static final ThreadLocal<Duration> GRACE = ThreadLocal.withInitial(() -> Duration.ZERO);
     /** Tools this JVM's shutdown hook ended: their failure says so rather than blaming a signal from elsewhere. */
     private static final Set<Process> ENDED_AT_SHUTDOWN = ConcurrentHashMap.newKeySet();
     /** What the PostgreSQL tools print when they catch SIGINT, SIGTERM or SIGQUIT (pg_dump's and pg_restore's handler). */
     private static final String TERMINATED_BY_USER = "terminated by user";
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(p -> {
-            ENDED_AT_SHUTDOWN.add(p);
-            end(p);
-        }), "fortress-backup-tools-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(ToolProcess::endAtShutdown, "fortress-backup-tools-shutdown"));
+    }
+
+    /**
+     * Runs {@code work} so that the tools it starts are left to their owner for up to {@code grace} once the JVM
+     * begins to shut down: an owner with a graceful stop of its own (a schedule that lets a running backup finish,
+     * then cancels it) must not find its tool killed by this class's hook first. Past the grace the hook ends them.
+     */
+    public static <T> T withShutdownGrace(Duration grace, java.util.function.Supplier<T> work) {
+        Duration before = GRACE.get();
+        GRACE.set(grace);
+        try {
+            return work.get();
+        } finally {
+            GRACE.set(before);
+        }
+    }
+
+    /** The shutdown hook: ends tools without a grace at once, the others when they outlive theirs. */
+    private static void endAtShutdown() {
+        long began = System.nanoTime();
+        List<Thread> enders = new ArrayList<>();
+        LIVE.forEach((process, graceNanos) -> {
+            Thread t = new Thread(() -> {
+                try {
+                    long left = graceNanos - (System.nanoTime() - began);
+                    if (left > 0 && process.waitFor(left, TimeUnit.NANOSECONDS)) {
+                        return; // its owner stopped it, or it finished
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                ENDED_AT_SHUTDOWN.add(process);
+                end(process);
+            }, "fortress-backup-tool-end");
+            t.start();
+            enders.add(t);
+        });
+        for (Thread t : enders) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private ToolProcess() {
@@ -161,7 +206,7 @@ public final class ToolProcess {
         } catch (IOException e) {
             throw new BackupException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
         }
-        LIVE.add(process);
+        LIVE.put(process, GRACE.get().toNanos());
         try {
             process.getOutputStream().close();
             StringBuilder stdout = new StringBuilder();
