@@ -125,7 +125,7 @@ class ServeLifecycleIT {
             lock.rollback(); // the backup can finish now, within its 5 s
         }
         assertThat(serve.waitFor(30, TimeUnit.SECONDS)).as("serve ended").isTrue();
-        assertThat(Files.readString(log)).contains("backup of database graced started").contains("verified").contains("stopped");
+        assertThat(Files.readString(log)).containsPattern("backup graced_\\d{8}_\\d{6} of database graced: .*, verified").contains("stopped");
         try (Database db = Database.open(dbConfig("graced"))) {
             BackupManager manager = BackupManager.create(db, BackupConfig.builder().backupDir(backups).build());
             assertThat(manager.listBackups()).as("the backup finished in its grace").hasSize(1)
