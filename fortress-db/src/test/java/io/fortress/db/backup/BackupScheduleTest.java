@@ -51,7 +51,7 @@ class BackupScheduleTest {
                     await().atMost(Duration.ofSeconds(20)).until(() -> schedule.skipped() >= 2);
                     assertThat(registry.get("fortress.backup.running").gauge().value()).isEqualTo(1.0);
                     lock.commit();
-                    manual = running.get();
+                    manual = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
                 }
                 await().atMost(Duration.ofSeconds(30)).until(() -> m.listBackups().size() >= 3);
             }

@@ -244,7 +244,8 @@ class MigrationLockTest {
             String before = session(pool);
             st.execute("SELECT pg_advisory_lock(" + keys(schema).get(0) + ")");
             MigrationManager m = MigrationManager.create(db, MigrationSource.directory(dir), MigrationConfig.builder().schema(schema)
-                    .lockTimeout(Duration.ofSeconds(3)).statementTimeout(Duration.ofSeconds(7)).build());
+                    // 10 s, not less: the pool is checked while the migration still waits, which a busy machine may delay by seconds
+                    .lockTimeout(Duration.ofSeconds(10)).statementTimeout(Duration.ofSeconds(20)).build());
             CompletableFuture<MigrationResult> waiting = CompletableFuture.supplyAsync(m::up);
             await().atMost(Duration.ofSeconds(20)).until(() -> TestDb.count(cluster(), migrating) == 1 || waiting.isDone());
             assertThat(waiting).isNotDone();
@@ -253,7 +254,7 @@ class MigrationLockTest {
                 assertThat(c.isValid(1)).isTrue();
             }
             assertThat(m.version()).isEqualTo(MigrationVersion.NIL);
-            assertThatThrownBy(waiting::join).hasCauseInstanceOf(MigrationLockException.class)
+            assertThatThrownBy(() -> waiting.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(MigrationLockException.class)
                     .hasMessageContaining("held by pid");
             assertThat(session(pool)).isEqualTo(before);
             await().atMost(Duration.ofSeconds(10)).until(() -> TestDb.count(cluster(), migrating) == 0);
