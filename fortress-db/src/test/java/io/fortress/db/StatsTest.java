@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Every stats number follows the work done. Each test opens its own Database so counts start at zero. */
 class StatsTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(2);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(2);
 
     @Test
     void queryCountsFollowTheWorkDone() {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.api.DbConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackupFailureTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     /** A login whose name and password need quoting everywhere: spaces, ':', '\', '@', quotes. */
     private static final String USER = "back up";
     private static final String PASSWORD = "p@ss: w\\rd 'q' \"dq\"";
@@ -59,7 +60,7 @@ class BackupFailureTest {
     }
 
     private static DbConfig.Builder config() {
-        return BackupTesting.db(CLUSTER.cluster(), "busy").user(USER).password(PASSWORD);
+        return TestDatabases.primaryOnly(CLUSTER.cluster()).database("busy").user(USER).password(PASSWORD);
     }
 
     private BackupManager manager(Path dir, Duration lockWait) {

@@ -10,6 +10,7 @@ import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.Node;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.api.DbConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The advisory lock: golang-migrate's keys, polled, never waited on; released however a run ends. */
 class MigrationLockTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
 
     @TempDir
     Path dir;
@@ -235,8 +236,7 @@ class MigrationLockTest {
     void aMigrationOfADatabaseTakesNoPoolSlotAndLeavesThePoolAsItWas() throws Exception {
         String schema = "lock_database";
         MigrationFiles.of().add("1_a.up.sql", "CREATE TABLE a();").writeTo(dir);
-        DbConfig config = DbConfig.builder().host(Node.HOST).port(cluster().primary().port()).user(cluster().superuser())
-                .password(cluster().password()).database(cluster().database()).applicationName("lock-database-test")
+        DbConfig config = TestDatabases.primaryOnly(cluster()).applicationName("lock-database-test")
                 .maxOpenConns(1).maxIdleConns(1).poolTimeout(Duration.ofSeconds(1)).build();
         String migrating = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lock-database-test migrate'";
         try (Database db = Database.open(config); Connection holder = cluster().primary().connect(); Statement st = holder.createStatement()) {
