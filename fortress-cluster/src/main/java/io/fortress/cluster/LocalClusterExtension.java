@@ -43,8 +43,9 @@ public final class LocalClusterExtension implements BeforeAllCallback, AfterAllC
      * shares: started once, by the first of them, and stopped when the JVM's tests end. Each class gets
      * it as a new cluster: every node up, the replicas streaming, the default database empty and created
      * again, the databases and roles an earlier class created dropped. A cluster left unusable (a node
-     * stopped, frozen or promoted) is replaced. For classes that never stop, freeze, kill or promote a
-     * node and never change server settings; classes using it run one after the other (the default).
+     * stopped, frozen or promoted, replay paused) is replaced. For classes that never stop, freeze, kill
+     * or promote a node and never change server settings; classes using it run one after the other (the
+     * default).
      */
     public static LocalClusterExtension shared(int replicas) {
         if (replicas < 0) {

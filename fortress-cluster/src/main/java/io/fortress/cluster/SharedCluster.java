@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * A cluster that the test classes of one JVM take turns on (see {@link LocalClusterExtension#shared(int)}).
  * Each class gets it as a new cluster would be: every node running, the replicas streaming, the default
  * database empty, no other database and no role beyond those of a new cluster. A cluster some class left
- * unusable (a node stopped, frozen or promoted, the superuser's password changed) is replaced by a new one.
- * The test engine stops it at the end of the run (it is {@link AutoCloseable} in the root store).
+ * unusable (a node stopped, frozen or promoted, replay paused, the superuser's password changed) is
+ * replaced by a new one. The test engine stops it at the end of the run (it is {@link AutoCloseable} in
+ * the root store).
  */
 final class SharedCluster implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SharedCluster.class);
@@ -62,19 +63,19 @@ final class SharedCluster implements AutoCloseable {
         }
     }
 
-    /** Every node runs and answers, the primary is no standby, and every replica streams from it. */
+    /** Every node runs and answers, the primary is no standby, and every replica streams from it and replays. */
     private boolean usable() {
         try {
             for (Node node : cluster.nodes()) {
                 if (!node.isRunning() || node.isFrozen()) {
                     return false;
                 }
-                boolean standby;
                 try (Connection c = node.connect(MAINTENANCE_DATABASE); Statement s = c.createStatement()) {
-                    standby = "t".equals(values(s, "SELECT pg_is_in_recovery()").get(0));
-                }
-                if (standby != (node != cluster.primary())) {
-                    return false;
+                    boolean standby = "t".equals(values(s, "SELECT pg_is_in_recovery()").get(0));
+                    if (standby != (node != cluster.primary())
+                            || standby && "t".equals(values(s, "SELECT pg_is_wal_replay_paused()").get(0))) {
+                        return false;
+                    }
                 }
             }
             for (Node replica : cluster.replicas()) {
