@@ -99,10 +99,10 @@ final class BackupCommand extends CommandGroup {
         n.put("status", b.status().spelling());
         n.put("pinned", b.pinned());
         if (b.manifest().uploaded()) {
-            n.put("uploaded_at", b.manifest().uploadedAt());
+            n.put("uploaded_at", b.manifest().lifecycle().uploadedAt());
         }
-        if (b.manifest().keyFingerprint() != null) {
-            n.put("key_fingerprint", b.manifest().keyFingerprint());
+        if (b.manifest().lifecycle().keyFingerprint() != null) {
+            n.put("key_fingerprint", b.manifest().lifecycle().keyFingerprint());
         }
         return n;
     }
@@ -342,8 +342,8 @@ final class BackupCommand extends CommandGroup {
                 if (copied.isEmpty()) {
                     out.println("nothing to copy: every good backup is in " + m.config().remote().orElseThrow());
                 }
-                copied.forEach(b -> out.println("copied backup " + b.id() + (b.manifest().keyFingerprint() == null ? ""
-                        : " (encrypted with key " + b.manifest().keyFingerprint() + ")")));
+                copied.forEach(b -> out.println("copied backup " + b.id() + (b.manifest().lifecycle().keyFingerprint() == null ? ""
+                        : " (encrypted with key " + b.manifest().lifecycle().keyFingerprint() + ")")));
                 return 0;
             });
         }

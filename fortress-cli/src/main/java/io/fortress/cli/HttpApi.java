@@ -2,7 +2,6 @@ package io.fortress.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.fortress.db.Database;
 import io.fortress.db.api.HealthStatus;
@@ -10,10 +9,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -35,11 +36,11 @@ import org.slf4j.LoggerFactory;
  * listener without a token checks the Host header ({@link #checkedHostNames}); {@link HttpLimits} bounds the rest.
  */
 final class HttpApi {
-    /** Every endpoint, as the 404 answer and serve's banner list them. */
-    static final List<String> PATHS = List.of("/", "/health/database", "/health/live", "/health/ready", "/metrics", "/metrics/database");
     private static final String JSON_TYPE = "application/json; charset=utf-8";
 
     private final HttpServer server;
+    /** The routing table: every endpoint and its handler, in the order the 404 answer and serve's banner list them. */
+    private final Map<String, Function<HttpExchange, Response>> routes = new LinkedHashMap<>();
     private final ExecutorService executor;
 
     /** The endpoints a probe reaches without the token: they say alive or ready, nothing more. */
@@ -61,28 +62,8 @@ final class HttpApi {
         this.server = server;
         this.executor = limits.executor();
         server.setExecutor(executor);
-        ObjectNode notFound = HealthJson.JSON.createObjectNode().put("error", "not found");
-        PATHS.forEach(notFound.putArray("endpoints")::add);
-        server.createContext("/", exchange -> {
-            if (!authorized(exchange, "/")) {
-                return;
-            }
-            String method = exchange.getRequestMethod();
-            if (page != null && exchange.getRequestURI().getPath().equals("/") && (method.equals("GET") || method.equals("HEAD"))) {
-                String html;
-                try {
-                    html = page.render();
-                } catch (RuntimeException e) {
-                    LoggerFactory.getLogger(HttpApi.class).warn("/ failed: {}", e.toString());
-                    respond(exchange, 500, "text/plain; charset=utf-8", "the status page failed: " + e);
-                    return;
-                }
-                respond(exchange, 200, "text/html; charset=utf-8", html);
-                return;
-            }
-            respond(exchange, 404, JSON_TYPE, notFound.toString());
-        });
-        route("/health/database", () -> {
+        routes.put("/", exchange -> new Response(200, "text/html; charset=utf-8", page.render()));
+        routes.put("/health/database", exchange -> {
             HealthStatus status = db.healthChecker().status();
             ObjectNode body = HealthJson.of(status);
             if (backups != null) {
@@ -90,51 +71,56 @@ final class HttpApi {
             }
             return new Response(status.primaryHealthy() ? 200 : 503, JSON_TYPE, body.toString());
         });
-        route("/health/live", () -> new Response(200, JSON_TYPE, "{\"status\":\"alive\"}"));
-        route("/health/ready", exchange -> {
+        routes.put("/health/live", exchange -> new Response(200, JSON_TYPE, "{\"status\":\"alive\"}"));
+        routes.put("/health/ready", exchange -> {
             Readiness.State state = readiness.current();
             // service names, versions and errors are for who holds the token; a probe needs the status alone
             String body = hasToken(exchange) ? state.toJson() : "{\"ready\":" + state.ready() + "}";
             return new Response(state.ready() ? 200 : 503, JSON_TYPE, body);
         });
-        route("/metrics/database", () -> new Response(200, JSON_TYPE, db.stats().toJson()));
-        route("/metrics", () -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+        routes.put("/metrics", exchange -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+        routes.put("/metrics/database", exchange -> new Response(200, JSON_TYPE, db.stats().toJson()));
+        ObjectNode notFound = HealthJson.JSON.createObjectNode().put("error", "not found");
+        routes.keySet().forEach(notFound.putArray("endpoints")::add);
+        server.createContext("/", exchange -> dispatch(exchange, notFound.toString()));
+    }
+
+    /** Every endpoint's path. */
+    List<String> paths() {
+        return List.copyOf(routes.keySet());
     }
 
     private record Response(int status, String type, String body) {
     }
 
-    /** Answers GET and HEAD on exactly this path. */
-    private void route(String path, Supplier<Response> handler) {
-        route(path, exchange -> handler.get());
-    }
-
-    /** Answers GET and HEAD on exactly this path, with a handler that looks at the request. */
-    private void route(String path, java.util.function.Function<HttpExchange, Response> handler) {
-        HttpHandler h = exchange -> {
-            if (!authorized(exchange, path)) {
-                return;
-            }
-            if (!exchange.getRequestURI().getPath().equals(path)) {
-                respond(exchange, 404, JSON_TYPE, "{\"error\":\"not found\"}");
-                return;
-            }
-            String method = exchange.getRequestMethod();
-            if (!method.equals("GET") && !method.equals("HEAD")) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                respond(exchange, 405, JSON_TYPE, "{\"error\":\"method not allowed\"}");
-                return;
-            }
-            Response r;
-            try {
-                r = handler.apply(exchange);
-            } catch (RuntimeException e) {
-                LoggerFactory.getLogger(HttpApi.class).warn("{} failed: {}", path, e.toString());
-                r = new Response(500, JSON_TYPE, "{\"error\":\"internal error\"}");
-            }
-            respond(exchange, r.status, r.type, r.body);
-        };
-        server.createContext(path, h);
+    /**
+     * The one routing step: an exact path of {@link #routes} answers GET and HEAD (405 otherwise), anything else 404 with the
+     * list of endpoints; authorization comes first, so that an unauthorized caller learns nothing about paths.
+     */
+    private void dispatch(HttpExchange exchange, String notFound) throws IOException {
+        String path = java.util.Objects.requireNonNullElse(exchange.getRequestURI().getPath(), ""); // null for an opaque URI
+        if (!authorized(exchange, path)) {
+            return;
+        }
+        Function<HttpExchange, Response> handler = routes.get(path);
+        if (handler == null) {
+            respond(exchange, 404, JSON_TYPE, notFound);
+            return;
+        }
+        String method = exchange.getRequestMethod();
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+            respond(exchange, 405, JSON_TYPE, "{\"error\":\"method not allowed\"}");
+            return;
+        }
+        Response r;
+        try {
+            r = handler.apply(exchange);
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(HttpApi.class).warn("{} failed: {}", path, e.toString());
+            r = new Response(500, JSON_TYPE, "{\"error\":\"internal error\"}");
+        }
+        respond(exchange, r.status, r.type, r.body);
     }
 
     /**
@@ -145,11 +131,11 @@ final class HttpApi {
         if (!acceptable(exchange)) {
             return false;
         }
-        if (tokenDigest == null || OPEN_PATHS.contains(path) && exchange.getRequestURI().getPath().equals(path) || hasToken(exchange)) {
+        if (tokenDigest == null || OPEN_PATHS.contains(path) || hasToken(exchange)) {
             return true;
         }
         // a browser cannot send a bearer token, but it asks for a password when told Basic: the status page takes the token so
-        exchange.getResponseHeaders().set("WWW-Authenticate", path.equals("/") ? "Basic realm=\"fortress\", charset=\"UTF-8\""
+        exchange.getResponseHeaders().set("WWW-Authenticate", path.equals("/") || !routes.containsKey(path) ? "Basic realm=\"fortress\", charset=\"UTF-8\""
                 : "Bearer realm=\"fortress\"");
         respond(exchange, 401, JSON_TYPE, "{\"error\":\"unauthorized: send Authorization: Bearer <the token in FORTRESS_HTTP_TOKEN_FILE>\"}");
         return false;

@@ -1,12 +1,12 @@
 package io.fortress.cli;
 
+import io.fortress.db.api.DaemonThreads;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The bounds that keep serve's HTTP listener answering its probes while slow or hostile clients hold connections
@@ -61,11 +61,7 @@ record HttpLimits(Duration requestTimeout, Duration responseTimeout, int maxConn
      * (the server closes it). Idle threads end after 30 s.
      */
     ExecutorService executor() {
-        AtomicInteger n = new AtomicInteger();
-        return new ThreadPoolExecutor(4, maxConnections + 16, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(null, r, "fortress-http-" + n.incrementAndGet(), THREAD_STACK_BYTES);
-            t.setDaemon(true);
-            return t;
-        });
+        return new ThreadPoolExecutor(4, maxConnections + 16, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                DaemonThreads.numbered("fortress-http", THREAD_STACK_BYTES));
     }
 }

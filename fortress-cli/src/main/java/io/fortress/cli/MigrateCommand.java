@@ -57,16 +57,27 @@ final class MigrateCommand extends CommandGroup {
     /** The subcommands that only read: they never start the embedded cluster. */
     private static final java.util.Set<String> READING_VERBS = java.util.Set.of("version", "status", "plan", "history");
 
-    /** Runs the work for each selected service, printing one line each; stops at the first failure. */
-    int forEach(boolean singleServiceOnly, String verb, ServiceWork work, PrintWriter out) {
-        return forEach(singleServiceOnly, verb, work, out, false);
+    /** A subcommand of migrate: it runs its work on each selected service, under its own name. */
+    abstract static class Step extends Subcommand {
+        @ParentCommand
+        MigrateCommand migrate;
+
+        /** Runs the work for each selected service (exactly one with {@code singleServiceOnly}), printing a line each. */
+        final int each(boolean singleServiceOnly, ServiceWork work) {
+            return each(singleServiceOnly, work, false);
+        }
+
+        /** Like {@link #each(boolean, ServiceWork)}; with {@code json}, all results as one object keyed by service. */
+        final int each(boolean singleServiceOnly, ServiceWork work, boolean json) {
+            return migrate.forEach(singleServiceOnly, spec.name(), work, out(), json);
+        }
     }
 
     /**
-     * Like {@link #forEach(boolean, String, ServiceWork, PrintWriter)}; with {@code json}, each service's
-     * result is a JSON document and all are printed as one object keyed by service.
+     * Runs the work for each selected service, printing one line each and stopping at the first failure; with
+     * {@code json}, each service's result is a JSON document and all are printed as one object keyed by service.
      */
-    int forEach(boolean singleServiceOnly, String verb, ServiceWork work, PrintWriter out, boolean json) {
+    private int forEach(boolean singleServiceOnly, String verb, ServiceWork work, PrintWriter out, boolean json) {
         List<Schema> schemas = schemas(singleServiceOnly, verb);
         Target.Use use = READING_VERBS.contains(verb) ? Target.Use.READ_ONLY : Target.Use.START_IF_STOPPED;
         try (Target target = Target.resolve(fortress.environment(), use, spec.commandLine().getErr());
@@ -170,61 +181,51 @@ final class MigrateCommand extends CommandGroup {
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true, description = "Apply every pending migration.")
-    static final class Up extends Subcommand {
-        @ParentCommand
-        MigrateCommand migrate;
+    static final class Up extends Step {
         @Override
         public Integer call() {
-            return migrate.forEach(false, "up", (s, m) -> describe(s, m.up()), out());
+            return each(false, (s, m) -> describe(s, m.up()));
         }
     }
 
     @Command(name = "down", mixinStandardHelpOptions = true, description = "Roll back exactly one migration of one service (or of --schema).")
-    static final class Down extends Subcommand {
-        @ParentCommand
-        MigrateCommand migrate;
+    static final class Down extends Step {
         @Override
         public Integer call() {
-            return migrate.forEach(true, "down", (s, m) -> describe(s, m.down()), out());
+            return each(true, (s, m) -> describe(s, m.down()));
         }
     }
 
     @Command(name = "goto", mixinStandardHelpOptions = true, description = "Migrate one service (or --schema) up or down to version N.")
-    static final class Goto extends Subcommand {
-        @ParentCommand
-        MigrateCommand migrate;
+    static final class Goto extends Step {
         @Parameters(index = "0", paramLabel = "N", description = "The version to reach.")
         long version;
 
         @Override
         public Integer call() {
-            return migrate.forEach(true, "goto", (s, m) -> describe(s, m.migrate(version)), out());
+            return each(true, (s, m) -> describe(s, m.migrate(version)));
         }
     }
 
     @Command(name = "version", mixinStandardHelpOptions = true, description = "Print each schema's version and dirty flag (takes no lock).")
-    static final class Version extends Subcommand {
-        @ParentCommand
-        MigrateCommand migrate;
+    static final class Version extends Step {
         @Override
         public Integer call() {
-            return migrate.forEach(false, "version", (s, m) -> {
+            return each(false, (s, m) -> {
                 MigrationVersion v = m.version();
                 if (v.isNil()) {
                     return s.id() + ": " + (v.dirty() ? "no version, dirty (a rollback of the first version failed; see migrate status)"
                             : "no version (never migrated)");
                 }
                 return s.id() + ": version " + v.version() + (v.dirty() ? " (dirty)" : "");
-            }, out());
+            });
         }
     }
 
     @Command(name = "force", mixinStandardHelpOptions = true,
             description = {"Set one service's (or --schema's) version, clean, without running anything (-1: no version).",
                     "The repair after a failed migration outside a transaction, once the schema was fixed by hand."})
-    static final class Force extends Subcommand {
-        @ParentCommand
-        MigrateCommand migrate;
+    static final class Force extends Step {
         @Parameters(index = "0", paramLabel = "N", description = "The version to record.")
         long version;
         @Option(names = "--allow-unknown-version", description = "Also a version the source has no file for (the database then "
@@ -233,62 +234,56 @@ final class MigrateCommand extends CommandGroup {
 
         @Override
         public Integer call() {
-            return migrate.forEach(true, "force", (s, m) -> {
+            return each(true, (s, m) -> {
                 m.force(version, allowUnknownVersion);
                 return s.id() + ": forced to version " + version;
-            }, out());
+            });
         }
     }
 
     @Command(name = "adopt", mixinStandardHelpOptions = true,
             description = {"Record version N of one service (or --schema) as applied, running nothing: its changes are already in the database",
                     "(applied by hand or by another tool), e.g. a file reported OUT_OF_ORDER. N must be at or below the current version."})
-    static final class Adopt extends Subcommand {
-        @ParentCommand
-        MigrateCommand migrate;
+    static final class Adopt extends Step {
         @Parameters(index = "0", paramLabel = "N", description = "The version to record as applied.")
         long version;
 
         @Override
         public Integer call() {
-            return migrate.forEach(true, "adopt", (s, m) -> {
+            return each(true, (s, m) -> {
                 m.adopt(version);
                 return s.id() + ": recorded version " + version + " as applied (adopt); nothing was run";
-            }, out());
+            });
         }
     }
 
     @Command(name = "repair-checksum", mixinStandardHelpOptions = true,
             description = {"Accept the current files of applied version N of one service (or --schema) as the applied ones (a MODIFIED or",
                     "DOWN_MODIFIED finding), after checking that the database matches them. Runs nothing."})
-    static final class RepairChecksum extends Subcommand {
-        @ParentCommand
-        MigrateCommand migrate;
+    static final class RepairChecksum extends Step {
         @Parameters(index = "0", paramLabel = "N", description = "The applied version whose files to accept.")
         long version;
 
         @Override
         public Integer call() {
-            return migrate.forEach(true, "repair-checksum", (s, m) -> {
+            return each(true, (s, m) -> {
                 m.repairChecksum(version);
                 return s.id() + ": accepted the current files of version " + version + " (repair_checksum)";
-            }, out());
+            });
         }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Print each migration: applied or pending, how it was recorded (up: by fortress; external_up: by another",
                     "tool such as golang-migrate; adopt; force), checksum, and every finding."})
-    static final class Status extends Subcommand {
-        @ParentCommand
-        MigrateCommand migrate;
+    static final class Status extends Step {
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
         @Override
         public Integer call() {
             boolean[] errors = {false};
-            int status = migrate.forEach(false, "status", (s, m) -> {
+            int status = each(false, (s, m) -> {
                 MigrationStatus st = m.status();
                 errors[0] |= st.findings().stream().anyMatch(Finding::isError);
                 if (json) {
@@ -303,15 +298,13 @@ final class MigrateCommand extends CommandGroup {
                 }
                 st.findings().forEach(f -> sb.append("\n  ! ").append(f));
                 return sb.toString();
-            }, out(), json);
+            }, json);
             return status == 0 && errors[0] ? ERROR_FINDINGS : status;
         }
     }
 
     @Command(name = "plan", mixinStandardHelpOptions = true, description = "Show what up (or goto N) would run, writing nothing.")
-    static final class Plan extends Subcommand {
-        @ParentCommand
-        MigrateCommand migrate;
+    static final class Plan extends Step {
         @Parameters(index = "0", arity = "0..1", paramLabel = "N", description = "Target version (default: the newest).")
         Long target;
         @Option(names = "--json", description = "Print JSON.")
@@ -319,7 +312,7 @@ final class MigrateCommand extends CommandGroup {
 
         @Override
         public Integer call() {
-            return migrate.forEach(false, "plan", (s, m) -> {
+            return each(false, (s, m) -> {
                 MigrationPlan p = target == null ? m.plan() : m.plan(target);
                 if (json) {
                     return p.toJson();
@@ -331,22 +324,20 @@ final class MigrateCommand extends CommandGroup {
                             .append(" (").append(step.transactionMode()).append(')');
                 }
                 return sb.toString();
-            }, out(), json);
+            }, json);
         }
     }
 
     @Command(name = "history", mixinStandardHelpOptions = true,
             description = {"Print the history table of each schema, oldest first: every run, failure, force, adoption and change",
                     "made by another tool, with who, when and how long (takes no lock, writes nothing)."})
-    static final class History extends Subcommand {
-        @ParentCommand
-        MigrateCommand migrate;
+    static final class History extends Step {
         @Option(names = "--json", description = "Print JSON: an array of events per schema.")
         boolean json;
 
         @Override
         public Integer call() {
-            return migrate.forEach(false, "history", (s, m) -> {
+            return each(false, (s, m) -> {
                 java.util.List<io.fortress.db.migrate.HistoryEntry> rows = m.history();
                 if (json) {
                     com.fasterxml.jackson.databind.node.ArrayNode array = HealthJson.JSON.createArrayNode();
@@ -360,7 +351,7 @@ final class MigrateCommand extends CommandGroup {
                             e.errorMessage() == null ? "" : "  error " + e.errorSqlState() + ": " + e.errorMessage()));
                 }
                 return sb.toString();
-            }, out(), json);
+            }, json);
         }
 
         private static com.fasterxml.jackson.databind.node.ObjectNode historyJson(io.fortress.db.migrate.HistoryEntry e) {

@@ -1,5 +1,6 @@
 package io.fortress.cli;
 
+import io.fortress.db.api.DaemonThreads;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fortress.db.Database;
 import io.fortress.db.migrate.MigrationManager;
@@ -29,11 +30,7 @@ final class Readiness implements AutoCloseable {
         this.managers = managers;
         this.latest = latest;
         this.current = read();
-        this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fortress-readiness");
-            t.setDaemon(true);
-            return t;
-        });
+        this.refresher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fortress-readiness"));
         refresher.scheduleWithFixedDelay(this::refresh, 1, 1, TimeUnit.SECONDS);
     }
 

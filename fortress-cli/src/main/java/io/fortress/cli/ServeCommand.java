@@ -1,5 +1,6 @@
 package io.fortress.cli;
 
+import io.fortress.db.api.DaemonThreads;
 import com.sun.net.httpserver.HttpServer;
 import io.fortress.db.api.Consistency;
 import io.fortress.db.Database;
@@ -140,11 +141,7 @@ final class ServeCommand extends Subcommand {
 
         Duration cleanupInterval = CliSettings.get(CliSettings.IOC_CLEANUP_INTERVAL, env);
         if (!cleanupInterval.isZero()) {
-            ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "fortress-ioc-cleanup");
-                t.setDaemon(true);
-                return t;
-            });
+            ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fortress-ioc-cleanup"));
             jobs.scheduleWithFixedDelay(() -> cleanUpIndicators(db), cleanupInterval.toMillis(), cleanupInterval.toMillis(),
                     TimeUnit.MILLISECONDS);
             closeLater(jobs::shutdownNow);
@@ -160,7 +157,7 @@ final class ServeCommand extends Subcommand {
         http.start();
         closeLater(http::stop);
 
-        printBanner(out, db, target, versions, address, token != null, server instanceof com.sun.net.httpserver.HttpsServer, backupConfig,
+        printBanner(out, db, target, versions, address, http.paths(), token != null, server instanceof com.sun.net.httpserver.HttpsServer, backupConfig,
                 pgDump, noBackupYet, schedule.nextRun().orElse(null), Duration.ofNanos(System.nanoTime() - began));
     }
 
@@ -224,7 +221,7 @@ final class ServeCommand extends Subcommand {
     }
 
     private static void printBanner(PrintWriter out, Database db, Target target, Map<Service, Long> versions, String address,
-                                    boolean tokenRequired, boolean tls, BackupConfig backups, String pgDump, boolean noBackupYet,
+                                    List<String> paths, boolean tokenRequired, boolean tls, BackupConfig backups, String pgDump, boolean noBackupYet,
                                     java.time.Instant nextBackup, Duration took) {
         out.println("fortress serve is up (" + took.toMillis() + " ms) on the " + target.describe()
                 + (db.config().behindPooler() ? ", through PgBouncer (DB_POOLER=" + db.config().pooler() + ")" : ""));
@@ -234,7 +231,7 @@ final class ServeCommand extends Subcommand {
         StringBuilder schemas = new StringBuilder();
         versions.forEach((s, v) -> schemas.append(schemas.isEmpty() ? "" : ", ").append(s.id()).append(" v").append(v));
         out.println("  schemas    " + schemas);
-        out.println("  http       " + (tls ? "https://" : "http://") + address + "  (" + String.join(" ", HttpApi.PATHS) + ")"
+        out.println("  http       " + (tls ? "https://" : "http://") + address + "  (" + String.join(" ", paths) + ")"
                 + (tokenRequired ? "; a bearer token (FORTRESS_HTTP_TOKEN_FILE) is required but for "
                         + String.join(" and ", HttpApi.OPEN_PATHS) : ""));
         out.println("  backups    " + backups.backupDir() + " every " + Durations.format(backups.interval()) + ", kept "

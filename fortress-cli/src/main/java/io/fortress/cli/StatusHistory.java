@@ -1,5 +1,6 @@
 package io.fortress.cli;
 
+import io.fortress.db.api.DaemonThreads;
 import io.fortress.db.Database;
 import io.fortress.db.api.NodeHealth;
 import io.fortress.db.api.NodeState;
@@ -49,11 +50,7 @@ final class StatusHistory implements AutoCloseable {
         this.registry = registry;
         this.managers = managers;
         sample();
-        this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fortress-status-history");
-            t.setDaemon(true);
-            return t;
-        });
+        this.sampler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fortress-status-history"));
         sampler.scheduleWithFixedDelay(this::sample, STEP.toMillis(), STEP.toMillis(), TimeUnit.MILLISECONDS);
     }
 

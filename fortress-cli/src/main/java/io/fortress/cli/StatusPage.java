@@ -23,11 +23,11 @@ import java.util.Map;
  * resource; it reloads itself every {@link #REFRESH_SECONDS} seconds and fits a phone. Everything it
  * shows comes from caches (the health checker, {@link StatusHistory}, {@link Readiness}, the backup
  * manager's stats and folder): a page load never queries a database. The alert section applies the
- * conditions of deploy/prometheus/fortress-rules.yml to what the page knows.
+ * conditions of the alert rules ({@link AlertRules}, which also write deploy/prometheus/fortress-rules.yml) to what the
+ * page knows.
  */
 final class StatusPage {
     static final int REFRESH_SECONDS = 3;
-    private static final Duration BACKUP_MAX_AGE = Duration.ofHours(26);
 
     private final Database db;
     private final StatusHistory history;
@@ -63,7 +63,7 @@ final class StatusPage {
         backups(h, alerts);
 
         if (!status.primaryHealthy()) {
-            alerts.add(0, "FortressPrimaryDown: no DB_HOST candidate accepts writes");
+            alerts.add(0, AlertRules.PRIMARY_DOWN.holds("no DB_HOST candidate accepts writes"));
         }
         h.append("<section><h2>Alerts</h2>");
         if (alerts.isEmpty()) {
@@ -101,12 +101,13 @@ final class StatusPage {
                 h.append(n.lagSeconds() == null ? "unknown" : String.format(Locale.ROOT, "%.1f s", n.lagSeconds()))
                         .append("<div class=\"muted\">").append(n.lagBytes() == null ? "" : humanBytes(n.lagBytes())).append("</div>");
                 if (n.lagSeconds() != null && n.lagSeconds() > maxLag.toMillis() / 1000.0) {
-                    alerts.add("FortressReplicaLagging: " + n.name() + " lags " + String.format(Locale.ROOT, "%.1f s", n.lagSeconds())
-                            + ", over DB_MAX_REPLICA_LAG " + io.fortress.db.api.Durations.format(maxLag));
+                    alerts.add(AlertRules.REPLICA_LAGGING.holds(n.name() + " lags " + String.format(Locale.ROOT, "%.1f s", n.lagSeconds())
+                            + ", over DB_MAX_REPLICA_LAG " + io.fortress.db.api.Durations.format(maxLag)));
                 }
                 long flaps = transitions(points);
-                if (flaps > 4) {
-                    alerts.add("FortressReplicaFlapping: " + n.name() + " changed in and out of streaming " + flaps + " times in 15 min");
+                if (flaps > AlertRules.FLAP_LIMIT) {
+                    alerts.add(AlertRules.REPLICA_FLAPPING.holds(n.name() + " changed in and out of streaming " + flaps + " times in "
+                            + AlertRules.FLAP_WINDOW.toMinutes() + " min"));
                 }
             } else {
                 h.append("—");
@@ -115,8 +116,9 @@ final class StatusPage {
             if (last != null && !Double.isNaN(last.inUse())) {
                 h.append(fmt(last.inUse())).append(" / ").append(fmt(last.idle())).append(" / ")
                         .append(last.pending() > 0 ? "<b class=\"bad-text\">" + fmt(last.pending()) + "</b>" : fmt(last.pending()));
-                if (waitedAMinute(points)) {
-                    alerts.add("FortressPoolWaiters: threads have waited for a connection of " + n.name() + " for a minute");
+                if (waitedThroughout(points, AlertRules.POOL_WAIT)) {
+                    alerts.add(AlertRules.POOL_WAITERS.holds("threads have waited for a connection of " + n.name() + " for "
+                            + io.fortress.db.api.Durations.format(AlertRules.POOL_WAIT)));
                 }
             } else {
                 h.append("no pool");
@@ -127,7 +129,7 @@ final class StatusPage {
         }
         h.append("</table></div></section>");
         if (replicas > 0 && streaming == 0) {
-            alerts.add("FortressNoReplicaStreaming: none of the " + replicas + " replicas is streaming; reads go to the primary");
+            alerts.add(AlertRules.NO_REPLICA_STREAMING.holds("none of the " + replicas + " replicas is streaming; reads go to the primary"));
         }
     }
 
@@ -142,7 +144,7 @@ final class StatusPage {
                 state = "<span class=\"badge bad\">UNKNOWN</span> " + esc(s.error());
             } else if (s.dirty()) {
                 state = "<span class=\"badge bad\">DIRTY</span>";
-                alerts.add("FortressMigrationDirty: the schema of " + service.id() + " is dirty at version " + s.version());
+                alerts.add(AlertRules.MIGRATION_DIRTY.holds("the schema of " + service.id() + " is dirty at version " + s.version()));
             } else if (s.version() > s.latest()) {
                 state = "<span class=\"badge warn\">AHEAD</span> the database is newer than this build";
             } else if (s.version() < s.latest()) {
@@ -173,7 +175,7 @@ final class StatusPage {
                     .append(corrupt ? "bad" : newest.status() == BackupStatus.VERIFIED ? "ok" : "warn").append("\">")
                     .append(newest.status().spelling().toUpperCase(Locale.ROOT)).append("</span>");
             if (corrupt) {
-                alerts.add("FortressBackupVerificationFailed: the newest backup " + newest.id() + " failed verification");
+                alerts.add(AlertRules.BACKUP_VERIFICATION_FAILED.holds("the newest backup " + newest.id() + " failed verification"));
             }
         }
         h.append("</dd><dt>last success</dt><dd id=\"last-success\">");
@@ -181,19 +183,20 @@ final class StatusPage {
         if (stats.lastSuccessAt().isPresent()) {
             Instant last = stats.lastSuccessAt().get();
             h.append(esc(last.truncatedTo(ChronoUnit.SECONDS).toString()));
-            if (Duration.between(last, Instant.now()).compareTo(BACKUP_MAX_AGE) > 0) {
-                alerts.add("FortressBackupTooOld: no successful backup in the last 26 hours");
+            if (Duration.between(last, Instant.now()).compareTo(AlertRules.BACKUP_MAX_AGE) > 0) {
+                alerts.add(AlertRules.BACKUP_TOO_OLD.holds("no successful backup in the last " + AlertRules.BACKUP_MAX_AGE.toHours() + " hours"));
             }
         } else {
-            // a fresh install is not an outage: neutral until the first attempt failed or 26 hours passed without one
+            // a fresh install is not an outage: neutral until the first attempt failed or BACKUP_MAX_AGE passed without one
             Instant since = backups.noBackupSince().orElse(Instant.now());
             h.append("no backup yet; ").append(stats.running().isPresent() ? "the first one is running"
                     : nextRun.map(t -> "the first one is due at " + esc(t.truncatedTo(ChronoUnit.SECONDS).toString()))
                     .orElse("none is scheduled"));
             if (stats.failures() > 0) {
-                alerts.add("FortressNoBackupYet: there is no good backup yet and the first attempt failed (see last failure)");
-            } else if (Duration.between(since, Instant.now()).compareTo(BACKUP_MAX_AGE) > 0) {
-                alerts.add("FortressNoBackupYet: there is no good backup yet, 26 hours after serve started");
+                alerts.add(AlertRules.NO_BACKUP_YET.holds("there is no good backup yet and the first attempt failed (see last failure)"));
+            } else if (Duration.between(since, Instant.now()).compareTo(AlertRules.BACKUP_MAX_AGE) > 0) {
+                alerts.add(AlertRules.NO_BACKUP_YET.holds("there is no good backup yet, " + AlertRules.BACKUP_MAX_AGE.toHours()
+                        + " hours after serve started"));
             }
         }
         h.append("</dd>");
@@ -247,9 +250,11 @@ final class StatusPage {
         }
     }
 
+    /** How often the replica went in or out of streaming within the flap window of the samples. */
     private static long transitions(List<StatusHistory.Point> points) {
         long n = 0;
-        for (int i = 1; i < points.size(); i++) {
+        int window = (int) (AlertRules.FLAP_WINDOW.toSeconds() / StatusHistory.STEP.toSeconds());
+        for (int i = Math.max(1, points.size() - window); i < points.size(); i++) {
             if ((points.get(i).state() == NodeState.STREAMING) != (points.get(i - 1).state() == NodeState.STREAMING)) {
                 n++;
             }
@@ -257,8 +262,9 @@ final class StatusPage {
         return n;
     }
 
-    private static boolean waitedAMinute(List<StatusHistory.Point> points) {
-        int needed = (int) (60 / StatusHistory.STEP.toSeconds()) + 1;
+    /** Whether every sample over the last {@code span} saw waiting threads. */
+    private static boolean waitedThroughout(List<StatusHistory.Point> points, Duration span) {
+        int needed = (int) (span.toSeconds() / StatusHistory.STEP.toSeconds()) + 1;
         if (points.size() < needed) {
             return false;
         }

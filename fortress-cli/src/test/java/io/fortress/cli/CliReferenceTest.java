@@ -28,13 +28,7 @@ class CliReferenceTest {
 
     @Test
     void thePageIsWhatThePicocliModelProduces() throws Exception {
-        String generated = CliReference.markdown();
-        if (Boolean.getBoolean("fortress.cli.regenerate")) {
-            Files.writeString(PAGE, generated, StandardCharsets.UTF_8);
-        }
-        String page = Files.exists(PAGE) ? Files.readString(PAGE, StandardCharsets.UTF_8) : "";
-        assertThat(page).as("docs/cli.md differs from what the picocli model of FortressCommand produces; regenerate it with: "
-                + CliReference.REGENERATE).isEqualTo(generated);
+        GeneratedFile.assertCurrent(PAGE, CliReference.markdown(), "the picocli model of FortressCommand", CliReference.REGENERATE);
     }
 
     @Test

@@ -1,19 +1,18 @@
 package io.fortress.cluster;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One PostgreSQL server of a {@link LocalCluster}: the primary or a streaming replica, listening on
@@ -26,16 +25,16 @@ public final class Node {
     private final LocalCluster cluster;
     private final String name;
     private final Path dataDirectory;
-    private final Path logFile;
     private volatile int port;
+    private final ServerProcess postmaster;
     private volatile boolean frozen;
 
     Node(LocalCluster cluster, String name, Path dataDirectory, Path logFile, int port) {
         this.cluster = cluster;
         this.name = name;
         this.dataDirectory = dataDirectory;
-        this.logFile = logFile;
         this.port = port;
+        this.postmaster = ServerProcess.postmaster("node " + name, dataDirectory, logFile);
     }
 
     /** "primary", "replica-1", "replica-2", ... (the name the node was created with, whatever its role now). */
@@ -72,7 +71,7 @@ public final class Node {
 
     /** The server's log file (outside the data directory). */
     public Path logFile() {
-        return logFile;
+        return postmaster.logFile();
     }
 
     /** True when the node is configured as a standby (it has not been promoted). */
@@ -82,7 +81,7 @@ public final class Node {
 
     /** True while a postmaster for this data directory is alive. */
     public boolean isRunning() {
-        return postmasterPid().flatMap(ProcessHandle::of).map(Processes::isAlive).orElse(false);
+        return postmaster.isAlive();
     }
 
     /** Starts the server and waits until it accepts connections. A running node is left alone. */
@@ -90,8 +89,8 @@ public final class Node {
         if (isRunning()) {
             return;
         }
-        cluster.writeNodeConfig(this);
-        cluster.pgCtl("start", "-D", dataDirectory.toString(), "-l", logFile.toString(), "-w", "-t", "120");
+        cluster.config().writeNodeConfig(this, cluster.primary().port());
+        pgCtl("start", "-D", dataDirectory.toString(), "-l", logFile().toString(), "-w", "-t", "120");
     }
 
     /** Stops the server cleanly (fast shutdown: sessions are ended, a checkpoint is written). */
@@ -113,12 +112,11 @@ public final class Node {
      * it first.
      */
     public synchronized void freeze() {
-        List<ProcessHandle> processes = serverProcesses();
-        if (processes.isEmpty()) {
+        frozen = true; // set first: a failure half-way still gets thawed
+        if (!postmaster.freeze()) {
+            frozen = false;
             throw new ClusterException("node " + name + " is not running: nothing to freeze");
         }
-        frozen = true; // set first: a failure half-way still gets thawed
-        signal("STOP", processes);
     }
 
     /** Resumes a frozen server (SIGCONT to the postmaster and every server process); does nothing otherwise. */
@@ -126,7 +124,7 @@ public final class Node {
         if (!frozen) {
             return;
         }
-        signal("CONT", serverProcesses());
+        postmaster.thaw();
         frozen = false;
     }
 
@@ -135,70 +133,29 @@ public final class Node {
         return frozen;
     }
 
-    /** The postmaster first (so it forks nothing meanwhile), then its children. */
-    private List<ProcessHandle> serverProcesses() {
-        Optional<ProcessHandle> postmaster = postmasterPid().flatMap(ProcessHandle::of).filter(Processes::isAlive);
-        if (postmaster.isEmpty()) {
-            return List.of();
-        }
-        List<ProcessHandle> processes = new java.util.ArrayList<>();
-        processes.add(postmaster.get());
-        processes.addAll(postmaster.get().descendants().toList());
-        return processes;
-    }
-
-    private void signal(String signal, List<ProcessHandle> processes) {
-        if (processes.isEmpty()) {
-            return;
-        }
-        List<String> command = new java.util.ArrayList<>(List.of("kill", "-" + signal));
-        processes.forEach(p -> command.add(Long.toString(p.pid())));
-        // a process that ended meanwhile makes kill exit 1; the others were still signalled
-        Processes.run(command, Duration.ofSeconds(30));
-    }
-
     /** Shuts down with pg_ctl in the given mode and returns once the postmaster process has exited. */
     private void shutdown(String mode) {
-        Optional<ProcessHandle> postmaster = postmasterPid().flatMap(ProcessHandle::of).filter(Processes::isAlive);
-        if (postmaster.isEmpty()) {
+        Optional<ProcessHandle> process = postmaster.handle();
+        if (process.isEmpty()) {
             return;
         }
-        cluster.pgCtl("stop", "-D", dataDirectory.toString(), "-m", mode, "-w", "-t", "120");
-        awaitExit(List.of(postmaster.get()), "pg_ctl stop");
+        pgCtl("stop", "-D", dataDirectory.toString(), "-m", mode, "-w", "-t", "120");
+        if (!ServerProcess.awaitExit(List.of(process.get()), Duration.ofSeconds(30))) {
+            throw new ClusterException("the postmaster of node " + name + " did not exit after pg_ctl stop");
+        }
     }
 
-    /**
-     * Waits for processes that are not children of this JVM; polls, because ProcessHandle.onExit()
-     * polls such processes with sleeps of 300 ms and more.
-     */
-    private void awaitExit(List<ProcessHandle> processes, String after) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        for (ProcessHandle process : processes) {
-            while (Processes.isAlive(process)) {
-                if (System.nanoTime() > deadline) {
-                    throw new ClusterException("process " + process.pid() + " of node " + name + " did not exit after " + after);
-                }
-                sleep(10);
-            }
-        }
+    private void pgCtl(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(cluster.binaries().tool("pg_ctl"));
+        command.addAll(List.of(args));
+        Processes.runChecked(cluster.serverUser().command(command), Duration.ofMinutes(3));
     }
 
     /** Kills the postmaster and every server process with SIGKILL, as a machine crash would. */
     public synchronized void kill() {
         frozen = false; // SIGKILL ends stopped processes too
-        Optional<ProcessHandle> postmaster = postmasterPid().flatMap(ProcessHandle::of);
-        if (postmaster.isEmpty()) {
-            return;
-        }
-        List<ProcessHandle> processes = new java.util.ArrayList<>(postmaster.get().descendants().toList());
-        processes.add(postmaster.get());
-        processes.forEach(ProcessHandle::destroyForcibly);
-        awaitExit(processes, "SIGKILL");
-        // A new postmaster refuses to start while the old pid still exists, even as a zombie.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (postmaster.get().isAlive() && System.nanoTime() < deadline) {
-            sleep(20);
-        }
+        postmaster.kill(true);
     }
 
     /** Stops (fast) and starts the server. */
@@ -230,7 +187,7 @@ public final class Node {
      * cut replication) and reloads the configuration; takes effect without a restart.
      */
     public void followPort(int upstreamPort) {
-        String conninfo = cluster.primaryConninfo(this, upstreamPort);
+        String conninfo = cluster.config().primaryConninfo(this, upstreamPort);
         execute("ALTER SYSTEM SET primary_conninfo = '" + conninfo.replace("'", "''") + "'");
         execute("SELECT pg_reload_conf()");
     }
@@ -269,41 +226,36 @@ public final class Node {
         }
     }
 
+    /** True when this primary lists {@code replica} as streaming in pg_stat_replication; false also when it cannot be asked. */
+    boolean streamsTo(Node replica) {
+        String sql = "SELECT count(*) FROM pg_stat_replication WHERE application_name = ? AND state = 'streaming'";
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, replica.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getInt(1) > 0;
+            }
+        } catch (SQLException e) {
+            return false; // it may be starting
+        }
+    }
+
     /** Waits until this standby has replayed everything the primary had written when this was called. */
     public void awaitReplayOf(Node primary, Duration timeout) {
         String target = primary.queryValue("SELECT pg_current_wal_lsn()");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            String caughtUp = queryValue("SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn");
-            if ("t".equals(caughtUp)) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new ClusterException("node " + name + " did not replay up to " + target + " within " + timeout.toSeconds() + " s");
-            }
-            sleep(20);
+        String caughtUp = "SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn";
+        if (!Poll.await(timeout, 20, () -> "t".equals(queryValue(caughtUp)))) {
+            throw new ClusterException("node " + name + " did not replay up to " + target + " within " + timeout.toSeconds() + " s");
         }
     }
 
     /** The last lines of the server log, for error messages. */
     public String logTail(int lines) {
-        try {
-            List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(no log at " + logFile + ")";
-        }
+        return postmaster.logTail(lines);
     }
 
+    /** The postmaster's pid while it runs postgres (a stale postmaster.pid may name a pid another program has since been given). */
     Optional<Long> postmasterPid() {
-        Path pidFile = dataDirectory.resolve("postmaster.pid");
-        try {
-            List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
-            // a stale file (the server was killed) may name a pid another program has since been given: never that one
-            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip())).filter(pid -> Processes.runs(pid, "postgres"));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return postmaster.pid();
     }
 
     void setPort(int port) {
@@ -311,12 +263,7 @@ public final class Node {
     }
 
     static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ClusterException("interrupted", e);
-        }
+        Poll.sleep(millis);
     }
 
     @Override

@@ -36,7 +36,7 @@ public final class PgBouncers implements AutoCloseable {
     private final List<Front> fronts;
     private final boolean detached;
     private final List<Front> own = new ArrayList<>();
-    private Process watchdog;
+    private Watchdog watchdog;
     private boolean closed;
 
     /** The PgBouncer in front of one node. */
@@ -45,16 +45,15 @@ public final class PgBouncers implements AutoCloseable {
         private final Node node;
         private final int port;
         private final Path config;
-        private final Path pidFile;
-        private final Path logFile;
+        private final ServerProcess process;
 
         private Front(LocalCluster cluster, Node node, int port, Path folder) {
             this.cluster = cluster;
             this.node = node;
             this.port = port;
             this.config = folder.resolve(node.name() + ".ini");
-            this.pidFile = folder.resolve(node.name() + ".pid");
-            this.logFile = folder.resolve(node.name() + ".log");
+            this.process = ServerProcess.program("PgBouncer " + node.name(), folder.resolve(node.name() + ".pid"),
+                    folder.resolve(node.name() + ".log"), "pgbouncer");
         }
 
         /** The node this PgBouncer forwards to. */
@@ -72,7 +71,7 @@ public final class PgBouncers implements AutoCloseable {
         }
 
         public Path logFile() {
-            return logFile;
+            return process.logFile();
         }
 
         /** A client session through this PgBouncer, as the cluster's superuser, with statements unnamed as PgBouncer 1.18 needs. */
@@ -92,16 +91,12 @@ public final class PgBouncers implements AutoCloseable {
 
         /** True while the process named in its pid file runs. */
         public boolean isRunning() {
-            return pid().flatMap(ProcessHandle::of).map(Processes::isAlive).orElse(false);
+            return process.isAlive();
         }
 
+        /** Its pid while it runs pgbouncer (a stale pid file may name a pid another program has since been given). */
         Optional<Long> pid() {
-            try {
-                // a stale file may name a pid another program has since been given: never that one
-                return Optional.of(Long.parseLong(Files.readString(pidFile).strip())).filter(pid -> Processes.runs(pid, "pgbouncer"));
-            } catch (IOException | NumberFormatException e) {
-                return Optional.empty();
-            }
+            return process.pid();
         }
 
         @Override
@@ -141,11 +136,11 @@ public final class PgBouncers implements AutoCloseable {
             Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
             user.own(folder);
             Path authFile = folder.resolve("userlist.txt");
-            write(authFile, quote(cluster.superuser()) + " " + quote(cluster.password()) + "\n", user);
+            ClusterFiles.write(authFile, quote(cluster.superuser()) + " " + quote(cluster.password()) + "\n", "rw-------", user);
             for (Node node : cluster.nodes()) {
                 Optional<Integer> existing = configuredPort(folder, node);
-                Front front = new Front(cluster, node, existing.orElseGet(LocalCluster::freePort), folder);
-                write(front.config, config(front, authFile, poolSize, cluster.superuser()), user);
+                Front front = new Front(cluster, node, existing.orElseGet(Loopback::freePort), folder);
+                ClusterFiles.write(front.config, config(front, authFile, poolSize, cluster.superuser()), "rw-------", user);
                 fronts.add(front);
             }
         } catch (IOException e) {
@@ -223,8 +218,8 @@ public final class PgBouncers implements AutoCloseable {
                 + "server_tls_sslmode = prefer\n"
                 // a node that comes back is used again within a second (PgBouncer's default is 15 s)
                 + "server_login_retry = 1\n"
-                + "logfile = " + front.logFile + "\n"
-                + "pidfile = " + front.pidFile + "\n";
+                + "logfile = " + front.process.logFile() + "\n"
+                + "pidfile = " + front.process.pidFile() + "\n";
     }
 
     /** A value of PgBouncer's auth file: double-quoted, with double quotes doubled. */
@@ -232,60 +227,21 @@ public final class PgBouncers implements AutoCloseable {
         return "\"" + value.replace("\"", "\"\"") + "\"";
     }
 
-    private static void write(Path file, String text, ServerUser user) throws IOException {
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        user.own(file);
-    }
-
     private void launch(String binary, Front front) {
         ServerUser user = cluster.serverUser();
         Processes.runChecked(user.command(List.of(binary, "-d", front.config.toString())), Duration.ofSeconds(30));
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!(front.isRunning() && accepts(front))) {
-            if (System.nanoTime() > deadline) {
-                throw new ClusterException(front + " did not start within 30 s; its log ends:\n" + tail(front.logFile));
-            }
-            Node.sleep(50);
+        if (!Poll.await(Duration.ofSeconds(30), 50, () -> front.isRunning() && Loopback.accepts(front.port))) {
+            throw new ClusterException(front + " did not start within 30 s; its log ends:\n" + front.process.logTail(20));
         }
     }
-
-    private static boolean accepts(Front front) {
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress(Node.HOST, front.port), 1000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /**
-     * The watchdog: {@code sh -c WATCHDOG_SCRIPT name JVM_PID PID_FILE...}. A pid file left by a PgBouncer that was
-     * killed names a pid the kernel may since have given to another program: only a process that still runs
-     * {@code pgbouncer} is signalled.
-     */
-    static final String WATCHDOG_SCRIPT = """
-            jvm=$1; shift
-            while kill -0 "$jvm" 2>/dev/null; do sleep 1; done
-            for f in "$@"; do
-              [ -f "$f" ] || continue
-              p=$(cat "$f")
-              [ "$(cat "/proc/$p/comm" 2>/dev/null)" = pgbouncer ] || continue
-              kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null
-            done
-            exit 0
-            """;
 
     /** Ends the PgBouncers of this JVM's fronts when it dies without closing them. */
     private void startWatchdog() {
         if (detached || own.isEmpty()) {
             return;
         }
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WATCHDOG_SCRIPT, "fortress-pgbouncer-watchdog",
-                Long.toString(ProcessHandle.current().pid())));
-        own.forEach(f -> command.add(f.pidFile.toString()));
-        watchdog = Processes.startInBackground(command, "PgBouncer watchdog");
+        watchdog = Watchdog.start(Watchdog.PGBOUNCERS_SCRIPT, "fortress-pgbouncer-watchdog",
+                own.stream().map(f -> f.process.pidFile().toString()).toList());
     }
 
     /** Every PgBouncer: the primary's first, then the replicas' in order. */
@@ -324,13 +280,11 @@ public final class PgBouncers implements AutoCloseable {
         Path authFile = folder.resolve("userlist.txt");
         try {
             String text = Files.readString(authFile, StandardCharsets.UTF_8) + quote(name) + " " + quote(password) + "\n";
-            write(authFile, text, cluster.serverUser());
+            ClusterFiles.write(authFile, text, "rw-------", cluster.serverUser());
         } catch (IOException e) {
             throw new ClusterException("cannot add " + name + " to " + authFile + ": " + e.getMessage(), e);
         }
-        for (Front front : fronts) {
-            front.pid().ifPresent(pid -> Processes.run(List.of("kill", "-HUP", Long.toString(pid)), Duration.ofSeconds(10)));
-        }
+        fronts.forEach(front -> front.process.signal("HUP"));
         for (Front front : fronts) {
             if (front.isRunning()) {
                 awaitLogin(front, name, password);
@@ -340,45 +294,33 @@ public final class PgBouncers implements AutoCloseable {
 
     /** Waits until the reloaded PgBouncer lets the login in (a reload is asynchronous). */
     private static void awaitLogin(Front front, String name, String password) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
+        java.sql.SQLException[] last = new java.sql.SQLException[1];
+        boolean in = Poll.await(Duration.ofSeconds(10), 50, () -> {
             try (java.sql.Connection c = front.connect(name, password)) {
-                return;
+                return true;
             } catch (java.sql.SQLException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new ClusterException(front + " does not let " + name + " in after a reload: " + e.getMessage(), e);
-                }
-                Node.sleep(50);
+                last[0] = e;
+                return false;
             }
+        });
+        if (!in) {
+            throw new ClusterException(front + " does not let " + name + " in after a reload: " + last[0].getMessage(), last[0]);
         }
     }
 
     /** Stops one PgBouncer (SIGTERM: clients are cut off at once) and waits until it has exited. */
     public void stop(Front front) {
-        Optional<ProcessHandle> process = front.pid().flatMap(ProcessHandle::of);
-        if (process.isEmpty() || !Processes.isAlive(process.get())) {
-            return;
-        }
-        Processes.run(List.of("kill", "-CONT", Long.toString(process.get().pid())), Duration.ofSeconds(10)); // a frozen one must run to exit
-        Processes.run(List.of("kill", "-TERM", Long.toString(process.get().pid())), Duration.ofSeconds(10));
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (Processes.isAlive(process.get())) {
-            if (System.nanoTime() > deadline) {
-                Processes.run(List.of("kill", "-KILL", Long.toString(process.get().pid())), Duration.ofSeconds(10));
-                break;
-            }
-            Node.sleep(20);
-        }
+        front.process.terminate(Duration.ofSeconds(30));
     }
 
     /** Freezes one PgBouncer (SIGSTOP): the kernel still accepts TCP, nothing answers. {@link #thaw} undoes it. */
     public void freeze(Front front) {
-        front.pid().ifPresent(pid -> Processes.runChecked(List.of("kill", "-STOP", Long.toString(pid)), Duration.ofSeconds(10)));
+        front.process.freeze();
     }
 
     /** Resumes a frozen PgBouncer (SIGCONT). */
     public void thaw(Front front) {
-        front.pid().ifPresent(pid -> Processes.run(List.of("kill", "-CONT", Long.toString(pid)), Duration.ofSeconds(10)));
+        front.process.thaw();
     }
 
     /** Starts a stopped PgBouncer again, on its port. */
@@ -393,15 +335,6 @@ public final class PgBouncers implements AutoCloseable {
         fronts.forEach(this::stop);
     }
 
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
-    }
-
     /** Stops the PgBouncers this instance started, unless it is detached. */
     @Override
     public synchronized void close() {
@@ -413,7 +346,7 @@ public final class PgBouncers implements AutoCloseable {
             own.forEach(this::stop);
         }
         if (watchdog != null) {
-            watchdog.destroy();
+            watchdog.stop();
         }
     }
 }

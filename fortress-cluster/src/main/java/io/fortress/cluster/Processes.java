@@ -66,7 +66,6 @@ final class Processes {
         }
     }
 
-    /** Starts a helper that runs on its own (a watchdog), its output discarded, with a scrubbed environment. */
     /**
      * Whether process {@code pid} exists and runs {@code program} (its name in /proc/PID/comm). A pid read from a pid
      * file of a server that has since died may belong to any other program by now (pids are reused, within minutes on
@@ -84,6 +83,7 @@ final class Processes {
         }
     }
 
+    /** Starts a helper that runs on its own (a watchdog), its output discarded, with a scrubbed environment. */
     static Process startInBackground(List<String> command, String what) {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -104,12 +104,18 @@ final class Processes {
         if (!process.isAlive()) {
             return false;
         }
+        char state = state(process.pid());
+        return state == '?' ? process.isAlive() : state != 'Z';
+    }
+
+    /** The process's state letter in /proc/PID/stat (R running, S sleeping, T stopped, Z zombie, ...); '?' when unknown. */
+    static char state(long pid) {
         try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(process.pid()), "stat"));
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
             // the state follows the parenthesised command name, which may itself contain spaces or ')'
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+            return stat.charAt(stat.lastIndexOf(')') + 2);
         } catch (IOException | RuntimeException e) {
-            return process.isAlive();
+            return '?';
         }
     }
 

@@ -14,23 +14,68 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shape of the library, as rules: packages form no cycles, and the API packages (everything outside
- * {@code io.fortress.db.internal}) never hand an internal type to a caller.
+ * The shape of the library, as rules: packages form no cycles, the API packages (everything outside
+ * {@code io.fortress.db.internal}) never hand an internal type to a caller, and the backup internals
+ * are reached only through the backup API. (fortress-cli and the starter have their own rule: they
+ * use no internal package.)
  */
 class ArchitectureTest {
     private static final JavaClasses LIBRARY = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.fortress.db");
 
+    /** The backup API's entry points: they hand work to io.fortress.db.internal.backup, which returns the API's values. */
+    private static final Set<String> BACKUP_ENTRY_POINTS = Set.of("io.fortress.db.backup.BackupManager",
+            "io.fortress.db.backup.BackupSchedule", "io.fortress.db.backup.RemoteObjectDecryptor");
+
     @Test
     void packagesFormNoCycles() {
-        // each package is a slice of its own: io.fortress.db, io.fortress.db.api, io.fortress.db.internal.pool, ...
-        slices().matching("io.fortress.(**)").should().beFreeOfCycles().check(LIBRARY);
+        // each package is a slice of its own (io.fortress.db, io.fortress.db.api, io.fortress.db.internal.pool, ...), except that
+        // io.fortress.db.backup is two: its values (BackupInfo, BackupConfig, ...), which the backup internals use, and its entry
+        // points, which use the internals
+        slices().assignedFrom(new SliceAssignment() {
+            @Override
+            public SliceIdentifier getIdentifierOf(JavaClass type) {
+                String name = type.getName().replaceAll("\\$.*", "");
+                if (BACKUP_ENTRY_POINTS.contains(name)) {
+                    return SliceIdentifier.of("backup entry points");
+                }
+                return type.getPackageName().startsWith("io.fortress.") ? SliceIdentifier.of(type.getPackageName())
+                        : SliceIdentifier.ignore();
+            }
+
+            @Override
+            public String getDescription() {
+                return "packages, with the backup entry points apart from the backup values";
+            }
+        }).should().beFreeOfCycles().check(LIBRARY);
+    }
+
+    @Test
+    void onlyTheBackupApiReachesTheBackupInternals() {
+        classes().that().resideInAPackage("io.fortress.db.internal.backup..")
+                .should().onlyBeAccessed().byClassesThat().resideInAnyPackage("io.fortress.db.backup", "io.fortress.db.internal.backup..")
+                .check(LIBRARY);
+    }
+
+    @Test
+    void backupInternalsNeverReachBackIntoTheBackupEntryPoints() {
+        noClasses().that().resideInAPackage("io.fortress.db.internal.backup..")
+                .should().dependOnClassesThat(new com.tngtech.archunit.base.DescribedPredicate<JavaClass>("a backup entry point") {
+                    @Override
+                    public boolean test(JavaClass type) {
+                        return BACKUP_ENTRY_POINTS.contains(type.getName().replaceAll("\\$.*", ""));
+                    }
+                })
+                .check(LIBRARY);
     }
 
     @Test

@@ -108,6 +108,12 @@ class DbConfigTest {
         assertThat(DbConfig.fromEnv(Map.of("DB_CONN_MAX_LIFETIME", "30s")).connMaxIdleTime()).isEqualTo(java.time.Duration.ofSeconds(15));
         assertThat(DbConfig.fromEnv(Map.of("DB_CONN_MAX_LIFETIME", "0")).connMaxIdleTime()).isEqualTo(java.time.Duration.ofMinutes(1));
         assertThat(DbConfig.fromEnv(Map.of()).connMaxIdleTime()).isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThat(DbConfig.fromEnv(Map.of("DB_USER", "app")).replicaUser()).isEqualTo("app");
+        assertThat(DbConfig.fromEnv(Map.of("DB_HEALTH_INTERVAL", "2s")).healthTimeout()).isEqualTo(java.time.Duration.ofSeconds(2));
+        // the raw value stays unset (toString, the checks across settings); only the getters derive it
+        assertThat(DbConfig.fromEnv(Map.of()).get(io.fortress.db.api.DbSettings.HEALTH_TIMEOUT)).isNull();
+        assertThatThrownBy(() -> io.fortress.db.api.DbSettings.PORT.whenUnset("never", c -> 1))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("port has a fixed default");
         assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("DB_MAX_OPEN_CONNS", "4", "DB_MAX_IDLE_CONNS", "5")))
                 .hasMessage("maxIdleConns (DB_MAX_IDLE_CONNS) = 5 exceeds maxOpenConns (DB_MAX_OPEN_CONNS) = 4; keep it at most maxOpenConns");
         assertThatThrownBy(() -> DbConfig.fromEnv(Map.of("DB_CONN_MAX_LIFETIME", "1m", "DB_CONN_MAX_IDLE_TIME", "1m")))

@@ -307,8 +307,8 @@ class PgBouncerTest {
         try (Database db = Database.open(pooledWithDirectHosts().build())) {
             BackupManager manager = BackupManager.create(db, BackupConfig.builder().backupDir(backups).build());
             BackupInfo info = manager.backup();
-            assertThat(info.manifest().port()).as("pg_dump went to the primary server itself").isEqualTo(cluster.primary().port());
-            assertThat(info.manifest().tables()).anySatisfy(t -> {
+            assertThat(info.manifest().source().port()).as("pg_dump went to the primary server itself").isEqualTo(cluster.primary().port());
+            assertThat(info.manifest().contents().tables()).anySatisfy(t -> {
                 assertThat(t.name()).isEqualTo("items");
                 assertThat(t.rows()).isGreaterThanOrEqualTo(1000);
             });

@@ -21,6 +21,15 @@ public abstract class Configuration {
         return values.get(setting);
     }
 
+    /**
+     * The value of a setting as it takes effect: what was given, else its default, which a setting made with
+     * {@link Setting#whenUnset} derives from the others (an unset {@code healthTimeout} follows {@code healthInterval}).
+     */
+    public final <T> T effective(Setting<T> setting) {
+        T value = values.get(setting);
+        return value != null ? value : setting.unsetValue(this);
+    }
+
     /** Every setting and its value, in the settings table's order; secrets show as {@code <redacted>}. */
     @Override
     public String toString() {

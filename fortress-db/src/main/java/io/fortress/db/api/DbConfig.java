@@ -19,15 +19,6 @@ import java.util.Optional;
  * {@link #toString()} never shows a password.
  */
 public final class DbConfig extends Configuration {
-    /** An unset socket timeout is the statement timeout plus this: the server's own cancel (57014) comes first. */
-    static final Duration DERIVED_SOCKET_MARGIN = Duration.ofSeconds(5);
-    /** An unset health timeout is this, or the interval when that is shorter. */
-    public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(5);
-    /** maxIdleConns when unset, unless maxOpenConns is smaller. */
-    public static final int DEFAULT_MAX_IDLE_CONNS = 5;
-    /** connMaxIdleTime when unset, unless half of connMaxLifetime is shorter. */
-    public static final Duration DEFAULT_CONN_MAX_IDLE_TIME = Duration.ofMinutes(1);
-
     private DbConfig(Builder builder) {
         super(builder);
     }
@@ -86,24 +77,18 @@ public final class DbConfig extends Configuration {
         return get(DbSettings.MAX_OPEN_CONNS);
     }
 
-    /** Idle connections kept per pool: as set, else the smaller of {@link #DEFAULT_MAX_IDLE_CONNS} and maxOpenConns. */
+    /** Idle connections kept per pool; unset, {@link DbSettings#MAX_IDLE_CONNS} says. */
     public int maxIdleConns() {
-        Integer set = get(DbSettings.MAX_IDLE_CONNS);
-        return set != null ? set : Math.min(DEFAULT_MAX_IDLE_CONNS, maxOpenConns());
+        return effective(DbSettings.MAX_IDLE_CONNS);
     }
 
     public Duration connMaxLifetime() {
         return get(DbSettings.CONN_MAX_LIFETIME);
     }
 
-    /** As set, else the smaller of {@link #DEFAULT_CONN_MAX_IDLE_TIME} and half of connMaxLifetime (which it must stay under). */
+    /** How long a connection may idle; unset, {@link DbSettings#CONN_MAX_IDLE_TIME} says (under connMaxLifetime). */
     public Duration connMaxIdleTime() {
-        Duration set = get(DbSettings.CONN_MAX_IDLE_TIME);
-        if (set != null) {
-            return set;
-        }
-        Duration half = connMaxLifetime().dividedBy(2);
-        return connMaxLifetime().isZero() || DEFAULT_CONN_MAX_IDLE_TIME.compareTo(half) <= 0 ? DEFAULT_CONN_MAX_IDLE_TIME : half;
+        return effective(DbSettings.CONN_MAX_IDLE_TIME);
     }
 
     /** The replicas' addresses, in the order given; entries without a port use {@link #port()}. */
@@ -144,10 +129,9 @@ public final class DbConfig extends Configuration {
         return index < 0 ? Optional.empty() : Optional.of(HostAndPort.parse(direct.get(index), port()));
     }
 
-    /** The user replica pools log in as. */
+    /** The user replica pools log in as; unset, {@link #user()}. */
     public String replicaUser() {
-        String replicaUser = get(DbSettings.REPLICA_USER);
-        return replicaUser == null ? user() : replicaUser;
+        return effective(DbSettings.REPLICA_USER);
     }
 
     public Duration connectTimeout() {
@@ -162,14 +146,9 @@ public final class DbConfig extends Configuration {
         return get(DbSettings.STATEMENT_TIMEOUT);
     }
 
-    /** How long a pooled connection waits for the server at most: as set, else statementTimeout + 5s, or 0 (none) without one. */
+    /** How long a pooled connection waits for the server at most; unset, {@link DbSettings#SOCKET_TIMEOUT} says. */
     public Duration socketTimeout() {
-        Duration set = get(DbSettings.SOCKET_TIMEOUT);
-        if (set != null) {
-            return set;
-        }
-        Duration statement = statementTimeout();
-        return statement.isZero() ? Duration.ZERO : statement.plus(DERIVED_SOCKET_MARGIN);
+        return effective(DbSettings.SOCKET_TIMEOUT);
     }
 
     public SslMode sslMode() {
@@ -204,13 +183,9 @@ public final class DbConfig extends Configuration {
         return get(DbSettings.HEALTH_INTERVAL);
     }
 
-    /** The timeout of one check: as set, else the smaller of {@link #DEFAULT_HEALTH_TIMEOUT} and the interval. */
+    /** The timeout of one check; unset, {@link DbSettings#HEALTH_TIMEOUT} says. */
     public Duration healthTimeout() {
-        Duration set = get(DbSettings.HEALTH_TIMEOUT);
-        if (set != null) {
-            return set;
-        }
-        return DEFAULT_HEALTH_TIMEOUT.compareTo(healthInterval()) <= 0 ? DEFAULT_HEALTH_TIMEOUT : healthInterval();
+        return effective(DbSettings.HEALTH_TIMEOUT);
     }
 
     public Duration healthFastInterval() {

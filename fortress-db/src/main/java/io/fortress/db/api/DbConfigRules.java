@@ -36,7 +36,7 @@ final class DbConfigRules {
                     + " must be longer than statementTimeout (DB_STATEMENT_TIMEOUT) = " + Durations.format(statement)
                     + ": the server ends a statement at statementTimeout with a clear error (SQLSTATE 57014), and a socket "
                     + "timeout at or below it would drop the connection first; leave DB_SOCKET_TIMEOUT unset to get "
-                    + Durations.format(statement.plus(DbConfig.DERIVED_SOCKET_MARGIN)) + ", or set 0 for none");
+                    + Durations.format(DbSettings.SOCKET_TIMEOUT.unsetValue(c)) + ", or set 0 for none");
         }
         exclusive(c, DbSettings.PASSWORD, DbSettings.PASSWORD_FILE);
         exclusive(c, DbSettings.REPLICA_PASSWORD, DbSettings.REPLICA_PASSWORD_FILE);

@@ -14,6 +14,16 @@ public final class DbSettings {
     private DbSettings() {
     }
 
+    // the numbers of the defaults derived from other settings; the rules themselves are stated once, with whenUnset below
+    /** maxIdleConns when unset, unless maxOpenConns is smaller. */
+    public static final int DEFAULT_MAX_IDLE_CONNS = 5;
+    /** connMaxIdleTime when unset, unless half of connMaxLifetime is shorter. */
+    public static final Duration DEFAULT_CONN_MAX_IDLE_TIME = Duration.ofMinutes(1);
+    /** An unset socket timeout is the statement timeout plus this: the server's own cancel (57014) comes first. */
+    public static final Duration DERIVED_SOCKET_MARGIN = Duration.ofSeconds(5);
+    /** An unset health timeout is this, or the interval when that is shorter. */
+    public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(5);
+
     public static final Setting<String> HOST = Setting.of("host", "DB_HOST", "localhost", s -> s, DbSettings::validHostList,
             "a host or host:port, or a comma-separated list of them",
             "the primary; with several candidates (after a failover any of them may be the primary), the one that accepts "
@@ -33,8 +43,9 @@ public final class DbSettings {
     public static final Setting<Integer> MAX_OPEN_CONNS = Setting.integer("maxOpenConns", "DB_MAX_OPEN_CONNS", 25, 1, 10_000,
             "maximum connections per node (pool size of the primary and of each replica)");
     public static final Setting<Integer> MAX_IDLE_CONNS = Setting.integer("maxIdleConns", "DB_MAX_IDLE_CONNS", null, 0, 10_000,
-            "idle connections each pool keeps open (HikariCP minimumIdle); at most maxOpenConns; unset: the smaller of 5 and "
-                    + "maxOpenConns");
+            "idle connections each pool keeps open (HikariCP minimumIdle); at most maxOpenConns")
+            .whenUnset("the smaller of " + DEFAULT_MAX_IDLE_CONNS + " and maxOpenConns",
+                    c -> Math.min(DEFAULT_MAX_IDLE_CONNS, c.get(DbSettings.MAX_OPEN_CONNS)));
     public static final Setting<Duration> CONN_MAX_LIFETIME = Setting.duration("connMaxLifetime", "DB_CONN_MAX_LIFETIME",
             Duration.ofMinutes(5), d -> d.isZero() || d.compareTo(Duration.ofSeconds(30)) >= 0,
             "0 (no limit) or a duration of at least 30s (HikariCP's minimum)",
@@ -42,8 +53,13 @@ public final class DbSettings {
     public static final Setting<Duration> CONN_MAX_IDLE_TIME = Setting.duration("connMaxIdleTime", "DB_CONN_MAX_IDLE_TIME",
             null, d -> d.isZero() || d.compareTo(Duration.ofSeconds(10)) >= 0,
             "0 (never) or a duration of at least 10s (HikariCP's minimum)",
-            "a connection idle this long is closed while the pool holds more than maxIdleConns idle connections; unset: the "
-                    + "smaller of 1m and half of connMaxLifetime (1m when connMaxLifetime is 0)");
+            "a connection idle this long is closed while the pool holds more than maxIdleConns idle connections")
+            .whenUnset("the smaller of " + Durations.format(DEFAULT_CONN_MAX_IDLE_TIME) + " and half of connMaxLifetime ("
+                    + Durations.format(DEFAULT_CONN_MAX_IDLE_TIME) + " when connMaxLifetime is 0)", c -> {
+                        Duration lifetime = c.get(DbSettings.CONN_MAX_LIFETIME);
+                        Duration half = lifetime.dividedBy(2);
+                        return lifetime.isZero() || DEFAULT_CONN_MAX_IDLE_TIME.compareTo(half) <= 0 ? DEFAULT_CONN_MAX_IDLE_TIME : half;
+                    });
 
     public static final Setting<List<String>> REPLICA_HOSTS = Setting.of("replicaHosts", "DB_REPLICA_HOSTS", List.of(),
             DbSettings::parseHosts, DbSettings::validHosts, "a comma-separated list of host or host:port ([ipv6]:port for IPv6)",
@@ -66,7 +82,7 @@ public final class DbSettings {
                     + "session: migrations (their advisory lock), backups and restores (pg_dump, pg_restore), and so fortress "
                     + "serve; without it those are refused");
     public static final Setting<String> REPLICA_USER = Setting.text("replicaUser", "DB_REPLICA_USER", null,
-            "user the replica pools log in as, e.g. a least-privilege read-only role; defaults to user");
+            "user the replica pools log in as, e.g. a least-privilege read-only role").whenUnset("user", c -> c.get(DbSettings.USER));
     public static final Setting<Secret> REPLICA_PASSWORD = Setting.secret("replicaPassword", "DB_REPLICA_PASSWORD",
             "password of replicaUser; defaults to the primary's password when replicaUser is unset");
     public static final Setting<Path> REPLICA_PASSWORD_FILE = Setting.file("replicaPasswordFile", "DB_REPLICA_PASSWORD_FILE",
@@ -87,9 +103,12 @@ public final class DbSettings {
             d -> d.isZero() || d.compareTo(Duration.ofSeconds(1)) >= 0 && d.compareTo(Duration.ofDays(1)) <= 0,
             "0 (none) or a duration from 1s to 24h (rounded up to whole seconds), longer than statementTimeout",
             "longest a pooled connection waits for the server to send anything before the statement fails (the driver's "
-                    + "socketTimeout), the last resort against a server that stopped answering; unset: statementTimeout + 5s, "
-                    + "or none when statementTimeout is 0 (a hung node's statements are still aborted once the health checker "
-                    + "finds it not answering)");
+                    + "socketTimeout), the last resort against a server that stopped answering")
+            .whenUnset("statementTimeout + " + Durations.format(DERIVED_SOCKET_MARGIN) + ", or none when statementTimeout is 0 (a "
+                    + "hung node's statements are still aborted once the health checker finds it not answering)", c -> {
+                        Duration statement = c.get(DbSettings.STATEMENT_TIMEOUT);
+                        return statement.isZero() ? Duration.ZERO : statement.plus(DERIVED_SOCKET_MARGIN);
+                    });
 
     public static final Setting<SslMode> SSL_MODE = Setting.of("sslMode", "DB_SSLMODE", SslMode.PREFER, SslMode::parse,
             m -> true, "one of " + SslMode.names(), "TLS for every connection, as libpq's sslmode");
@@ -114,7 +133,11 @@ public final class DbSettings {
     public static final Setting<Duration> HEALTH_TIMEOUT = Setting.duration("healthTimeout", "DB_HEALTH_TIMEOUT", null,
             d -> d.compareTo(Duration.ofMillis(100)) >= 0 && d.compareTo(Duration.ofMinutes(10)) <= 0,
             "a duration from 100ms to 10m, at most healthInterval",
-            "connect, socket and statement timeout of one check; unset: the smaller of 5s and healthInterval");
+            "connect, socket and statement timeout of one check")
+            .whenUnset("the smaller of " + Durations.format(DEFAULT_HEALTH_TIMEOUT) + " and healthInterval", c -> {
+                Duration interval = c.get(DbSettings.HEALTH_INTERVAL);
+                return DEFAULT_HEALTH_TIMEOUT.compareTo(interval) <= 0 ? DEFAULT_HEALTH_TIMEOUT : interval;
+            });
     public static final Setting<Duration> HEALTH_FAST_INTERVAL = Setting.duration("healthFastInterval", "DB_HEALTH_FAST_INTERVAL",
             Duration.ofMillis(500), d -> d.compareTo(Duration.ofMillis(50)) >= 0, "a duration of at least 50ms",
             "how soon a node is checked again while it stops or starts answering, or after a statement on it lost its connection");

@@ -21,9 +21,10 @@ public final class Setting<T> {
     private final String accepted;
     private final String description;
     private final boolean secret;
+    private final Function<Configuration, T> whenUnset;
 
     private Setting(String name, String variable, T defaultValue, Function<String, T> parser, Predicate<T> check,
-                    String accepted, String description, boolean secret) {
+                    String accepted, String description, boolean secret, Function<Configuration, T> whenUnset) {
         this.name = Objects.requireNonNull(name);
         this.variable = variable;
         this.defaultValue = defaultValue;
@@ -32,12 +33,13 @@ public final class Setting<T> {
         this.accepted = Objects.requireNonNull(accepted);
         this.description = Objects.requireNonNull(description);
         this.secret = secret;
+        this.whenUnset = whenUnset;
     }
 
     /** A setting of any type; {@code parser} throws IllegalArgumentException explaining a malformed value. */
     public static <T> Setting<T> of(String name, String variable, T defaultValue, Function<String, T> parser,
                                     Predicate<T> check, String accepted, String description) {
-        return new Setting<>(name, variable, defaultValue, parser, check, accepted, description, false);
+        return new Setting<>(name, variable, defaultValue, parser, check, accepted, description, false, null);
     }
 
     public static Setting<Integer> integer(String name, String variable, Integer defaultValue, int min, int max, String description) {
@@ -82,7 +84,25 @@ public final class Setting<T> {
     }
 
     public static Setting<Secret> secret(String name, String variable, String description) {
-        return new Setting<>(name, variable, null, Secret::of, v -> true, "any text", description, true);
+        return new Setting<>(name, variable, null, Secret::of, v -> true, "any text", description, true, null);
+    }
+
+    /**
+     * This setting without a fixed default: when unset, its value is {@code value} of the other settings of its configuration
+     * ({@link Configuration#effective}). {@code rule} says the same in words and ends the description ("; unset: rule"), so
+     * that the rule and its documentation are stated side by side, once.
+     */
+    public Setting<T> whenUnset(String rule, Function<Configuration, T> value) {
+        if (defaultValue != null) {
+            throw new IllegalStateException(name + " has a fixed default");
+        }
+        return new Setting<>(name, variable, null, parser, check, accepted, description + "; unset: " + rule, secret,
+                Objects.requireNonNull(value));
+    }
+
+    /** The value of this setting when it is unset in {@code config}: its fixed default, or the one it derives from the others. */
+    T unsetValue(Configuration config) {
+        return whenUnset == null ? defaultValue : whenUnset.apply(config);
     }
 
     /** The name used in code and messages, e.g. {@code maxOpenConns}. */

@@ -18,12 +18,12 @@ public enum BackupFormat {
     }
 
     /** pg_dump's {@code --format} letter. */
-    String flag() {
+    public String flag() {
         return flag;
     }
 
     /** The suffix of the archive's name in the backup folder. */
-    String suffix() {
+    public String suffix() {
         return suffix;
     }
 

@@ -31,15 +31,15 @@ public record BackupInfo(Path path, Path manifestPath, BackupManifest manifest) 
 
     /** Bytes of every file of the backup (archive and globals). */
     public long sizeBytes() {
-        return manifest.sizeBytes();
+        return manifest.files().sizeBytes();
     }
 
     public BackupStatus status() {
-        return manifest.status();
+        return manifest.lifecycle().status();
     }
 
     public boolean pinned() {
-        return manifest.pinned();
+        return manifest.lifecycle().pinned();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.fortress.db.backup;
 
+
 /**
  * Where a long run stands.
  *
@@ -27,7 +28,8 @@ public record BackupProgress(BackupPhase phase, long bytes, int tablesDone, int 
         return sb.toString();
     }
 
-    static String humanBytes(long bytes) {
+    /** A byte count as people read it: {@code 512 B}, {@code 1.2 MiB}. */
+    public static String humanBytes(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";
         }

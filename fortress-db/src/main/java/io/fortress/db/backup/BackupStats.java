@@ -21,32 +21,4 @@ import java.util.Optional;
 public record BackupStats(Optional<Instant> lastSuccessAt, Optional<String> lastSuccessId, Optional<Duration> lastDuration,
                           long lastSizeBytes, Optional<Instant> lastFailureAt, Optional<String> lastFailure,
                           long successes, long failures, Optional<BackupProgress> running) {
-
-    static BackupStats initial() {
-        return new BackupStats(Optional.empty(), Optional.empty(), Optional.empty(), 0, Optional.empty(), Optional.empty(), 0, 0,
-                Optional.empty());
-    }
-
-    /** Stats of a new manager whose folder already holds a good backup: its last success is that backup's, no run counted yet. */
-    static BackupStats startingFrom(BackupInfo newestGood) {
-        BackupManifest m = newestGood.manifest();
-        Instant finished = m.finishedAt() == null ? newestGood.createdAt() : Instant.parse(m.finishedAt());
-        return new BackupStats(Optional.of(finished), Optional.of(newestGood.id()), Optional.of(Duration.ofMillis(Math.max(0, m.durationMs()))),
-                newestGood.sizeBytes(), Optional.empty(), Optional.empty(), 0, 0, Optional.empty());
-    }
-
-    BackupStats succeeded(Instant at, String id, Duration duration, long size) {
-        return new BackupStats(Optional.of(at), Optional.of(id), Optional.of(duration), size, lastFailureAt, lastFailure,
-                successes + 1, failures, Optional.empty());
-    }
-
-    BackupStats failed(Instant at, String reason) {
-        return new BackupStats(lastSuccessAt, lastSuccessId, lastDuration, lastSizeBytes, Optional.of(at), Optional.of(reason),
-                successes, failures + 1, Optional.empty());
-    }
-
-    BackupStats progressing(BackupProgress progress) {
-        return new BackupStats(lastSuccessAt, lastSuccessId, lastDuration, lastSizeBytes, lastFailureAt, lastFailure,
-                successes, failures, Optional.of(progress));
-    }
 }

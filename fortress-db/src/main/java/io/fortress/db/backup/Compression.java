@@ -98,7 +98,7 @@ public record Compression(Method method, Integer level) {
      *
      * @throws BackupException when the client is too old for the method
      */
-    Optional<String> pgDumpArgument(int clientMajor, String client) {
+    public Optional<String> pgDumpArgument(int clientMajor, String client) {
         if (clientMajor < method.sinceMajor) {
             throw new BackupException("compression " + this + " needs pg_dump " + method.sinceMajor + " or newer, but the chosen "
                     + client + " is older; use gzip or none (COMPRESSION=true, false or 0-9), or install newer client tools");

@@ -41,7 +41,7 @@ public record RemoteLocation(String bucket, String prefix) {
     }
 
     /** The key of {@code path} under this location's prefix. */
-    String key(String path) {
+    public String key(String path) {
         return prefix.isEmpty() ? path : prefix + "/" + path;
     }
 

@@ -1,6 +1,10 @@
 package io.fortress.db.backup;
 
 import io.fortress.db.api.DbConfigException;
+import io.fortress.db.internal.backup.BackupFiles;
+import io.fortress.db.internal.backup.BackupStore;
+import io.fortress.db.internal.backup.EncryptionKeys;
+import io.fortress.db.internal.backup.ObjectCipher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

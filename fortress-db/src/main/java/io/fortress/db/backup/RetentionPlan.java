@@ -29,7 +29,7 @@ public record RetentionPlan(@JsonProperty("database") String database, @com.fast
      * This plan also counting remote copies whose manifest cannot be read: kept (retention never
      * deletes what it cannot read), and shown, so that hidden copies do not go unnoticed.
      */
-    RetentionPlan withUnreadable(List<RemoteCopies.Unreadable> copies) {
+    public RetentionPlan withUnreadable(List<RemoteCopies.Unreadable> copies) {
         return new RetentionPlan(database, at, decisions, dryRun, List.copyOf(copies));
     }
 
@@ -87,7 +87,7 @@ public record RetentionPlan(@JsonProperty("database") String database, @com.fast
 
     public String toJson() {
         try {
-            return BackupStore.JSON.writeValueAsString(this);
+            return BackupJson.MAPPER.writeValueAsString(this);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("plan cannot be written as JSON", e);
         }

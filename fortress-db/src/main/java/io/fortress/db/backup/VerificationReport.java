@@ -36,7 +36,7 @@ public record VerificationReport(@JsonProperty("backup") String backup, @JsonPro
     }
 
     /** The report of a remote copy that could not be downloaded whole and intact: it fails at the first level. */
-    static VerificationReport failedDownload(String id, String where, VerifyLevel requested, String why) {
+    public static VerificationReport failedDownload(String id, String where, VerifyLevel requested, String why) {
         return new VerificationReport(id, where, requested, List.of(new Check(VerifyLevel.CHECKSUMS, Outcome.FAILED,
                 "the copy in " + where + " cannot be downloaded intact: " + why)));
     }
@@ -60,7 +60,7 @@ public record VerificationReport(@JsonProperty("backup") String backup, @JsonPro
 
     public String toJson() {
         try {
-            return BackupStore.JSON.writeValueAsString(this);
+            return BackupJson.MAPPER.writeValueAsString(this);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("report cannot be written as JSON", e);
         }

@@ -216,17 +216,12 @@ public final class MigrationManager {
      * version the history does not record as applied is refused: {@link #adopt(long)} records one.
      */
     public void repairChecksum(long version) {
-        MigrationCatalog catalog = MigrationCatalog.load(source);
-        locked(catalog, run -> {
-            DatabaseState state = run.state();
-            requireRecordable("repairChecksum", catalog, state, version);
+        record("repairChecksum", version, HistoryEntry.Kind.REPAIR_CHECKSUM, state -> {
             if (state.history().lastApplied(version).isEmpty()) {
                 throw new MigrationException("repairChecksum(" + version + "): the history does not record version " + version
                         + " as applied, so it has no checksum to repair; if its changes are in the database, record it with adopt("
                         + version + ") (fortress migrate adopt " + version + ")");
             }
-            run.record(version, HistoryEntry.Kind.REPAIR_CHECKSUM);
-            return null;
         });
     }
 
@@ -237,17 +232,27 @@ public final class MigrationManager {
      * in the history as {@code adopt}. A version already recorded as applied is refused.
      */
     public void adopt(long version) {
-        MigrationCatalog catalog = MigrationCatalog.load(source);
-        locked(catalog, run -> {
-            DatabaseState state = run.state();
-            requireRecordable("adopt", catalog, state, version);
+        record("adopt", version, HistoryEntry.Kind.ADOPT, state -> {
             Optional<HistoryEntry> applied = state.history().lastRun(version);
             if (applied.isPresent()) {
                 throw new MigrationException("adopt(" + version + "): version " + version + " is already recorded as applied ("
                         + applied.get().kind().label() + " at " + applied.get().startedAt() + "); if its file changed since, "
                         + "repairChecksum(" + version + ") (fortress migrate repair-checksum " + version + ") accepts the change");
             }
-            run.record(version, HistoryEntry.Kind.ADOPT);
+        });
+    }
+
+    /**
+     * Records the version's current files as {@code kind}, running nothing, under the lock: after the checks every such
+     * record takes ({@link #requireRecordable}) and the operation's own ({@code refuse} throws to refuse).
+     */
+    private void record(String operation, long version, HistoryEntry.Kind kind, java.util.function.Consumer<DatabaseState> refuse) {
+        MigrationCatalog catalog = MigrationCatalog.load(source);
+        locked(catalog, run -> {
+            DatabaseState state = run.state();
+            requireRecordable(operation, catalog, state, version);
+            refuse.accept(state);
+            run.record(version, kind);
             return null;
         });
     }

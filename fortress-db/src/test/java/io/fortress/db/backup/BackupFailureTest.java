@@ -9,6 +9,7 @@ import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
 import io.fortress.db.TestDatabases;
 import io.fortress.db.api.DbConfig;
+import io.fortress.db.internal.backup.ConnectionEnvironment;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -308,7 +309,7 @@ class BackupFailureTest {
 
         Files.delete(bin.resolve("pg_dump"));
         Files.createSymbolicLink(bin.resolve("pg_dump"), installed.resolve("pg_dump"));
-        assertThat(m.backup().manifest().pgDumpPath()).isEqualTo(bin.resolve("pg_dump").toString());
+        assertThat(m.backup().manifest().source().pgDumpPath()).isEqualTo(bin.resolve("pg_dump").toString());
     }
 
     @Test
@@ -344,7 +345,7 @@ class BackupFailureTest {
             System.setErr(originalErr);
         }
         assertThat(logs.toString(StandardCharsets.UTF_8)).contains(backup.id()).doesNotContain(PASSWORD).doesNotContain("p@ss");
-        for (Path f : List.of(backup.manifestPath(), backup.manifestPath().resolveSibling(backup.manifest().globals()))) {
+        for (Path f : List.of(backup.manifestPath(), backup.manifestPath().resolveSibling(backup.manifest().files().globals()))) {
             assertThat(Files.readString(f)).doesNotContain(PASSWORD);
         }
     }

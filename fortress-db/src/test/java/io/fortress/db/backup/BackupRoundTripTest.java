@@ -62,15 +62,15 @@ class BackupRoundTripTest {
         BackupInfo backup = manager.backup();
 
         assertThat(backup.status()).isEqualTo(BackupStatus.VERIFIED);
-        assertThat(backup.manifest().verifyLevel()).isEqualTo("full-read");
+        assertThat(backup.manifest().lifecycle().verifyLevel()).isEqualTo("full-read");
         assertThat(backup.format()).isEqualTo(BackupFormat.parse(format));
         assertThat(manager.listBackups()).extracting(BackupInfo::id).containsExactly(backup.id());
-        assertThat(backup.manifest().tables()).hasSize(sourceCounts.size());
-        backup.manifest().tables().forEach(t -> assertThat(t.rows()).isEqualTo(sourceCounts.get(t.schema() + "." + t.name())));
-        assertThat(backup.manifest().files()).allSatisfy(f -> assertThat(f.sha256()).hasSize(64));
+        assertThat(backup.manifest().contents().tables()).hasSize(sourceCounts.size());
+        backup.manifest().contents().tables().forEach(t -> assertThat(t.rows()).isEqualTo(sourceCounts.get(t.schema() + "." + t.name())));
+        assertThat(backup.manifest().files().entries()).allSatisfy(f -> assertThat(f.sha256()).hasSize(64));
         try (var c = CLUSTER.cluster().primary().connect(); var s = c.createStatement(); var rs = s.executeQuery("SHOW server_version_num")) {
             rs.next();
-            assertThat(backup.manifest().serverVersionNum()).isEqualTo(Integer.parseInt(rs.getString(1)));
+            assertThat(backup.manifest().source().serverVersionNum()).isEqualTo(Integer.parseInt(rs.getString(1)));
         }
 
         String target = "restored_" + format + "_" + jobs;
@@ -200,7 +200,7 @@ class BackupRoundTripTest {
         BackupManager manager = manager(BackupConfig.builder().backupDir(BackupTesting.folder(tmp, "hashes")).format(BackupFormat.DIRECTORY)
                 .globals(true).rolePasswords(true).verifyAfterBackup(VerifyLevel.CHECKSUMS));
         BackupInfo backup = manager.backup();
-        Path globals = backup.manifestPath().resolveSibling(backup.manifest().globals());
+        Path globals = backup.manifestPath().resolveSibling(backup.manifest().files().globals());
         assertThat(Files.readString(globals)).contains("SCRAM-SHA-256$");
         assertThat(mode(globals)).isEqualTo("rw-------");
         assertThat(mode(backup.path())).isEqualTo("rwx------");
@@ -217,9 +217,9 @@ class BackupRoundTripTest {
                 "GRANT SELECT ON shadow.evaluations TO report_reader");
         BackupManager manager = manager(BackupConfig.builder().backupDir(BackupTesting.folder(tmp, "globals")).globals(true));
         BackupInfo backup = manager.backup();
-        assertThat(backup.manifest().globals()).endsWith(".globals.sql");
-        assertThat(backup.manifest().files()).hasSize(2);
-        Path globals = backup.manifestPath().resolveSibling(backup.manifest().globals());
+        assertThat(backup.manifest().files().globals()).endsWith(".globals.sql");
+        assertThat(backup.manifest().files().entries()).hasSize(2);
+        Path globals = backup.manifestPath().resolveSibling(backup.manifest().files().globals());
         assertThat(Files.readString(globals)).contains("CREATE ROLE report_reader").doesNotContain("SCRAM-SHA-256$");
         assertThat(mode(globals)).isEqualTo("rw-------");
         assertThat(mode(backup.path())).isEqualTo("rw-------");

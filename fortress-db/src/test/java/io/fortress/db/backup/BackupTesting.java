@@ -2,6 +2,7 @@ package io.fortress.db.backup;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
+import io.fortress.db.internal.backup.ServerAccess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

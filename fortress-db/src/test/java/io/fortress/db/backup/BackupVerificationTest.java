@@ -83,7 +83,7 @@ class BackupVerificationTest {
         assertThat(r.passed()).isTrue();
         assertThat(r.checks()).extracting(VerificationReport.Check::level).containsExactly(VerifyLevel.values());
         assertThat(r.checks().get(3).detail()).contains("row counts of 2 tables match");
-        assertThat(m.find(b.id()).manifest().verifyLevel()).isEqualTo("restore-drill");
+        assertThat(m.find(b.id()).manifest().lifecycle().verifyLevel()).isEqualTo("restore-drill");
         // the scratch database the drill restored into and counted (the detail above) is gone: the server
         // holds exactly the databases it held before, and none of the drill's name
         assertThat(databases()).as("databases after the drill").containsExactlyElementsOf(databasesBefore)

@@ -7,6 +7,13 @@ import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
 import io.fortress.db.TestDatabases;
+import io.fortress.db.internal.backup.BackupFiles;
+import io.fortress.db.internal.backup.BackupStore;
+import io.fortress.db.internal.backup.EncryptionKeys;
+import io.fortress.db.internal.backup.ManifestJson;
+import io.fortress.db.internal.backup.ObjectCipher;
+import io.fortress.db.internal.backup.RemoteStore;
+import io.fortress.db.internal.backup.S3Store;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -126,7 +133,7 @@ class RemoteBackupTest {
         BackupInfo backup = manager.backup();
 
         assertThat(backup.manifest().uploaded()).isTrue();
-        assertThat(backup.manifest().keyFingerprint()).hasSize(16);
+        assertThat(backup.manifest().lifecycle().keyFingerprint()).hasSize(16);
         assertThat(manager.pendingUploads()).isEmpty();
         assertThat(manager.listRemoteBackups()).extracting(BackupInfo::id).containsExactly(backup.id());
         assertThat(anyFileContains(bucket, CANARY)).as("canary in the bucket's files").isFalse();
@@ -151,7 +158,7 @@ class RemoteBackupTest {
         String bucket = bucket();
         BackupManager manager = BackupManager.create(db, config(bucket).remoteAllowPlaintext(true).build());
         BackupInfo backup = manager.backup();
-        assertThat(backup.manifest().keyFingerprint()).isNull();
+        assertThat(backup.manifest().lifecycle().keyFingerprint()).isNull();
         assertThat(anyFileContains(bucket, CANARY)).isTrue();
     }
 
@@ -160,7 +167,7 @@ class RemoteBackupTest {
         String bucket = bucket();
         BackupManager manager = BackupManager.create(db, config(bucket).encryptionKeyFile(keyFile("key")).build());
         BackupInfo backup = manager.backup();
-        Path archive = bucketFiles(bucket).stream().filter(p -> p.getFileName().toString().equals(backup.manifest().archive()))
+        Path archive = bucketFiles(bucket).stream().filter(p -> p.getFileName().toString().equals(backup.manifest().files().archive()))
                 .findFirst().orElseThrow();
 
         try (RandomAccessFile f = new RandomAccessFile(archive.toFile(), "rw")) {
@@ -176,7 +183,7 @@ class RemoteBackupTest {
             f.setLength(f.length() - 100);
         }
         assertThatThrownBy(() -> manager.verifyRemote(backup.id(), VerifyLevel.CHECKSUMS, ProgressListener.NONE))
-                .isInstanceOf(BackupVerificationException.class).hasMessageContaining(backup.manifest().archive());
+                .isInstanceOf(BackupVerificationException.class).hasMessageContaining(backup.manifest().files().archive());
     }
 
     @Test
@@ -199,7 +206,7 @@ class RemoteBackupTest {
 
         try (S3Client client = s3.client()) {
             // a plaintext manifest (as an attacker could write one) where an encrypted one was
-            byte[] plain = BackupStore.JSON.writeValueAsBytes(first.manifest());
+            byte[] plain = ManifestJson.write(first.manifest());
             client.putObject(b -> b.bucket(bucket).key(firstManifest), software.amazon.awssdk.core.sync.RequestBody.fromBytes(plain));
         }
         assertThat(manager.listRemoteBackups()).isEmpty();
@@ -327,13 +334,13 @@ class RemoteBackupTest {
 
         BackupManager rotatedWithoutOld = BackupManager.create(db, base.encryptionKeyFile(newKey).encryptionOldKeyFiles(List.of()).build());
         assertThatThrownBy(() -> rotatedWithoutOld.verifyRemote(old.id(), VerifyLevel.CHECKSUMS, ProgressListener.NONE))
-                .hasMessageContaining(old.manifest().keyFingerprint()).hasMessageContaining("BACKUP_ENCRYPTION_OLD_KEY_FILES")
+                .hasMessageContaining(old.manifest().lifecycle().keyFingerprint()).hasMessageContaining("BACKUP_ENCRYPTION_OLD_KEY_FILES")
                 .hasMessageNotContaining(Files.readString(oldKey).strip()).hasMessageNotContaining(Files.readString(newKey).strip());
 
         BackupManager rotated = BackupManager.create(db, base.encryptionKeyFile(newKey).encryptionOldKeyFiles(List.of(oldKey)).build());
         assertThat(rotated.verifyRemote(old.id(), VerifyLevel.FULL_READ, ProgressListener.NONE).passed()).isTrue();
         BackupInfo fresh = rotated.backup();
-        assertThat(fresh.manifest().keyFingerprint()).isNotEqualTo(old.manifest().keyFingerprint());
+        assertThat(fresh.manifest().lifecycle().keyFingerprint()).isNotEqualTo(old.manifest().lifecycle().keyFingerprint());
         assertThat(rotated.listRemoteBackups()).extracting(BackupInfo::id).containsExactly(fresh.id(), old.id());
     }
 

@@ -8,6 +8,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
 import io.fortress.db.TestDatabases;
+import io.fortress.db.internal.backup.BackupFiles;
+import io.fortress.db.internal.backup.BackupStore;
+import io.fortress.db.internal.backup.ClientTools;
+import io.fortress.db.internal.backup.GlobalsScript;
+import io.fortress.db.internal.backup.PgVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -112,15 +117,15 @@ class RepositoryTrustTest {
             assertThat(marker).doesNotExist();
             assertThat(BackupTesting.databaseExists(CLUSTER.cluster(), "never_created")).isFalse();
             tamper(backup, m -> {
-                m.put("globals", backup.manifest().globals());
+                m.put("globals", backup.manifest().files().globals());
                 ArrayNode files = (ArrayNode) m.get("files");
                 files.remove(files.size() - 1);
             });
         }
         // the archive too: an absolute or ../ archive is refused the same way
-        tamper(backup, m -> m.put("archive", "../" + backup.manifest().archive()));
-        assertThatThrownBy(() -> manager.find(backup.id())).hasMessageContaining("its archive '../" + backup.manifest().archive() + "'");
-        tamper(backup, m -> m.put("archive", backup.manifest().archive()));
+        tamper(backup, m -> m.put("archive", "../" + backup.manifest().files().archive()));
+        assertThatThrownBy(() -> manager.find(backup.id())).hasMessageContaining("its archive '../" + backup.manifest().files().archive() + "'");
+        tamper(backup, m -> m.put("archive", backup.manifest().files().archive()));
         // lists a verify or restore would walk: missing, they are refused by name, not a NullPointerException
         tamper(backup, m -> m.remove("tables"));
         assertThatThrownBy(() -> manager.find(backup.id())).hasMessageContaining("holds data but lists no tables");
@@ -133,8 +138,8 @@ class RepositoryTrustTest {
         BackupManager manager = manager("bang", b -> b.globals(true));
         BackupInfo backup = manager.backup();
         Path marker = marker("pwned-bang");
-        String globals = Files.readString(backup.manifestPath().resolveSibling(backup.manifest().globals()));
-        replaceListedFile(backup, backup.manifest().globals(), globals + "\n\\! touch " + marker + "\n");
+        String globals = Files.readString(backup.manifestPath().resolveSibling(backup.manifest().files().globals()));
+        replaceListedFile(backup, backup.manifest().files().globals(), globals + "\n\\! touch " + marker + "\n");
 
         assertThatThrownBy(() -> manager.restore(backup.path(), RestoreOptions.builder().targetDatabase("never_created").globals(true).build()))
                 .isInstanceOf(BackupException.class)
@@ -149,7 +154,7 @@ class RepositoryTrustTest {
         BackupManager manager = manager("inline", b -> b.globals(true));
         BackupInfo backup = manager.backup();
         Path marker = marker("pwned-inline");
-        String original = Files.readString(backup.manifestPath().resolveSibling(backup.manifest().globals()));
+        String original = Files.readString(backup.manifestPath().resolveSibling(backup.manifest().files().globals()));
         List<String> attacks = List.of(
                 // a meta-command after SQL on one line: psql would run it, the line check alone does not see it
                 original.replace("SET client_encoding = 'UTF8';", "SET client_encoding = 'UTF8'; \\! touch " + marker),
@@ -160,7 +165,7 @@ class RepositoryTrustTest {
         List<String> expected = List.of("has a backslash outside an accepted meta-command line on line",
                 "has a statement starting COPY on line", "has a backslash inside a quoted string or name on line");
         for (int i = 0; i < attacks.size(); i++) {
-            replaceListedFile(backup, backup.manifest().globals(), attacks.get(i));
+            replaceListedFile(backup, backup.manifest().files().globals(), attacks.get(i));
             assertThatThrownBy(() -> manager.restore(backup.path(), RestoreOptions.builder().targetDatabase("never_created").globals(true)
                     .build()))
                     .isInstanceOf(BackupException.class)

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
 import io.fortress.db.TestDatabases;
+import io.fortress.db.internal.backup.BackupStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
