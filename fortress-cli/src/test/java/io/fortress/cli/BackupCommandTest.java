@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
+import io.fortress.db.TestDatabases;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** `fortress backup ...` in process, against a real cluster: output, JSON shapes and exit statuses. */
 class BackupCommandTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -194,8 +195,7 @@ class BackupCommandTest {
     void createWaitsForABackupThatIsRunningAndSaysSo() throws Exception {
         Map<String, String> env = env();
         LocalCluster cluster = CLUSTER.cluster();
-        io.fortress.db.api.DbConfig config = io.fortress.db.api.DbConfig.builder().host(io.fortress.cluster.Node.HOST)
-                .port(cluster.primary().port()).user(cluster.superuser()).password(cluster.password()).database(cluster.database()).build();
+        io.fortress.db.api.DbConfig config = TestDatabases.primaryOnly(cluster).build();
         try (Connection lock = cluster.primary().connect(); io.fortress.db.Database db = io.fortress.db.Database.open(config)) {
             lock.setAutoCommit(false);
             try (Statement s = lock.createStatement()) {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** `fortress backup ... --remote` in process against a real cluster and a real S3-compatible server (s3proxy on loopback). */
 class BackupRemoteCommandTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static S3Server s3;
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackupScriptIT {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
     @TempDir

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackupTrustCommandTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir

@@ -24,7 +24,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class BackupUploadKillIT {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
 
     @TempDir
     Path work;

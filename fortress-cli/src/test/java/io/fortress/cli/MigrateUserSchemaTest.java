@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MigrateUserSchemaTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
 
     @TempDir
     Path dir;

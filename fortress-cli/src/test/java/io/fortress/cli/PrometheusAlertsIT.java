@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
-import io.fortress.cluster.Node;
 import io.fortress.cluster.RequiresTool;
 import io.fortress.cluster.Tool;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.backup.BackupConfig;
 import io.fortress.db.backup.BackupInfo;
@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
 @RequiresTool(Tool.PROMETHEUS)
 class PrometheusAlertsIT {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final List<String> BACKUP_ALERTS = List.of("FortressBackupTooOld", "FortressNoBackupYet");
@@ -74,8 +74,7 @@ class PrometheusAlertsIT {
         }
         // the old serve's folder holds one good backup, taken (by the clock) 27 hours ago
         Path oldBackups = work.resolve("old-backups");
-        DbConfig oldDb = DbConfig.builder().host(Node.HOST).port(cluster.primary().port()).user(cluster.superuser())
-                .password(cluster.password()).database("old").build();
+        DbConfig oldDb = TestDatabases.primaryOnly(cluster).database("old").build();
         try (Database db = Database.open(oldDb)) {
             BackupInfo old = BackupManager.builder(db, BackupConfig.builder().backupDir(oldBackups).build())
                     .clock(Clock.offset(Clock.systemUTC(), Duration.ofHours(-27))).build().backup();

@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The README's quick start, as written, in one bash session: its first block's {@code bin/fortress serve}
@@ -81,6 +82,7 @@ class ReadmeQuickStartIT {
     }
 
     @Test
+    @Timeout(value = 12, unit = TimeUnit.MINUTES) // the bash session gets 10 (below); the default 5 is too short
     void theQuickStartRunsAsWritten() throws Exception {
         List<List<String>> blocks = quickStartBlocks();
         assertThat(blocks).as("the quick start's two bash blocks").hasSize(2);

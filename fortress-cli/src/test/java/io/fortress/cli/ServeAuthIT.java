@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServeAuthIT {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final String TOKEN = "s3cr3t-t0ken-" + Long.toHexString(System.nanoTime()) + "-abcdef";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

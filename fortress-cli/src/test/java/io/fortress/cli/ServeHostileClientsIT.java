@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServeHostileClientsIT {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final String TOKEN = "hostile-clients-t0ken-" + Long.toHexString(System.nanoTime());
     private static final int SLOW_CONNECTIONS = 200;
     /** Short, so that the test sees the server cut slow connections; the default is 10s. */

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,24 @@ class ServeIT {
         env = FortressProcess.environment(dataDir, port);
         serveLog = work.resolve("serve.log");
         serve = FortressProcess.serve(env, serveLog);
+    }
+
+    /**
+     * Each step starts from a serve that answers ready and every node running, whatever an earlier step
+     * left (serve ended, a node stopped): a step that fails fails alone instead of taking the next ones with it.
+     */
+    @BeforeEach
+    void serveAndEveryNodeRun() throws Exception {
+        if (!serve.isAlive()) {
+            serveLog = work.resolve("serve-restarted-" + System.nanoTime() + ".log");
+            serve = FortressProcess.serve(env, serveLog);
+        }
+        if (Files.exists(dataDir.resolve("cluster"))) {
+            for (Node node : embedded().nodes()) {
+                node.start(); // a running node is left alone
+            }
+        }
+        awaitStatus("/health/ready", 200, Duration.ofSeconds(60));
     }
 
     @AfterAll

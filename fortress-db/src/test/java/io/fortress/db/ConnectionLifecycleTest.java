@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Idle retirement and lifetime expiry, with HikariCP's shortest allowed settings (10 s idle, 30 s lifetime). */
 class ConnectionLifecycleTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
 
     @Test
     void idleAndLifetimeClosesAreCountedApart() throws Exception {

@@ -13,15 +13,11 @@ import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -78,36 +74,24 @@ class FailoverTest {
         cluster.awaitReplication(Duration.ofSeconds(30));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (Database db = Database.open(TestDatabases.config(cluster).build(), registry)) {
-            AtomicBoolean running = new AtomicBoolean(true);
-            AtomicInteger reads = new AtomicInteger();
-            List<Throwable> failures = new CopyOnWriteArrayList<>();
-            ExecutorService readers = Executors.newFixedThreadPool(6);
-            for (int i = 0; i < 6; i++) {
-                readers.submit(() -> {
-                    while (running.get()) {
-                        try {
-                            // long enough that kills land mid-statement
-                            long n = db.queryOne("SELECT count(*) FROM t, pg_sleep(0.005)", RowMapper.firstLong()).orElseThrow();
-                            assertThat(n).isEqualTo(1000);
-                            reads.incrementAndGet();
-                        } catch (Throwable t) {
-                            failures.add(t);
-                        }
-                    }
-                });
-            }
-            await().until(() -> reads.get() > 200);
             Node victim = cluster.replica(1);
-            victim.kill();
-            int atKill = reads.get();
-            await().atMost(Duration.ofSeconds(10)).until(() -> !db.nodes().get(1).state().isGood());
-            long victimQueries = (long) TestDatabases.steady(() -> queries(registry, "replica-1"));
-            await().until(() -> reads.get() > atKill + 300);
-            running.set(false);
-            readers.shutdown();
-            assertThat(readers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+            long victimQueries;
+            Load readers = new Load(6, () -> {
+                // long enough that kills land mid-statement
+                long n = db.queryOne("SELECT count(*) FROM t, pg_sleep(0.005)", RowMapper.firstLong()).orElseThrow();
+                assertThat(n).isEqualTo(1000);
+                return n;
+            });
+            try (readers) {
+                await().until(() -> readers.completed() > 200);
+                victim.kill();
+                long atKill = readers.completed();
+                await().atMost(Duration.ofSeconds(10)).until(() -> !db.nodes().get(1).state().isGood());
+                victimQueries = (long) TestDatabases.steady(() -> queries(registry, "replica-1"));
+                await().until(() -> readers.completed() > atKill + 300);
+            }
 
-            assertThat(failures).as("reads that failed").isEmpty();
+            assertThat(Load.failures(readers.calls())).as("reads that failed").isEmpty();
             assertThat(queries(registry, "replica-1")).as("reads sent to the killed replica once known down")
                     .isEqualTo(victimQueries);
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ForgedTokenTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(2);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(2);
     /** Long, so that a forged token that were waited for would show: each such read would take this long. */
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ConsistencyToken FORGED = ConsistencyToken.parse("FFFFFFFF/FFFFFFFF");

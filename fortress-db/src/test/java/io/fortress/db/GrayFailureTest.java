@@ -182,8 +182,10 @@ class GrayFailureTest {
             // taken once the readers stopped: a read that waited past the window is there with its whole wait
             List<Load.Call> afterRestart = readers.callsDuring(restartedAt, until);
             assertThat(Load.failures(afterRestart)).isEmpty();
+            // a read that waited on the empty pool waits out HikariCP's backoff (up to 5 s after the 6 s above); WORST_CALL
+            // stays under it with room for a stall of the busy machine. bench's W4 (FaultBench) measures the tight figure.
             assertThat(Load.longest(afterRestart)).as("no read waited on the returning replica's empty pool")
-                    .isLessThan(Duration.ofMillis(500));
+                    .isLessThan(WORST_CALL);
             assertThat(serverPorts(db, 50)).contains(victim.port());
         }
     }

@@ -15,13 +15,7 @@ import io.fortress.db.api.NodeHealth;
 import io.fortress.db.api.NodeState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,38 +35,22 @@ class HealthFailoverTest {
         cluster = LocalCluster.builder().replicas(2).start();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (Database db = Database.open(TestDatabases.config(cluster).build(), registry)) {
-            AtomicBoolean running = new AtomicBoolean(true);
-            AtomicInteger reads = new AtomicInteger();
-            List<Throwable> failures = new CopyOnWriteArrayList<>();
-            ExecutorService readers = Executors.newFixedThreadPool(4);
-            for (int i = 0; i < 4; i++) {
-                readers.submit(() -> {
-                    while (running.get()) {
-                        try {
-                            db.queryOne("SELECT 1, pg_sleep(0.002)", RowMapper.firstLong());
-                            reads.incrementAndGet();
-                        } catch (Throwable t) {
-                            failures.add(t);
-                        }
-                    }
-                });
-            }
-            await().until(() -> reads.get() > 100);
-            cluster.replica(1).kill();
-            await().atMost(Duration.ofSeconds(10)).until(() -> replica(db, 1).state() == NodeState.UNREACHABLE);
-            double sentBefore = TestDatabases.steady(() -> queries(registry, "replica-1"));
-            int readsBefore = reads.get();
-            await().until(() -> reads.get() > readsBefore + 300);
-            assertThat(queries(registry, "replica-1")).as("reads sent to the unreachable replica").isEqualTo(sentBefore);
+            Load readers = new Load(4, () -> db.queryOne("SELECT 1, pg_sleep(0.002)", RowMapper.firstLong()));
+            try (readers) {
+                await().until(() -> readers.completed() > 100);
+                cluster.replica(1).kill();
+                await().atMost(Duration.ofSeconds(10)).until(() -> replica(db, 1).state() == NodeState.UNREACHABLE);
+                double sentBefore = TestDatabases.steady(() -> queries(registry, "replica-1"));
+                long readsBefore = readers.completed();
+                await().until(() -> readers.completed() > readsBefore + 300);
+                assertThat(queries(registry, "replica-1")).as("reads sent to the unreachable replica").isEqualTo(sentBefore);
 
-            cluster.replica(1).start();
-            await().atMost(Duration.ofSeconds(20)).until(() -> replica(db, 1).state() == NodeState.STREAMING);
-            int readsBack = reads.get();
-            await().atMost(Duration.ofSeconds(10)).until(() -> reads.get() > readsBack + 100 && queries(registry, "replica-1") > sentBefore);
-            running.set(false);
-            readers.shutdown();
-            assertThat(readers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(failures).as("failed reads").isEmpty();
+                cluster.replica(1).start();
+                await().atMost(Duration.ofSeconds(20)).until(() -> replica(db, 1).state() == NodeState.STREAMING);
+                long readsBack = readers.completed();
+                await().atMost(Duration.ofSeconds(10)).until(() -> readers.completed() > readsBack + 100 && queries(registry, "replica-1") > sentBefore);
+            }
+            assertThat(Load.failures(readers.calls())).as("failed reads").isEmpty();
         }
     }
 

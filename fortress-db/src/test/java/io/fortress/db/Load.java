@@ -83,6 +83,11 @@ final class Load implements AutoCloseable {
         return calls().stream().filter(c -> c.endNanos() >= fromNanos && c.startNanos() <= toNanos).toList();
     }
 
+    /** Calls that completed without failure so far. */
+    long completed() {
+        return completedAfter(Long.MIN_VALUE);
+    }
+
     /** Calls that completed without failure after {@code nanos}. */
     long completedAfter(long nanos) {
         return calls().stream().filter(c -> c.finished() && c.endNanos() > nanos && c.failure() == null).count();

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,16 @@ class PatroniTest {
         if (cluster != null) {
             cluster.close();
         }
+    }
+
+    /**
+     * Each step starts from a whole cluster, whatever an earlier one left (an agent stopped, a member not
+     * streaming again): a step that fails fails alone instead of taking the next ones with it.
+     */
+    @BeforeEach
+    void everyMemberRunsAndStreams() {
+        cluster.memberNames().forEach(cluster::startAgent); // a running agent is left alone
+        cluster.awaitStreaming(Duration.ofSeconds(120));
     }
 
     private static DbConfig.Builder config() {

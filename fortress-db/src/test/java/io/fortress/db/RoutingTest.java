@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Routing on a healthy cluster of one primary and two replicas; nothing here breaks a node. */
 class RoutingTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(2);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(2);
 
     static final SimpleMeterRegistry REGISTRY = new SimpleMeterRegistry();
     static Database db;

@@ -4,28 +4,37 @@ import io.fortress.db.api.DbConfig;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.DoubleSupplier;
 
-/** Configurations pointing at a LocalCluster. */
-final class TestDatabases {
+/**
+ * Configurations pointed at a {@link LocalCluster}: the one place for them in every module's tests
+ * (fortress-cli reaches it through fortress-db's test jar). Callers add what their test is about.
+ */
+public final class TestDatabases {
     private TestDatabases() {
     }
 
-    /** The primary and every replica of the cluster, as the superuser. */
-    static DbConfig.Builder config(LocalCluster cluster) {
+    /** The primary and every replica of the cluster, as the superuser, with health checks quick enough for tests. */
+    public static DbConfig.Builder config(LocalCluster cluster) {
+        return primaryOnly(cluster)
+                .replicaHosts(cluster.replicas().stream().map(Node::address).toList())
+                // short enough for quick tests, long enough that a loaded machine's slow check is no failure
+                .healthInterval(Duration.ofSeconds(2))
+                .healthTimeout(Duration.ofSeconds(2))
+                .healthFastInterval(Duration.ofMillis(200));
+    }
+
+    /** The cluster's primary alone (no replicas), its default database, as the superuser. */
+    public static DbConfig.Builder primaryOnly(LocalCluster cluster) {
         return DbConfig.builder()
                 .host(Node.HOST)
                 .port(cluster.primary().port())
                 .user(cluster.superuser())
                 .password(cluster.password())
                 .database(cluster.database())
-                .replicaHosts(cluster.replicas().stream().map(Node::address).toList())
-                .connectTimeout(java.time.Duration.ofSeconds(5))
-                // short enough for quick tests, long enough that a loaded machine's slow check is no failure
-                .healthInterval(java.time.Duration.ofSeconds(2))
-                .healthTimeout(java.time.Duration.ofSeconds(2))
-                .healthFastInterval(java.time.Duration.ofMillis(200));
+                .connectTimeout(Duration.ofSeconds(5));
     }
 
     /**

@@ -37,7 +37,7 @@ import org.springframework.transaction.annotation.Transactional;
  */
 class ConsistencyTokenFilterTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(2);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(2);
     private static final String HEADER = "Fortress-Consistency-Token";
     /** Long, so that a forged token that were waited for would show. */
     private static final Duration WAIT = Duration.ofSeconds(30);

@@ -41,7 +41,7 @@ import org.springframework.transaction.annotation.Transactional;
 /** The starter in real application contexts against a real primary and two streaming replicas. */
 class FortressAutoConfigurationTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(2);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(2);
 
     private static ApplicationContextRunner runner() {
         LocalCluster c = CLUSTER.cluster();

@@ -26,7 +26,7 @@ import org.springframework.transaction.PlatformTransactionManager;
  */
 class OtherStacksTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(2);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(2);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @ParameterizedTest(name = "{0}")

@@ -6,6 +6,7 @@ import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.Node;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.api.DbConfig;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The tools reach the node writes go to, whatever form DB_HOST takes. */
 class BackupAddressTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
 
     @TempDir
     Path tmp;
@@ -25,7 +26,7 @@ class BackupAddressTest {
     @Test
     void dbHostWithAPort() throws Exception {
         LocalCluster cluster = CLUSTER.cluster();
-        DbConfig config = BackupTesting.db(cluster, cluster.database()).host(cluster.primary().address()).port(1).build();
+        DbConfig config = TestDatabases.primaryOnly(cluster).host(cluster.primary().address()).port(1).build();
         backUpVerifyAndList(config, "with-port");
     }
 
@@ -36,7 +37,7 @@ class BackupAddressTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(Node.HOST))) {
             deadPort = s.getLocalPort();
         }
-        DbConfig config = BackupTesting.db(cluster, cluster.database())
+        DbConfig config = TestDatabases.primaryOnly(cluster)
                 .host(Node.HOST + ":" + deadPort + "," + cluster.primary().address()).build();
         backUpVerifyAndList(config, "candidates");
     }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.internal.backup.ConnectionEnvironment;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackupFailureTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     /** A login whose name and password need quoting everywhere: spaces, ':', '\', '@', quotes. */
     private static final String USER = "back up";
     private static final String PASSWORD = "p@ss: w\\rd 'q' \"dq\"";
@@ -58,7 +61,7 @@ class BackupFailureTest {
     }
 
     private static DbConfig.Builder config() {
-        return BackupTesting.db(CLUSTER.cluster(), "busy").user(USER).password(PASSWORD);
+        return TestDatabases.primaryOnly(CLUSTER.cluster()).database("busy").user(USER).password(PASSWORD);
     }
 
     private BackupManager manager(Path dir, Duration lockWait) {
@@ -96,6 +99,16 @@ class BackupFailureTest {
 
         BackupInfo second = BackupManager.create(db, BackupConfig.builder().backupDir(dir).build()).backup();
         assertThat(second.id()).isNotEqualTo(first.id());
+    }
+
+    /** What ended a backup expected to fail, waiting at most a minute for it (a hung run fails the test, not the build). */
+    private static Throwable failureOf(CompletableFuture<BackupInfo> run) throws InterruptedException, java.util.concurrent.TimeoutException {
+        try {
+            BackupInfo unexpected = run.get(60, TimeUnit.SECONDS);
+            throw new AssertionError("the backup was expected to fail but created " + unexpected.id());
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
     }
 
     private static ProcessHandle awaitPgDump(ProcessHandle parent) {
@@ -163,7 +176,7 @@ class BackupFailureTest {
             ProcessHandle pgDump = awaitPgDump(ProcessHandle.current());
             assertThat(backupFiles(dir)).anySatisfy(n -> assertThat(n).endsWith(".dump.partial"));
             pgDump.destroyForcibly();
-            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(run::join).getCause();
+            Throwable failure = failureOf(run);
             assertThat(failure).isInstanceOf(BackupException.class)
                     .hasMessageStartingWith("pg_dump was stopped by a signal (SIGKILL) that fortress did not send; look for what signals");
             assertThat(m.stats().lastFailure()).hasValueSatisfying(f -> assertThat(f).startsWith("pg_dump was stopped by a signal (SIGKILL)"));
@@ -188,7 +201,7 @@ class BackupFailureTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> !CLUSTER.cluster().primary().queryValue(
                     "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE '%-backup' AND wait_event_type = 'Lock'").equals("0"));
             assertThat(pgDump.destroy()).isTrue(); // SIGTERM
-            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(run::join).getCause();
+            Throwable failure = failureOf(run);
             assertThat(failure).isInstanceOf(BackupException.class)
                     .hasMessageStartingWith("pg_dump was stopped by a signal (SIGTERM, SIGINT or SIGQUIT: it printed \"terminated by user\" "
                             + "and exited with status 1) that fortress did not send; look for what signals processes on this machine")
@@ -209,7 +222,7 @@ class BackupFailureTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> CLUSTER.cluster().primary().queryValue(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE '%-backup' "
                             + "AND wait_event_type = 'Lock'").equals("1"));
-            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(run::join).getCause();
+            Throwable failure = failureOf(run);
             assertThat(failure).isInstanceOf(BackupException.class)
                     .hasMessageStartingWith("pg_dump's connection was ended by the server (\"terminating connection due to administrator "
                             + "command\": pg_terminate_backend() by a user or a script, or a shutdown of the server) and it exited with status 1")
@@ -234,10 +247,10 @@ class BackupFailureTest {
                 ProcessHandle pgDump = awaitPgDump(child.toHandle());
                 org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !backupFiles(dir).isEmpty());
                 child.destroyForcibly(); // kill -9 of the JVM mid-dump
-                child.waitFor();
+                assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("the killed JVM ended").isTrue();
                 pgDump.destroyForcibly(); // its orphaned pg_dump would fail at the lock anyway; end it now
                 // and wait until it is gone: one still starting may create its output file after the next backup's sweep
-                pgDump.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                pgDump.onExit().get(30, TimeUnit.SECONDS);
             } finally {
                 child.destroyForcibly();
             }
@@ -277,7 +290,7 @@ class BackupFailureTest {
             assertThat(plan.deleted()).isEmpty();
             assertThat(backupFiles(dir)).contains(first.id() + ".dump").anySatisfy(n -> assertThat(n).endsWith(".partial"));
         }
-        BackupInfo second = running.get();
+        BackupInfo second = running.get(60, TimeUnit.SECONDS);
         assertThat(m.listBackups()).extracting(BackupInfo::id).containsExactly(second.id(), first.id());
     }
 
@@ -318,7 +331,7 @@ class BackupFailureTest {
                 Path passFile = Path.of(environ.lines().filter(l -> l.startsWith("PGPASSFILE=")).findFirst().orElseThrow().substring(11));
                 assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(passFile))).isEqualTo("rw-------");
                 lock.commit();
-                backup = run.get();
+                backup = run.get(60, TimeUnit.SECONDS);
                 assertThat(passFile).doesNotExist();
             }
             BackupTesting.sql(CLUSTER.cluster(), "postgres", "ALTER ROLE \"back up\" PASSWORD 'changed'");

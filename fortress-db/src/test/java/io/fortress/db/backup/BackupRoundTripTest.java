@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,7 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Backup → restore into a new database → identical definitions and row counts, and what restore refuses. */
 class BackupRoundTripTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final String SOURCE = "services";
     private static Database db;
     private static String sourceSchema;
@@ -37,7 +38,7 @@ class BackupRoundTripTest {
         LocalCluster cluster = CLUSTER.cluster();
         BackupTesting.createDatabase(cluster, SOURCE);
         BackupTesting.createServiceSchemas(cluster, SOURCE, 500);
-        db = Database.open(BackupTesting.db(cluster, SOURCE).build());
+        db = Database.open(TestDatabases.primaryOnly(cluster).database(SOURCE).build());
         sourceSchema = BackupTesting.schemaOnly(cluster, SOURCE);
         sourceCounts = BackupTesting.rowCounts(cluster, SOURCE);
     }
@@ -103,7 +104,7 @@ class BackupRoundTripTest {
                 "INSERT INTO accounts (balance) SELECT g FROM generate_series(1, 100) g",
                 "INSERT INTO entries (account, amount) SELECT 1 + g % 100, g FROM generate_series(1, 1000) g");
         Map<String, Long> ledgerCounts = BackupTesting.rowCounts(cluster, "ledger");
-        try (Database ledger = Database.open(BackupTesting.db(cluster, "ledger").build())) {
+        try (Database ledger = Database.open(TestDatabases.primaryOnly(cluster).database("ledger").build())) {
             BackupManager manager = BackupManager.create(ledger, BackupConfig.builder().backupDir(BackupTesting.folder(tmp, "safety")).build());
             BackupInfo backup = manager.backup();
             BackupTesting.sql(cluster, "ledger", "DELETE FROM entries WHERE id % 2 = 0", "CREATE TABLE extra (x int)");

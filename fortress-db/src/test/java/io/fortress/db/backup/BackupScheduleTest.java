@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.api.DbConfigException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Scheduled backups run one at a time, skip while another backup runs, and feed stats, progress and meters. */
 class BackupScheduleTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
 
     @TempDir
     Path tmp;
@@ -32,7 +33,7 @@ class BackupScheduleTest {
         BackupTesting.sql(CLUSTER.cluster(), CLUSTER.cluster().database(), "CREATE TABLE t AS SELECT g FROM generate_series(1, 100) g",
                 "CREATE TABLE blocker (id int)");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (Database db = Database.open(BackupTesting.db(CLUSTER.cluster(), CLUSTER.cluster().database()).build())) {
+        try (Database db = Database.open(TestDatabases.primaryOnly(CLUSTER.cluster()).build())) {
             Path dir = BackupTesting.folder(tmp, "scheduled");
             BackupManager m = BackupManager.builder(db, BackupConfig.builder().backupDir(dir).lockWaitTimeout(Duration.ZERO).build())
                     .meterRegistry(registry).build();
@@ -51,7 +52,7 @@ class BackupScheduleTest {
                     await().atMost(Duration.ofSeconds(20)).until(() -> schedule.skipped() >= 2);
                     assertThat(registry.get("fortress.backup.running").gauge().value()).isEqualTo(1.0);
                     lock.commit();
-                    manual = running.get();
+                    manual = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
                 }
                 await().atMost(Duration.ofSeconds(30)).until(() -> m.listBackups().size() >= 3);
             }
@@ -75,7 +76,7 @@ class BackupScheduleTest {
     }
     @Test
     void theFirstRunIsAtOnceWithoutAGoodBackupAndOneIntervalAfterTheNewestOtherwise() throws Exception {
-        try (Database db = Database.open(BackupTesting.db(CLUSTER.cluster(), CLUSTER.cluster().database()).build())) {
+        try (Database db = Database.open(TestDatabases.primaryOnly(CLUSTER.cluster()).build())) {
             Path dir = BackupTesting.folder(tmp, "due");
             SimpleMeterRegistry fresh = new SimpleMeterRegistry();
             BackupManager empty = BackupManager.builder(db, BackupConfig.builder().backupDir(dir).build()).meterRegistry(fresh).build();

@@ -2,7 +2,6 @@ package io.fortress.db.backup;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
-import io.fortress.db.api.DbConfig;
 import io.fortress.db.internal.backup.ServerAccess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,20 +11,14 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Test helpers: configurations for a LocalCluster, the three service schemas, and real pg_dump/psql runs to compare databases. */
+/** Test helpers: the three service schemas, and real pg_dump/psql runs to compare databases. */
 final class BackupTesting {
     private BackupTesting() {
-    }
-
-    static DbConfig.Builder db(LocalCluster cluster, String database) {
-        return DbConfig.builder().host(Node.HOST).port(cluster.primary().port()).user(cluster.superuser())
-                .password(cluster.password()).database(database).connectTimeout(Duration.ofSeconds(5));
     }
 
     /** A backup folder the tests own, world-readable so nothing depends on who runs the server. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.backup.VerificationReport.Outcome;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.RandomAccessFile;
@@ -26,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Damage that a listing misses, and the verification level that catches it. */
 class BackupVerificationTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static Database db;
 
     @TempDir
@@ -39,7 +40,7 @@ class BackupVerificationTest {
                 "CREATE TABLE events (id int PRIMARY KEY, payload text)",
                 "INSERT INTO events SELECT g, 'event-payload-' || g || repeat(md5(g::text), 4) FROM generate_series(1, 30000) g",
                 "CREATE TABLE small (id int)", "INSERT INTO small VALUES (1), (2), (3)");
-        db = Database.open(BackupTesting.db(CLUSTER.cluster(), "verify").build());
+        db = Database.open(TestDatabases.primaryOnly(CLUSTER.cluster()).database("verify").build());
     }
 
     @AfterAll

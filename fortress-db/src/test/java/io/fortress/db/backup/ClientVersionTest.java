@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.PgBinaries;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.internal.backup.BackupFiles;
 import io.fortress.db.internal.backup.ClientTools;
 import io.fortress.db.internal.backup.PgToolLocator;
@@ -72,7 +73,7 @@ class ClientVersionTest {
         // in a new folder the server's OS user can reach (not the 0700 TempDir)
         Path newerServer = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "fortress-pg-newer-");
         try (LocalCluster cluster = LocalCluster.builder().replicas(0).binaries(PgBinaries.in(unpackNewerServer(newerServer))).start();
-             Database db = Database.open(BackupTesting.db(cluster, cluster.database()).build())) {
+             Database db = Database.open(TestDatabases.primaryOnly(cluster).build())) {
             assertThat(cluster.binaries().majorVersion()).as("the test needs a server newer than the client tools")
                     .isGreaterThan(client.majorNumber());
             Path dir = tmp.resolve("backups");

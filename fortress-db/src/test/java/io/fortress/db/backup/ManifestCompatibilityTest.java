@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ManifestCompatibilityTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final String ID = "ledger_20261207_194736";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static Database db;
@@ -37,7 +38,7 @@ class ManifestCompatibilityTest {
     @BeforeAll
     static void open() {
         BackupTesting.createDatabase(CLUSTER.cluster(), "compat");
-        db = Database.open(BackupTesting.db(CLUSTER.cluster(), "compat").build());
+        db = Database.open(TestDatabases.primaryOnly(CLUSTER.cluster()).database("compat").build());
     }
 
     @AfterAll

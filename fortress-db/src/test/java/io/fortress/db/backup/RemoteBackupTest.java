@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.internal.backup.BackupFiles;
 import io.fortress.db.internal.backup.BackupStore;
 import io.fortress.db.internal.backup.EncryptionKeys;
@@ -42,7 +43,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class RemoteBackupTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final String SOURCE = "remote_src";
     private static final String CANARY = "CANARY-" + UUID.randomUUID();
     private static Database db;
@@ -62,7 +63,7 @@ class RemoteBackupTest {
         BackupTesting.createDatabase(cluster, SOURCE);
         BackupTesting.createServiceSchemas(cluster, SOURCE, 200);
         BackupTesting.sql(cluster, SOURCE, "CREATE TABLE public.secrets (note text)", "INSERT INTO public.secrets VALUES ('" + CANARY + "')");
-        db = Database.open(BackupTesting.db(cluster, SOURCE).build());
+        db = Database.open(TestDatabases.primaryOnly(cluster).database(SOURCE).build());
         sourceSchema = BackupTesting.schemaOnly(cluster, SOURCE);
         sourceCounts = BackupTesting.rowCounts(cluster, SOURCE);
         s3 = new S3Server(shared.resolve("s3"));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.internal.backup.BackupFiles;
 import io.fortress.db.internal.backup.BackupStore;
 import io.fortress.db.internal.backup.ClientTools;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RepositoryTrustTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final String SOURCE = "trust_src";
     private static Database db;
 
@@ -51,7 +52,7 @@ class RepositoryTrustTest {
     static void createData() {
         BackupTesting.createDatabase(CLUSTER.cluster(), SOURCE);
         BackupTesting.sql(CLUSTER.cluster(), SOURCE, "CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 100) g");
-        db = Database.open(BackupTesting.db(CLUSTER.cluster(), SOURCE).build());
+        db = Database.open(TestDatabases.primaryOnly(CLUSTER.cluster()).database(SOURCE).build());
     }
 
     @AfterAll

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.internal.backup.BackupStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Cleanup over real backups taken on different (clock) days, and what cleanup does to files. */
 class RetentionTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static Database db;
 
     @TempDir
@@ -64,7 +65,7 @@ class RetentionTest {
     static void data() {
         BackupTesting.createDatabase(CLUSTER.cluster(), "kept");
         BackupTesting.sql(CLUSTER.cluster(), "kept", "CREATE TABLE t AS SELECT g FROM generate_series(1, 100) g");
-        db = Database.open(BackupTesting.db(CLUSTER.cluster(), "kept").build());
+        db = Database.open(TestDatabases.primaryOnly(CLUSTER.cluster()).database("kept").build());
     }
 
     @AfterAll

@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
-import io.fortress.cluster.Node;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.RowMapper;
 import java.nio.file.Files;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MigrationFailureTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static final AtomicInteger SCHEMAS = new AtomicInteger();
 
     @TempDir
@@ -321,8 +321,7 @@ class MigrationFailureTest {
         String schema = newSchema();
         MigrationFiles.of().add("1_t.up.sql", "CREATE TABLE t(id int);\nSET search_path = pg_catalog;\nSET work_mem = '3MB';")
                 .add("2_idx.up.sql", "CREATE INDEX CONCURRENTLY t_id ON t(id);").writeTo(dir);
-        DbConfig config = DbConfig.builder().host(Node.HOST).port(cluster().primary().port()).user(cluster().superuser())
-                .password(cluster().password()).database(cluster().database()).maxOpenConns(1).maxIdleConns(1).build();
+        DbConfig config = TestDatabases.primaryOnly(cluster()).maxOpenConns(1).maxIdleConns(1).build();
         try (Database db = Database.open(config)) {
             String workMem = db.queryOne("SELECT current_setting('work_mem')", RowMapper.firstString()).orElseThrow();
             String searchPath = db.queryOne("SELECT current_setting('search_path')", RowMapper.firstString()).orElseThrow();

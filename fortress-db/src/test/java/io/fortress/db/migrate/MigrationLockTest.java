@@ -10,6 +10,7 @@ import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.Node;
 import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.api.DbConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The advisory lock: golang-migrate's keys, polled, never waited on; released however a run ends. */
 class MigrationLockTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
 
     @TempDir
     Path dir;
@@ -235,8 +236,7 @@ class MigrationLockTest {
     void aMigrationOfADatabaseTakesNoPoolSlotAndLeavesThePoolAsItWas() throws Exception {
         String schema = "lock_database";
         MigrationFiles.of().add("1_a.up.sql", "CREATE TABLE a();").writeTo(dir);
-        DbConfig config = DbConfig.builder().host(Node.HOST).port(cluster().primary().port()).user(cluster().superuser())
-                .password(cluster().password()).database(cluster().database()).applicationName("lock-database-test")
+        DbConfig config = TestDatabases.primaryOnly(cluster()).applicationName("lock-database-test")
                 .maxOpenConns(1).maxIdleConns(1).poolTimeout(Duration.ofSeconds(1)).build();
         String migrating = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lock-database-test migrate'";
         try (Database db = Database.open(config); Connection holder = cluster().primary().connect(); Statement st = holder.createStatement()) {
@@ -244,7 +244,8 @@ class MigrationLockTest {
             String before = session(pool);
             st.execute("SELECT pg_advisory_lock(" + keys(schema).get(0) + ")");
             MigrationManager m = MigrationManager.create(db, MigrationSource.directory(dir), MigrationConfig.builder().schema(schema)
-                    .lockTimeout(Duration.ofSeconds(3)).statementTimeout(Duration.ofSeconds(7)).build());
+                    // 10 s, not less: the pool is checked while the migration still waits, which a busy machine may delay by seconds
+                    .lockTimeout(Duration.ofSeconds(10)).statementTimeout(Duration.ofSeconds(20)).build());
             CompletableFuture<MigrationResult> waiting = CompletableFuture.supplyAsync(m::up);
             await().atMost(Duration.ofSeconds(20)).until(() -> TestDb.count(cluster(), migrating) == 1 || waiting.isDone());
             assertThat(waiting).isNotDone();
@@ -253,7 +254,7 @@ class MigrationLockTest {
                 assertThat(c.isValid(1)).isTrue();
             }
             assertThat(m.version()).isEqualTo(MigrationVersion.NIL);
-            assertThatThrownBy(waiting::join).hasCauseInstanceOf(MigrationLockException.class)
+            assertThatThrownBy(() -> waiting.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(MigrationLockException.class)
                     .hasMessageContaining("held by pid");
             assertThat(session(pool)).isEqualTo(before);
             await().atMost(Duration.ofSeconds(10)).until(() -> TestDb.count(cluster(), migrating) == 0);

@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ServiceSchemasTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
 
     static final Path MIGRATIONS = Path.of("..", "migrations");
     static final Path DOCS = Path.of("..", "docs", "migrations.md");

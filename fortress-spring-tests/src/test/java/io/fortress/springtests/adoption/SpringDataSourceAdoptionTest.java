@@ -30,7 +30,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 @ExtendWith(OutputCaptureExtension.class)
 class SpringDataSourceAdoptionTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(1);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(1);
 
     private static String url(int port) {
         return "jdbc:postgresql://" + Node.HOST + ":" + port + "/" + CLUSTER.cluster().database();

@@ -42,7 +42,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 @ExtendWith(OutputCaptureExtension.class)
 class JpaApplicationTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(2);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(2);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TOKEN = "Fortress-Consistency-Token";
     private static final Map<Boolean, ConfigurableApplicationContext> APPS = new HashMap<>();

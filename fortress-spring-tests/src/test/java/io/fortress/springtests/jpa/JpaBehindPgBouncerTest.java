@@ -26,7 +26,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @RequiresTool(Tool.PGBOUNCER)
 class JpaBehindPgBouncerTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(1);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(1);
 
     @Test
     void isolationLevelsHoldInTheirJpaTransactionAndLeaveNothingBehind() {

@@ -4,37 +4,35 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fortress.cluster.LocalCluster;
+import io.fortress.cluster.LocalClusterExtension;
 import io.fortress.cluster.Node;
+import io.fortress.db.TestDatabases;
 import io.fortress.db.api.DbConfig;
 import io.fortress.db.api.HostAndPort;
 import java.lang.reflect.Field;
 import java.sql.Connection;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What fortress relies on in HikariCP beyond its public API, pinned against the HikariCP on the
  * classpath: an upgrade that changes any of it fails here, not silently in production.
  */
 class HikariPoolAdapterTest {
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
     private static LocalCluster cluster;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = LocalCluster.builder().replicas(0).start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        cluster.stop();
+    static void useCluster() {
+        cluster = CLUSTER.cluster();
     }
 
     private static DbConfig config(int port) {
-        return DbConfig.builder().host(Node.HOST).port(port).user(cluster.superuser()).password(cluster.password())
-                .database(cluster.database()).maxIdleConns(0).poolTimeout(Duration.ofSeconds(30)).build();
+        return TestDatabases.primaryOnly(cluster).port(port).maxIdleConns(0).poolTimeout(Duration.ofSeconds(30)).build();
     }
 
     @Test

@@ -24,7 +24,7 @@ import org.postgresql.core.TransactionState;
 @RequiresTool(Tool.PGBOUNCER)
 class ReadOnlyQueryTest {
     @RegisterExtension
-    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(0);
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.shared(0);
 
     @Test
     void aWriteInAGuardedReadFailsAndLeavesNeitherTransactionNorSettingBehind() throws Exception {
