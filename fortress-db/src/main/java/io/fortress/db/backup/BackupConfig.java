@@ -169,6 +169,46 @@ public final class BackupConfig extends Configuration {
         return get(BackupSettings.REMOTE_MIN_KEEP);
     }
 
+    /** Whether point-in-time recovery with pgBackRest is on (BACKUP_PITR). */
+    public boolean pitr() {
+        return get(BackupSettings.PITR);
+    }
+
+    public Optional<Path> pitrRepoPath() {
+        return Optional.ofNullable(get(BackupSettings.PITR_REPO_PATH));
+    }
+
+    /** The folder of pgbackrest.conf and pgBackRest's lock, log and spool folders. */
+    public Path pitrWorkDir() {
+        return effective(BackupSettings.PITR_WORK_DIR);
+    }
+
+    public String pitrStanza() {
+        return get(BackupSettings.PITR_STANZA);
+    }
+
+    public int pitrRetentionFull() {
+        return get(BackupSettings.PITR_RETENTION_FULL);
+    }
+
+    public Optional<Path> pitrCipherKeyFile() {
+        return Optional.ofNullable(get(BackupSettings.PITR_CIPHER_KEY_FILE));
+    }
+
+    public int pitrProcessMax() {
+        return get(BackupSettings.PITR_PROCESS_MAX);
+    }
+
+    /** The streaming standby base backups are taken from: its data directory, when one is set. */
+    public Optional<Path> pitrStandbyDir() {
+        return Optional.ofNullable(get(BackupSettings.PITR_STANDBY_DIR));
+    }
+
+    /** The standby's port; 0 for none. */
+    public int pitrStandbyPort() {
+        return get(BackupSettings.PITR_STANDBY_PORT);
+    }
+
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder extends Configuration.Builder<Builder, BackupConfig> {
         private Builder(BackupConfig from) {
@@ -303,6 +343,40 @@ public final class BackupConfig extends Configuration {
             return set(BackupSettings.REMOTE_MIN_KEEP, n);
         }
 
+        public Builder pitr(boolean on) {
+            return set(BackupSettings.PITR, on);
+        }
+
+        public Builder pitrRepoPath(Path path) {
+            return set(BackupSettings.PITR_REPO_PATH, path);
+        }
+
+        public Builder pitrWorkDir(Path path) {
+            return set(BackupSettings.PITR_WORK_DIR, path);
+        }
+
+        public Builder pitrStanza(String stanza) {
+            return set(BackupSettings.PITR_STANZA, stanza);
+        }
+
+        public Builder pitrRetentionFull(int n) {
+            return set(BackupSettings.PITR_RETENTION_FULL, n);
+        }
+
+        public Builder pitrCipherKeyFile(Path file) {
+            return set(BackupSettings.PITR_CIPHER_KEY_FILE, file);
+        }
+
+        public Builder pitrProcessMax(int n) {
+            return set(BackupSettings.PITR_PROCESS_MAX, n);
+        }
+
+        /** The streaming standby on this host base backups are taken from. */
+        public Builder pitrStandby(Path dataDirectory, int port) {
+            set(BackupSettings.PITR_STANDBY_DIR, dataDirectory);
+            return set(BackupSettings.PITR_STANDBY_PORT, port);
+        }
+
         /**
          * Validates every setting and their combinations.
          *
@@ -332,7 +406,24 @@ public final class BackupConfig extends Configuration {
                         + "-hex 32 > backup.key && chmod 600 backup.key) and set BACKUP_ENCRYPTION_KEY_FILE, or set "
                         + "BACKUP_REMOTE_ALLOW_PLAINTEXT=true to copy them unencrypted on purpose");
             }
+            checkPitr(config);
             return config;
+        }
+
+        private static void checkPitr(BackupConfig config) {
+            if (config.pitr() && config.pitrRepoPath().isEmpty()) {
+                throw new DbConfigException("pitr (BACKUP_PITR) is true but pitrRepoPath (BACKUP_PITR_REPO_PATH) is unset: name the "
+                        + "folder pgBackRest keeps base backups and archived WAL in, as an absolute path off the data directory's disk");
+            }
+            if (config.pitrStandbyDir().isPresent() != (config.pitrStandbyPort() != 0)) {
+                throw new DbConfigException("pitrStandbyDir (BACKUP_PITR_STANDBY_DIR) and pitrStandbyPort (BACKUP_PITR_STANDBY_PORT) "
+                        + "name one standby together: set both (its data directory and port) or neither");
+            }
+            Path work = config.pitrWorkDir();
+            config.pitrRepoPath().filter(repo -> repo.startsWith(work) || work.startsWith(repo)).ifPresent(repo -> {
+                throw new DbConfigException("pitrRepoPath (BACKUP_PITR_REPO_PATH, " + repo + ") and pitrWorkDir (BACKUP_PITR_WORK_DIR, "
+                        + work + ") must not lie inside one another: pgBackRest checks that its repository holds only its own files");
+            });
         }
     }
 }

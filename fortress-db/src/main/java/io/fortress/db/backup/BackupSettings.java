@@ -94,6 +94,36 @@ public final class BackupSettings {
     public static final Setting<Integer> REMOTE_MIN_KEEP = Setting.integer("remoteMinKeep", "BACKUP_REMOTE_MIN_KEEP", 7, 1, 100_000,
             "the newest this many good remote copies are always kept, however old");
 
+    public static final Setting<Boolean> PITR = Setting.bool("pitr", "BACKUP_PITR", false,
+            "point-in-time recovery with pgBackRest: WAL archiving into BACKUP_PITR_REPO_PATH and physical base backups, "
+                    + "restorable to any moment the archive covers (needs the pgbackrest program and a superuser login)");
+    public static final Setting<Path> PITR_REPO_PATH = Setting.of("pitrRepoPath", "BACKUP_PITR_REPO_PATH", null, Path::of,
+            p -> p.isAbsolute(), "an absolute folder path outside the data directory (created when missing)",
+            "pgBackRest's repository (repo1-path): base backups and archived WAL; keep it off the data directory's disk; "
+                    + "required with BACKUP_PITR=true");
+    public static final Setting<Path> PITR_WORK_DIR = Setting.of("pitrWorkDir", "BACKUP_PITR_WORK_DIR", null, Path::of,
+            p -> p.isAbsolute(), "an absolute folder path", "folder of pgbackrest.conf (0600) and pgBackRest's lock, log and "
+                    + "spool folders, owned by the database's OS user").whenUnset("<BACKUP_DIR>/pgbackrest",
+            c -> c.get(BACKUP_DIR).toAbsolutePath().resolve("pgbackrest"));
+    public static final Setting<String> PITR_STANZA = Setting.of("pitrStanza", "BACKUP_PITR_STANZA", "main", s -> s,
+            s -> s.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"), "letters, digits, _ . - (1 to 64, starting with a letter or digit)",
+            "pgBackRest's name for the cluster in the repository");
+    public static final Setting<Integer> PITR_RETENTION_FULL = Setting.integer("pitrRetentionFull", "BACKUP_PITR_RETENTION_FULL", 2, 1,
+            9_999_999, "full base backups kept (repo1-retention-full); older ones, their diff/incr backups and the WAL only they "
+                    + "need are expired, which sets how far back a restore can go");
+    public static final Setting<Path> PITR_CIPHER_KEY_FILE = Setting.file("pitrCipherKeyFile", "BACKUP_PITR_CIPHER_KEY_FILE",
+            "file whose first line is the passphrase the repository is encrypted with (aes-256-cbc, repo1-cipher-pass): at least "
+                    + "20 characters, readable by its owner only (chmod 600); it goes into the 0600 pgbackrest.conf only, never "
+                    + "into arguments or logs; unset: the repository is not encrypted");
+    public static final Setting<Integer> PITR_PROCESS_MAX = Setting.integer("pitrProcessMax", "BACKUP_PITR_PROCESS_MAX", 2, 1, 999,
+            "parallel pgBackRest processes for base backups and restores (process-max)");
+    public static final Setting<Path> PITR_STANDBY_DIR = Setting.of("pitrStandbyDir", "BACKUP_PITR_STANDBY_DIR", null, Path::of,
+            p -> p.isAbsolute(), "an absolute folder path", "data directory of a streaming standby on this host that base "
+                    + "backups copy their files from (backup-standby), so the primary is not loaded; needs BACKUP_PITR_STANDBY_PORT; "
+                    + "unset: from the primary");
+    public static final Setting<Integer> PITR_STANDBY_PORT = Setting.integer("pitrStandbyPort", "BACKUP_PITR_STANDBY_PORT", 0, 0,
+            65_535, "port of that standby; 0: none");
+
     private static java.net.URI parseEndpoint(String text) {
         java.net.URI uri;
         try {
@@ -166,5 +196,7 @@ public final class BackupSettings {
     public static final List<Setting<?>> ALL = List.of(BACKUP_DIR, RETENTION_DAYS, MIN_KEEP, KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY,
             COMPRESSION, FORMAT, INCLUDE_SCHEMA, INCLUDE_DATA, PARALLEL_JOBS, GLOBALS, ROLE_PASSWORDS, VERIFY_AFTER_BACKUP,
             ROW_COUNTS, FREE_SPACE_MARGIN, TIMEOUT, LOCK_WAIT_TIMEOUT, INTERVAL, PG_BIN, REMOTE, REMOTE_ENDPOINT, REMOTE_REGION,
-            REMOTE_PATH_STYLE, ENCRYPTION_KEY_FILE, ENCRYPTION_OLD_KEY_FILES, REMOTE_ALLOW_PLAINTEXT, REMOTE_RETENTION_DAYS, REMOTE_MIN_KEEP);
+            REMOTE_PATH_STYLE, ENCRYPTION_KEY_FILE, ENCRYPTION_OLD_KEY_FILES, REMOTE_ALLOW_PLAINTEXT, REMOTE_RETENTION_DAYS, REMOTE_MIN_KEEP,
+            PITR, PITR_REPO_PATH, PITR_WORK_DIR, PITR_STANZA, PITR_RETENTION_FULL, PITR_CIPHER_KEY_FILE, PITR_PROCESS_MAX,
+            PITR_STANDBY_DIR, PITR_STANDBY_PORT);
 }

@@ -82,6 +82,35 @@ class BackupConfigTest {
                 .hasMessageContaining("lz4 needs pg_dump 16 or newer, but the chosen pg_dump 15.18");
     }
 
+    @Test
+    void pointInTimeRecoveryIsOffByDefaultAndItsSettingsAreCheckedNamingThem() {
+        BackupConfig off = BackupConfig.fromEnv(Map.of("BACKUP_DIR", "/srv/backups"));
+        assertThat(off.pitr()).isFalse();
+        assertThat(off.pitrWorkDir()).isEqualTo(Path.of("/srv/backups/pgbackrest"));
+        assertThat(off.pitrStanza()).isEqualTo("main");
+        assertThat(off.pitrRetentionFull()).isEqualTo(2);
+        BackupConfig on = BackupConfig.fromEnv(Map.of("BACKUP_PITR", "true", "BACKUP_PITR_REPO_PATH", "/srv/pgbackrest",
+                "BACKUP_PITR_RETENTION_FULL", "4", "BACKUP_PITR_CIPHER_KEY_FILE", "/etc/fortress/pitr.key", "BACKUP_PITR_PROCESS_MAX", "3",
+                "BACKUP_PITR_STANDBY_DIR", "/var/lib/postgresql/16/standby", "BACKUP_PITR_STANDBY_PORT", "5433"));
+        assertThat(on.pitrRepoPath()).contains(Path.of("/srv/pgbackrest"));
+        assertThat(on.pitrRetentionFull()).isEqualTo(4);
+        assertThat(on.pitrCipherKeyFile()).contains(Path.of("/etc/fortress/pitr.key"));
+        assertThat(on.pitrProcessMax()).isEqualTo(3);
+        assertThat(on.pitrStandbyDir()).contains(Path.of("/var/lib/postgresql/16/standby"));
+        assertThat(on.pitrStandbyPort()).isEqualTo(5433);
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR", "true"))).isInstanceOf(DbConfigException.class)
+                .hasMessageContaining("BACKUP_PITR_REPO_PATH) is unset");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR_REPO_PATH", "relative/repo")))
+                .hasMessageContaining("BACKUP_PITR_REPO_PATH=relative/repo is invalid").hasMessageContaining("an absolute folder path");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR_STANZA", "a b"))).hasMessageContaining("BACKUP_PITR_STANZA");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR_PROCESS_MAX", "0")))
+                .hasMessageContaining("BACKUP_PITR_PROCESS_MAX=0").hasMessageContaining("an integer from 1 to 999");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR_STANDBY_PORT", "5433")))
+                .hasMessageContaining("BACKUP_PITR_STANDBY_DIR").hasMessageContaining("set both");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR", "true", "BACKUP_PITR_REPO_PATH", "/srv/b/pgbackrest/repo",
+                "BACKUP_DIR", "/srv/b"))).hasMessageContaining("must not lie inside one another");
+    }
+
     /** docs/configuration.md lists exactly the settings of BackupSettings, in order, with defaults and accepted values. */
     @Test
     void theConfigurationPageListsEveryBackupSetting() throws Exception {
