@@ -34,7 +34,7 @@ class ArchitectureTest {
 
     /** The backup API's entry points: they hand work to io.fortress.db.internal.backup, which returns the API's values. */
     private static final Set<String> BACKUP_ENTRY_POINTS = Set.of("io.fortress.db.backup.BackupManager",
-            "io.fortress.db.backup.BackupSchedule", "io.fortress.db.backup.RemoteObjectDecryptor");
+            "io.fortress.db.backup.BackupSchedule", "io.fortress.db.backup.RemoteObjectDecryptor", "io.fortress.db.backup.PointInTime");
 
     @Test
     void packagesFormNoCycles() {

@@ -13,6 +13,7 @@ import io.fortress.db.internal.backup.EncryptionKeys;
 import io.fortress.db.internal.backup.ExpireCommand;
 import io.fortress.db.internal.backup.PgToolLocator;
 import io.fortress.db.internal.backup.PinCommand;
+import io.fortress.db.internal.backup.PitrCommand;
 import io.fortress.db.internal.backup.ProgressTracker;
 import io.fortress.db.internal.backup.RemoteCommand;
 import io.fortress.db.internal.backup.RemoteRepository;
@@ -71,6 +72,7 @@ public final class BackupManager {
     private final RestoreCommand restore;
     private final ExpireCommand expire;
     private final PinCommand pin;
+    private final PointInTime pointInTime;
 
     private BackupManager(Database database, BackupConfig config, Clock clock, MeterRegistry registry, RemoteStore remoteStore) {
         BackupContext ctx = new BackupContext(database.config(), config, new BackupStore(config.backupDir()), new ServerAccess(database.config(), primary(database)),
@@ -86,6 +88,7 @@ public final class BackupManager {
         this.restore = new RestoreCommand(setup);
         this.expire = new ExpireCommand(setup, remote);
         this.pin = new PinCommand(ctx.store());
+        this.pointInTime = new PointInTime(new PitrCommand(ctx));
         if (registry != null) {
             BackupMetrics.bind(registry, ctx.database(), setup.counters(), upload, setup.hasRemote());
         }
@@ -294,6 +297,18 @@ public final class BackupManager {
      */
     public RetentionPlan cleanupRemote() {
         return expire.expireRemote(false);
+    }
+
+    /**
+     * Point-in-time recovery with pgBackRest (base backups, WAL archiving, restores to a time or LSN).
+     *
+     * @throws BackupException when BACKUP_PITR is not true
+     */
+    public PointInTime pointInTime() {
+        if (!config().pitr()) {
+            throw new BackupException("point-in-time recovery is off: set BACKUP_PITR=true and BACKUP_PITR_REPO_PATH");
+        }
+        return pointInTime;
     }
 
     /** The Database's primary, as the backup internals reach it. */

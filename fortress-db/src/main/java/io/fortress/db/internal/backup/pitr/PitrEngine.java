@@ -52,7 +52,18 @@ public final class PitrEngine {
      * @return the backup taken, as the repository now lists it
      */
     public BaseBackup backup(BaseBackupType type, OptionalInt repository) {
+        return backup(type, repository, pgbackrest.settings().backupStandby());
+    }
+
+    /**
+     * Takes a base backup as {@link #backup(BaseBackupType, OptionalInt)} does, from the standby only when
+     * {@code fromStandby} (and the settings name one): a standby that stopped streaming would make pgBackRest fail.
+     */
+    public BaseBackup backup(BaseBackupType type, OptionalInt repository, boolean fromStandby) {
         List<String> options = new ArrayList<>(List.of("--type=" + type.option()));
+        if (pgbackrest.settings().backupStandby() && !fromStandby) {
+            options.add("--no-backup-standby");
+        }
         repository.ifPresent(r -> options.add("--repo=" + Checks.range("the repository to back up to", r, 1, 2)));
         pgbackrest.run("backup", options, commandTimeout);
         BackupInventory inventory = info();

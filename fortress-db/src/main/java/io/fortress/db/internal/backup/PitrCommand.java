@@ -1,0 +1,205 @@
+package io.fortress.db.internal.backup;
+
+import io.fortress.db.backup.ArchiveState;
+import io.fortress.db.backup.BackupException;
+import io.fortress.db.backup.BaseBackupInfo;
+import io.fortress.db.backup.BaseBackupType;
+import io.fortress.db.backup.BaseBackups;
+import io.fortress.db.backup.RecoveryTarget;
+import io.fortress.db.backup.RestoredCluster;
+import io.fortress.db.internal.backup.pitr.ArchiveStatus;
+import io.fortress.db.internal.backup.pitr.BackupInventory;
+import io.fortress.db.internal.backup.pitr.BaseBackup;
+import io.fortress.db.internal.backup.pitr.Connector;
+import io.fortress.db.internal.backup.pitr.PassFile;
+import io.fortress.db.internal.backup.pitr.PgBackRest;
+import io.fortress.db.internal.backup.pitr.PgBackRestConfigFile;
+import io.fortress.db.internal.backup.pitr.PgBackRestSettings;
+import io.fortress.db.internal.backup.pitr.PitrEngine;
+import io.fortress.db.internal.backup.pitr.PitrException;
+import io.fortress.db.internal.backup.pitr.RestoreTarget;
+import io.fortress.db.internal.backup.pitr.RestoredServer;
+import io.fortress.db.internal.pool.PasswordSource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Point-in-time recovery of the manager's cluster with pgBackRest: archiving set up, base backups,
+ * the repository's window, the archiver's state and restores into new servers. The engine is made on
+ * first use, from the server's own data directory and version, and writes pgbackrest.conf (0600) and
+ * the password file pgBackRest logs in with into BACKUP_PITR_WORK_DIR.
+ */
+public final class PitrCommand {
+    private static final Logger LOG = LoggerFactory.getLogger(PitrCommand.class);
+
+    private final BackupContext ctx;
+    private final Supplier<Path> pgbackrestProgram;
+    private PitrEngine engine; // guarded by this
+    private Connector connector; // guarded by this
+
+    public PitrCommand(BackupContext ctx) {
+        this(ctx, PgBackRest::locate);
+    }
+
+    PitrCommand(BackupContext ctx, Supplier<Path> pgbackrestProgram) {
+        this.ctx = ctx;
+        this.pgbackrestProgram = pgbackrestProgram;
+    }
+
+    private synchronized PitrEngine engine() {
+        if (!ctx.config().pitr()) {
+            throw new BackupException("point-in-time recovery is off: set BACKUP_PITR=true and BACKUP_PITR_REPO_PATH");
+        }
+        if (engine == null) {
+            PitrSetup.Server server = PitrSetup.describe(ctx);
+            PgBackRestSettings settings = wrap(() -> PitrSetup.settings(ctx, server));
+            connector = PitrSetup.connector(ctx.db(), server.address().host());
+            engine = new PitrEngine(new PgBackRest(settings, wrap(pgbackrestProgram::get)), connector,
+                    PitrSetup.serverBinaries(ctx.config(), server.major()), timeout());
+            wrap(() -> {
+                PgBackRestConfigFile.write(settings);
+                settings.passFile().ifPresent(file -> PassFile.write(file, ctx.db().user(),
+                        PasswordSource.primary(ctx.db()).current().orElseThrow(), server.dataDirectory()));
+                return null;
+            });
+        }
+        return engine;
+    }
+
+    private Duration timeout() {
+        Duration t = ctx.config().timeout();
+        return t.isZero() ? Duration.ofDays(7) : t;
+    }
+
+    /**
+     * Sets up the stanza, archive_mode and archive_command, and checks a segment reaches the archive.
+     *
+     * @return whether the primary was restarted
+     */
+    public boolean setUpArchiving(Runnable restartPrimary) {
+        return wrap(() -> engine().archiving().enable(restartPrimary));
+    }
+
+    /** What a DBA puts in postgresql.conf and pgbackrest.conf for this cluster, keys left out (pgBackRest reads them from PGBACKREST_* variables). */
+    public String setupInstructions() {
+        PgBackRest pgbackrest = engine().pgbackrest();
+        return "# postgresql.conf (archive_mode needs a restart; wal_level must be replica or logical)\n"
+                + "archive_mode = on\n"
+                + "archive_command = '" + pgbackrest.archiveCommand().replace("'", "''") + "'\n\n"
+                + "# " + pgbackrest.settings().configFile() + " (mode 0600, owned by the database's OS user), then run:\n"
+                + "#   pgbackrest --config=" + pgbackrest.settings().configFile() + " --stanza=" + pgbackrest.settings().stanza()
+                + " stanza-create\n"
+                + PgBackRestConfigFile.render(pgbackrest.settings(), false);
+    }
+
+    /** Takes a base backup; from the configured standby when it is streaming, else from the primary. */
+    public BaseBackupInfo backup(BaseBackupType type) {
+        PitrEngine e = engine();
+        boolean fromStandby = e.pgbackrest().settings().standby().filter(s -> streaming(s.port())).isPresent();
+        if (e.pgbackrest().settings().backupStandby() && !fromStandby) {
+            LOG.warn("the standby named by BACKUP_PITR_STANDBY_PORT is not streaming: the base backup is taken from the primary");
+        }
+        io.fortress.db.internal.backup.pitr.BaseBackupType kind = io.fortress.db.internal.backup.pitr.BaseBackupType.valueOf(type.name());
+        return info(wrap(() -> e.backup(kind, OptionalInt.empty(), fromStandby)));
+    }
+
+    private boolean streaming(int port) {
+        try (Connection c = connector.open(port); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')")) {
+            return rs.next() && rs.getBoolean(1);
+        } catch (SQLException e) {
+            LOG.warn("cannot reach the standby on port {}: {}", port, e.getMessage());
+            return false;
+        }
+    }
+
+    /** The base backups and the restorable window. */
+    public BaseBackups list() {
+        PitrEngine e = engine();
+        BackupInventory inventory = wrap(e::info);
+        Optional<java.time.Instant> lastArchived;
+        try {
+            lastArchived = e.archiveMonitor().status().lastArchivedTime();
+        } catch (PitrException unreachable) {
+            lastArchived = Optional.empty();
+        }
+        return new BaseBackups(inventory.stanza(), inventory.backups().stream().map(PitrCommand::info).toList(),
+                inventory.restorableFrom(), inventory.restorableUpToLsn(), lastArchived);
+    }
+
+    /** The primary's archiver now. */
+    public ArchiveState archiveState() {
+        ArchiveStatus s = wrap(() -> engine().archiveMonitor().status());
+        return new ArchiveState(s.archivedCount(), s.lastArchivedWal(), s.lastArchivedTime(), s.lastArchivedAge(), s.failedCount(),
+                s.lastFailedWal(), s.failing(), s.unarchivedBytes());
+    }
+
+    /** Removes base backups and WAL beyond BACKUP_PITR_RETENTION_FULL. */
+    public void expire() {
+        wrap(() -> {
+            engine().expire();
+            return null;
+        });
+    }
+
+    /**
+     * Restores into {@code targetDirectory} and starts it on a free port; the live primary's WAL is pushed into the archive first.
+     *
+     * @param keepRunning true to leave the server running after this JVM ends (a restore the operator uses); false stops it then
+     */
+    public RestoredCluster restore(RecoveryTarget target, Path targetDirectory, boolean keepRunning) {
+        RestoreTarget t = target.time().map(RestoreTarget::time).or(() -> target.lsn().map(RestoreTarget::lsn))
+                .orElseGet(RestoreTarget::latest);
+        PitrEngine e = engine();
+        RestoredServer server = wrap(() -> e.restore(t, targetDirectory.toAbsolutePath().normalize(), OptionalInt.empty(), true, !keepRunning));
+        return new RestoredCluster() {
+            @Override
+            public Path dataDirectory() {
+                return server.dataDirectory();
+            }
+
+            @Override
+            public int port() {
+                return server.port();
+            }
+
+            @Override
+            public Path logFile() {
+                return server.logFile();
+            }
+
+            @Override
+            public void close() {
+                server.close();
+            }
+
+            @Override
+            public String toString() {
+                return "RestoredCluster[" + server.dataDirectory() + ", port " + server.port() + "]";
+            }
+        };
+    }
+
+    private static BaseBackupInfo info(BaseBackup b) {
+        return new BaseBackupInfo(b.label(), BaseBackupType.parse(b.type()), b.repository(), b.started(), b.stopped(), b.lsnStart(),
+                b.lsnStop(), b.size(), b.repositorySize(), b.prior(), b.pageErrors());
+    }
+
+    /** Runs a step, turning pgBackRest's failures into the API's exception (their texts hold no secret). */
+    private static <T> T wrap(Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (PitrException e) {
+            throw new BackupException(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.fortress.db.internal.backup;
+
+import io.fortress.db.api.DbConfig;
+import io.fortress.db.api.HostAndPort;
+import io.fortress.db.api.Secret;
+import io.fortress.db.backup.BackupConfig;
+import io.fortress.db.backup.BackupException;
+import io.fortress.db.internal.backup.pitr.Connector;
+import io.fortress.db.internal.backup.pitr.LocalRepository;
+import io.fortress.db.internal.backup.pitr.PgBackRestSettings;
+import io.fortress.db.internal.backup.pitr.PgInstance;
+import io.fortress.db.internal.pool.PasswordSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * Turns the BACKUP_PITR_* settings and the Database's primary into pgBackRest's settings: the primary's
+ * data directory and major version are read from the server itself, the login is the Database's, the
+ * repository key is read from its file.
+ */
+final class PitrSetup {
+    private PitrSetup() {
+    }
+
+    /** What the server tells about itself. */
+    record Server(Path dataDirectory, int major, HostAndPort address) {
+    }
+
+    /** The primary's data directory and major version; needs a superuser or a member of pg_read_all_settings. */
+    static Server describe(BackupContext ctx) {
+        HostAndPort address = ctx.server().primaryAddress();
+        try (Connection c = ctx.server().open(ctx.database()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('data_directory'), current_setting('server_version_num')::int / 10000")) {
+            rs.next();
+            return new Server(Path.of(rs.getString(1)), rs.getInt(2), address);
+        } catch (SQLException e) {
+            throw new BackupException("cannot read the primary's data directory (" + address + "): " + e.getMessage()
+                    + "; point-in-time recovery needs DB_USER to be a superuser", e);
+        }
+    }
+
+    /** pgBackRest's settings for the primary, the configured standby and the local repository. */
+    static PgBackRestSettings settings(BackupContext ctx, Server server) {
+        BackupConfig config = ctx.config();
+        Path repository = config.pitrRepoPath().orElseThrow(() -> new BackupException(
+                "point-in-time recovery needs pitrRepoPath (BACKUP_PITR_REPO_PATH)"));
+        Optional<Secret> cipher = config.pitrCipherKeyFile().map(PitrSetup::readCipherPass);
+        String user = ctx.db().user();
+        Path work = config.pitrWorkDir();
+        PgBackRestSettings.Builder b = PgBackRestSettings.builder().stanza(config.pitrStanza()).workDirectory(work)
+                .processMax(config.pitrProcessMax())
+                .primary(PgInstance.tcp(server.dataDirectory(), server.address().port(), user))
+                .localRepository(new LocalRepository(repository, config.pitrRetentionFull(), Optional.empty(), cipher))
+                .connectHost(server.address().host());
+        if (PasswordSource.primary(ctx.db()).current().isPresent()) {
+            b.passFile(passFile(work));
+        }
+        config.pitrStandbyDir().ifPresent(dir -> b.standby(PgInstance.tcp(dir, config.pitrStandbyPort(), user)).backupStandby(true));
+        return b.build();
+    }
+
+    static Path passFile(Path work) {
+        return work.resolve("pgpass");
+    }
+
+    /** The server binaries (pg_ctl) of the cluster's major version: Debian's folder for it, else PG_BIN when it holds pg_ctl. */
+    static Path serverBinaries(BackupConfig config, int major) {
+        Path debian = Path.of("/usr/lib/postgresql", Integer.toString(major), "bin");
+        if (Files.isExecutable(debian.resolve("pg_ctl"))) {
+            return debian;
+        }
+        return config.pgBin().filter(p -> Files.isExecutable(p.resolve("pg_ctl"))).orElseThrow(() -> new BackupException(
+                "a point-in-time restore starts the restored cluster with pg_ctl of PostgreSQL " + major + ", found neither in "
+                        + debian + " nor in pgBin (PG_BIN); install the server package of that version or set PG_BIN to its bin folder"));
+    }
+
+    /**
+     * Superuser connections with the Database's login: to the primary's own database on any port of its host (the primary,
+     * a standby, a restored server).
+     */
+    static Connector connector(DbConfig db, String host) {
+        return port -> {
+            Properties p = new Properties();
+            p.setProperty("user", db.user());
+            PasswordSource.primary(db).current().ifPresent(pw -> p.setProperty("password", pw.reveal()));
+            p.setProperty("sslmode", db.sslMode().value());
+            db.sslRootCert().ifPresent(f -> p.setProperty("sslrootcert", f.toString()));
+            db.sslCert().ifPresent(f -> p.setProperty("sslcert", f.toString()));
+            db.sslKey().ifPresent(f -> p.setProperty("sslkey", f.toString()));
+            p.setProperty("connectTimeout", Long.toString(Math.max(2, db.connectTimeout().toSeconds())));
+            p.setProperty("ApplicationName", db.applicationName() + "-pitr");
+            return DriverManager.getConnection("jdbc:postgresql://" + new HostAndPort(host, port) + "/" + db.database(), p);
+        };
+    }
+
+    /** The repository passphrase: the key file's first line, at least 20 characters, the file readable by its owner only. */
+    static Secret readCipherPass(Path file) {
+        String setting = "pitrCipherKeyFile (BACKUP_PITR_CIPHER_KEY_FILE, " + file + ")";
+        try {
+            if (!Files.isRegularFile(file)) {
+                throw new BackupException(setting + " is not a readable file");
+            }
+            var perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+            if (perms.stream().anyMatch(EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                    PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE)::contains)) {
+                throw new BackupException(setting + " can be read or written by other users; chmod 600 it");
+            }
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            String line = text.lines().findFirst().orElse("").strip();
+            if (line.length() < 20) {
+                throw new BackupException(setting + " must hold a passphrase of at least 20 characters on its first line, e.g. "
+                        + "from openssl rand -base64 48");
+            }
+            return Secret.of(line);
+        } catch (IOException e) {
+            throw new BackupException("cannot read " + setting + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.fortress.db.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fortress.cluster.LocalCluster;
+import io.fortress.cluster.LocalClusterExtension;
+import io.fortress.cluster.Node;
+import io.fortress.cluster.RequiresTool;
+import io.fortress.cluster.Tool;
+import io.fortress.db.Database;
+import io.fortress.db.TestDatabases;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The point-in-time recovery facade on a real primary and streaming standby with real pgBackRest, set up
+ * from BACKUP_PITR_* settings only: archiving, a base backup from the standby into an encrypted
+ * repository, the restorable window, the archiver's state, and a restore to a moment before a DROP
+ * TABLE into a separate server.
+ */
+@RequiresTool(Tool.PGBACKREST)
+class PointInTimeTest {
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = LocalClusterExtension.withReplicas(1);
+    private static final String PASSPHRASE = "facade-passphrase-" + java.util.UUID.randomUUID();
+    private static Path work;
+    private static Database db;
+    private static PointInTime pitr;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        LocalCluster cluster = CLUSTER.cluster();
+        // the database's OS user must reach the repository and work folders: not a 0700 JUnit @TempDir
+        work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "fortress-pitr-facade-");
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path key = work.resolve("pitr.key");
+        Files.writeString(key, PASSPHRASE + "\n");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        db = Database.open(TestDatabases.primaryOnly(cluster).build());
+        BackupConfig config = BackupConfig.builder().backupDir(work.resolve("dumps")).pitr(true).pitrRepoPath(work.resolve("repo"))
+                .pitrWorkDir(work.resolve("pgbackrest")).pitrCipherKeyFile(key)
+                .pitrStandby(cluster.replica(1).dataDirectory(), cluster.replica(1).port()).build();
+        pitr = BackupManager.create(db, config).pointInTime();
+        assertThat(pitr.setUpArchiving(cluster.primary()::restart)).as("archive_mode was off: the primary restarted").isTrue();
+        cluster.awaitStreaming(cluster.replica(1), Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (db != null) {
+            db.close();
+        }
+        if (work != null) {
+            try (Stream<Path> files = Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void aBaseBackupFromTheStandbyOpensARestorableWindowAndADroppedTableComesBack() throws Exception {
+        LocalCluster cluster = CLUSTER.cluster();
+        cluster.primary().execute("CREATE TABLE victim AS SELECT g AS id FROM generate_series(1, 1000) g");
+        BaseBackupInfo full = pitr.backup(BaseBackupType.FULL);
+        assertThat(full.type()).isEqualTo(BaseBackupType.FULL);
+        assertThat(full.size()).isPositive();
+        assertThat(Files.readString(work.resolve("pgbackrest/log/main-backup.log"))).as("pgBackRest's backup log")
+                .contains("replay on the standby");
+
+        cluster.primary().execute("INSERT INTO victim SELECT g FROM generate_series(1001, 1500) g");
+        Thread.sleep(1200);
+        Instant beforeDrop = Instant.now();
+        Thread.sleep(1200);
+        cluster.primary().execute("DROP TABLE victim");
+
+        BaseBackups window = pitr.list();
+        assertThat(window.backups()).extracting(BaseBackupInfo::label).contains(full.label());
+        assertThat(window.restorableFrom()).hasValueSatisfying(from -> assertThat(from).isBefore(beforeDrop));
+        assertThat(window.restorableToLsn()).isPresent();
+        ArchiveState archive = pitr.archiveState();
+        assertThat(archive.archivedCount()).isPositive();
+        assertThat(archive.failing()).isFalse();
+        assertThat(archive.lastArchivedAge()).isPresent();
+
+        Path restored = work.resolve("restored");
+        try (RestoredCluster server = pitr.restore(RecoveryTarget.time(beforeDrop), restored, false)) {
+            assertThat(server.port()).isNotEqualTo(cluster.primary().port());
+            assertThat(server.dataDirectory()).isEqualTo(restored);
+            assertThat(count(server.port(), "SELECT count(*) FROM victim")).as("the dropped table, with the rows inserted before").isEqualTo(1500);
+        }
+        assertThat(count(cluster.primary().port(), "SELECT count(*) FROM pg_class WHERE relname = 'victim'"))
+                .as("the running cluster is not touched").isZero();
+    }
+
+    @Test
+    void theSetupTextNamesTheKeysVariableAndNeverHoldsThePassphrase() throws Exception {
+        String text = pitr.setupInstructions();
+        assertThat(text).contains("archive_mode = on", "archive_command = '", "archive-push %p", "PGBACKREST_REPO1_CIPHER_PASS",
+                "repo1-path=" + work.resolve("repo"), "pg2-port=" + CLUSTER.cluster().replica(1).port());
+        assertThat(text).doesNotContain(PASSPHRASE);
+        assertThat(Files.getPosixFilePermissions(work.resolve("pgbackrest/pgbackrest.conf")))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void itIsOffUnlessTurnedOnAndABadKeyFileIsRefusedNamingTheSetting() throws Exception {
+        BackupManager off = BackupManager.create(db, BackupConfig.builder().backupDir(work.resolve("dumps")).build());
+        assertThatThrownBy(off::pointInTime).isInstanceOf(BackupException.class).hasMessageContaining("BACKUP_PITR=true");
+        Path open = work.resolve("open.key");
+        Files.writeString(open, PASSPHRASE + "\n");
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+        PointInTime badKey = BackupManager.create(db, BackupConfig.builder().backupDir(work.resolve("dumps")).pitr(true)
+                .pitrRepoPath(work.resolve("repo-bad")).pitrWorkDir(work.resolve("pgbackrest-bad")).pitrCipherKeyFile(open).build())
+                .pointInTime();
+        assertThatThrownBy(badKey::list).isInstanceOf(BackupException.class)
+                .hasMessageContaining("BACKUP_PITR_CIPHER_KEY_FILE").hasMessageContaining("chmod 600").hasMessageNotContaining(PASSPHRASE);
+    }
+
+    private static long count(int port, String sql) throws Exception {
+        LocalCluster cluster = CLUSTER.cluster();
+        Properties p = new Properties();
+        p.setProperty("user", cluster.superuser());
+        p.setProperty("password", cluster.password());
+        p.setProperty("sslmode", "disable");
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + Node.HOST + ":" + port + "/" + cluster.database(), p);
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
