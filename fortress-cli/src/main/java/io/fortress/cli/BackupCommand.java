@@ -44,7 +44,7 @@ import picocli.CommandLine.ParentCommand;
                 "BACKUP_ENCRYPTION_KEY_FILE); list, verify, restore and cleanup take --remote to work on those copies."},
         subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Restore.class,
                 BackupCommand.Verify.class, BackupCommand.Cleanup.class, BackupCommand.Upload.class, BackupCommand.Pin.class,
-                BackupCommand.Unpin.class, BackupCommand.Decrypt.class})
+                BackupCommand.Unpin.class, BackupCommand.Decrypt.class, BackupPitrCommand.class})
 final class BackupCommand extends CommandGroup {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -214,6 +214,11 @@ final class Target implements AutoCloseable {
         return b.build();
     }
 
+    /** Restarts the embedded cluster's primary (archive_mode takes effect only at a start); empty for a server fortress does not manage. */
+    java.util.Optional<Runnable> primaryRestart() {
+        return cluster == null ? java.util.Optional.empty() : java.util.Optional.of(() -> cluster.primary().restart());
+    }
+
     /** Where the data lives, for messages. */
     String describe() {
         if (patroni != null && patroni.isDetached()) {
