@@ -14,6 +14,7 @@ import io.fortress.db.internal.backup.ExpireCommand;
 import io.fortress.db.internal.backup.PgToolLocator;
 import io.fortress.db.internal.backup.PinCommand;
 import io.fortress.db.internal.backup.PitrCommand;
+import io.fortress.db.internal.backup.PitrMetrics;
 import io.fortress.db.internal.backup.ProgressTracker;
 import io.fortress.db.internal.backup.RemoteCommand;
 import io.fortress.db.internal.backup.RemoteRepository;
@@ -73,6 +74,7 @@ public final class BackupManager {
     private final ExpireCommand expire;
     private final PinCommand pin;
     private final PointInTime pointInTime;
+    private final PitrMetrics pitrMetrics; // held: Micrometer holds the meters' state weakly
 
     private BackupManager(Database database, BackupConfig config, Clock clock, MeterRegistry registry, RemoteStore remoteStore) {
         BackupContext ctx = new BackupContext(database.config(), config, new BackupStore(config.backupDir()), new ServerAccess(database.config(), primary(database)),
@@ -88,10 +90,12 @@ public final class BackupManager {
         this.restore = new RestoreCommand(setup);
         this.expire = new ExpireCommand(setup, remote);
         this.pin = new PinCommand(ctx.store());
-        this.pointInTime = new PointInTime(new PitrCommand(ctx));
+        PitrCommand pitr = new PitrCommand(ctx);
+        this.pointInTime = new PointInTime(pitr);
         if (registry != null) {
             BackupMetrics.bind(registry, ctx.database(), setup.counters(), upload, setup.hasRemote());
         }
+        this.pitrMetrics = registry != null && config.pitr() ? PitrMetrics.bind(registry, ctx.database(), pitr, clock) : null;
     }
 
     /** A manager for the Database's database (its primary) with the given settings. */
@@ -383,7 +387,7 @@ public final class BackupManager {
             return this;
         }
 
-        /** Registers the backup meters ({@code fortress_backup_*}, tag database) in this registry. */
+        /** Registers the backup meters ({@code fortress_backup_*}, and {@code fortress_pitr_*} with BACKUP_PITR; tag database) in this registry. */
         public Builder meterRegistry(MeterRegistry registry) {
             this.registry = registry;
             return this;

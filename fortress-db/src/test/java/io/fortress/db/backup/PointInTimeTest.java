@@ -40,6 +40,9 @@ class PointInTimeTest {
     private static Path work;
     private static Database db;
     private static PointInTime pitr;
+    private static final io.micrometer.core.instrument.simple.SimpleMeterRegistry METERS =
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    private static BackupManager manager;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -54,7 +57,8 @@ class PointInTimeTest {
         BackupConfig config = BackupConfig.builder().backupDir(work.resolve("dumps")).pitr(true).pitrRepoPath(work.resolve("repo"))
                 .pitrWorkDir(work.resolve("pgbackrest")).pitrCipherKeyFile(key)
                 .pitrStandby(cluster.replica(1).dataDirectory(), cluster.replica(1).port()).build();
-        pitr = BackupManager.create(db, config).pointInTime();
+        manager = BackupManager.builder(db, config).meterRegistry(METERS).build();
+        pitr = manager.pointInTime();
         assertThat(pitr.setUpArchiving(cluster.primary()::restart)).as("archive_mode was off: the primary restarted").isTrue();
         cluster.awaitStreaming(cluster.replica(1), Duration.ofSeconds(60));
     }
@@ -104,6 +108,17 @@ class PointInTimeTest {
         }
         assertThat(count(cluster.primary().port(), "SELECT count(*) FROM pg_class WHERE relname = 'victim'"))
                 .as("the running cluster is not touched").isZero();
+    }
+
+    @Test
+    void theMetersShowTheArchiveAgeFailuresAndTheNewestBaseBackup() {
+        BaseBackupInfo newest = pitr.backup(BaseBackupType.FULL); // a diff with no full before it would be promoted to full
+        double age = METERS.get("fortress.pitr.last.archived.age").gauge().value();
+        assertThat(age).as("the live RPO right after a backup pushed WAL").isBetween(0.0, 600.0);
+        assertThat(METERS.get("fortress.pitr.archive.failures").functionCounter().count()).isZero();
+        assertThat(METERS.get("fortress.pitr.archive.failing").gauge().value()).isZero();
+        assertThat(METERS.get("fortress.pitr.last.base.backup.timestamp").gauge().value()).isEqualTo(newest.stopped().toEpochMilli() / 1000.0);
+        assertThat(METERS.get("fortress.pitr.last.base.backup.size").gauge().value()).isEqualTo((double) newest.size());
     }
 
     @Test

@@ -45,6 +45,7 @@ public final class PitrCommand {
     private final Supplier<Path> pgbackrestProgram;
     private PitrEngine engine; // guarded by this
     private Connector connector; // guarded by this
+    private volatile Optional<BaseBackupInfo> newestKnown = Optional.empty();
 
     public PitrCommand(BackupContext ctx) {
         this(ctx, PgBackRest::locate);
@@ -109,7 +110,14 @@ public final class PitrCommand {
             LOG.warn("the standby named by BACKUP_PITR_STANDBY_PORT is not streaming: the base backup is taken from the primary");
         }
         io.fortress.db.internal.backup.pitr.BaseBackupType kind = io.fortress.db.internal.backup.pitr.BaseBackupType.valueOf(type.name());
-        return info(wrap(() -> e.backup(kind, OptionalInt.empty(), fromStandby)));
+        BaseBackupInfo taken = info(wrap(() -> e.backup(kind, OptionalInt.empty(), fromStandby)));
+        newestKnown = Optional.of(taken);
+        return taken;
+    }
+
+    /** The newest base backup the last listing or backup saw, without asking the repository. */
+    public Optional<BaseBackupInfo> newestKnown() {
+        return newestKnown;
     }
 
     private boolean streaming(int port) {
@@ -132,8 +140,10 @@ public final class PitrCommand {
         } catch (PitrException unreachable) {
             lastArchived = Optional.empty();
         }
-        return new BaseBackups(inventory.stanza(), inventory.backups().stream().map(PitrCommand::info).toList(),
+        BaseBackups listed = new BaseBackups(inventory.stanza(), inventory.backups().stream().map(PitrCommand::info).toList(),
                 inventory.restorableFrom(), inventory.restorableUpToLsn(), lastArchived);
+        newestKnown = listed.newest();
+        return listed;
     }
 
     /** The primary's archiver now. */
