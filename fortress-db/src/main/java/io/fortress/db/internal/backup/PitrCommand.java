@@ -69,9 +69,15 @@ public final class PitrCommand {
             wrap(() -> {
                 PgBackRestConfigFile.write(settings);
                 settings.passFile().ifPresent(file -> PassFile.write(file, ctx.db().user(),
-                        PasswordSource.primary(ctx.db()).current().orElseThrow(), server.dataDirectory()));
+                        PasswordSource.primary(ctx.db()).current().orElseThrow(), settings));
                 return null;
             });
+            if (server.live()) {
+                PitrSetup.remember(ctx.config().pitrWorkDir(), server);
+            } else {
+                LOG.warn("the primary {} cannot be reached: pgBackRest works from what setup remembered of it ({})", server.address(),
+                        server.dataDirectory());
+            }
         }
         return engine;
     }
@@ -170,7 +176,9 @@ public final class PitrCommand {
         RestoreTarget t = target.time().map(RestoreTarget::time).or(() -> target.lsn().map(RestoreTarget::lsn))
                 .orElseGet(RestoreTarget::latest);
         PitrEngine e = engine();
-        RestoredServer server = wrap(() -> e.restore(t, targetDirectory.toAbsolutePath().normalize(), OptionalInt.empty(), true, !keepRunning));
+        boolean primaryIsLive = primaryAnswers(e);
+        RestoredServer server = wrap(() -> e.restore(t, targetDirectory.toAbsolutePath().normalize(), OptionalInt.empty(), primaryIsLive,
+                !keepRunning));
         return new RestoredCluster() {
             @Override
             public Path dataDirectory() {
@@ -197,6 +205,18 @@ public final class PitrCommand {
                 return "RestoredCluster[" + server.dataDirectory() + ", port " + server.port() + "]";
             }
         };
+    }
+
+    /** Whether the primary answers; when it does not (it was lost), a restore replays what the archive holds, without first flushing its WAL. */
+    private static boolean primaryAnswers(PitrEngine e) {
+        try {
+            e.archiveMonitor().status();
+            return true;
+        } catch (PitrException down) {
+            LOG.warn("the primary cannot be reached ({}): restoring from what the archive holds; commits not yet archived are not in it",
+                    down.getMessage());
+            return false;
+        }
     }
 
     private static BaseBackupInfo info(BaseBackup b) {

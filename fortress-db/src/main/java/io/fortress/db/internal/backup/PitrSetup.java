@@ -34,20 +34,65 @@ final class PitrSetup {
     private PitrSetup() {
     }
 
-    /** What the server tells about itself. */
-    record Server(Path dataDirectory, int major, HostAndPort address) {
+    private static final String SERVER_FILE = "fortress-server.properties";
+
+    /** What the server tells about itself; {@code live} false when it was remembered because the server could not be reached. */
+    record Server(Path dataDirectory, int major, HostAndPort address, boolean live) {
     }
 
-    /** The primary's data directory and major version; needs a superuser or a member of pg_read_all_settings. */
+    /**
+     * The primary's data directory and major version, read from the server (needs a superuser) and remembered in the
+     * work folder; when the server cannot be reached (a restore after it was lost), what was remembered, with {@code live} false.
+     */
     static Server describe(BackupContext ctx) {
         HostAndPort address = ctx.server().primaryAddress();
+        Path remembered = ctx.config().pitrWorkDir().resolve(SERVER_FILE);
         try (Connection c = ctx.server().open(ctx.database()); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT current_setting('data_directory'), current_setting('server_version_num')::int / 10000")) {
             rs.next();
-            return new Server(Path.of(rs.getString(1)), rs.getInt(2), address);
+            return new Server(Path.of(rs.getString(1)), rs.getInt(2), address, true);
         } catch (SQLException e) {
+            Optional<Server> known = recall(remembered, address);
+            if (known.isPresent()) {
+                return known.get();
+            }
             throw new BackupException("cannot read the primary's data directory (" + address + "): " + e.getMessage()
                     + "; point-in-time recovery needs DB_USER to be a superuser", e);
+        }
+    }
+
+    /** Remembers the server in the work folder (created by then), for a restore when it is gone. */
+    static void remember(Path workDir, Server server) {
+        Path file = workDir.resolve(SERVER_FILE);
+        try {
+            Files.writeString(file.resolveSibling(SERVER_FILE + ".tmp"), "data_directory=" + server.dataDirectory() + "\nmajor="
+                    + server.major() + "\n", StandardCharsets.UTF_8);
+            Files.move(file.resolveSibling(SERVER_FILE + ".tmp"), file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new BackupException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The server remembered in {@code file}, checked (it is read from disk); empty when there is none. */
+    private static Optional<Server> recall(Path file, HostAndPort address) {
+        try {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.empty();
+            }
+            Properties p = new Properties();
+            try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(in);
+            }
+            Path data = Path.of(p.getProperty("data_directory", ""));
+            int major = Integer.parseInt(p.getProperty("major", ""));
+            if (!data.isAbsolute() || major < 9 || major > 99) {
+                throw new BackupException(file + " does not describe a server (data_directory, major); delete it and run "
+                        + "`fortress backup pitr setup` against the running primary");
+            }
+            return Optional.of(new Server(data, major, address, false));
+        } catch (IOException | NumberFormatException e) {
+            throw new BackupException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -41,6 +41,18 @@ final class OsUser {
         }
     }
 
+    /**
+     * The OS user pgBackRest runs as for these settings: the owner of the primary's data directory, or, when that is gone
+     * (a restore after the cluster was lost), the owner of the pgbackrest.conf fortress wrote for it.
+     */
+    static OsUser of(PgBackRestSettings settings) {
+        Path data = settings.primary().dataDirectory();
+        if (!Files.exists(data, LinkOption.NOFOLLOW_LINKS) && Files.exists(settings.configFile(), LinkOption.NOFOLLOW_LINKS)) {
+            return ownerOf(settings.configFile());
+        }
+        return ownerOf(data);
+    }
+
     static boolean isRoot() {
         try {
             return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;

@@ -16,11 +16,11 @@ public final class PassFile {
     }
 
     /**
-     * Writes {@code file} (replacing it atomically) with the password for {@code user}, owned by the owner of {@code dataDirectory}.
+     * Writes {@code file} (replacing it atomically) with the password for {@code user}, owned by the OS user pgBackRest runs as.
      *
      * @throws PitrException when the password holds a line break (a password file cannot hold one) or the file cannot be written
      */
-    public static void write(Path file, String user, Secret password, Path dataDirectory) {
+    public static void write(Path file, String user, Secret password, PgBackRestSettings settings) {
         if (password.reveal().matches("(?s).*[\\r\\n].*")) {
             throw new PitrException("the database password holds a line break, which a libpq password file (PGPASSFILE) cannot hold; "
                     + "pgBackRest could not log in");
@@ -33,7 +33,7 @@ public final class PassFile {
                 channel.write(StandardCharsets.UTF_8.encode("*:*:*:" + escape(user) + ":" + escape(password.reveal()) + "\n"));
                 channel.force(true);
             }
-            OsUser.ownerOf(dataDirectory).own(temporary);
+            OsUser.of(settings).own(temporary);
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new PitrException("cannot write the password file " + file + " for pgBackRest: " + e.getMessage(), e);

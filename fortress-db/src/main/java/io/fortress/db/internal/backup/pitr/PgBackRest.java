@@ -105,7 +105,7 @@ public final class PgBackRest {
         argv.addAll(options);
         argv.add(command);
         // the data directory's owner now: it may have been created, or restored, after this object
-        ProcessBuilder builder = new ProcessBuilder(OsUser.ownerOf(settings.primary().dataDirectory()).wrap(argv));
+        ProcessBuilder builder = new ProcessBuilder(OsUser.of(settings).wrap(argv));
         Map<String, String> env = builder.environment();
         // inherited libpq and pgBackRest variables must not redirect the command, and no password belongs there
         env.keySet().removeIf(n -> n.startsWith("PG") || n.contains("PASSWORD") || n.contains("SECRET"));

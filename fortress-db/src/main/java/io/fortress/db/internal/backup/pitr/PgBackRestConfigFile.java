@@ -86,7 +86,7 @@ public final class PgBackRestConfigFile {
      * repository, all owned by the OS user that owns the primary's data directory.
      */
     public static void write(PgBackRestSettings s) {
-        OsUser user = OsUser.ownerOf(s.primary().dataDirectory());
+        OsUser user = OsUser.of(s);
         for (Path dir : new Path[] {s.lockPath(), s.logPath(), s.spoolPath(), s.localRepository().path(), s.configFile().getParent()}) {
             createDirectory(dir, user);
         }

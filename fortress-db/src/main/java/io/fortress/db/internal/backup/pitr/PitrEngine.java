@@ -130,7 +130,7 @@ public final class PitrEngine {
             archiveMonitor().switchAndAwaitArchived(pgbackrest.settings().archiveTimeout());
         }
         Restore.files(pgbackrest, target, dataDirectory, repository, commandTimeout);
-        return RestoredServer.start(dataDirectory, pgBinDir, OsUser.ownerOf(pgbackrest.settings().primary().dataDirectory()),
+        return RestoredServer.start(dataDirectory, pgBinDir, OsUser.of(pgbackrest.settings()),
                 connector, commandTimeout, stopWithJvm);
     }
 }

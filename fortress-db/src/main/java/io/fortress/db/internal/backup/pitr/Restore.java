@@ -36,7 +36,7 @@ final class Restore {
                         + " of a server of stanza " + s.stanza() + "; restore into a new directory");
             }
         }
-        prepare(target, OsUser.ownerOf(s.primary().dataDirectory()));
+        prepare(target, OsUser.of(s));
         List<String> options = new ArrayList<>(List.of("--pg1-path=" + target, "--archive-mode=off"));
         options.addAll(restoreTarget.options());
         repository.ifPresent(r -> options.add("--repo=" + Checks.range("the repository to restore from", r, 1, 2)));
