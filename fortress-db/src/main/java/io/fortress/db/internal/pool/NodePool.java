@@ -49,6 +49,8 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     private final long idleTimeoutNanos;
     private final long earliestRetirementNanos;
     private final AtomicLong replayedLsn = new AtomicLong();
+    /** Recent statement latency, for the hedge delay; null while reads are not hedged. */
+    private final LatencyWindow latency;
     private volatile NodeHealth health;
     private volatile long freshAsOfNanos = Long.MIN_VALUE;
     private volatile boolean closing;
@@ -65,6 +67,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         this.health = NodeHealth.unchecked(name, role, address);
         this.slowLog = new SlowStatementLog(config);
         this.suspicion = suspicion;
+        this.latency = config.hedgeReads() ? new LatencyWindow() : null;
         connector.onClose(this::connectionClosed);
 
         this.borrowMetrics = registry == null ? null : new BorrowMetrics(registry);
@@ -202,6 +205,11 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         pool.getConnection(Math.max(250, timeout.toMillis())).close();
     }
 
+    /** Closes a connection of this pool's that must not be lent again (see {@link Lease#retire()}). */
+    void evict(Connection borrowed) {
+        pool.evict(borrowed);
+    }
+
     /** Connections open now (in use and idle). */
     public int openConnections() {
         return pool.totalConnections();
@@ -334,11 +342,19 @@ public final class NodePool implements ReadTarget, AutoCloseable {
 
     /** Records one statement of a caller run on this node, timed by the caller, and logs it when it was slow. */
     void recordStatement(String sql, Object[] params, long nanos, boolean failed) {
+        if (latency != null) {
+            latency.record(nanos);
+        }
         boolean slow = slowLog.isSlow(nanos);
         record(nanos, failed, slow);
         if (slow) {
             slowLog.log(this, sql, params, nanos, failed);
         }
+    }
+
+    /** Recent statement latency (reads are hedged only when it exists). */
+    LatencyWindow latency() {
+        return latency;
     }
 
     /** Records a failure of a statement already counted (a stream that broke while rows were read). */
