@@ -70,7 +70,8 @@ final class Lease implements AutoCloseable {
                 failed = false;
                 return result;
             } finally {
-                node.recordStatement(sql, params, System.nanoTime() - startNanos, failed && (leg == null || !leg.unwanted()));
+                boolean lost = leg != null && leg.unwanted();
+                node.recordStatement(sql, params, System.nanoTime() - startNanos, failed && !lost, !lost);
             }
         } catch (SQLException e) {
             throw failed(e);

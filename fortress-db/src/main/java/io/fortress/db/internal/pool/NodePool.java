@@ -25,6 +25,8 @@ import java.util.function.Consumer;
 public final class NodePool implements ReadTarget, AutoCloseable {
     /** How long one slice of a borrow waits before checking that the node is still up. */
     static final long WAIT_SLICE_MILLIS = 200;
+    /** The slice of a hedged read's attempt, which stops waiting soon after the other attempt answered. */
+    static final long LEG_SLICE_MILLIS = 10;
     /**
      * A borrow that takes this long waited for a connection (one to be returned or created). A borrow
      * served from the pool takes microseconds; asking HikariCP whether an idle connection exists before
@@ -235,8 +237,16 @@ public final class NodePool implements ReadTarget, AutoCloseable {
      * it says the node is gone.
      */
     Lease lease() throws SQLException {
+        return lease((HedgeLeg) null);
+    }
+
+    /**
+     * {@link #lease()} for an attempt of a hedged read ({@code leg} non-null): it stops waiting for a
+     * connection within {@link #LEG_SLICE_MILLIS} once the other attempt answered.
+     */
+    Lease lease(HedgeLeg leg) throws SQLException {
         try {
-            return new Lease(this, borrow());
+            return new Lease(this, borrow(leg));
         } catch (SQLException e) {
             suspectIfGone(e);
             throw e;
@@ -273,7 +283,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
      *
      * @throws SQLTransientConnectionException when no connection came in time, or the node is down
      */
-    private Connection borrow() throws SQLException {
+    private Connection borrow(HedgeLeg leg) throws SQLException {
         if (!isReachable()) {
             throw new SQLTransientConnectionException(name + " is " + health.state() + ": " + health.reason(), "08001");
         }
@@ -284,7 +294,8 @@ public final class NodePool implements ReadTarget, AutoCloseable {
             while (true) {
                 long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 try {
-                    Connection c = pool.getConnection(Math.max(1, Math.min(WAIT_SLICE_MILLIS, remainingMillis)));
+                    long slice = leg == null ? WAIT_SLICE_MILLIS : LEG_SLICE_MILLIS;
+                    Connection c = pool.getConnection(Math.max(1, Math.min(slice, remainingMillis)));
                     record(borrowMetrics, start, false);
                     return c;
                 } catch (SQLTransientConnectionException timeout) {
@@ -292,6 +303,11 @@ public final class NodePool implements ReadTarget, AutoCloseable {
                         record(borrowMetrics, start, true);
                         throw new SQLTransientConnectionException(name + " became " + health.state()
                                 + " while waiting for a connection: " + health.reason(), "08001", timeout);
+                    }
+                    if (leg != null && leg.unwanted()) {
+                        // no failure of the node's: the read was answered elsewhere (57014, as a cancelled statement)
+                        throw new SQLTransientConnectionException(name + ": stopped waiting for a connection, the hedged read "
+                                + "was answered by another node", "57014", timeout);
                     }
                     if (remainingMillis <= WAIT_SLICE_MILLIS) {
                         record(borrowMetrics, start, true);
@@ -342,7 +358,15 @@ public final class NodePool implements ReadTarget, AutoCloseable {
 
     /** Records one statement of a caller run on this node, timed by the caller, and logs it when it was slow. */
     void recordStatement(String sql, Object[] params, long nanos, boolean failed) {
-        if (latency != null) {
+        recordStatement(sql, params, nanos, failed, true);
+    }
+
+    /**
+     * {@link #recordStatement(String, Object[], long, boolean)}; {@code complete} is false for the attempt of
+     * a hedged read that lost, cut short by its cancel: its time says nothing of the node's latency.
+     */
+    void recordStatement(String sql, Object[] params, long nanos, boolean failed, boolean complete) {
+        if (latency != null && complete) {
             latency.record(nanos);
         }
         boolean slow = slowLog.isSlow(nanos);

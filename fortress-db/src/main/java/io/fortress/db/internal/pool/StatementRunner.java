@@ -281,9 +281,9 @@ final class StatementRunner {
         long start = System.nanoTime();
         Lease lease;
         try {
-            lease = node.lease();
+            lease = node.lease(leg);
         } catch (SQLException noConnection) {
-            node.recordStatement(sql, params, System.nanoTime() - start, true);
+            node.recordStatement(sql, params, System.nanoTime() - start, leg == null || !leg.unwanted());
             throw noConnection;
         }
         if (leg == null) {
