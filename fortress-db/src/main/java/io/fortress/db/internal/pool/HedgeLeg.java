@@ -2,7 +2,8 @@ package io.fortress.db.internal.pool;
 
 import java.sql.SQLException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 import org.postgresql.PGConnection;
 
@@ -25,8 +26,17 @@ final class HedgeLeg {
     private static final int CANCELLED = 2;
     private static final int ABORTED = 3;
     private static final int RELEASED = 4;
+    private static final VarHandle STATE;
 
-    private final AtomicInteger state = new AtomicInteger(IDLE);
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(HedgeLeg.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile int state; // IDLE
     private volatile Lease lease;
     private volatile boolean unwanted;
     private volatile Thread owner;
@@ -56,7 +66,7 @@ final class HedgeLeg {
     boolean cancel() {
         unwanted = true;
         Lease l = lease;
-        if (l == null || !state.compareAndSet(IDLE, CANCELLING)) {
+        if (l == null || !STATE.compareAndSet(this, IDLE, CANCELLING)) {
             return false;
         }
         try {
@@ -64,7 +74,7 @@ final class HedgeLeg {
         } catch (SQLException | RuntimeException e) {
             // the node did not take the request: the abort after the grace period ends the statement
         }
-        if (state.compareAndSet(CANCELLING, CANCELLED)) {
+        if (STATE.compareAndSet(this, CANCELLING, CANCELLED)) {
             LockSupport.unpark(owner);
         }
         return true;
@@ -75,8 +85,8 @@ final class HedgeLeg {
      * (a node that does not answer): the owner's statement fails at once. Returns true when it did.
      */
     boolean abortIfStillRunning() {
-        int s = state.get();
-        if ((s == CANCELLING || s == CANCELLED) && state.compareAndSet(s, ABORTED)) {
+        int s = state;
+        if ((s == CANCELLING || s == CANCELLED) && STATE.compareAndSet(this, s, ABORTED)) {
             abort(lease);
             return true;
         }
@@ -87,7 +97,7 @@ final class HedgeLeg {
     void abortUnsent() {
         unwanted = true;
         Lease l = lease;
-        if (l != null && state.compareAndSet(IDLE, ABORTED)) {
+        if (l != null && STATE.compareAndSet(this, IDLE, ABORTED)) {
             abort(l);
         }
     }
@@ -102,12 +112,12 @@ final class HedgeLeg {
             return;
         }
         while (true) {
-            int s = state.get();
-            if ((s == IDLE || s == CANCELLED) && state.compareAndSet(s, RELEASED)) {
+            int s = state;
+            if ((s == IDLE || s == CANCELLED) && STATE.compareAndSet(this, s, RELEASED)) {
                 l.close();
                 return;
             }
-            if (s == CANCELLING && state.compareAndSet(CANCELLING, ABORTED)) {
+            if (s == CANCELLING && STATE.compareAndSet(this, CANCELLING, ABORTED)) {
                 // the statement ended while its cancel is still on the way: the cancel could hit the connection's next user
                 abort(l);
                 l.retire();

@@ -305,9 +305,9 @@ public final class NodePool implements ReadTarget, AutoCloseable {
                                 + " while waiting for a connection: " + health.reason(), "08001", timeout);
                     }
                     if (leg != null && leg.unwanted()) {
-                        // no failure of the node's: the read was answered elsewhere (57014, as a cancelled statement)
-                        throw new SQLTransientConnectionException(name + ": stopped waiting for a connection, the hedged read "
-                                + "was answered by another node", "57014", timeout);
+                        // no failure of the node's (not a pool timeout, which would make it suspect): the read was answered elsewhere
+                        throw new SQLException(name + ": stopped waiting for a connection, the hedged read was answered by "
+                                + "another node", "57014", timeout);
                     }
                     if (remainingMillis <= WAIT_SLICE_MILLIS) {
                         record(borrowMetrics, start, true);
