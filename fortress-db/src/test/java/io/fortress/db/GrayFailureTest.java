@@ -68,8 +68,7 @@ class GrayFailureTest {
     void aFrozenReplicaStallsNoReadAndLeavesRotationFast() throws Exception {
         startClusterWithTable();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        // without hedging, which would end the reads stuck there first (HedgedReadTest): this is the health checker's part
-        try (Database db = Database.open(config().hedgeReads(false).build(), registry)) {
+        try (Database db = Database.open(config().build(), registry)) {
             Node victim = cluster.replica(1);
             long frozenAt;
             long thawedAt;

@@ -10,12 +10,12 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The hedging settings: on by default, bounded, and refused with the setting and what is accepted. */
+/** The hedging settings: off by default, bounded, and refused with the setting and what is accepted. */
 class HedgeSettingsTest {
     @Test
-    void defaultsHedgeAfterTwentyMillisecondsWithinFivePercent() {
+    void offByDefaultAndOnceOnHedgesAfterTwentyMillisecondsWithinFivePercent() {
         DbConfig config = DbConfig.builder().build();
-        assertThat(config.hedgeReads()).isTrue();
+        assertThat(config.hedgeReads()).isFalse();
         assertThat(config.hedgeMinDelay()).isEqualTo(Duration.ofMillis(20));
         assertThat(config.hedgeBudget()).isEqualTo(new Percentage(5));
         assertThat(config.hedgeBudget().fraction()).isEqualTo(0.05);
@@ -23,8 +23,8 @@ class HedgeSettingsTest {
 
     @Test
     void environmentVariablesSetThem() {
-        DbConfig config = DbConfig.fromEnv(Map.of("DB_HEDGE_READS", "false", "DB_HEDGE_MIN_DELAY", "50ms", "DB_HEDGE_BUDGET", "0.5%"));
-        assertThat(config.hedgeReads()).isFalse();
+        DbConfig config = DbConfig.fromEnv(Map.of("DB_HEDGE_READS", "true", "DB_HEDGE_MIN_DELAY", "50ms", "DB_HEDGE_BUDGET", "0.5%"));
+        assertThat(config.hedgeReads()).isTrue();
         assertThat(config.hedgeMinDelay()).isEqualTo(Duration.ofMillis(50));
         assertThat(config.hedgeBudget().value()).isEqualTo(0.5);
         assertThat(config.toString()).contains("hedgeBudget=0.5%");

@@ -56,7 +56,7 @@ class HedgedReadTest {
     void aFrozenReplicaCostsNoReadBeforeTheHealthCheckerCouldNoticeIt() throws Exception {
         startClusterWithTable();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        DbConfig config = TestDatabases.config(cluster).healthInterval(HEALTH_TIMEOUT).healthTimeout(HEALTH_TIMEOUT).build();
+        DbConfig config = TestDatabases.config(cluster).hedgeReads(true).healthInterval(HEALTH_TIMEOUT).healthTimeout(HEALTH_TIMEOUT).build();
         try (Database db = Database.open(config, registry)) {
             Node victim = cluster.replica(1);
             AtomicBoolean leftRotation = new AtomicBoolean();
@@ -102,7 +102,7 @@ class HedgedReadTest {
     void readYourWritesHedgesOnlyToAReplicaThatReplayedTheToken() throws Exception {
         startClusterWithTable();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        DbConfig config = TestDatabases.config(cluster).healthInterval(Duration.ofSeconds(1)).healthTimeout(Duration.ofSeconds(1))
+        DbConfig config = TestDatabases.config(cluster).hedgeReads(true).healthInterval(Duration.ofSeconds(1)).healthTimeout(Duration.ofSeconds(1))
                 .readYourWritesWait(Duration.ofMillis(200)).build();
         try (Database db = Database.open(config, registry)) {
             Node stale = cluster.replica(2);
@@ -146,7 +146,7 @@ class HedgedReadTest {
         cluster = LocalCluster.builder().replicas(2).start();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         // 1 ms: until a second of latencies is known, nearly every read of up to 20 ms is late
-        DbConfig config = TestDatabases.config(cluster).hedgeMinDelay(Duration.ofMillis(1)).hedgeBudget(new Percentage(1)).build();
+        DbConfig config = TestDatabases.config(cluster).hedgeReads(true).hedgeMinDelay(Duration.ofMillis(1)).hedgeBudget(new Percentage(1)).build();
         try (Database db = Database.open(config, registry)) {
             Load readers = new Load(8, () -> db.queryOne("SELECT 1 FROM pg_sleep(random() * 0.02)", RowMapper.firstLong()));
             try (readers) {

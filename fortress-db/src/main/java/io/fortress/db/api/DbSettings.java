@@ -158,8 +158,8 @@ public final class DbSettings {
             Duration.ofMillis(500), d -> !d.isNegative() && d.compareTo(Duration.ofMinutes(1)) <= 0, "a duration from 0 to 1m",
             "how long a read-your-writes read waits for a replica to replay the write before it goes to the primary");
 
-    public static final Setting<Boolean> HEDGE_READS = Setting.bool("hedgeReads", "DB_HEDGE_READS", true,
-            "send a replica read that has not answered within its node's recent p99 latency (at least hedgeMinDelay) to a second "
+    public static final Setting<Boolean> HEDGE_READS = Setting.bool("hedgeReads", "DB_HEDGE_READS", false,
+            "off by default: send a replica read that has not answered within its node's recent p99 latency (at least hedgeMinDelay) to a second "
                     + "replica that qualifies for the same consistency; the first answer wins and the other statement is cancelled. "
                     + "Only single-statement autocommit reads are hedged: never writes, transactions or streams");
     public static final Setting<Duration> HEDGE_MIN_DELAY = Setting.duration("hedgeMinDelay", "DB_HEDGE_MIN_DELAY",
