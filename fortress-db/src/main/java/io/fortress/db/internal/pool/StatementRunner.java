@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * recording and the return to the pool happen there), runs the work, maps failures to
  * {@link DatabaseException}, and retries an autocommit read that failed on a replica (connection lost,
  * recovery conflict, pool timeout) on the next candidate, then the primary; a read that wrote (25006) goes to the primary. Nothing is retried
- * on the primary or once the work has handed anything out.
+ * on the primary or once the work has handed anything out. With DB_HEDGE_READS, a read safe to send twice is hedged ({@link Hedger}).
  */
 final class StatementRunner {
     private static final String POSITION_SQL = "SELECT pg_current_wal_insert_lsn()::text";
