@@ -158,6 +158,17 @@ class HedgedReadTest {
             assertThat(hedges).as("hedges sent").isGreaterThan(0);
             assertThat(counter(registry, "fortress.db.read.hedges.denied")).as("reads the budget refused a hedge").isGreaterThan(0);
             assertThat(hedges).as("hedges of %d reads with a 1%% budget", reads).isLessThanOrEqualTo(reads * 0.01);
+            // the losers were cancelled on live servers: none of their statements runs on, their connections serve reads again
+            assertThat(counter(registry, "fortress.db.read.hedge.cancels")).as("cancel requests sent").isGreaterThan(0);
+            for (Node replica : cluster.replicas()) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> replica.queryValue("SELECT count(*) FROM pg_stat_activity "
+                        + "WHERE state = 'active' AND query LIKE '%pg_sleep(random()%' AND pid <> pg_backend_pid()").equals("0"));
+            }
+            for (int i = 0; i < 50; i++) {
+                assertThat(db.queryOne("SELECT 1", RowMapper.firstLong())).contains(1L);
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(db.stats().replicas())
+                    .allSatisfy(pool -> assertThat(pool.inUse()).as("connections in use once the readers stopped").isZero()));
         }
     }
 
