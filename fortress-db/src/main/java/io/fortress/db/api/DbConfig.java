@@ -216,6 +216,21 @@ public final class DbConfig extends Configuration {
         return get(DbSettings.READ_YOUR_WRITES_WAIT);
     }
 
+    /** Whether slow replica reads are hedged to a second qualifying replica. */
+    public boolean hedgeReads() {
+        return get(DbSettings.HEDGE_READS);
+    }
+
+    /** The shortest wait before a read is hedged. */
+    public Duration hedgeMinDelay() {
+        return get(DbSettings.HEDGE_MIN_DELAY);
+    }
+
+    /** The most hedges, as a share of the reads started over the last 10 seconds. */
+    public Percentage hedgeBudget() {
+        return get(DbSettings.HEDGE_BUDGET);
+    }
+
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder extends Configuration.Builder<Builder, DbConfig> {
         private Builder(DbConfig from) {
@@ -376,6 +391,19 @@ public final class DbConfig extends Configuration {
 
         public Builder readYourWritesWait(Duration d) {
             return set(DbSettings.READ_YOUR_WRITES_WAIT, d);
+        }
+
+        public Builder hedgeReads(boolean hedge) {
+            return set(DbSettings.HEDGE_READS, hedge);
+        }
+
+        public Builder hedgeMinDelay(Duration d) {
+            return set(DbSettings.HEDGE_MIN_DELAY, d);
+        }
+
+        /** The hedging budget, e.g. {@code new Percentage(5)}. */
+        public Builder hedgeBudget(Percentage budget) {
+            return set(DbSettings.HEDGE_BUDGET, budget);
         }
 
         /**
