@@ -250,7 +250,7 @@ public final class DbConfig extends Configuration {
         }
 
         public Builder password(String password) {
-            return set(DbSettings.PASSWORD, password == null ? null : Secret.of(password));
+            return setSecret(DbSettings.PASSWORD, password);
         }
 
         public Builder passwordFile(Path file) {
@@ -305,7 +305,7 @@ public final class DbConfig extends Configuration {
         }
 
         public Builder replicaPassword(String password) {
-            return set(DbSettings.REPLICA_PASSWORD, password == null ? null : Secret.of(password));
+            return setSecret(DbSettings.REPLICA_PASSWORD, password);
         }
 
         public Builder replicaPasswordFile(Path file) {
@@ -416,6 +416,10 @@ public final class DbConfig extends Configuration {
             DbConfig config = new DbConfig(this);
             DbConfigRules.check(config);
             return config;
+        }
+
+        private Builder setSecret(Setting<Secret> setting, String value) {
+            return set(setting, value == null ? null : Secret.of(value));
         }
     }
 }
