@@ -50,15 +50,17 @@ final class AlertRules {
 
     static final Rule NO_REPLICA_STREAMING = new Rule("FortressNoReplicaStreaming",
             "replicas are configured and none has streamed for {for}",
-            "sum by (job, instance) (fortress_db_node_state{role=\"replica\", state=\"streaming\"}) == 0\n"
-                    + "and on (job, instance) count by (job, instance) (fortress_db_node_state{role=\"replica\"}) > 0",
+            """
+            sum by (job, instance) (fortress_db_node_state{role="replica", state="streaming"}) == 0
+            and on (job, instance) count by (job, instance) (fortress_db_node_state{role="replica"}) > 0""",
             Duration.ofMinutes(2), WARNING, "No replica is streaming ({{ $labels.instance }})",
             "Every read goes to the primary (DB_REPLICA_FALLBACK); check the replicas' state in /health/database.", null);
 
     static final Rule REPLICA_LAGGING = new Rule("FortressReplicaLagging",
             "a replica's lag has been over `DB_MAX_REPLICA_LAG` (`fortress_db_max_replica_lag_seconds`) for {for}",
-            "fortress_db_replication_lag_seconds{role=\"replica\"}\n"
-                    + "> on (job, instance) group_left fortress_db_max_replica_lag_seconds",
+            """
+            fortress_db_replication_lag_seconds{role="replica"}
+            > on (job, instance) group_left fortress_db_max_replica_lag_seconds""",
             Duration.ofMinutes(1), WARNING, "Replica {{ $labels.node }} lags more than DB_MAX_REPLICA_LAG",
             "Default reads skip {{ $labels.node }} until it catches up; see its lag_seconds in /health/database.", null);
 
@@ -86,9 +88,10 @@ final class AlertRules {
             "there is no good backup yet and a backup run failed since serve started (serve takes the first at start), or "
                     + "none came in " + Durations.format(BACKUP_MAX_AGE) + "; a fresh install whose first backup is running or done fires "
                     + "nothing",
-            "(fortress_backup_none_since_timestamp_seconds > 0\n"
-                    + "  and on (job, instance, database) fortress_backup_runs_total{result=\"failure\"} > 0)\n"
-                    + "or time() - fortress_backup_none_since_timestamp_seconds" + BACKUP_AGE_EXCEEDED,
+            """
+            (fortress_backup_none_since_timestamp_seconds > 0
+              and on (job, instance, database) fortress_backup_runs_total{result="failure"} > 0)
+            or time() - fortress_backup_none_since_timestamp_seconds""" + BACKUP_AGE_EXCEEDED,
             null, CRITICAL, "{{ $labels.database }} has no good backup yet, and the first attempt failed or has not come in "
                     + BACKUP_MAX_AGE.toHours() + " hours",
             "See the last failure in /health/database (backup.last_failure) and the serve log; docs/backup.md lists the failure modes.",

@@ -115,10 +115,14 @@ final class BackupCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Take a backup now: dump, checksum, manifest, verify (BACKUP_VERIFY).")
-    static final class Create extends Subcommand {
+    /** A subcommand of {@code fortress backup}, which opens the manager it works with. */
+    abstract static class BackupSubcommand extends Subcommand {
         @ParentCommand
         BackupCommand backup;
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Take a backup now: dump, checksum, manifest, verify (BACKUP_VERIFY).")
+    static final class Create extends BackupSubcommand {
         @Option(names = "--json", description = "Print the new backup as JSON.")
         boolean json;
 
@@ -169,9 +173,7 @@ final class BackupCommand extends CommandGroup {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the backups in BACKUP_DIR that have a valid manifest, newest first.")
-    static final class ListBackups extends Subcommand {
-        @ParentCommand
-        BackupCommand backup;
+    static final class ListBackups extends BackupSubcommand {
         @Option(names = "--json", description = {"Print {\"backups\": [{id, path, database, format, created_at, size_bytes, status, pinned}]};",
                 "with --remote also \"unreadable\": [{id, reason}]."})
         boolean json;
@@ -221,9 +223,7 @@ final class BackupCommand extends CommandGroup {
             description = {"Restore a backup (path or id) after checking its checksums.",
                     "Into --target-db, or DB_NAME (DB_NAME=test_restore ... restore FILE); the database is",
                     "created when missing. A database that holds objects is replaced in place only with --force."})
-    static final class Restore extends Subcommand {
-        @ParentCommand
-        BackupCommand backup;
+    static final class Restore extends BackupSubcommand {
         @Parameters(index = "0", paramLabel = "BACKUP", description = "The backup's archive, folder, manifest or id.")
         String reference;
         @Option(names = "--target-db", paramLabel = "NAME", description = "Database to restore into (default: DB_NAME).")
@@ -272,9 +272,7 @@ final class BackupCommand extends CommandGroup {
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Verify a backup (path or id): checksums, contents, full read, and with --level restore-drill a",
                     "restore into a scratch database compared with the manifest's row counts."})
-    static final class Verify extends Subcommand {
-        @ParentCommand
-        BackupCommand backup;
+    static final class Verify extends BackupSubcommand {
         @Parameters(index = "0", paramLabel = "BACKUP", description = "The backup's archive, folder, manifest or id.")
         String reference;
         @Option(names = "--level", paramLabel = "LEVEL", defaultValue = "full-read",
@@ -306,9 +304,7 @@ final class BackupCommand extends CommandGroup {
     @Command(name = "cleanup", mixinStandardHelpOptions = true,
             description = {"Delete this database's backups that no retention rule keeps (RETENTION_DAYS, BACKUP_MIN_KEEP,",
                     "BACKUP_KEEP_DAILY/WEEKLY/MONTHLY, pinned, newest verified), and sweep leftovers of interrupted runs."})
-    static final class Cleanup extends Subcommand {
-        @ParentCommand
-        BackupCommand backup;
+    static final class Cleanup extends BackupSubcommand {
         @Option(names = "--dry-run", description = "Only print what would be deleted and why.")
         boolean dryRun;
         @Option(names = "--json", description = "Print the decisions as JSON.")
@@ -330,9 +326,7 @@ final class BackupCommand extends CommandGroup {
     @Command(name = "upload", mixinStandardHelpOptions = true,
             description = {"Copy the backups not yet in BACKUP_REMOTE there now (each backup does so itself; this retries",
                     "after the repository was unreachable), after removing what interrupted uploads left."})
-    static final class Upload extends Subcommand {
-        @ParentCommand
-        BackupCommand backup;
+    static final class Upload extends BackupSubcommand {
 
         @Override
         public Integer call() {
@@ -388,9 +382,7 @@ final class BackupCommand extends CommandGroup {
     }
 
     /** Pin and unpin: the same change of a backup's pinned flag, in one direction or the other. */
-    abstract static class PinChange extends Subcommand {
-        @ParentCommand
-        BackupCommand backup;
+    abstract static class PinChange extends BackupSubcommand {
         @Parameters(index = "0", paramLabel = "BACKUP")
         String reference;
 

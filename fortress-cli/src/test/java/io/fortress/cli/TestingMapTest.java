@@ -86,7 +86,8 @@ class TestingMapTest {
 
     /** True when the file declares {@code void method(} under a JUnit or jqwik test annotation. */
     private static boolean declaresTest(Path file, String method) throws IOException {
-        String source = Files.readString(file, StandardCharsets.UTF_8);
+        // without line comments: a ';' or '}' in one must not hide the annotations before it
+        String source = Files.readString(file, StandardCharsets.UTF_8).replaceAll("(?m)//.*$", "");
         Matcher declaration = Pattern.compile("\\bvoid\\s+" + Pattern.quote(method) + "\\s*\\(").matcher(source);
         if (!declaration.find()) {
             return false;

@@ -16,24 +16,10 @@ import java.util.Properties;
  * with ({@code cluster.properties}, no secrets), and the superuser's generated password ({@code password} and the
  * libpq {@code pgpass} file, both 0600). A persistent cluster reads them again on its next start.
  */
-final class ClusterState {
+record ClusterState(Path root, String superuser, String database, int replicas, boolean tls) {
     private static final String STATE_FILE = "cluster.properties";
     private static final String PASSWORD_FILE = "password";
     private static final String PGPASS_FILE = "pgpass";
-
-    private final Path root;
-    private final String superuser;
-    private final String database;
-    private final int replicas;
-    private final boolean tls;
-
-    ClusterState(Path root, String superuser, String database, int replicas, boolean tls) {
-        this.root = root;
-        this.superuser = superuser;
-        this.database = database;
-        this.replicas = replicas;
-        this.tls = tls;
-    }
 
     /** True when the folder holds a cluster created earlier. */
     boolean exists() {

@@ -86,6 +86,7 @@ public final class Database implements AutoCloseable {
         try {
             health = HealthChecker.attach(topology, config, patroni);
         } catch (RuntimeException e) {
+            statements.close();
             topology.close();
             throw e;
         }
@@ -95,6 +96,7 @@ public final class Database implements AutoCloseable {
                     registry);
         } catch (RuntimeException e) {
             health.close();
+            statements.close();
             topology.close();
             throw e;
         }
@@ -275,13 +277,14 @@ public final class Database implements AutoCloseable {
         return config;
     }
 
-    /** Stops the health checker and closes every pool. */
+    /** Stops the health checker and the hedging threads, and closes every pool. */
     @Override
     public void close() {
         health.close();
         if (metrics != null) {
             metrics.close();
         }
+        statements.close();
         topology.close();
     }
 

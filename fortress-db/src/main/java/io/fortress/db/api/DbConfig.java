@@ -216,6 +216,21 @@ public final class DbConfig extends Configuration {
         return get(DbSettings.READ_YOUR_WRITES_WAIT);
     }
 
+    /** Whether slow replica reads are hedged to a second qualifying replica. */
+    public boolean hedgeReads() {
+        return get(DbSettings.HEDGE_READS);
+    }
+
+    /** The shortest wait before a read is hedged. */
+    public Duration hedgeMinDelay() {
+        return get(DbSettings.HEDGE_MIN_DELAY);
+    }
+
+    /** The most hedges, as a share of the reads started over the last 10 seconds. */
+    public Percentage hedgeBudget() {
+        return get(DbSettings.HEDGE_BUDGET);
+    }
+
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder extends Configuration.Builder<Builder, DbConfig> {
         private Builder(DbConfig from) {
@@ -235,7 +250,7 @@ public final class DbConfig extends Configuration {
         }
 
         public Builder password(String password) {
-            return set(DbSettings.PASSWORD, password == null ? null : Secret.of(password));
+            return setSecret(DbSettings.PASSWORD, password);
         }
 
         public Builder passwordFile(Path file) {
@@ -290,7 +305,7 @@ public final class DbConfig extends Configuration {
         }
 
         public Builder replicaPassword(String password) {
-            return set(DbSettings.REPLICA_PASSWORD, password == null ? null : Secret.of(password));
+            return setSecret(DbSettings.REPLICA_PASSWORD, password);
         }
 
         public Builder replicaPasswordFile(Path file) {
@@ -378,6 +393,19 @@ public final class DbConfig extends Configuration {
             return set(DbSettings.READ_YOUR_WRITES_WAIT, d);
         }
 
+        public Builder hedgeReads(boolean hedge) {
+            return set(DbSettings.HEDGE_READS, hedge);
+        }
+
+        public Builder hedgeMinDelay(Duration d) {
+            return set(DbSettings.HEDGE_MIN_DELAY, d);
+        }
+
+        /** The hedging budget, e.g. {@code new Percentage(5)}. */
+        public Builder hedgeBudget(Percentage budget) {
+            return set(DbSettings.HEDGE_BUDGET, budget);
+        }
+
         /**
          * Validates every setting and their combinations.
          *
@@ -388,6 +416,10 @@ public final class DbConfig extends Configuration {
             DbConfig config = new DbConfig(this);
             DbConfigRules.check(config);
             return config;
+        }
+
+        private Builder setSecret(Setting<Secret> setting, String value) {
+            return set(setting, value == null ? null : Secret.of(value));
         }
     }
 }

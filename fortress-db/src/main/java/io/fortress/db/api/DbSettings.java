@@ -158,6 +158,19 @@ public final class DbSettings {
             Duration.ofMillis(500), d -> !d.isNegative() && d.compareTo(Duration.ofMinutes(1)) <= 0, "a duration from 0 to 1m",
             "how long a read-your-writes read waits for a replica to replay the write before it goes to the primary");
 
+    public static final Setting<Boolean> HEDGE_READS = Setting.bool("hedgeReads", "DB_HEDGE_READS", false,
+            "off by default: send a replica read that has not answered within its node's recent p99 latency (at least hedgeMinDelay) to a second "
+                    + "replica that qualifies for the same consistency; the first answer wins and the other statement is cancelled. "
+                    + "Only single-statement autocommit reads are hedged: never writes, transactions or streams");
+    public static final Setting<Duration> HEDGE_MIN_DELAY = Setting.duration("hedgeMinDelay", "DB_HEDGE_MIN_DELAY",
+            Duration.ofMillis(20), d -> d.compareTo(Duration.ofMillis(1)) >= 0 && d.compareTo(Duration.ofSeconds(10)) <= 0,
+            "a duration from 1ms to 10s",
+            "the shortest wait before a read is hedged, whatever its node's recent latency");
+    public static final Setting<Percentage> HEDGE_BUDGET = Setting.of("hedgeBudget", "DB_HEDGE_BUDGET", new Percentage(5),
+            Percentage::parse, p -> p.value() >= 0.1 && p.value() <= 50, "a percentage from 0.1% to 50%, e.g. 5%",
+            "the most hedges sent, as a share of the reads started over the last 10 seconds, so that a slowdown of every node "
+                    + "cannot double the load");
+
     /** Every setting, in the order docs and {@code toString} list them. */
     public static final List<Setting<?>> ALL = List.of(HOST, PORT, USER, PASSWORD, PASSWORD_FILE, DATABASE,
             MAX_OPEN_CONNS, MAX_IDLE_CONNS, CONN_MAX_LIFETIME, CONN_MAX_IDLE_TIME,
@@ -166,7 +179,8 @@ public final class DbSettings {
             SSL_MODE, SSL_ROOT_CERT, SSL_CERT, SSL_KEY,
             SLOW_QUERY_THRESHOLD, LOG_QUERY_PARAMETERS, APPLICATION_NAME,
             HEALTH_INTERVAL, HEALTH_TIMEOUT, HEALTH_FAST_INTERVAL, HEALTH_FALL, HEALTH_RISE,
-            MAX_REPLICA_LAG, REPLICA_FALLBACK, MAX_FALLBACK_LAG, READ_YOUR_WRITES_WAIT);
+            MAX_REPLICA_LAG, REPLICA_FALLBACK, MAX_FALLBACK_LAG, READ_YOUR_WRITES_WAIT,
+            HEDGE_READS, HEDGE_MIN_DELAY, HEDGE_BUDGET);
 
     private static boolean validHostList(String text) {
         try {

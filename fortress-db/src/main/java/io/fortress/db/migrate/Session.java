@@ -18,20 +18,8 @@ import org.postgresql.core.TransactionState;
  * as golang-migrate's dedicated connection does. Unlike golang-migrate it resets the session after
  * each migration, so a {@code SET} in one file does not leak into the next.
  */
-final class Session {
+record Session(Connection connection, MigrationConfig config, TableNames names, String database) {
     private static final String CLIENT_INFO = describeClient();
-
-    private final Connection connection;
-    private final MigrationConfig config;
-    private final TableNames names;
-    private final String database;
-
-    private Session(Connection connection, MigrationConfig config, TableNames names, String database) {
-        this.connection = connection;
-        this.config = config;
-        this.names = names;
-        this.database = database;
-    }
 
     /** Resolves the schema ({@code current_schema()} when none is configured) and the database name. */
     static Session open(Connection connection, MigrationConfig config) throws SQLException {
@@ -48,18 +36,6 @@ final class Session {
                     + "search_path exists; set the schema setting (" + MigrationSettings.SCHEMA.variable() + ") or create the schema");
         }
         return new Session(connection, config, TableNames.of(schema, config), database);
-    }
-
-    Connection connection() {
-        return connection;
-    }
-
-    TableNames names() {
-        return names;
-    }
-
-    String database() {
-        return database;
     }
 
     String clientInfo() {

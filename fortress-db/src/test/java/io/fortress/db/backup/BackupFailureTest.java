@@ -111,9 +111,16 @@ class BackupFailureTest {
         }
     }
 
+    /**
+     * The pg_dump writing a backup ({@code -f} names its output), not the {@code pg_dump --version} of the tool check
+     * before it: that one ends by itself, and a test that took it for the dump would leave the dump running.
+     */
     private static ProcessHandle awaitPgDump(ProcessHandle parent) {
         return await().atMost(Duration.ofSeconds(30)).until(() -> parent.descendants()
-                .filter(p -> p.info().command().map(c -> c.endsWith("/pg_dump")).orElse(false)).findFirst(), o -> o.isPresent()).get();
+                .filter(p -> p.info().command().map(c -> c.endsWith("/pg_dump")).orElse(false))
+                .filter(p -> p.info().arguments().map(a -> java.util.Arrays.asList(a).contains("-f")
+                        || java.util.Arrays.stream(a).anyMatch(x -> x.startsWith("--file"))).orElse(false))
+                .findFirst(), o -> o.isPresent()).get();
     }
 
     private static List<String> backupFiles(Path dir) throws Exception {

@@ -1,11 +1,8 @@
 package io.fortress.db.internal.backup;
 
 import io.fortress.db.backup.BackupException;
-import java.io.BufferedReader;
+import io.fortress.db.internal.OutputLines;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -211,8 +208,8 @@ public final class ToolProcess {
             process.getOutputStream().close();
             StringBuilder stdout = new StringBuilder();
             Deque<String> stderr = new ArrayDeque<>();
-            Thread out = drain(process.getInputStream(), tool + "-stdout", line -> stdout.append(line).append('\n'));
-            Thread err = drain(process.getErrorStream(), tool + "-stderr", line -> {
+            Thread out = OutputLines.drain(process.getInputStream(), "fortress-" + tool + "-stdout", line -> stdout.append(line).append('\n'));
+            Thread err = OutputLines.drain(process.getErrorStream(), "fortress-" + tool + "-stderr", line -> {
                 synchronized (stderr) {
                     stderr.addLast(line);
                     if (stderr.size() > STDERR_LINES_KEPT) {
@@ -268,22 +265,6 @@ public final class ToolProcess {
 
     private static void join(Thread t) throws InterruptedException {
         t.join(10_000);
-    }
-
-    private static Thread drain(InputStream in, String name, Consumer<String> lines) {
-        Thread t = new Thread(() -> {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    lines.accept(line);
-                }
-            } catch (IOException ignored) {
-                // the process ended; what was read is kept
-            }
-        }, "fortress-" + name);
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     /** Ends the tool and its children (pg_dump -j forks workers): politely first, then by force. */

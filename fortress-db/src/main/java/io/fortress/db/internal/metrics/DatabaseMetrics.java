@@ -5,6 +5,7 @@ import io.fortress.db.internal.health.CheckedNode;
 import io.fortress.db.api.NodeHealth;
 import io.fortress.db.api.NodeState;
 import io.fortress.db.internal.health.NodeChecks;
+import io.fortress.db.internal.pool.HedgeCount;
 import io.fortress.db.internal.pool.NodeCounters;
 import io.fortress.db.internal.pool.NodePool;
 import io.fortress.db.internal.pool.Reroute;
@@ -49,6 +50,11 @@ import java.util.function.ToLongFunction;
  * <tr><td>fortress_db_role_changes_total</td><td>times writes moved to another primary candidate</td></tr>
  * <tr><td>fortress_db_max_replica_lag_seconds</td><td>the DB_MAX_REPLICA_LAG setting</td></tr>
  * <tr><td>fortress_db_read_reroutes_total</td><td>reads not served by a replica of their first choice, by reason</td></tr>
+ * <tr><td>fortress_db_read_hedges_total</td><td>hedges sent: reads that had not answered after their hedge delay, sent to a second node</td></tr>
+ * <tr><td>fortress_db_read_hedges_won_total</td><td>hedges that answered first</td></tr>
+ * <tr><td>fortress_db_read_hedges_denied_total</td><td>reads due for a hedge that the hedging budget refused one</td></tr>
+ * <tr><td>fortress_db_read_hedge_cancels_total</td><td>cancel requests sent to the losing attempt of a hedged read</td></tr>
+ * <tr><td>fortress_db_read_hedge_cancels_unanswered_total</td><td>cancels not answered in time: the connection was aborted</td></tr>
  * </table>
  * HikariCP adds its own {@code hikaricp_connections_*} meters per pool ({@code pool=primary|replica-N}).
  */
@@ -77,12 +83,25 @@ public final class DatabaseMetrics implements AutoCloseable {
                     .tag("reason", reason.name().toLowerCase(Locale.ROOT))
                     .description("Reads not served by a replica of their consistency's first choice").register(registry));
         }
+        metrics.hedgeCounter(statements, HedgeCount.SENT, "fortress.db.read.hedges",
+                "Hedges sent: reads that had not answered after their hedge delay, sent to a second node of the same consistency");
+        metrics.hedgeCounter(statements, HedgeCount.WON, "fortress.db.read.hedges.won", "Hedges that answered first");
+        metrics.hedgeCounter(statements, HedgeCount.DENIED, "fortress.db.read.hedges.denied",
+                "Reads due for a hedge that the hedging budget (DB_HEDGE_BUDGET) refused one");
+        metrics.hedgeCounter(statements, HedgeCount.CANCELS, "fortress.db.read.hedge.cancels",
+                "Cancel requests sent to the losing attempt of a hedged read");
+        metrics.hedgeCounter(statements, HedgeCount.CANCELS_UNANSWERED, "fortress.db.read.hedge.cancels.unanswered",
+                "Cancel requests the node did not answer in time, whose connection was aborted instead");
         metrics.meters.add(FunctionCounter.builder("fortress.db.role.changes", health, NodeChecks::roleChanges)
                 .description("Times writes moved to another primary candidate").register(registry));
         // the setting itself, so that an alert compares each replica's lag with it (deploy/prometheus/fortress-rules.yml)
         metrics.meters.add(Gauge.builder("fortress.db.max.replica.lag", maxReplicaLag, d -> d.toMillis() / 1000.0).baseUnit("seconds")
                 .description("DB_MAX_REPLICA_LAG: default reads skip a replica lagging more").strongReference(true).register(registry));
         return metrics;
+    }
+
+    private void hedgeCounter(Statements statements, HedgeCount what, String name, String description) {
+        meters.add(FunctionCounter.builder(name, statements, s -> s.hedges(what)).description(description).register(registry));
     }
 
     private void bindPool(NodePool node) {

@@ -77,6 +77,11 @@ final class HikariPoolAdapter implements AutoCloseable {
         return pool.getConnection(timeoutMillis);
     }
 
+    /** Closes a connection borrowed from this pool and takes it out of the pool; its holder must not close it afterwards. */
+    void evict(Connection borrowed) {
+        dataSource.evictConnection(borrowed);
+    }
+
     /** Retires every connection: idle ones now, busy ones when returned. */
     void softEvictConnections() {
         bean.softEvictConnections();

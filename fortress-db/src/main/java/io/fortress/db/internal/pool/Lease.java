@@ -17,7 +17,8 @@ import java.sql.SQLException;
  *   <li>a read-your-writes guard is checked on the connection before anything runs on it
  *       ({@link #requireReplayed});</li>
  *   <li>each statement run through {@link #run} is timed and recorded on the node, slow ones logged;</li>
- *   <li>closing gives the connection back, unless it was handed to a caller ({@link #handOver()}).</li>
+ *   <li>closing gives the connection back, unless it was handed to a caller ({@link #handOver()}) or
+ *       retired ({@link #retire()}).</li>
  * </ul>
  * One thread holds a lease at a time.
  */
@@ -25,6 +26,7 @@ final class Lease implements AutoCloseable {
     private final NodePool node;
     private final Connection connection;
     private boolean handedOver;
+    private boolean retired;
 
     Lease(NodePool node, Connection connection) {
         this.node = node;
@@ -56,6 +58,11 @@ final class Lease implements AutoCloseable {
 
     /** Runs one statement on the connection, timed from {@code startNanos} and recorded on the node, whether or not it failed. */
     <T> T run(long startNanos, String sql, Object[] params, StatementRunner.SqlWork<T> work) throws SQLException {
+        return run(startNanos, sql, params, work, null);
+    }
+
+    /** {@link #run}, as an attempt of a hedged read: the attempt that lost and was cancelled is no failed statement. */
+    <T> T run(long startNanos, String sql, Object[] params, StatementRunner.SqlWork<T> work, HedgeLeg leg) throws SQLException {
         try {
             boolean failed = true;
             try {
@@ -63,7 +70,8 @@ final class Lease implements AutoCloseable {
                 failed = false;
                 return result;
             } finally {
-                node.recordStatement(sql, params, System.nanoTime() - startNanos, failed);
+                boolean lost = leg != null && leg.unwanted();
+                node.recordStatement(sql, params, System.nanoTime() - startNanos, failed && !lost, !lost);
             }
         } catch (SQLException e) {
             throw failed(e);
@@ -95,10 +103,23 @@ final class Lease implements AutoCloseable {
         return connection;
     }
 
+    /**
+     * Takes the connection out of the pool for good instead of giving it back (a hedged read's losing
+     * attempt that a cancel could still reach); closing the lease then leaves it alone.
+     */
+    void retire() throws SQLException {
+        retired = true;
+        boolean brokenAlready = connection.isClosed(); // HikariCP took it out when its statement failed on the aborted socket
+        node.evict(connection);
+        if (brokenAlready) {
+            connection.close();
+        }
+    }
+
     /** Gives the connection back to the pool (HikariCP rolls back what its holder left open). */
     @Override
     public void close() throws SQLException {
-        if (!handedOver) {
+        if (!handedOver && !retired) {
             connection.close();
         }
     }

@@ -74,6 +74,9 @@ public final class NodeConnector extends BaseDataSource {
         // the last-resort bound of a read on a socket that no longer answers; 0 leaves it unbounded
         p.setProperty("socketTimeout", Long.toString((config.socketTimeout().toMillis() + 999) / 1000));
         p.setProperty("ApplicationName", config.applicationName());
+        // a cancel request (a hedged read's losing attempt) to a node that accepts but never answers blocks its
+        // sender this long (whole seconds; pgjdbc's default is 10); the attempt is aborted long before
+        p.setProperty("cancelSignalTimeout", "2");
         SslMode ssl = config.sslMode();
         p.setProperty("sslmode", ssl.value());
         config.sslRootCert().ifPresent(f -> p.setProperty("sslrootcert", f.toString()));

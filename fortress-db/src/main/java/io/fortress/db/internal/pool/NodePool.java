@@ -25,6 +25,8 @@ import java.util.function.Consumer;
 public final class NodePool implements ReadTarget, AutoCloseable {
     /** How long one slice of a borrow waits before checking that the node is still up. */
     static final long WAIT_SLICE_MILLIS = 200;
+    /** The slice of a hedged read's attempt, which stops waiting soon after the other attempt answered. */
+    static final long LEG_SLICE_MILLIS = 10;
     /**
      * A borrow that takes this long waited for a connection (one to be returned or created). A borrow
      * served from the pool takes microseconds; asking HikariCP whether an idle connection exists before
@@ -49,6 +51,8 @@ public final class NodePool implements ReadTarget, AutoCloseable {
     private final long idleTimeoutNanos;
     private final long earliestRetirementNanos;
     private final AtomicLong replayedLsn = new AtomicLong();
+    /** Recent statement latency, for the hedge delay; null while reads are not hedged. */
+    private final LatencyWindow latency;
     private volatile NodeHealth health;
     private volatile long freshAsOfNanos = Long.MIN_VALUE;
     private volatile boolean closing;
@@ -65,6 +69,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         this.health = NodeHealth.unchecked(name, role, address);
         this.slowLog = new SlowStatementLog(config);
         this.suspicion = suspicion;
+        this.latency = config.hedgeReads() ? new LatencyWindow() : null;
         connector.onClose(this::connectionClosed);
 
         this.borrowMetrics = registry == null ? null : new BorrowMetrics(registry);
@@ -202,6 +207,11 @@ public final class NodePool implements ReadTarget, AutoCloseable {
         pool.getConnection(Math.max(250, timeout.toMillis())).close();
     }
 
+    /** Closes a connection of this pool's that must not be lent again (see {@link Lease#retire()}). */
+    void evict(Connection borrowed) {
+        pool.evict(borrowed);
+    }
+
     /** Connections open now (in use and idle). */
     public int openConnections() {
         return pool.totalConnections();
@@ -227,8 +237,16 @@ public final class NodePool implements ReadTarget, AutoCloseable {
      * it says the node is gone.
      */
     Lease lease() throws SQLException {
+        return lease((HedgeLeg) null);
+    }
+
+    /**
+     * {@link #lease()} for an attempt of a hedged read ({@code leg} non-null): it stops waiting for a
+     * connection within {@link #LEG_SLICE_MILLIS} once the other attempt answered.
+     */
+    Lease lease(HedgeLeg leg) throws SQLException {
         try {
-            return new Lease(this, borrow());
+            return new Lease(this, borrow(leg));
         } catch (SQLException e) {
             suspectIfGone(e);
             throw e;
@@ -265,7 +283,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
      *
      * @throws SQLTransientConnectionException when no connection came in time, or the node is down
      */
-    private Connection borrow() throws SQLException {
+    private Connection borrow(HedgeLeg leg) throws SQLException {
         if (!isReachable()) {
             throw new SQLTransientConnectionException(name + " is " + health.state() + ": " + health.reason(), "08001");
         }
@@ -276,7 +294,8 @@ public final class NodePool implements ReadTarget, AutoCloseable {
             while (true) {
                 long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 try {
-                    Connection c = pool.getConnection(Math.max(1, Math.min(WAIT_SLICE_MILLIS, remainingMillis)));
+                    long slice = leg == null ? WAIT_SLICE_MILLIS : LEG_SLICE_MILLIS;
+                    Connection c = pool.getConnection(Math.max(1, Math.min(slice, remainingMillis)));
                     record(borrowMetrics, start, false);
                     return c;
                 } catch (SQLTransientConnectionException timeout) {
@@ -284,6 +303,11 @@ public final class NodePool implements ReadTarget, AutoCloseable {
                         record(borrowMetrics, start, true);
                         throw new SQLTransientConnectionException(name + " became " + health.state()
                                 + " while waiting for a connection: " + health.reason(), "08001", timeout);
+                    }
+                    if (leg != null && leg.unwanted()) {
+                        // no failure of the node's (not a pool timeout, which would make it suspect): the read was answered elsewhere
+                        throw new SQLException(name + ": stopped waiting for a connection, the hedged read was answered by "
+                                + "another node", "57014", timeout);
                     }
                     if (remainingMillis <= WAIT_SLICE_MILLIS) {
                         record(borrowMetrics, start, true);
@@ -334,11 +358,27 @@ public final class NodePool implements ReadTarget, AutoCloseable {
 
     /** Records one statement of a caller run on this node, timed by the caller, and logs it when it was slow. */
     void recordStatement(String sql, Object[] params, long nanos, boolean failed) {
+        recordStatement(sql, params, nanos, failed, true);
+    }
+
+    /**
+     * {@link #recordStatement(String, Object[], long, boolean)}; {@code complete} is false for the attempt of
+     * a hedged read that lost, cut short by its cancel: its time says nothing of the node's latency.
+     */
+    void recordStatement(String sql, Object[] params, long nanos, boolean failed, boolean complete) {
+        if (latency != null && complete) {
+            latency.record(nanos);
+        }
         boolean slow = slowLog.isSlow(nanos);
         record(nanos, failed, slow);
         if (slow) {
             slowLog.log(this, sql, params, nanos, failed);
         }
+    }
+
+    /** Recent statement latency (reads are hedged only when it exists). */
+    LatencyWindow latency() {
+        return latency;
     }
 
     /** Records a failure of a statement already counted (a stream that broke while rows were read). */

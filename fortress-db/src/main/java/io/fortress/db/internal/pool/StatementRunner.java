@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * recording and the return to the pool happen there), runs the work, maps failures to
  * {@link DatabaseException}, and retries an autocommit read that failed on a replica (connection lost,
  * recovery conflict, pool timeout) on the next candidate, then the primary; a read that wrote (25006) goes to the primary. Nothing is retried
- * on the primary or once the work has handed anything out.
+ * on the primary or once the work has handed anything out. With DB_HEDGE_READS, a read safe to send twice is hedged ({@link Hedger}).
  */
 final class StatementRunner {
     private static final String POSITION_SQL = "SELECT pg_current_wal_insert_lsn()::text";
@@ -34,9 +34,12 @@ final class StatementRunner {
     private final LongAdder[] reroutes = new LongAdder[Reroute.values().length];
     /** The furthest WAL insert position seen on the primary (tokens handed out, checks of tokens); only moves forward. */
     private final AtomicLong primaryPosition = new AtomicLong();
+    /** Null when reads are not hedged (DB_HEDGE_READS=false). */
+    private final Hedger hedger;
 
     StatementRunner(Topology topology, DbConfig config) {
         this.topology = topology;
+        this.hedger = config.hedgeReads() ? new Hedger(topology, config) : null;
         this.readYourWritesWaitNanos = config.readYourWritesWait().toNanos();
         Arrays.setAll(reroutes, i -> new LongAdder());
     }
@@ -53,8 +56,29 @@ final class StatementRunner {
         T run(NodePool node, ReplayGuard guard) throws SQLException;
     }
 
+    /**
+     * A read attempt that may be one of a hedged read's two ({@code leg} non-null): it hands the leg its
+     * connection, which the leg gives back or retires.
+     */
+    @FunctionalInterface
+    interface LegWork<T> {
+        T run(NodePool node, ReplayGuard guard, HedgeLeg leg) throws SQLException;
+    }
+
     long reroutes(Reroute reason) {
         return reroutes[reason.ordinal()].sum();
+    }
+
+    /** Hedged reads' counts; 0 while reads are not hedged. */
+    long hedges(HedgeCount what) {
+        return hedger == null ? 0 : hedger.count(what);
+    }
+
+    /** Stops the hedging threads. */
+    void close() {
+        if (hedger != null) {
+            hedger.close();
+        }
     }
 
     // ---------------------------------------------------------------- choosing the node
@@ -71,11 +95,24 @@ final class StatementRunner {
 
     /** Runs a read on the candidates the read policy gives for the consistency, one after the other, then on the primary. */
     <T> T read(Consistency consistency, String sql, NodeWork<T> work) {
+        return read(consistency, sql, (node, guard, leg) -> work.run(node, guard), false);
+    }
+
+    /**
+     * {@link #read}, for a read that is safe to send twice (one autocommit statement whose rows reach the
+     * caller only once it ended): when it runs on a replica and has not answered after its hedge delay,
+     * it is sent to the next candidate of the same plan too (see {@link Hedger}).
+     */
+    <T> T hedgeableRead(Consistency consistency, String sql, LegWork<T> work) {
+        return read(consistency, sql, work, hedger != null);
+    }
+
+    private <T> T read(Consistency consistency, String sql, LegWork<T> work, boolean hedge) {
         ReadPolicy.Plan<NodePool> plan;
         if (consistency instanceof Consistency.Strong) {
-            return onPrimary(sql, work);
+            return onPrimary(sql, (node, guard) -> work.run(node, guard, null));
         } else if (consistency instanceof Consistency.ReadYourWrites ryw) {
-            return readYourWrites(ryw.token(), sql, work);
+            return readYourWrites(ryw.token(), sql, work, hedge);
         } else if (consistency instanceof Consistency.BoundedStaleness bounded) {
             plan = topology.readPolicy().boundedStaleness(bounded.maxLag(), System.nanoTime());
         } else {
@@ -88,10 +125,13 @@ final class StatementRunner {
         SQLException lastFailure = null;
         NodePool lastNode = null;
         int start = topology.readPolicy().start(candidates.length);
+        // the plan's first choice may be hedged to the next candidate: it qualifies for the same consistency
+        boolean hedgeFirst = hedge && plan.reroute() == null && candidates.length > 1;
         for (int i = 0; i < candidates.length; i++) {
             NodePool node = candidates[(start + i) % candidates.length];
             try {
-                return work.run(node, null);
+                return i == 0 && hedgeFirst ? hedger.run(node, candidates[(start + 1) % candidates.length], null, work)
+                        : work.run(node, null, null);
             } catch (SQLException e) {
                 if (needsPrimary(e, node, sql)) {
                     return onPrimary(sql, work);
@@ -106,13 +146,17 @@ final class StatementRunner {
         return onPrimary(sql, work);
     }
 
+    private <T> T onPrimary(String sql, LegWork<T> work) {
+        return onPrimary(sql, (node, guard) -> work.run(node, guard, null));
+    }
+
     /**
      * Tries replicas that may have replayed the token, checking each on the borrowed connection, for up
      * to DB_READ_YOUR_WRITES_WAIT; then the primary. A token that no replica has replayed yet is first
      * checked against the primary's position: one past it is refused (InvalidConsistencyTokenException)
      * instead of waited for, as a forged token would otherwise hold replica connections for the whole wait.
      */
-    private <T> T readYourWrites(ConsistencyToken token, String sql, NodeWork<T> work) {
+    private <T> T readYourWrites(ConsistencyToken token, String sql, LegWork<T> work, boolean hedge) {
         ReplayGuard guard = new ReplayGuard(token);
         long deadline = System.nanoTime() + readYourWritesWaitNanos;
         long pause = TimeUnit.MICROSECONDS.toNanos(100); // streaming replicas usually replay within a millisecond
@@ -131,7 +175,10 @@ final class StatementRunner {
             for (int i = 0; i < candidates.length; i++) {
                 NodePool node = candidates[(start + i) % candidates.length];
                 try {
-                    return work.run(node, guard);
+                    // a hedge runs with the same guard: its node must have replayed the token too
+                    return i == 0 && hedge && candidates.length > 1
+                            ? hedger.run(node, candidates[(start + 1) % candidates.length], guard, work)
+                            : work.run(node, guard, null);
                 } catch (ReplayGuard.NotReplayedYet notYet) {
                     // try the next replica
                 } catch (SQLException e) {
@@ -226,17 +273,31 @@ final class StatementRunner {
      * guard's token is no failed statement: nothing is recorded.
      */
     <T> T attempt(NodePool node, ReplayGuard guard, String sql, Object[] params, SqlWork<T> work) throws SQLException {
+        return attempt(node, guard, sql, params, work, null);
+    }
+
+    /** {@link #attempt}, as one attempt of a hedged read when {@code leg} is not null: the leg gives back or retires the connection. */
+    <T> T attempt(NodePool node, ReplayGuard guard, String sql, Object[] params, SqlWork<T> work, HedgeLeg leg) throws SQLException {
         long start = System.nanoTime();
         Lease lease;
         try {
-            lease = node.lease();
+            lease = node.lease(leg);
         } catch (SQLException noConnection) {
-            node.recordStatement(sql, params, System.nanoTime() - start, true);
+            node.recordStatement(sql, params, System.nanoTime() - start, leg == null || !leg.unwanted());
             throw noConnection;
         }
-        try (lease) {
+        if (leg == null) {
+            try (lease) {
+                lease.requireReplayed(guard);
+                return lease.run(start, sql, params, work);
+            }
+        }
+        try {
+            leg.lent(lease);
             lease.requireReplayed(guard);
-            return lease.run(start, sql, params, work);
+            return lease.run(start, sql, params, work, leg);
+        } finally {
+            leg.release();
         }
     }
 

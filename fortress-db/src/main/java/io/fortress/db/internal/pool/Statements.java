@@ -52,6 +52,16 @@ public final class Statements {
         return runner.reroutes(reason);
     }
 
+    /** How many hedged reads did what (all 0 while reads are not hedged). */
+    public long hedges(HedgeCount what) {
+        return runner.hedges(what);
+    }
+
+    /** Stops the threads of hedged reads; the pools are the topology's to close. */
+    public void close() {
+        runner.close();
+    }
+
     /** Runs a statement on the primary; returns the affected row count. */
     public long exec(String sql, Object[] params) {
         return runner.onPrimary(sql, (node, guard) -> runner.attempt(node, null, sql, params, c -> Jdbc.execute(c, sql, params)));
@@ -75,8 +85,8 @@ public final class Statements {
 
     /** Runs a read on a node that satisfies the consistency and maps every row. */
     public <T> List<T> query(Consistency consistency, String sql, RowMapper<T> mapper, Object[] params) {
-        return runner.read(consistency, sql, (node, guard) -> runner.attempt(node, guard, sql, params,
-                c -> node.guardsEachRead() ? Jdbc.readOnlyQuery(c, sql, params, mapper) : Jdbc.query(c, sql, params, mapper)));
+        return runner.hedgeableRead(consistency, sql, (node, guard, leg) -> runner.attempt(node, guard, sql, params,
+                c -> node.guardsEachRead() ? Jdbc.readOnlyQuery(c, sql, params, mapper) : Jdbc.query(c, sql, params, mapper), leg));
     }
 
     /** Runs a read expected to return at most one row. */

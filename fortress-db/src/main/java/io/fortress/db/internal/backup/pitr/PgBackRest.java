@@ -1,10 +1,7 @@
 package io.fortress.db.internal.backup.pitr;
 
-import java.io.BufferedReader;
+import io.fortress.db.internal.OutputLines;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -123,8 +120,8 @@ public final class PgBackRest {
             process.getOutputStream().close();
             StringBuilder stdout = new StringBuilder();
             List<String> stderr = java.util.Collections.synchronizedList(new ArrayList<>());
-            Thread out = drain(process.getInputStream(), line -> stdout.append(line).append('\n'));
-            Thread err = drain(process.getErrorStream(), stderr::add);
+            Thread out = OutputLines.drain(process.getInputStream(), "fortress-pgbackrest-output", line -> stdout.append(line).append('\n'));
+            Thread err = OutputLines.drain(process.getErrorStream(), "fortress-pgbackrest-output", stderr::add);
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 end(process);
                 throw new PitrException("pgbackrest " + command + " did not finish within " + io.fortress.db.api.Durations.format(timeout)
@@ -201,22 +198,6 @@ public final class PgBackRest {
         settings.localRepository().cipherPass().ifPresent(all::add);
         settings.s3Repository().ifPresent(s3 -> all.addAll(List.of(s3.accessKey(), s3.secretKey(), s3.cipherPass())));
         return all;
-    }
-
-    private static Thread drain(InputStream in, java.util.function.Consumer<String> lines) {
-        Thread t = new Thread(() -> {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    lines.accept(line);
-                }
-            } catch (IOException ignored) {
-                // the process ended; what was read is kept
-            }
-        }, "fortress-pgbackrest-output");
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     /** Ends the program and the workers it started (process-max): SIGTERM to all, then SIGKILL to whatever is left after 10 s. */

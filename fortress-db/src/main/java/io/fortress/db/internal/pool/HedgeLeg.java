@@ -1,0 +1,140 @@
+package io.fortress.db.internal.pool;
+
+import java.sql.SQLException;
+import java.util.concurrent.Executor;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+import org.postgresql.PGConnection;
+
+/**
+ * One attempt of a hedged read, on one node's connection, and the cancelling of it once the other
+ * attempt answered first. A cancel is a CancelRequest to the node ({@link PGConnection#cancelQuery()},
+ * sent on another thread); a node that does not answer it within {@link Hedger#CANCEL_GRACE_NANOS} gets
+ * the connection aborted instead. A connection goes back to the pool only when no cancel can still
+ * reach it: none was sent, or the request was delivered before the statement ended (PostgreSQL ignores
+ * a cancel that finds its backend idle); any other is retired from the pool.
+ *
+ * <p>Not {@code Statement.cancel()}: pgjdbc makes the statement's own thread wait, when the statement
+ * ends, until the cancel request was sent, and a frozen node's postmaster accepts the request's
+ * connection without answering (measured: the caller blocked for the whole cancelSignalTimeout).
+ */
+final class HedgeLeg {
+    private static final Executor DIRECT = Runnable::run;
+    private static final int IDLE = 0;
+    private static final int CANCELLING = 1;
+    private static final int CANCELLED = 2;
+    private static final int ABORTED = 3;
+    private static final int RELEASED = 4;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(HedgeLeg.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile int state; // IDLE
+    private volatile Lease lease;
+    private volatile boolean unwanted;
+    private volatile Thread owner;
+
+    /**
+     * The attempt got its connection (on the owner's thread).
+     *
+     * @throws SQLException (57014) when the attempt is no longer wanted: the other one answered first
+     */
+    void lent(Lease lent) throws SQLException {
+        owner = Thread.currentThread();
+        lease = lent;
+        if (unwanted) {
+            throw new SQLException("the other attempt of this hedged read answered first", "57014");
+        }
+    }
+
+    /** True once the other attempt answered first: a failure of this one is no failure of the read. */
+    boolean unwanted() {
+        return unwanted;
+    }
+
+    /**
+     * Cancels the attempt's statement (on a thread of the hedger's, as the request may block); returns true
+     * when a cancel request was sent, false when the attempt had no statement running or ended meanwhile.
+     */
+    boolean cancel() {
+        unwanted = true;
+        Lease l = lease;
+        if (l == null || !STATE.compareAndSet(this, IDLE, CANCELLING)) {
+            return false;
+        }
+        try {
+            l.connection().unwrap(PGConnection.class).cancelQuery();
+        } catch (SQLException | RuntimeException e) {
+            // the node did not take the request: the abort after the grace period ends the statement
+        }
+        if (STATE.compareAndSet(this, CANCELLING, CANCELLED)) {
+            LockSupport.unpark(owner);
+        }
+        return true;
+    }
+
+    /**
+     * Aborts the connection when the statement is still running a grace period after its cancel was sent
+     * (a node that does not answer): the owner's statement fails at once. Returns true when it did.
+     */
+    boolean abortIfStillRunning() {
+        int s = state;
+        if ((s == CANCELLING || s == CANCELLED) && STATE.compareAndSet(this, s, ABORTED)) {
+            abort(lease);
+            return true;
+        }
+        return false;
+    }
+
+    /** Aborts the attempt's connection without a cancel (no thread was free to send one); it is retired on release. */
+    void abortUnsent() {
+        unwanted = true;
+        Lease l = lease;
+        if (l != null && STATE.compareAndSet(this, IDLE, ABORTED)) {
+            abort(l);
+        }
+    }
+
+    /**
+     * Ends the attempt (on the owner's thread, once its statement returned or failed): the connection goes
+     * back to the pool when no cancel can reach it any more, else it is retired.
+     */
+    void release() throws SQLException {
+        Lease l = lease;
+        if (l == null) {
+            return;
+        }
+        while (true) {
+            int s = state;
+            if ((s == IDLE || s == CANCELLED) && STATE.compareAndSet(this, s, RELEASED)) {
+                l.close();
+                return;
+            }
+            if (s == CANCELLING && STATE.compareAndSet(this, CANCELLING, ABORTED)) {
+                // the statement ended while its cancel is still on the way: the cancel could hit the connection's next user
+                abort(l);
+                l.retire();
+                return;
+            }
+            if (s == ABORTED) {
+                l.retire();
+                return;
+            }
+        }
+    }
+
+    private static void abort(Lease l) {
+        try {
+            l.connection().abort(DIRECT);
+        } catch (SQLException | RuntimeException e) {
+            // closed already
+        }
+    }
+}
