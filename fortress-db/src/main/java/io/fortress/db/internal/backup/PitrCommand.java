@@ -56,15 +56,13 @@ public final class PitrCommand {
         this.pgbackrestProgram = pgbackrestProgram;
     }
 
+    /** The engine, made on first use; pgbackrest.conf and the password file are written before it is kept. */
     private synchronized PitrEngine engine() {
-        if (!ctx.config().pitr()) {
-            throw new BackupException("point-in-time recovery is off: set BACKUP_PITR=true and BACKUP_PITR_REPO_PATH");
-        }
         if (engine == null) {
             PitrSetup.Server server = PitrSetup.describe(ctx);
             PgBackRestSettings settings = wrap(() -> PitrSetup.settings(ctx, server));
-            connector = PitrSetup.connector(ctx.db(), server.address().host());
-            engine = new PitrEngine(new PgBackRest(settings, wrap(pgbackrestProgram::get)), connector,
+            Connector opened = PitrSetup.connector(ctx.db(), server.address().host());
+            PitrEngine made = new PitrEngine(new PgBackRest(settings, wrap(pgbackrestProgram::get)), opened,
                     PitrSetup.serverBinaries(ctx.config(), server.major()), timeout());
             wrap(() -> {
                 PgBackRestConfigFile.write(settings);
@@ -78,6 +76,8 @@ public final class PitrCommand {
                 LOG.warn("the primary {} cannot be reached: pgBackRest works from what setup remembered of it ({})", server.address(),
                         server.dataDirectory());
             }
+            connector = opened;
+            engine = made;
         }
         return engine;
     }
