@@ -4,21 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
-import io.fortress.cluster.Node;
 import io.fortress.cluster.RequiresTool;
 import io.fortress.cluster.Tool;
 import io.fortress.db.Database;
 import io.fortress.db.TestDatabases;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.Comparator;
-import java.util.Properties;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,8 +29,7 @@ class PointInTimeDisasterTest {
     @Test
     void aRestoreAfterThePrimaryIsLostHoldsEveryArchivedCommit() throws Exception {
         LocalCluster cluster = CLUSTER.cluster();
-        Path work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "fortress-pitr-disaster-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path work = PitrTests.workFolder("fortress-pitr-disaster-");
         BackupConfig config = BackupConfig.builder().backupDir(work.resolve("dumps")).pitr(true).pitrRepoPath(work.resolve("repo"))
                 .pitrWorkDir(work.resolve("pgbackrest")).build();
         try (Database db = Database.open(TestDatabases.primaryOnly(cluster).build())) {
@@ -58,16 +51,14 @@ class PointInTimeDisasterTest {
             try {
                 PointInTime after = BackupManager.create(db, config).pointInTime();
                 try (RestoredCluster server = after.restore(RecoveryTarget.latest(), work.resolve("restored"), false)) {
-                    assertThat(count(server.port(), "SELECT count(*) FROM ledger")).isEqualTo(700);
+                    assertThat(PitrTests.count(cluster, server.port(), "SELECT count(*) FROM ledger")).isEqualTo(700);
                 }
             } finally {
                 Files.move(aside, data);
                 cluster.primary().start();
             }
         } finally {
-            try (Stream<Path> files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            PitrTests.deleteTree(work);
         }
     }
 
@@ -79,16 +70,4 @@ class PointInTimeDisasterTest {
         }
     }
 
-    private static long count(int port, String sql) throws Exception {
-        LocalCluster cluster = CLUSTER.cluster();
-        Properties p = new Properties();
-        p.setProperty("user", cluster.superuser());
-        p.setProperty("password", cluster.password());
-        p.setProperty("sslmode", "disable");
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + Node.HOST + ":" + port + "/" + cluster.database(), p);
-             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.LocalClusterExtension;
-import io.fortress.cluster.Node;
 import io.fortress.cluster.RequiresTool;
 import io.fortress.cluster.Tool;
 import io.fortress.db.Database;
@@ -13,14 +12,8 @@ import io.fortress.db.TestDatabases;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Properties;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,9 +40,7 @@ class PointInTimeTest {
     @BeforeAll
     static void setUp() throws Exception {
         LocalCluster cluster = CLUSTER.cluster();
-        // the database's OS user must reach the repository and work folders: not a 0700 JUnit @TempDir
-        work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "fortress-pitr-facade-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        work = PitrTests.workFolder("fortress-pitr-facade-");
         Path key = work.resolve("pitr.key");
         Files.writeString(key, PASSPHRASE + "\n");
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
@@ -69,9 +60,7 @@ class PointInTimeTest {
             db.close();
         }
         if (work != null) {
-            try (Stream<Path> files = Files.walk(work)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            PitrTests.deleteTree(work);
         }
     }
 
@@ -104,9 +93,9 @@ class PointInTimeTest {
         try (RestoredCluster server = pitr.restore(RecoveryTarget.time(beforeDrop), restored, false)) {
             assertThat(server.port()).isNotEqualTo(cluster.primary().port());
             assertThat(server.dataDirectory()).isEqualTo(restored);
-            assertThat(count(server.port(), "SELECT count(*) FROM victim")).as("the dropped table, with the rows inserted before").isEqualTo(1500);
+            assertThat(PitrTests.count(cluster, server.port(), "SELECT count(*) FROM victim")).as("the dropped table, with the rows inserted before").isEqualTo(1500);
         }
-        assertThat(count(cluster.primary().port(), "SELECT count(*) FROM pg_class WHERE relname = 'victim'"))
+        assertThat(PitrTests.count(cluster, cluster.primary().port(), "SELECT count(*) FROM pg_class WHERE relname = 'victim'"))
                 .as("the running cluster is not touched").isZero();
     }
 
@@ -145,16 +134,4 @@ class PointInTimeTest {
                 .hasMessageContaining("BACKUP_PITR_CIPHER_KEY_FILE").hasMessageContaining("chmod 600").hasMessageNotContaining(PASSPHRASE);
     }
 
-    private static long count(int port, String sql) throws Exception {
-        LocalCluster cluster = CLUSTER.cluster();
-        Properties p = new Properties();
-        p.setProperty("user", cluster.superuser());
-        p.setProperty("password", cluster.password());
-        p.setProperty("sslmode", "disable");
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + Node.HOST + ":" + port + "/" + cluster.database(), p);
-             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 }
