@@ -129,7 +129,7 @@ class ServeLifecycleIT {
         try (Database db = Database.open(dbConfig("graced"))) {
             BackupManager manager = BackupManager.create(db, BackupConfig.builder().backupDir(backups).build());
             assertThat(manager.listBackups()).as("the backup finished in its grace").hasSize(1)
-                    .allSatisfy(b -> assertThat(b.manifest().lifecycle().status()).isEqualTo(BackupStatus.COMPLETED));
+                    .allSatisfy(b -> assertThat(b.manifest().lifecycle().status()).isEqualTo(BackupStatus.VERIFIED));
         }
     }
 
