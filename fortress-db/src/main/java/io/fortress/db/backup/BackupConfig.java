@@ -371,9 +371,13 @@ public final class BackupConfig extends Configuration {
             return set(BackupSettings.PITR_PROCESS_MAX, n);
         }
 
-        /** The streaming standby on this host base backups are taken from. */
-        public Builder pitrStandby(Path dataDirectory, int port) {
-            set(BackupSettings.PITR_STANDBY_DIR, dataDirectory);
+        /** The data directory of the streaming standby on this host that base backups are taken from. */
+        public Builder pitrStandbyDir(Path dataDirectory) {
+            return set(BackupSettings.PITR_STANDBY_DIR, dataDirectory);
+        }
+
+        /** The port of that standby. */
+        public Builder pitrStandbyPort(int port) {
             return set(BackupSettings.PITR_STANDBY_PORT, port);
         }
 

@@ -47,7 +47,7 @@ class PointInTimeTest {
         db = Database.open(TestDatabases.primaryOnly(cluster).build());
         BackupConfig config = BackupConfig.builder().backupDir(work.resolve("dumps")).pitr(true).pitrRepoPath(work.resolve("repo"))
                 .pitrWorkDir(work.resolve("pgbackrest")).pitrCipherKeyFile(key)
-                .pitrStandby(cluster.replica(1).dataDirectory(), cluster.replica(1).port()).build();
+                .pitrStandbyDir(cluster.replica(1).dataDirectory()).pitrStandbyPort(cluster.replica(1).port()).build();
         manager = BackupManager.builder(db, config).meterRegistry(METERS).build();
         pitr = manager.pointInTime();
         assertThat(pitr.setUpArchiving(cluster.primary()::restart)).as("archive_mode was off: the primary restarted").isTrue();

@@ -63,9 +63,12 @@ class PointInTimeRecoveryTest {
         Instant target;
         List<CommitLedger.Commit> commits;
         try (CommitLedger ledger = CommitLedger.start(connector, port)) {
-            awaitCommits(ledger, 300);
-            Instant beforeDrop = Instant.now();
-            target = beforeDrop.minusMillis(300);
+            // the target is taken after 150 acknowledged commits, the drop at least 300 ms and 150 commits later:
+            // both sides hold enough commits however fast or slow the writer runs on a busy machine
+            awaitCommits(ledger, 150);
+            target = Instant.now();
+            awaitCommits(ledger, ledger.size() + 150);
+            Thread.sleep(300);
             CLUSTER.cluster().primary().execute("DROP TABLE victim");
             int atDrop = ledger.size();
             awaitCommits(ledger, atDrop + 200);
