@@ -30,12 +30,13 @@ class HedgedReadTest {
      * rotation through a freeze of {@link #FREEZE}: only hedging keeps reads from waiting for it.
      */
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration FREEZE = Duration.ofSeconds(2);
+    private static final Duration FREEZE = Duration.ofSeconds(4);
     /**
      * The slowest read allowed while a replica is frozen: about the hedge delay plus the grace a cancel
-     * gets, with ample room for a loaded 2-core machine; far under the freeze and the detection.
+     * gets, with ample room for a loaded 2-core machine (1.7 s was seen under a full CI run); under the
+     * freeze, which a read sent to the frozen replica without a hedge would wait out. Tight figures belong in bench/.
      */
-    private static final Duration SLOWEST_READ = Duration.ofSeconds(1);
+    private static final Duration SLOWEST_READ = Duration.ofSeconds(3);
 
     private LocalCluster cluster;
 
