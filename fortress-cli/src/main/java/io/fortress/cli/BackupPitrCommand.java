@@ -65,13 +65,17 @@ final class BackupPitrCommand extends CommandGroup {
         return n;
     }
 
+    /** A subcommand of {@code backup pitr}: reaches the cluster's point-in-time recovery through its parent. */
+    abstract static class PitrSubcommand extends Subcommand {
+        @ParentCommand
+        BackupPitrCommand pitr;
+    }
+
     @Command(name = "setup", mixinStandardHelpOptions = true,
             description = {"Set up WAL archiving: the pgBackRest stanza, archive_mode and archive_command on the primary, then",
                     "pgbackrest check. The embedded cluster's primary is restarted when archive_mode was off; another server",
                     "must be restarted by its DBA, then setup run again. Safe to repeat."})
-    static final class Setup extends Subcommand {
-        @ParentCommand
-        BackupPitrCommand pitr;
+    static final class Setup extends PitrSubcommand {
         @Option(names = "--print", description = {"Change nothing: print what a DBA puts in postgresql.conf and pgbackrest.conf for",
                 "this cluster, each key replaced by the PGBACKREST_* variable pgBackRest reads it from."})
         boolean print;
@@ -97,9 +101,7 @@ final class BackupPitrCommand extends CommandGroup {
 
     @Command(name = "base", mixinStandardHelpOptions = true,
             description = "Take a base backup, from the standby (BACKUP_PITR_STANDBY_DIR/PORT) when it streams, else from the primary.")
-    static final class Base extends Subcommand {
-        @ParentCommand
-        BackupPitrCommand pitr;
+    static final class Base extends PitrSubcommand {
         @Option(names = "--type", paramLabel = "TYPE", defaultValue = "full", converter = TypeConverter.class,
                 description = "full (every file), diff (changed since the last full) or incr (changed since the last backup); default: ${DEFAULT-VALUE}.")
         BaseBackupType type;
@@ -129,9 +131,7 @@ final class BackupPitrCommand extends CommandGroup {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List the base backups, oldest first, and the restorable window (oldest to newest point).")
-    static final class ListBase extends Subcommand {
-        @ParentCommand
-        BackupPitrCommand pitr;
+    static final class ListBase extends PitrSubcommand {
         @Option(names = "--json", description = {"Print {\"stanza\", \"restorable_from\", \"restorable_to_lsn\", \"last_archived_at\",",
                 "\"backups\": [{label, type, repository, started_at, stopped_at, lsn_start, lsn_stop, size_bytes, repository_bytes, prior, page_errors}]}."})
         boolean json;
@@ -173,9 +173,7 @@ final class BackupPitrCommand extends CommandGroup {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Show WAL archiving: the last file archived and how long ago (the live recovery point objective),",
                     "failures, and the WAL not yet archived. Exits 1 when the newest archive attempt failed."})
-    static final class Status extends Subcommand {
-        @ParentCommand
-        BackupPitrCommand pitr;
+    static final class Status extends PitrSubcommand {
 
         @Override
         public Integer call() {
@@ -194,9 +192,7 @@ final class BackupPitrCommand extends CommandGroup {
             description = {"Restore into a new data directory and start it as a separate server on a free port, promoted",
                     "(it takes writes) and not archiving; the running cluster is never touched. It keeps running",
                     "after the command ends: stop it with pg_ctl -D DIR stop."})
-    static final class Restore extends Subcommand {
-        @ParentCommand
-        BackupPitrCommand pitr;
+    static final class Restore extends PitrSubcommand {
         @ArgGroup(exclusive = true, multiplicity = "1")
         Point point;
         @Option(names = "--target-dir", required = true, paramLabel = "DIR",
