@@ -3,8 +3,6 @@ package io.fortress.cli;
 import io.fortress.db.api.Setting;
 import io.fortress.db.backup.BackupSettings;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -125,9 +123,7 @@ final class FortressProcess {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
+    static int freePort() {
+        return io.fortress.cluster.LocalCluster.freePort();
     }
 }

@@ -78,6 +78,14 @@ public final class LocalCluster implements AutoCloseable {
         this.config = new ServerConfig(superuser, state.pgpassFile(), tls ? tlsFiles() : null, !persistent, b.settings, serverUser);
     }
 
+    /**
+     * A port on 127.0.0.1 nothing listens on now, below the kernel's ephemeral range so that no outgoing connection
+     * takes it before a server binds it; never the same twice in one JVM.
+     */
+    public static int freePort() {
+        return Loopback.freePort();
+    }
+
     /** A builder for a throw-away cluster with one primary and two replicas. */
     public static Builder builder() {
         return new Builder();

@@ -126,7 +126,7 @@ final class PatroniProcesses {
     String logTails() {
         StringBuilder sb = new StringBuilder();
         for (PatroniMember m : members) {
-            sb.append("\n--- ").append(m.name).append(" (").append(m.agent.logFile()).append(")\n").append(m.agent.logTail(15)).append('\n');
+            sb.append("\n--- ").append(m.name).append(" (").append(m.agent.logFile()).append(")\n").append(m.agent.logTail(40)).append('\n');
         }
         return sb.toString();
     }
