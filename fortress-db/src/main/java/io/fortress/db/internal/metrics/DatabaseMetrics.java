@@ -53,8 +53,10 @@ import java.util.function.ToLongFunction;
  * <tr><td>fortress_db_read_hedges_total</td><td>hedges sent: reads that had not answered after their hedge delay, sent to a second node</td></tr>
  * <tr><td>fortress_db_read_hedges_won_total</td><td>hedges that answered first</td></tr>
  * <tr><td>fortress_db_read_hedges_denied_total</td><td>reads due for a hedge that the hedging budget refused one</td></tr>
+ * <tr><td>fortress_db_read_hedges_unsent_total</td><td>reads due for a hedge that got none: every hedge thread was busy</td></tr>
  * <tr><td>fortress_db_read_hedge_cancels_total</td><td>cancel requests sent to the losing attempt of a hedged read</td></tr>
  * <tr><td>fortress_db_read_hedge_cancels_unanswered_total</td><td>cancels not answered in time: the connection was aborted</td></tr>
+ * <tr><td>fortress_db_read_hedge_aborts_total</td><td>losing attempts aborted without a cancel: their node had cancels unanswered already</td></tr>
  * </table>
  * HikariCP adds its own {@code hikaricp_connections_*} meters per pool ({@code pool=primary|replica-N}).
  */
@@ -88,10 +90,14 @@ public final class DatabaseMetrics implements AutoCloseable {
         metrics.hedgeCounter(statements, HedgeCount.WON, "fortress.db.read.hedges.won", "Hedges that answered first");
         metrics.hedgeCounter(statements, HedgeCount.DENIED, "fortress.db.read.hedges.denied",
                 "Reads due for a hedge that the hedging budget (DB_HEDGE_BUDGET) refused one");
+        metrics.hedgeCounter(statements, HedgeCount.UNSENT, "fortress.db.read.hedges.unsent",
+                "Reads due for a hedge that got none: every hedge thread was busy");
         metrics.hedgeCounter(statements, HedgeCount.CANCELS, "fortress.db.read.hedge.cancels",
                 "Cancel requests sent to the losing attempt of a hedged read");
         metrics.hedgeCounter(statements, HedgeCount.CANCELS_UNANSWERED, "fortress.db.read.hedge.cancels.unanswered",
                 "Cancel requests the node did not answer in time, whose connection was aborted instead");
+        metrics.hedgeCounter(statements, HedgeCount.ABORTS, "fortress.db.read.hedge.aborts",
+                "Losing attempts aborted without a cancel request: their node had cancel requests unanswered already");
         metrics.meters.add(FunctionCounter.builder("fortress.db.role.changes", health, NodeChecks::roleChanges)
                 .description("Times writes moved to another primary candidate").register(registry));
         // the setting itself, so that an alert compares each replica's lag with it (deploy/prometheus/fortress-rules.yml)

@@ -54,6 +54,12 @@ final class HedgeLeg {
         }
     }
 
+    /** The node of the attempt's connection; null before it got one. */
+    NodePool node() {
+        Lease l = lease;
+        return l == null ? null : l.node();
+    }
+
     /** True once the other attempt answered first: a failure of this one is no failure of the read. */
     boolean unwanted() {
         return unwanted;
@@ -93,13 +99,18 @@ final class HedgeLeg {
         return false;
     }
 
-    /** Aborts the attempt's connection without a cancel (no thread was free to send one); it is retired on release. */
-    void abortUnsent() {
+    /**
+     * Aborts the attempt's connection without a cancel request; it is retired on release. Returns true when it
+     * did: the attempt had a connection and no cancel was on the way.
+     */
+    boolean abortUnsent() {
         unwanted = true;
         Lease l = lease;
         if (l != null && STATE.compareAndSet(this, IDLE, ABORTED)) {
             abort(l);
+            return true;
         }
+        return false;
     }
 
     /**

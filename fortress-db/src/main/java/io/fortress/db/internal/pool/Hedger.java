@@ -4,11 +4,14 @@ import io.fortress.db.api.DbConfig;
 import io.fortress.db.internal.Threads;
 import java.sql.SQLException;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -33,6 +36,12 @@ final class Hedger implements AutoCloseable {
     private static final int STRIDE = 16;
     private static final int PROBES = 4;
     private static final int MAX_THREADS = 64;
+    /**
+     * Cancel requests one node may have on the way at once. A frozen node accepts a request's connection
+     * and never answers, so each request holds a hedge thread for up to pgjdbc's cancelSignalTimeout; an
+     * attempt that loses beyond this is aborted at once, and hedge threads stay free to send hedges.
+     */
+    static final int CANCELS_IN_FLIGHT_PER_NODE = 4;
     private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Topology topology;
@@ -43,6 +52,7 @@ final class Hedger implements AutoCloseable {
     private final LongAdder[] counts = new LongAdder[HedgeCount.values().length];
     private final ScheduledThreadPoolExecutor timer;
     private final ThreadPoolExecutor legs;
+    private final Map<NodePool, AtomicInteger> cancelsInFlight = new ConcurrentHashMap<>();
     private long nextWindowNanos = System.nanoTime() + WINDOW_NANOS; // the timer's thread only
 
     Hedger(Topology topology, DbConfig config) {
@@ -139,6 +149,7 @@ final class Hedger implements AutoCloseable {
             legs.execute(() -> read.runHedge(this));
             counts[HedgeCount.SENT.ordinal()].increment();
         } catch (RejectedExecutionException busy) {
+            counts[HedgeCount.UNSENT.ordinal()].increment();
             read.notSent();
         }
     }
@@ -148,20 +159,36 @@ final class Hedger implements AutoCloseable {
         counts[HedgeCount.WON.ordinal()].increment();
     }
 
-    /** Cancels an attempt that lost, on this thread (a hedge thread); its connection is aborted if the node does not answer. */
+    /**
+     * Cancels an attempt that lost, on this thread (a hedge thread); its connection is aborted if the node does
+     * not answer, or at once when the node has {@link #CANCELS_IN_FLIGHT_PER_NODE} cancel requests unanswered.
+     */
     void cancel(HedgeLeg leg) {
-        try {
-            timer.schedule(() -> {
-                if (leg.abortIfStillRunning()) {
-                    counts[HedgeCount.CANCELS_UNANSWERED.ordinal()].increment();
-                }
-            }, CANCEL_GRACE_NANOS, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException closing) {
-            leg.abortUnsent();
+        NodePool node = leg.node();
+        AtomicInteger onTheWay = node == null ? null : cancelsInFlight.computeIfAbsent(node, n -> new AtomicInteger());
+        if (onTheWay != null && onTheWay.incrementAndGet() > CANCELS_IN_FLIGHT_PER_NODE) {
+            onTheWay.decrementAndGet();
+            abortUnsent(leg);
             return;
         }
-        if (leg.cancel()) {
-            counts[HedgeCount.CANCELS.ordinal()].increment();
+        try {
+            try {
+                timer.schedule(() -> {
+                    if (leg.abortIfStillRunning()) {
+                        counts[HedgeCount.CANCELS_UNANSWERED.ordinal()].increment();
+                    }
+                }, CANCEL_GRACE_NANOS, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closing) {
+                leg.abortUnsent();
+                return;
+            }
+            if (leg.cancel()) {
+                counts[HedgeCount.CANCELS.ordinal()].increment();
+            }
+        } finally {
+            if (onTheWay != null) {
+                onTheWay.decrementAndGet();
+            }
         }
     }
 
@@ -170,7 +197,13 @@ final class Hedger implements AutoCloseable {
         try {
             legs.execute(() -> cancel(leg));
         } catch (RejectedExecutionException busy) {
-            leg.abortUnsent();
+            abortUnsent(leg);
+        }
+    }
+
+    private void abortUnsent(HedgeLeg leg) {
+        if (leg.abortUnsent()) {
+            counts[HedgeCount.ABORTS.ordinal()].increment();
         }
     }
 
