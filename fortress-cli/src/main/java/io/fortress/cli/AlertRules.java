@@ -119,9 +119,37 @@ final class AlertRules {
             "A migration failed half-way; fix the schema by hand, then fortress migrate force --service {{ $labels.service }} VERSION "
                     + "(docs/migrations.md).", null);
 
+    /** WAL that has waited this long for the point-in-time recovery archive is a problem (archive_timeout is 60s). */
+    static final Duration ARCHIVE_MAX_AGE = Duration.ofMinutes(10);
+
+    static final Rule PITR_ARCHIVE_FAILING = new Rule("FortressPitrArchiveFailing",
+            "with BACKUP_PITR, the primary's newest WAL archive attempt has failed for {for}",
+            "fortress_pitr_archive_failing == 1", Duration.ofMinutes(5), CRITICAL,
+            "WAL archiving of {{ $labels.database }} into pgBackRest fails",
+            "Point-in-time recovery cannot reach past the last archived WAL, and the primary keeps every unarchived segment (its disk "
+                    + "fills); see fortress backup pitr status and pgBackRest's log.", null);
+
+    static final Rule PITR_ARCHIVE_BEHIND = new Rule("FortressPitrArchiveBehind",
+            "with BACKUP_PITR, WAL has been written and the last segment archived is more than " + Durations.format(ARCHIVE_MAX_AGE)
+                    + " old, for {for}",
+            """
+            fortress_pitr_last_archived_age_seconds > %d
+            and on (job, instance, database) fortress_pitr_unarchived_bytes > 0""".formatted(ARCHIVE_MAX_AGE.toSeconds()),
+            Duration.ofMinutes(5), WARNING,
+            "WAL of {{ $labels.database }} has waited over " + ARCHIVE_MAX_AGE.toMinutes() + " minutes for the archive",
+            "A lost primary now loses that much; see fortress backup pitr status (archive_timeout pushes a segment a minute).",
+            "An idle server archives nothing and its age grows: that is no loss, so the rule also needs WAL not yet archived.");
+
+    static final Rule PITR_DRILL_FAILED = new Rule("FortressPitrDrillFailed",
+            "the last point-in-time restore drill failed",
+            "fortress_pitr_last_drill_success == 0", null, CRITICAL,
+            "The last restore drill of {{ $labels.database }} failed",
+            "The repository may not restore; run fortress backup pitr drill and read its problems (docs/backup.md).", null);
+
     /** Every rule, in the file's order. */
     static final List<Rule> ALL = List.of(PRIMARY_DOWN, NO_REPLICA_STREAMING, REPLICA_LAGGING, REPLICA_FLAPPING, POOL_WAITERS,
-            BACKUP_TOO_OLD, NO_BACKUP_YET, BACKUP_VERIFICATION_FAILED, BACKUP_REMOTE_UNREADABLE, MIGRATION_DIRTY);
+            BACKUP_TOO_OLD, NO_BACKUP_YET, BACKUP_VERIFICATION_FAILED, BACKUP_REMOTE_UNREADABLE, MIGRATION_DIRTY, PITR_ARCHIVE_FAILING,
+            PITR_ARCHIVE_BEHIND, PITR_DRILL_FAILED);
 
     /** The rows of the table of alerts in docs/metrics.md. */
     static List<String> markdownRows() {

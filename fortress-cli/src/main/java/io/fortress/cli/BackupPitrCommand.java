@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fortress.db.Database;
+import io.fortress.db.api.ConsistencyToken;
 import io.fortress.db.backup.ArchiveState;
 import io.fortress.db.backup.BackupException;
 import io.fortress.db.backup.BackupManager;
@@ -12,6 +13,7 @@ import io.fortress.db.backup.BaseBackupType;
 import io.fortress.db.backup.BaseBackups;
 import io.fortress.db.backup.PointInTime;
 import io.fortress.db.backup.RecoveryTarget;
+import io.fortress.db.backup.RestoreDrillReport;
 import io.fortress.db.backup.RestoredCluster;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -25,7 +27,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code fortress backup pitr setup|base|list|status|restore}: point-in-time recovery with pgBackRest over
+ * {@code fortress backup pitr setup|base|list|status|restore|drill}: point-in-time recovery with pgBackRest over
  * {@link PointInTime}, with the BACKUP_PITR_* settings.
  */
 @Command(name = "pitr", mixinStandardHelpOptions = true,
@@ -33,7 +35,7 @@ import picocli.CommandLine.ParentCommand;
                 "physical base backups and restores to a time, an LSN or the latest point into a new server.",
                 "DB_USER must be a superuser; pgBackRest runs on the primary's host (see docs/backup.md)."},
         subcommands = {BackupPitrCommand.Setup.class, BackupPitrCommand.Base.class, BackupPitrCommand.ListBase.class,
-                BackupPitrCommand.Status.class, BackupPitrCommand.Restore.class})
+                BackupPitrCommand.Status.class, BackupPitrCommand.Restore.class, BackupPitrCommand.Drill.class})
 final class BackupPitrCommand extends CommandGroup {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
@@ -205,6 +207,9 @@ final class BackupPitrCommand extends CommandGroup {
             String time;
             @Option(names = "--to-lsn", paramLabel = "LSN", description = "Replay up to the WAL position LSN, e.g. 0/3000060.")
             String lsn;
+            @Option(names = "--to-token", paramLabel = "TOKEN", description = {"Replay up to just after the write a consistency token",
+                    "(the Fortress-Consistency-Token header, Database.consistencyToken()) was handed out for, e.g. 0/3000060."})
+            String token;
             @Option(names = "--latest", description = "Replay everything the archive holds.")
             boolean latest;
         }
@@ -214,14 +219,55 @@ final class BackupPitrCommand extends CommandGroup {
             RecoveryTarget target;
             try {
                 target = point.time != null ? RecoveryTarget.time(RecoveryTarget.parseTime(point.time))
-                        : point.lsn != null ? RecoveryTarget.lsn(point.lsn) : RecoveryTarget.latest();
+                        : point.lsn != null ? RecoveryTarget.lsn(point.lsn)
+                        : point.token != null ? RecoveryTarget.token(ConsistencyToken.parse(point.token)) : RecoveryTarget.latest();
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), (point.time != null ? "--to-time: " : "--to-lsn: ") + e.getMessage());
+                String option = point.time != null ? "--to-time" : point.lsn != null ? "--to-lsn" : "--to-token";
+                throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
             }
             RestoredCluster server = pitr.withPointInTime((p, restart) -> p.restore(target, targetDir, true));
             out().println("restored to " + target + " into " + server.dataDirectory() + "; the server listens on port " + server.port()
                     + " (log: " + server.logFile() + ")");
             return 0;
+        }
+    }
+
+    @Command(name = "drill", mixinStandardHelpOptions = true,
+            description = {"Run a restore drill: pgbackrest verify of the repository, then the latest base backup plus the WAL",
+                    "archived up to now restored into a throw-away server in BACKUP_PITR_WORK_DIR, every table's row count",
+                    "compared with the primary's (tables written meanwhile are listed, not compared), and the server and its",
+                    "folder removed. Prints the restore time (RTO) and how far it ended behind the primary. Exits 1 when it failed."})
+    static final class Drill extends PitrSubcommand {
+        @Option(names = "--json", description = {"Print {\"passed\", \"started_at\", \"restore_seconds\", \"restored_up_to\",",
+                "\"bytes_behind\", \"tables_compared\", \"tables_written\": [...], \"problems\": [...]}."})
+        boolean json;
+
+        @Override
+        public Integer call() {
+            RestoreDrillReport r = pitr.withPointInTime((p, restart) -> p.drill());
+            PrintWriter out = out();
+            if (json) {
+                ObjectNode root = JSON.objectNode();
+                root.put("passed", r.passed());
+                root.put("started_at", r.started().toString());
+                root.put("restore_seconds", r.restoreTime().toMillis() / 1000.0);
+                r.restoredUpTo().ifPresent(t -> root.put("restored_up_to", t.toString()));
+                root.put("bytes_behind", r.bytesBehind());
+                root.put("tables_compared", r.compared());
+                ArrayNode written = root.putArray("tables_written");
+                r.written().forEach(written::add);
+                ArrayNode problems = root.putArray("problems");
+                r.problems().forEach(problems::add);
+                out.println(BackupCommand.write(root));
+            } else {
+                out.println((r.passed() ? "restore drill passed" : "RESTORE DRILL FAILED") + ": restored and started in "
+                        + io.fortress.db.api.Durations.format(r.restoreTime()) + ", up to "
+                        + r.restoredUpTo().map(BackupPitrCommand::time).orElse("the base backup (no transaction replayed)") + ", "
+                        + r.bytesBehind() + " bytes of WAL behind the primary; " + r.compared() + " tables compared"
+                        + (r.written().isEmpty() ? "" : ", " + r.written().size() + " written during the drill: " + String.join(", ", r.written())));
+                r.problems().forEach(problem -> out.println("  " + problem));
+            }
+            return r.passed() ? 0 : 1;
         }
     }
 }

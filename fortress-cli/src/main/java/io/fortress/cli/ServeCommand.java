@@ -112,6 +112,8 @@ final class ServeCommand extends Subcommand {
                     + "(those behind DB_HOST's PgBouncers first, then DB_REPLICA_HOSTS')");
         }
 
+        boolean archiveModeRestart = backupConfig.pitr() && setUpArchiving(target, config, backupConfig);
+
         ServeMetrics metrics = new ServeMetrics();
         closeLater(metrics);
         PrometheusMeterRegistry registry = metrics.registry();
@@ -158,7 +160,22 @@ final class ServeCommand extends Subcommand {
         closeLater(http::stop);
 
         printBanner(out, db, target, versions, address, http.paths(), token != null, server instanceof com.sun.net.httpserver.HttpsServer, backupConfig,
-                pgDump, noBackupYet, schedule.nextRun().orElse(null), Duration.ofNanos(System.nanoTime() - began));
+                pgDump, noBackupYet, schedule.nextRun().orElse(null), archiveModeRestart, Duration.ofNanos(System.nanoTime() - began));
+    }
+
+    /**
+     * Sets up WAL archiving into pgBackRest (BACKUP_PITR) before the pools open, since the embedded cluster's primary
+     * restarts when archive_mode was off; a server fortress does not manage must be restarted by its DBA first.
+     *
+     * @return whether the primary was restarted
+     */
+    private static boolean setUpArchiving(Target target, DbConfig config, BackupConfig backupConfig) {
+        try (Database setup = Database.open(config.toBuilder().maxOpenConns(2).maxIdleConns(0).build())) {
+            return BackupManager.create(setup, backupConfig).pointInTime().setUpArchiving(target.primaryRestart().orElse(() -> {
+                throw new io.fortress.db.backup.BackupException("BACKUP_PITR=true: archive_mode is now on (ALTER SYSTEM) but takes effect "
+                        + "only when PostgreSQL starts: restart the primary, then start fortress serve again");
+            }));
+        }
     }
 
     private static HttpServer bind(String address, javax.net.ssl.SSLContext tls) {
@@ -222,7 +239,7 @@ final class ServeCommand extends Subcommand {
 
     private static void printBanner(PrintWriter out, Database db, Target target, Map<Service, Long> versions, String address,
                                     List<String> paths, boolean tokenRequired, boolean tls, BackupConfig backups, String pgDump, boolean noBackupYet,
-                                    java.time.Instant nextBackup, Duration took) {
+                                    java.time.Instant nextBackup, boolean archiveModeRestart, Duration took) {
         out.println("fortress serve is up (" + took.toMillis() + " ms) on the " + target.describe()
                 + (db.config().behindPooler() ? ", through PgBouncer (DB_POOLER=" + db.config().pooler() + ")" : ""));
         for (NodeHealth n : db.nodes()) {
@@ -242,6 +259,12 @@ final class ServeCommand extends Subcommand {
         }
         backups.remote().ifPresent(r -> out.println("  copies     " + r + (backups.encryptionKeyFile().isPresent() ? ", encrypted"
                 : ", not encrypted") + ", kept " + backups.remoteRetentionDays() + " days"));
+        if (backups.pitr()) {
+            out.println("  pitr       WAL archived into pgBackRest at " + backups.pitrRepoPath().orElseThrow()
+                    + (archiveModeRestart ? " (the primary was restarted to turn archive_mode on)" : "") + "; base backups with each run, "
+                    + "full every " + Durations.format(backups.pitrFullInterval()) + (backups.pitrDrillInterval().isZero() ? ""
+                    : ", a restore drill every " + Durations.format(backups.pitrDrillInterval())));
+        }
         out.println("  stop with Ctrl-C or SIGTERM");
         out.flush();
     }

@@ -61,6 +61,9 @@ final class StatusPage {
         nodes(h, status, maxLag, alerts);
         schemas(h, alerts);
         backups(h, alerts);
+        if (backups.config().pitr()) {
+            pointInTime(h, alerts);
+        }
 
         if (!status.primaryHealthy()) {
             alerts.add(0, AlertRules.PRIMARY_DOWN.holds("no DB_HOST candidate accepts writes"));
@@ -210,6 +213,41 @@ final class StatusPage {
                     .append("</dd>");
         });
         h.append("</dl></section>");
+    }
+
+    /** WAL archiving (read from the primary's pg_stat_archiver), the newest base backup and the last restore drill this process ran. */
+    private void pointInTime(StringBuilder h, List<String> alerts) {
+        io.fortress.db.backup.PointInTime pitr = backups.pointInTime();
+        h.append("<section><h2>Point-in-time recovery</h2><dl id=\"pitr\"><dt>WAL archive</dt><dd>");
+        try {
+            io.fortress.db.backup.ArchiveState a = pitr.archiveState();
+            h.append(a.failing() ? "<span class=\"badge bad\">FAILING</span> " : "<span class=\"badge ok\">ARCHIVING</span> ")
+                    .append(esc(a.lastArchivedWal().orElse("nothing archived yet")))
+                    .append(a.lastArchivedAge().map(age -> " · " + esc(io.fortress.db.api.Durations.format(age.withNanos(0))) + " ago").orElse(""))
+                    .append(" · ").append(humanBytes(a.unarchivedBytes())).append(" not yet archived");
+            if (a.failing()) {
+                alerts.add(AlertRules.PITR_ARCHIVE_FAILING.holds("the newest WAL archive attempt failed (" + a.failedCount() + " failures)"));
+            } else if (a.unarchivedBytes() > 0 && a.lastArchivedAge().filter(age -> age.compareTo(AlertRules.ARCHIVE_MAX_AGE) > 0).isPresent()) {
+                alerts.add(AlertRules.PITR_ARCHIVE_BEHIND.holds("written WAL has waited over " + AlertRules.ARCHIVE_MAX_AGE.toMinutes()
+                        + " minutes for the archive"));
+            }
+        } catch (RuntimeException e) {
+            h.append("<span class=\"warn-text\">unknown: ").append(esc(e.getMessage())).append("</span>");
+        }
+        h.append("</dd><dt>newest base backup</dt><dd>").append(pitr.newestKnownBase().map(b -> esc(b.label()) + " · "
+                + b.type().spelling() + " · " + humanBytes(b.size()) + " · " + esc(b.stopped().truncatedTo(ChronoUnit.SECONDS).toString()))
+                .orElse("none known yet")).append("</dd><dt>last restore drill</dt><dd id=\"drill\">");
+        pitr.lastDrill().ifPresentOrElse(d -> {
+            h.append("<span class=\"badge ").append(d.passed() ? "ok\">PASSED" : "bad\">FAILED").append("</span> ")
+                    .append(esc(d.started().truncatedTo(ChronoUnit.SECONDS).toString())).append(" · restored in ")
+                    .append(esc(io.fortress.db.api.Durations.format(d.restoreTime().withNanos(0)))).append(" · ").append(d.compared())
+                    .append(" tables compared");
+            if (!d.passed()) {
+                h.append("<div class=\"bad-text\">").append(esc(String.join("; ", d.problems()))).append("</div>");
+                alerts.add(AlertRules.PITR_DRILL_FAILED.holds("the restore drill of " + d.started().truncatedTo(ChronoUnit.SECONDS) + " failed"));
+            }
+        }, () -> h.append("none since serve started"));
+        h.append("</dd></dl></section>");
     }
 
     /** An SVG line of the replica's lag over the samples, with DB_MAX_REPLICA_LAG dashed; gaps where the lag was unknown. */

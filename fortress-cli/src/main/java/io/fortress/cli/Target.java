@@ -204,12 +204,21 @@ final class Target implements AutoCloseable {
                 .build();
     }
 
-    /** The backup settings; with the embedded cluster, BACKUP_DIR defaults to FORTRESS_DATA_DIR/backups. */
+    /**
+     * The backup settings; with the embedded cluster, BACKUP_DIR defaults to FORTRESS_DATA_DIR/backups,
+     * BACKUP_PITR_REPO_PATH to FORTRESS_DATA_DIR/pitr-repo, and base backups are taken from its first replica.
+     */
     BackupConfig backupConfig() {
         BackupConfig.Builder b = BackupConfig.builder().applyEnv(environment);
-        String dir = environment.get(BackupSettings.BACKUP_DIR.variable());
-        if ((cluster != null || patroni != null) && blank(dir)) {
+        if ((cluster != null || patroni != null) && blank(environment.get(BackupSettings.BACKUP_DIR.variable()))) {
             b.backupDir(EmbeddedCluster.dataDir(environment).resolve("backups"));
+        }
+        if (cluster != null && blank(environment.get(BackupSettings.PITR_REPO_PATH.variable()))) {
+            b.pitrRepoPath(EmbeddedCluster.dataDir(environment).toAbsolutePath().resolve("pitr-repo"));
+        }
+        if (cluster != null && !cluster.replicas().isEmpty() && blank(environment.get(BackupSettings.PITR_STANDBY_DIR.variable()))
+                && blank(environment.get(BackupSettings.PITR_STANDBY_PORT.variable()))) {
+            b.pitrStandbyDir(cluster.replica(1).dataDirectory()).pitrStandbyPort(cluster.replica(1).port());
         }
         return b.build();
     }

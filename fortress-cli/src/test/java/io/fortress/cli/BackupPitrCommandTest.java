@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * `fortress backup pitr ...` in process against a real server of its own (setup restarts it) with real
  * pgBackRest: setup as a DBA must finish it, a base backup, the list, the archiver's status, and a
- * restore to a time before a DROP TABLE into a separate server.
+ * restore drill, and a restore to a time before a DROP TABLE into a separate server.
  */
 @RequiresTool(Tool.PGBACKREST)
 class BackupPitrCommandTest {
@@ -96,6 +96,14 @@ class BackupPitrCommandTest {
         assertThat(status.status()).as(status.out() + status.err()).isZero();
         assertThat(status.out()).contains("archived:").doesNotContain("FAILING");
 
+        CliRun drill = CliRun.of(env, "backup", "pitr", "drill", "--json");
+        assertThat(drill.status()).as(drill.out() + drill.err()).isZero();
+        JsonNode report = JSON.readTree(drill.out());
+        assertThat(report.get("passed").asBoolean()).isTrue();
+        assertThat(report.get("tables_compared").asInt()).as("victim, at least").isPositive();
+        assertThat(report.get("problems")).isEmpty();
+        assertThat(report.get("restore_seconds").asDouble()).isPositive();
+
         cluster.primary().execute("INSERT INTO victim SELECT g FROM generate_series(801, 1000) g");
         Thread.sleep(1200);
         String beforeDrop = Instant.now().toString();
@@ -125,6 +133,9 @@ class BackupPitrCommandTest {
         CliRun badLsn = CliRun.of(env, "backup", "pitr", "restore", "--to-lsn", "12345", "--target-dir", dir);
         assertThat(badLsn.status()).isEqualTo(2);
         assertThat(badLsn.err()).contains("--to-lsn: '12345' is not a WAL position");
+        CliRun badToken = CliRun.of(env, "backup", "pitr", "restore", "--to-token", "tomorrow", "--target-dir", dir);
+        assertThat(badToken.status()).isEqualTo(2);
+        assertThat(badToken.err()).contains("--to-token: 'tomorrow' is not a WAL position");
         assertThat(Files.exists(Path.of(dir))).isFalse();
     }
 

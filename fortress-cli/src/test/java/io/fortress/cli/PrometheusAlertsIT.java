@@ -104,7 +104,7 @@ class PrometheusAlertsIT {
             // every rule evaluates without error against what serve exports
             awaitTrue("Prometheus evaluated the rules", Duration.ofSeconds(60), () -> {
                 JsonNode groups = api(promPort, "/api/v1/rules").path("data").path("groups");
-                return groups.size() == 1 && groups.get(0).path("rules").size() == 10
+                return groups.size() == 1 && groups.get(0).path("rules").size() == AlertRules.ALL.size()
                         && allMatch(groups.get(0).path("rules"), r -> r.path("lastEvaluation").asText().compareTo("2000") > 0);
             });
             for (JsonNode r : api(promPort, "/api/v1/rules").path("data").path("groups").get(0).path("rules")) {

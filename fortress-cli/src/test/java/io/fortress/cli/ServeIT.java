@@ -143,26 +143,14 @@ class ServeIT {
         Promtool.Result lint = Promtool.run(work, metrics.body().getBytes(StandardCharsets.UTF_8), "check", "metrics");
         assertThat(lint.exitCode()).as(lint.output()).isZero();
         assertThat(lint.output()).as("promtool check metrics findings").isBlank();
-        // every meter the alert rules use is one serve exports
-        String rules = Files.readString(Promtool.RULES.resolve("fortress-rules.yml"));
-        java.util.regex.Matcher used = java.util.regex.Pattern.compile("\\b((?:fortress|hikaricp)_[a-z_]+)").matcher(rules);
-        while (used.find()) {
-            if (used.group(1).startsWith("fortress_backup_remote_")) {
-                continue; // exported only with BACKUP_REMOTE; RemoteBackupTest checks them
+        // every meter the alert rules and the Grafana dashboard use is one serve exports
+        for (String meter : metersUsed()) {
+            if (meter.startsWith("fortress_backup_remote_") || meter.startsWith("fortress_pitr_")) {
+                continue; // exported only with BACKUP_REMOTE (RemoteBackupTest checks them) or BACKUP_PITR (ServePitrIT)
             }
-            assertThat(parsed.types).as("the rules' meter " + used.group(1)).containsKey(used.group(1));
-        }
-        // and every meter the Grafana dashboard queries
-        for (String expr : GrafanaDashboardTest.expressions()) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b((?:fortress|hikaricp)_[a-z_]+)").matcher(expr);
-            while (m.find()) {
-                String family = m.group(1).replaceAll("_(sum|count)$", "");
-                if (family.startsWith("fortress_backup_remote_")) {
-                    continue; // exported only with BACKUP_REMOTE; RemoteBackupTest checks them
-                }
-                assertThat(parsed.types.containsKey(m.group(1)) || parsed.types.containsKey(family))
-                        .as("the dashboard's meter " + m.group(1)).isTrue();
-            }
+            String family = meter.replaceAll("_(sum|count)$", "");
+            assertThat(parsed.types.containsKey(meter) || parsed.types.containsKey(family)).as("the rules' or dashboard's meter " + meter)
+                    .isTrue();
         }
         assertThat(parsed.types).containsKeys("process_cpu_seconds_total", "system_cpus", "fortress_migration_dirty",
                 "fortress_db_max_replica_lag_seconds", "fortress_backup_verifications_total");
@@ -353,5 +341,19 @@ class ServeIT {
             Thread.sleep(250);
         }
         assertThat(last).as(path + " status after " + timeout.toSeconds() + " s").isEqualTo(status);
+    }
+
+    /** The meters (fortress_*, hikaricp_*) the alert rules and the Grafana dashboard's queries name. */
+    static java.util.Set<String> metersUsed() throws Exception {
+        java.util.Set<String> meters = new java.util.TreeSet<>();
+        List<String> texts = new java.util.ArrayList<>(GrafanaDashboardTest.expressions());
+        texts.add(Files.readString(Promtool.RULES.resolve("fortress-rules.yml")));
+        for (String text : texts) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b((?:fortress|hikaricp)_[a-z_]+)").matcher(text);
+            while (m.find()) {
+                meters.add(m.group(1));
+            }
+        }
+        return meters;
     }
 }

@@ -209,6 +209,19 @@ public final class BackupConfig extends Configuration {
         return get(BackupSettings.PITR_STANDBY_PORT);
     }
 
+    /** The certificate authority pgBackRest trusts for the S3 repository of BACKUP_REMOTE, when one is set. */
+    public Optional<Path> pitrRemoteCaFile() {
+        return Optional.ofNullable(get(BackupSettings.PITR_REMOTE_CA_FILE));
+    }
+
+    public Duration pitrFullInterval() {
+        return get(BackupSettings.PITR_FULL_INTERVAL);
+    }
+
+    public Duration pitrDrillInterval() {
+        return get(BackupSettings.PITR_DRILL_INTERVAL);
+    }
+
     /** Collects settings; {@link #build()} validates them all at once. */
     public static final class Builder extends Configuration.Builder<Builder, BackupConfig> {
         private Builder(BackupConfig from) {
@@ -381,6 +394,18 @@ public final class BackupConfig extends Configuration {
             return set(BackupSettings.PITR_STANDBY_PORT, port);
         }
 
+        public Builder pitrRemoteCaFile(Path file) {
+            return set(BackupSettings.PITR_REMOTE_CA_FILE, file);
+        }
+
+        public Builder pitrFullInterval(Duration interval) {
+            return set(BackupSettings.PITR_FULL_INTERVAL, interval);
+        }
+
+        public Builder pitrDrillInterval(Duration interval) {
+            return set(BackupSettings.PITR_DRILL_INTERVAL, interval);
+        }
+
         /**
          * Validates every setting and their combinations.
          *
@@ -389,45 +414,8 @@ public final class BackupConfig extends Configuration {
         @Override
         public BackupConfig build() {
             BackupConfig config = new BackupConfig(this);
-            if (!config.includeSchema() && !config.includeData()) {
-                throw new DbConfigException("includeSchema (BACKUP_INCLUDE_SCHEMA) and includeData (BACKUP_INCLUDE_DATA) are both "
-                        + "false, so a backup would hold nothing; set at least one of them to true");
-            }
-            if (config.verifyAfterBackup().filter(l -> l == VerifyLevel.RESTORE_DRILL).isPresent() && !config.includeSchema()) {
-                throw new DbConfigException("verifyAfterBackup (BACKUP_VERIFY) = restore-drill needs includeSchema "
-                        + "(BACKUP_INCLUDE_SCHEMA) = true: a data-only backup cannot be restored into an empty database");
-            }
-            if (config.remote().isEmpty() && (config.encryptionKeyFile().isPresent() || config.remoteEndpoint().isPresent())) {
-                throw new DbConfigException((config.encryptionKeyFile().isPresent() ? "encryptionKeyFile (BACKUP_ENCRYPTION_KEY_FILE)"
-                        : "remoteEndpoint (BACKUP_REMOTE_ENDPOINT)") + " is set but remote (BACKUP_REMOTE) is not: it applies to the "
-                        + "copies in a remote repository only (local backups stay in BACKUP_DIR as pg_dump wrote them); set "
-                        + "BACKUP_REMOTE=s3://<bucket>[/<prefix>] or unset it");
-            }
-            if (config.remote().isPresent() && config.encryptionKeyFile().isEmpty() && !config.remoteAllowPlaintext()) {
-                throw new DbConfigException("remote (BACKUP_REMOTE) is set without encryptionKeyFile (BACKUP_ENCRYPTION_KEY_FILE): "
-                        + "the copies would leave this machine in clear, readable by whoever can read the bucket, and whoever can "
-                        + "write to it could replace an archive or globals file that a restore then loads; make a key (openssl rand "
-                        + "-hex 32 > backup.key && chmod 600 backup.key) and set BACKUP_ENCRYPTION_KEY_FILE, or set "
-                        + "BACKUP_REMOTE_ALLOW_PLAINTEXT=true to copy them unencrypted on purpose");
-            }
-            checkPitr(config);
+            BackupConfigChecks.check(config);
             return config;
-        }
-
-        private static void checkPitr(BackupConfig config) {
-            if (config.pitr() && config.pitrRepoPath().isEmpty()) {
-                throw new DbConfigException("pitr (BACKUP_PITR) is true but pitrRepoPath (BACKUP_PITR_REPO_PATH) is unset: name the "
-                        + "folder pgBackRest keeps base backups and archived WAL in, as an absolute path off the data directory's disk");
-            }
-            if (config.pitrStandbyDir().isPresent() != (config.pitrStandbyPort() != 0)) {
-                throw new DbConfigException("pitrStandbyDir (BACKUP_PITR_STANDBY_DIR) and pitrStandbyPort (BACKUP_PITR_STANDBY_PORT) "
-                        + "name one standby together: set both (its data directory and port) or neither");
-            }
-            Path work = config.pitrWorkDir();
-            config.pitrRepoPath().filter(repo -> repo.startsWith(work) || work.startsWith(repo)).ifPresent(repo -> {
-                throw new DbConfigException("pitrRepoPath (BACKUP_PITR_REPO_PATH, " + repo + ") and pitrWorkDir (BACKUP_PITR_WORK_DIR, "
-                        + work + ") must not lie inside one another: pgBackRest checks that its repository holds only its own files");
-            });
         }
     }
 }

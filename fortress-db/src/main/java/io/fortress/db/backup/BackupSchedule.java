@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * more often than the interval do not postpone backups for ever. Runs happen one at a time on one thread: a run that takes longer than the
  * interval delays the next instead of overlapping it, and a run that finds another backup of the
  * database in progress (a manual one, another process) is skipped. A failed run is logged and
- * counted in the manager's stats; the schedule goes on.
+ * counted in the manager's stats; the schedule goes on. With BACKUP_PITR, each run also takes a base backup and,
+ * every BACKUP_PITR_DRILL_INTERVAL, runs a restore drill (see {@link PointInTime}).
  *
  * <pre>{@code
  * BackupSchedule schedule = new BackupSchedule(manager, Duration.ofHours(24));
@@ -173,14 +174,21 @@ public final class BackupSchedule implements AutoCloseable {
         }
         lastStart = now;
         runs.incrementAndGet();
+        if (dump() && manager.config().pitr()) {
+            manager.pointInTime().scheduledRun();
+        }
+    }
+
+    /** The dump and the retention after it; false when the run was skipped for another backup in progress. */
+    private boolean dump() {
         try {
             ToolProcess.withShutdownGrace(SHUTDOWN_GRACE, manager::backup);
         } catch (BackupInProgressException e) {
             skipped.incrementAndGet();
             LOG.warn("scheduled backup of database {} skipped: {}", manager.database(), e.getMessage());
-            return;
+            return false;
         } catch (RuntimeException e) {
-            return; // the manager logged the failure and counted it in its stats
+            return true; // the manager logged the failure and counted it in its stats
         }
         try {
             manager.cleanupOldBackups();
@@ -194,5 +202,6 @@ public final class BackupSchedule implements AutoCloseable {
                 LOG.warn("remote cleanup after the scheduled backup of database {} failed: {}", manager.database(), e.getMessage());
             }
         }
+        return true;
     }
 }

@@ -123,6 +123,19 @@ public final class BackupSettings {
                     + "unset: from the primary");
     public static final Setting<Integer> PITR_STANDBY_PORT = Setting.integer("pitrStandbyPort", "BACKUP_PITR_STANDBY_PORT", 0, 0,
             65_535, "port of that standby; 0: none");
+    public static final Setting<Path> PITR_REMOTE_CA_FILE = Setting.of("pitrRemoteCaFile", "BACKUP_PITR_REMOTE_CA_FILE", null, Path::of,
+            p -> p.isAbsolute(), "an absolute file path", "with BACKUP_PITR and BACKUP_REMOTE, pgBackRest also archives WAL and "
+                    + "base backups into the bucket (repository 2, under <prefix>/pgbackrest, over TLS only, encrypted with "
+                    + "BACKUP_PITR_CIPHER_KEY_FILE); this is the certificate authority (PEM) it trusts for BACKUP_REMOTE_ENDPOINT, "
+                    + "when the system's do not sign that server's certificate; unset: the system's");
+    public static final Setting<Duration> PITR_FULL_INTERVAL = Setting.duration("pitrFullInterval", "BACKUP_PITR_FULL_INTERVAL",
+            Duration.ofDays(7), d -> d.compareTo(Duration.ofMinutes(1)) >= 0, "a duration of at least 1m",
+            "each scheduled backup run (FORTRESS_BACKUP_INTERVAL) also takes a base backup: a full one when the newest full "
+                    + "one is older than this (or there is none), else a differential one");
+    public static final Setting<Duration> PITR_DRILL_INTERVAL = Setting.duration("pitrDrillInterval", "BACKUP_PITR_DRILL_INTERVAL",
+            Duration.ofDays(7), d -> d.isZero() || d.compareTo(Duration.ofMinutes(1)) >= 0, "0 (no scheduled drills) or a duration of at least 1m",
+            "a scheduled backup run also runs a restore drill when the process ran none for this long (so the first run after a "
+                    + "start does); it needs room for a second copy of the cluster in BACKUP_PITR_WORK_DIR");
 
     private static java.net.URI parseEndpoint(String text) {
         java.net.URI uri;
@@ -198,5 +211,5 @@ public final class BackupSettings {
             ROW_COUNTS, FREE_SPACE_MARGIN, TIMEOUT, LOCK_WAIT_TIMEOUT, INTERVAL, PG_BIN, REMOTE, REMOTE_ENDPOINT, REMOTE_REGION,
             REMOTE_PATH_STYLE, ENCRYPTION_KEY_FILE, ENCRYPTION_OLD_KEY_FILES, REMOTE_ALLOW_PLAINTEXT, REMOTE_RETENTION_DAYS, REMOTE_MIN_KEEP,
             PITR, PITR_REPO_PATH, PITR_WORK_DIR, PITR_STANZA, PITR_RETENTION_FULL, PITR_CIPHER_KEY_FILE, PITR_PROCESS_MAX,
-            PITR_STANDBY_DIR, PITR_STANDBY_PORT);
+            PITR_STANDBY_DIR, PITR_STANDBY_PORT, PITR_REMOTE_CA_FILE, PITR_FULL_INTERVAL, PITR_DRILL_INTERVAL);
 }

@@ -14,6 +14,7 @@ import java.util.Objects;
  * pitr.setUpArchiving(restartPrimary);               // stanza, archive_mode/archive_command, check
  * pitr.backup(BaseBackupType.FULL);                  // from the standby when one streams
  * BaseBackups window = pitr.list();                  // restorable from ... up to ...
+ * RestoreDrillReport drill = pitr.drill();           // restores into a throw-away server and checks it
  * try (RestoredCluster r = pitr.restore(RecoveryTarget.time(beforeTheMistake), Path.of("/srv/restored"), false)) {
  *     // a separate server on r.port(); the running cluster is not touched
  * }
@@ -66,6 +67,34 @@ public final class PointInTime {
     /** The primary's archiver now: the live recovery point objective and failures. */
     public ArchiveState archiveState() {
         return command.archiveState();
+    }
+
+    /**
+     * Runs a restore drill: verifies the repository, restores the latest base backup and the archive up to now
+     * into a throw-away server in a new folder of BACKUP_PITR_WORK_DIR, compares every table's row count with the
+     * primary's (tables written meanwhile excepted), then removes the server and its folder. The primary must be
+     * up. The outcome also feeds the {@code fortress_pitr_last_drill_*} meters.
+     *
+     * @return what the drill found; a failed check is in its problems, not thrown
+     * @throws BackupException when the drill could not run (the primary or the repository cannot be reached)
+     */
+    public RestoreDrillReport drill() {
+        return command.drill();
+    }
+
+    /** A scheduled backup run's part (BackupSchedule): a base backup, expiry, and a drill when one is due; failures are logged. */
+    void scheduledRun() {
+        command.scheduledRun();
+    }
+
+    /** The newest base backup the last listing or backup of this manager saw, without asking the repository. */
+    public java.util.Optional<BaseBackupInfo> newestKnownBase() {
+        return command.newestKnown();
+    }
+
+    /** The report of the last drill this manager ran, when any. */
+    public java.util.Optional<RestoreDrillReport> lastDrill() {
+        return command.lastDrill();
     }
 
     /** Removes base backups and WAL beyond BACKUP_PITR_RETENTION_FULL full backups. */

@@ -48,6 +48,14 @@ public record RecoveryTarget(Optional<Instant> time, Optional<String> lsn) {
     }
 
     /**
+     * Just after a write: the WAL position of the consistency token fortress handed out for it
+     * ({@code Database.consistencyToken()}); everything written up to that position is replayed, the write included.
+     */
+    public static RecoveryTarget token(io.fortress.db.api.ConsistencyToken token) {
+        return lsn(Objects.requireNonNull(token, "token").toString());
+    }
+
+    /**
      * A moment written with its offset, as {@code 2026-12-07 10:15:00+00}, {@code 2026-12-07T10:15:00.5Z} or
      * {@code 2026-12-07 10:15:00+01:00}.
      *

@@ -105,6 +105,11 @@ class BackupConfigTest {
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR_STANZA", "a b"))).hasMessageContaining("BACKUP_PITR_STANZA");
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR_PROCESS_MAX", "0")))
                 .hasMessageContaining("BACKUP_PITR_PROCESS_MAX=0").hasMessageContaining("an integer from 1 to 999");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR_DRILL_INTERVAL", "30s")))
+                .hasMessageContaining("BACKUP_PITR_DRILL_INTERVAL=30s").hasMessageContaining("0 (no scheduled drills) or a duration of at least 1m");
+        assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR_FULL_INTERVAL", "0")))
+                .hasMessageContaining("BACKUP_PITR_FULL_INTERVAL=0").hasMessageContaining("a duration of at least 1m");
+        assertThat(BackupConfig.fromEnv(Map.of("BACKUP_PITR_DRILL_INTERVAL", "0")).pitrDrillInterval()).isZero();
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR_STANDBY_PORT", "5433")))
                 .hasMessageContaining("BACKUP_PITR_STANDBY_DIR").hasMessageContaining("set both");
         assertThatThrownBy(() -> BackupConfig.fromEnv(Map.of("BACKUP_PITR", "true", "BACKUP_PITR_REPO_PATH", "/srv/b/pgbackrest/repo",

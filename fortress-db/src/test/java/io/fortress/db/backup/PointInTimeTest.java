@@ -100,6 +100,80 @@ class PointInTimeTest {
     }
 
     @Test
+    void aDrillRestoresTheLatestPointComparesEveryQuietTableAndRemovesItsServer() throws Exception {
+        LocalCluster cluster = CLUSTER.cluster();
+        // an unlogged table is not in the WAL and restores empty: the drill leaves it out rather than call it lost
+        cluster.primary().execute("CREATE TABLE drill_quiet AS SELECT g AS id FROM generate_series(1, 700) g; CREATE TABLE drill_busy(id serial); "
+                + "CREATE UNLOGGED TABLE drill_scratch AS SELECT g AS id FROM generate_series(1, 10) g");
+        pitr.backup(BaseBackupType.FULL); // the drill restores the newest base backup
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            while (writing.get()) {
+                db.exec("INSERT INTO drill_busy DEFAULT VALUES");
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        writer.start();
+        RestoreDrillReport report;
+        try {
+            report = pitr.drill();
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.passed()).isTrue();
+        assertThat(report.written()).as("a table written during the drill is not compared").contains("public.drill_busy");
+        assertThat(report.compared()).as("the quiet table, and those of the other tests").isPositive();
+        assertThat(report.restoreTime()).isPositive();
+        assertThat(report.restoredUpTo()).as("the writer's inserts were replayed").isPresent();
+        assertThat(report.bytesBehind()).as("at most what the writer added after the drill pushed WAL into the archive").isLessThan(16L << 20);
+        assertThat(pitr.lastDrill()).contains(report);
+        assertThat(METERS.get("fortress.pitr.last.drill.success").gauge().value()).isEqualTo(1.0);
+        assertThat(METERS.get("fortress.pitr.last.drill.restore").gauge().value()).isPositive();
+        try (var left = Files.list(work.resolve("pgbackrest"))) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("the drill's server folder and log are removed")
+                    .noneMatch(n -> n.startsWith("drill-"));
+        }
+
+        // a base backup file altered in the repository: the drill fails, naming the file
+        Path backupDir = work.resolve("repo/backup/main").resolve(pitr.list().newest().orElseThrow().label());
+        Path victim;
+        try (var files = Files.walk(backupDir.resolve("pg_data"))) {
+            victim = files.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().startsWith("PG_VERSION")).findFirst().orElseThrow();
+        }
+        byte[] original = Files.readAllBytes(victim);
+        byte[] tampered = original.clone();
+        tampered[tampered.length / 2] ^= 0x55;
+        Files.write(victim, tampered);
+        try {
+            RestoreDrillReport failed = pitr.drill();
+            assertThat(failed.passed()).isFalse();
+            assertThat(failed.problems()).as("the drill's problems").anyMatch(p -> p.startsWith("verify: ") && p.contains(victim.getFileName().toString()));
+            assertThat(METERS.get("fortress.pitr.last.drill.success").gauge().value()).isZero();
+        } finally {
+            Files.write(victim, original);
+        }
+    }
+
+    @Test
+    void aRestoreToAConsistencyTokenHoldsThatWriteAndNoneAfterIt() throws Exception {
+        db.exec("CREATE TABLE token_rows(id int)");
+        pitr.backup(BaseBackupType.FULL);
+        db.exec("INSERT INTO token_rows VALUES (1)");
+        io.fortress.db.api.ConsistencyToken token = db.consistencyToken(); // what a service hands its client after the write
+        db.exec("INSERT INTO token_rows VALUES (2)");
+        try (RestoredCluster server = pitr.restore(RecoveryTarget.token(token), work.resolve("restored-token"), false)) {
+            assertThat(PitrTests.count(CLUSTER.cluster(), server.port(), "SELECT count(*) FROM token_rows WHERE id = 1")).as("the write").isEqualTo(1);
+            assertThat(PitrTests.count(CLUSTER.cluster(), server.port(), "SELECT count(*) FROM token_rows WHERE id = 2")).as("the next").isZero();
+        }
+    }
+
+    @Test
     void theMetersShowTheArchiveAgeFailuresAndTheNewestBaseBackup() {
         BaseBackupInfo newest = pitr.backup(BaseBackupType.FULL); // a diff with no full before it would be promoted to full
         double age = METERS.get("fortress.pitr.last.archived.age").gauge().value();

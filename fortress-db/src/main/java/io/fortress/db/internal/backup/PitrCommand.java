@@ -1,13 +1,16 @@
 package io.fortress.db.internal.backup;
 
+import io.fortress.db.api.Durations;
 import io.fortress.db.backup.ArchiveState;
 import io.fortress.db.backup.BackupException;
 import io.fortress.db.backup.BaseBackupInfo;
 import io.fortress.db.backup.BaseBackupType;
 import io.fortress.db.backup.BaseBackups;
 import io.fortress.db.backup.RecoveryTarget;
+import io.fortress.db.backup.RestoreDrillReport;
 import io.fortress.db.backup.RestoredCluster;
 import io.fortress.db.internal.backup.pitr.ArchiveStatus;
+import io.fortress.db.internal.backup.pitr.ArchivingSetup;
 import io.fortress.db.internal.backup.pitr.BackupInventory;
 import io.fortress.db.internal.backup.pitr.BaseBackup;
 import io.fortress.db.internal.backup.pitr.Connector;
@@ -17,6 +20,7 @@ import io.fortress.db.internal.backup.pitr.PgBackRestConfigFile;
 import io.fortress.db.internal.backup.pitr.PgBackRestSettings;
 import io.fortress.db.internal.backup.pitr.PitrEngine;
 import io.fortress.db.internal.backup.pitr.PitrException;
+import io.fortress.db.internal.backup.pitr.RestoreDrill;
 import io.fortress.db.internal.backup.pitr.RestoreTarget;
 import io.fortress.db.internal.backup.pitr.RestoredServer;
 import io.fortress.db.internal.pool.PasswordSource;
@@ -46,6 +50,7 @@ public final class PitrCommand {
     private PitrEngine engine; // guarded by this
     private Connector connector; // guarded by this
     private volatile Optional<BaseBackupInfo> newestKnown = Optional.empty();
+    private volatile Optional<RestoreDrillReport> lastDrill = Optional.empty();
 
     public PitrCommand(BackupContext ctx) {
         this(ctx, PgBackRest::locate);
@@ -101,14 +106,18 @@ public final class PitrCommand {
         PgBackRest pgbackrest = engine().pgbackrest();
         return "# postgresql.conf (archive_mode needs a restart; wal_level must be replica or logical)\n"
                 + "archive_mode = on\n"
-                + "archive_command = '" + pgbackrest.archiveCommand().replace("'", "''") + "'\n\n"
+                + "archive_command = '" + pgbackrest.archiveCommand().replace("'", "''") + "'\n"
+                + "archive_timeout = " + ArchivingSetup.ARCHIVE_TIMEOUT + "   # unless set: WAL waits at most this long for the archive\n\n"
                 + "# " + pgbackrest.settings().configFile() + " (mode 0600, owned by the database's OS user), then run:\n"
                 + "#   pgbackrest --config=" + pgbackrest.settings().configFile() + " --stanza=" + pgbackrest.settings().stanza()
                 + " stanza-create\n"
                 + PgBackRestConfigFile.render(pgbackrest.settings(), false);
     }
 
-    /** Takes a base backup; from the configured standby when it is streaming, else from the primary. */
+    /**
+     * Takes a base backup into the local repository, and into the bucket's when BACKUP_REMOTE is set; from the configured
+     * standby when it is streaming, else from the primary. Returns the local one.
+     */
     public BaseBackupInfo backup(BaseBackupType type) {
         PitrEngine e = engine();
         boolean fromStandby = e.pgbackrest().settings().standby().filter(s -> streaming(s.port())).isPresent();
@@ -117,6 +126,9 @@ public final class PitrCommand {
         }
         io.fortress.db.internal.backup.pitr.BaseBackupType kind = io.fortress.db.internal.backup.pitr.BaseBackupType.valueOf(type.name());
         BaseBackupInfo taken = info(wrap(() -> e.backup(kind, OptionalInt.empty(), fromStandby)));
+        if (e.pgbackrest().settings().s3Repository().isPresent()) {
+            wrap(() -> e.backup(kind, OptionalInt.of(2), fromStandby)); // the bucket of BACKUP_REMOTE gets its own
+        }
         newestKnown = Optional.of(taken);
         return taken;
     }
@@ -157,6 +169,54 @@ public final class PitrCommand {
         ArchiveStatus s = wrap(() -> engine().archiveMonitor().status());
         return new ArchiveState(s.archivedCount(), s.lastArchivedWal(), s.lastArchivedTime(), s.lastArchivedAge(), s.failedCount(),
                 s.lastFailedWal(), s.failing(), s.unarchivedBytes());
+    }
+
+    /** Runs a restore drill into a new folder of BACKUP_PITR_WORK_DIR (see {@link RestoreDrill}). */
+    public RestoreDrillReport drill() {
+        PitrEngine e = engine();
+        RestoreDrill.Outcome o = wrap(() -> RestoreDrill.run(e, connector, e.pgbackrest().settings().primary().port(),
+                ctx.config().pitrWorkDir()));
+        RestoreDrillReport report = new RestoreDrillReport(o.passed(), o.started(), o.restoreTime(), o.restoredUpTo(), o.bytesBehind(),
+                o.compared(), o.written(), o.problems());
+        lastDrill = Optional.of(report);
+        if (report.passed()) {
+            LOG.info("restore drill passed: restored in {}, {} tables compared, {} bytes behind", Durations.format(report.restoreTime()),
+                    report.compared(), report.bytesBehind());
+        } else {
+            LOG.warn("restore drill failed: {}", String.join("; ", report.problems()));
+        }
+        return report;
+    }
+
+    /**
+     * What a scheduled backup run does for point-in-time recovery: a base backup (full when the newest full one is
+     * older than BACKUP_PITR_FULL_INTERVAL or there is none, else differential), expiry, and a restore drill when
+     * this process ran none for BACKUP_PITR_DRILL_INTERVAL. Each step's failure is logged and the next still runs.
+     */
+    public void scheduledRun() {
+        java.time.Instant now = java.time.Instant.now();
+        try {
+            boolean fullDue = list().backups().stream().filter(b -> b.type() == BaseBackupType.FULL).map(BaseBackupInfo::stopped)
+                    .max(java.util.Comparator.naturalOrder()).map(t -> t.plus(ctx.config().pitrFullInterval()).isBefore(now)).orElse(true);
+            BaseBackupInfo taken = backup(fullDue ? BaseBackupType.FULL : BaseBackupType.DIFF);
+            LOG.info("scheduled {} base backup {} taken ({} bytes)", taken.type().spelling(), taken.label(), taken.size());
+            expire();
+        } catch (RuntimeException e) {
+            LOG.error("scheduled base backup failed: {}", e.getMessage());
+        }
+        Duration drillInterval = ctx.config().pitrDrillInterval();
+        if (!drillInterval.isZero() && lastDrill.map(d -> d.started().plus(drillInterval).isBefore(now)).orElse(true)) {
+            try {
+                drill(); // logs its outcome
+            } catch (RuntimeException e) {
+                LOG.error("scheduled restore drill could not run: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** The report of the last drill run here. */
+    public Optional<RestoreDrillReport> lastDrill() {
+        return lastDrill;
     }
 
     /** Removes base backups and WAL beyond BACKUP_PITR_RETENTION_FULL. */

@@ -5,10 +5,12 @@ import io.fortress.db.api.HostAndPort;
 import io.fortress.db.api.Secret;
 import io.fortress.db.backup.BackupConfig;
 import io.fortress.db.backup.BackupException;
+import io.fortress.db.backup.RemoteLocation;
 import io.fortress.db.internal.backup.pitr.Connector;
 import io.fortress.db.internal.backup.pitr.LocalRepository;
 import io.fortress.db.internal.backup.pitr.PgBackRestSettings;
 import io.fortress.db.internal.backup.pitr.PgInstance;
+import io.fortress.db.internal.backup.pitr.S3Repository;
 import io.fortress.db.internal.pool.PasswordSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +26,9 @@ import java.sql.Statement;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Properties;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 /**
  * Turns the BACKUP_PITR_* settings and the Database's primary into pgBackRest's settings: the primary's
@@ -113,7 +118,30 @@ final class PitrSetup {
             b.passFile(passFile(work));
         }
         config.pitrStandbyDir().ifPresent(dir -> b.standby(PgInstance.tcp(dir, config.pitrStandbyPort(), user)).backupStandby(true));
+        config.remote().ifPresent(remote -> b.s3Repository(s3Repository(config, remote, cipher.orElseThrow())));
         return b.build();
+    }
+
+    /**
+     * Repository 2, in the bucket of BACKUP_REMOTE under {@code <prefix>/pgbackrest}: the endpoint of BACKUP_REMOTE_ENDPOINT (https,
+     * checked by the configuration) or AWS's for the region, and the access key the AWS SDK's default chain finds, as the dumps' copies use.
+     */
+    private static S3Repository s3Repository(BackupConfig config, RemoteLocation remote, Secret cipher) {
+        java.net.URI endpoint = config.remoteEndpoint().orElse(java.net.URI.create("https://s3." + config.remoteRegion() + ".amazonaws.com"));
+        AwsCredentials credentials;
+        try (DefaultCredentialsProvider chain = DefaultCredentialsProvider.builder().build()) {
+            credentials = chain.resolveCredentials();
+        } catch (RuntimeException e) {
+            throw new BackupException("point-in-time recovery into BACKUP_REMOTE needs an S3 access key from the AWS SDK's default "
+                    + "chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and its files): " + e.getMessage(), e);
+        }
+        if (credentials instanceof AwsSessionCredentials) {
+            throw new BackupException("point-in-time recovery into BACKUP_REMOTE takes a long-lived S3 access key; the AWS SDK's default "
+                    + "chain found temporary credentials (a session token), which pgBackRest's configuration would outlive");
+        }
+        return new S3Repository(remote.bucket(), endpoint.getHost(), endpoint.getPort() < 0 ? 443 : endpoint.getPort(), config.remoteRegion(),
+                Path.of("/" + remote.key("pgbackrest")), config.pitrRemoteCaFile(), Secret.of(credentials.accessKeyId()),
+                Secret.of(credentials.secretAccessKey()), config.pitrRetentionFull(), cipher);
     }
 
     static Path passFile(Path work) {

@@ -13,11 +13,13 @@ import java.util.List;
  * the configuration file, then {@code stanza-create} for every repository <em>before</em> PostgreSQL
  * starts archiving (an archive-push retrying a repository without a stanza holds the stanza's lock and
  * makes a later stanza-create fail), then {@code archive_mode} and {@code archive_command} through
- * {@code ALTER SYSTEM} and a restart when archive_mode changes, then {@code pgbackrest check}, which
+ * {@code ALTER SYSTEM} (and {@code archive_timeout} when the server has none) and a restart when archive_mode changes, then {@code pgbackrest check}, which
  * pushes a segment through the archive and fails when it does not arrive.
  */
 public final class ArchivingSetup {
     private static final Duration STANZA_TIMEOUT = Duration.ofMinutes(5);
+    /** archive_timeout set when the server has none: a partly filled segment is archived after at most this long. */
+    public static final String ARCHIVE_TIMEOUT = "60s";
 
     private final PgBackRest pgbackrest;
     private final Connector connector;
@@ -68,6 +70,10 @@ public final class ArchivingSetup {
             }
             // ALTER SYSTEM takes no parameters: the value is a quoted literal of a command made of checked paths only
             s.execute("ALTER SYSTEM SET archive_command = " + literal(pgbackrest.archiveCommand()));
+            if ("0".equals(setting(c, "archive_timeout"))) {
+                // a segment a minute while anything is written: the archive's age, the live RPO, then stays near a minute
+                s.execute("ALTER SYSTEM SET archive_timeout = '" + ARCHIVE_TIMEOUT + "'");
+            }
             boolean restart = !"on".equals(mode) && !"always".equals(mode);
             if (restart) {
                 s.execute("ALTER SYSTEM SET archive_mode = 'on'");

@@ -17,16 +17,16 @@ import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
  * made with openssl (pgBackRest matches the endpoint's name against it and takes no IP address), the
  * filesystem backend, and buckets made directly in the backend.
  */
-final class TlsS3Server implements AutoCloseable {
-    static final String ACCESS_KEY = "pitr-access";
-    static final String SECRET_KEY = "pitr-secret-key-" + java.util.UUID.randomUUID();
+public final class TlsS3Server implements AutoCloseable {
+    public static final String ACCESS_KEY = "pitr-access";
+    public static final String SECRET_KEY = "pitr-secret-key-" + java.util.UUID.randomUUID();
     private static final String KEYSTORE_PASSWORD = "s3proxy-test";
 
     private final Path dir;
     private final int port;
     private final S3Proxy proxy;
 
-    TlsS3Server(Path dir) throws Exception {
+    public TlsS3Server(Path dir) throws Exception {
         this.dir = dir;
         Files.createDirectories(dir.resolve("objects"));
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
@@ -49,22 +49,22 @@ final class TlsS3Server implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** The server's self-signed certificate, which is also the authority to trust. */
-    Path certificate() {
+    public Path certificate() {
         return dir.resolve("cert.pem");
     }
 
     /** The folder of the filesystem backend: a bucket is a folder, an object a file. */
-    Path objects() {
+    public Path objects() {
         return dir.resolve("objects");
     }
 
     /** A bucket of the filesystem backend is a folder of its base folder. */
-    void createBucket(String name) throws IOException {
+    public void createBucket(String name) throws IOException {
         Files.createDirectories(objects().resolve(name));
     }
 
