@@ -1,5 +1,6 @@
 package io.fortress.db.internal.pool;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.Executor;
 import java.lang.invoke.MethodHandles;
@@ -36,7 +37,12 @@ final class HedgeLeg {
         }
     }
 
+    /** The attempt borrowing a connection on this thread, for HikariCP's check of an idle one ({@link #validate}). */
+    private static final ThreadLocal<HedgeLeg> BORROWING = new ThreadLocal<>();
+
     private volatile int state; // IDLE
+    /** The physical connection HikariCP checks for this attempt's borrow now, on the owner's thread. */
+    private volatile Connection validating;
     private volatile Lease lease;
     private volatile boolean unwanted;
     private volatile Thread owner;
@@ -60,6 +66,47 @@ final class HedgeLeg {
         return l == null ? null : l.node();
     }
 
+    /** A borrow of HikariCP's ({@link java.sql.Connection} from its pool), which may check an idle connection meanwhile. */
+    @FunctionalInterface
+    interface Borrow {
+        Connection get() throws SQLException;
+    }
+
+    /** A check of a connection's liveness. */
+    @FunctionalInterface
+    interface Check {
+        boolean alive() throws SQLException;
+    }
+
+    /** Borrows on this thread for this attempt, so that {@link #cancel()} can end HikariCP's check of an idle connection. */
+    Connection borrow(Borrow borrow) throws SQLException {
+        BORROWING.set(this);
+        try {
+            return borrow.get();
+        } finally {
+            BORROWING.remove();
+        }
+    }
+
+    /** The attempt borrowing on this thread, if any. */
+    static HedgeLeg borrowing() {
+        return BORROWING.get();
+    }
+
+    /**
+     * Runs HikariCP's check of an idle connection for this attempt's borrow. A frozen node never answers it (HikariCP
+     * waits up to its validation timeout, on the caller's thread), so {@link #cancel()} aborts the connection under
+     * check; once the attempt is unwanted, no check runs (the borrow ends and gives the connection back unused).
+     */
+    boolean validate(Connection physical, Check check) throws SQLException {
+        validating = physical;
+        try {
+            return unwanted || check.alive();
+        } finally {
+            validating = null;
+        }
+    }
+
     /** True once the other attempt answered first: a failure of this one is no failure of the read. */
     boolean unwanted() {
         return unwanted;
@@ -72,7 +119,11 @@ final class HedgeLeg {
     boolean cancel() {
         unwanted = true;
         Lease l = lease;
-        if (l == null || !STATE.compareAndSet(this, IDLE, CANCELLING)) {
+        if (l == null) {
+            abortValidating();
+            return false;
+        }
+        if (!STATE.compareAndSet(this, IDLE, CANCELLING)) {
             return false;
         }
         try {
@@ -105,6 +156,7 @@ final class HedgeLeg {
      */
     boolean abortUnsent() {
         unwanted = true;
+        abortValidating();
         Lease l = lease;
         if (l != null && STATE.compareAndSet(this, IDLE, ABORTED)) {
             abort(l);
@@ -137,6 +189,18 @@ final class HedgeLeg {
             if (s == ABORTED) {
                 l.retire();
                 return;
+            }
+        }
+    }
+
+    /** Ends HikariCP's check of an idle connection for this borrow, when one runs: the check fails and the connection is closed. */
+    private void abortValidating() {
+        Connection v = validating;
+        if (v != null) {
+            try {
+                v.abort(DIRECT);
+            } catch (SQLException | RuntimeException e) {
+                // closed already
             }
         }
     }

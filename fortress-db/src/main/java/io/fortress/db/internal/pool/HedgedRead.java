@@ -41,6 +41,8 @@ final class HedgedRead<T> {
     private final StatementRunner.LegWork<T> work;
     private final long dueNanos;
     private final Thread caller = Thread.currentThread();
+    /** The caller's deadline, which the hedge runs under too. */
+    private final io.fortress.db.api.Deadline deadline = io.fortress.db.api.Deadline.current().orElse(null);
     private volatile int phase; // WAITING
     private volatile int winner; // NONE
     /** Written by the timer before it claims the read; read by others only after they saw the claim. */
@@ -72,7 +74,7 @@ final class HedgedRead<T> {
     void runHedge(Hedger hedger) {
         boolean won = false;
         try {
-            T result = work.run(second, guard, hedgeLeg);
+            T result = deadline == null ? work.run(second, guard, hedgeLeg) : underDeadline();
             if (WINNER.compareAndSet(this, NONE, HEDGE)) {
                 hedgeResult = result;
                 won = true;
@@ -85,6 +87,32 @@ final class HedgedRead<T> {
         if (won) {
             hedger.won();
             hedger.cancel(firstLeg);
+        }
+    }
+
+    /** The hedge, on this hedge thread, under the caller's deadline. */
+    private T underDeadline() throws SQLException {
+        try {
+            return deadline.call(() -> {
+                try {
+                    return work.run(second, guard, hedgeLeg);
+                } catch (SQLException e) {
+                    throw new Thrown(e);
+                }
+            });
+        } catch (Thrown t) {
+            throw t.failure;
+        }
+    }
+
+    /** Carries the hedge's SQLException through {@link io.fortress.db.api.Deadline#call}. */
+    private static final class Thrown extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient SQLException failure;
+
+        Thrown(SQLException failure) {
+            super(null, null, false, false);
+            this.failure = failure;
         }
     }
 

@@ -51,17 +51,28 @@ final class Jdbc {
 
     /** Runs any statement, as Go's Exec does; the affected row count, 0 for statements that return rows or none. */
     static long execute(Connection c, String sql, Object[] params) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, params)) {
-            boolean returnedRows = ps.execute();
+        String timeout = Deadlines.timeoutPrefix();
+        try (PreparedStatement ps = prepare(c, timeout + sql, params)) {
+            boolean returnedRows = timeout.isEmpty() ? ps.execute() : skipSetConfig(ps);
             return returnedRows ? 0 : Math.max(0, ps.getLargeUpdateCount());
         }
     }
 
     /** Runs a query and maps every row. */
     static <T> List<T> query(Connection c, String sql, Object[] params, RowMapper<T> mapper) throws SQLException {
+        String timeout = Deadlines.timeoutPrefix();
+        if (!timeout.isEmpty()) {
+            return prefixedQuery(c, timeout, 1, sql, params, mapper);
+        }
         try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
             return rows(rs, mapper);
         }
+    }
+
+    /** Executes a statement whose first part is a set_config, and moves to the statement's own result: true for rows. */
+    private static boolean skipSetConfig(PreparedStatement ps) throws SQLException {
+        ps.execute(); // set_config's row
+        return ps.getMoreResults();
     }
 
     /**
@@ -72,9 +83,22 @@ final class Jdbc {
      * is an error.
      */
     static <T> List<T> readOnlyQuery(Connection c, String sql, Object[] params, RowMapper<T> mapper) throws SQLException {
-        try (PreparedStatement ps = prepare(c, READ_ONLY_PREFIX + sql, params)) {
-            ps.execute(); // set_config's row; the query's result follows
-            if (!ps.getMoreResults()) {
+        String timeout = Deadlines.timeoutPrefix();
+        return prefixedQuery(c, READ_ONLY_PREFIX + timeout, timeout.isEmpty() ? 1 : 2, sql, params, mapper);
+    }
+
+    /**
+     * A query after {@code settingCount} set_config statements ({@code settings}) run in the same implicit transaction, in one
+     * round trip; their rows are skipped.
+     */
+    private static <T> List<T> prefixedQuery(Connection c, String settings, int settingCount, String sql, Object[] params,
+                                             RowMapper<T> mapper) throws SQLException {
+        try (PreparedStatement ps = prepare(c, settings + sql, params)) {
+            boolean rowsNext = ps.execute(); // the first set_config's row
+            for (int i = 0; i < settingCount && rowsNext; i++) {
+                rowsNext = ps.getMoreResults(); // past each set_config's row, to the query's result
+            }
+            if (!rowsNext) {
                 throw new SQLException("No results were returned by the query.", "02000");
             }
             List<T> rows;

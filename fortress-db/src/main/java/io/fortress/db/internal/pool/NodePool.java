@@ -246,7 +246,7 @@ public final class NodePool implements ReadTarget, AutoCloseable {
      */
     Lease lease(HedgeLeg leg) throws SQLException {
         try {
-            return new Lease(this, borrow(leg));
+            return new Lease(this, Deadlines.limited(borrow(leg)));
         } catch (SQLException e) {
             suspectIfGone(e);
             throw e;
@@ -288,14 +288,16 @@ public final class NodePool implements ReadTarget, AutoCloseable {
             throw new SQLTransientConnectionException(name + " is " + health.state() + ": " + health.reason(), "08001");
         }
         long start = System.nanoTime();
-        long deadline = start + TimeUnit.MILLISECONDS.toNanos(poolTimeoutMillis);
+        long poolDeadline = start + TimeUnit.MILLISECONDS.toNanos(poolTimeoutMillis);
+        long deadline = Deadlines.waitUntil(start, poolDeadline, name); // the caller's Deadline when it comes first
         boolean[] slicing = borrowMetrics == null ? null : BorrowMetrics.beginSlices();
         try {
+            long slice = leg == null ? WAIT_SLICE_MILLIS : LEG_SLICE_MILLIS;
             while (true) {
                 long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 try {
-                    long slice = leg == null ? WAIT_SLICE_MILLIS : LEG_SLICE_MILLIS;
-                    Connection c = pool.getConnection(Math.max(1, Math.min(slice, remainingMillis)));
+                    long wait = Math.max(1, Math.min(slice, remainingMillis));
+                    Connection c = leg == null ? pool.getConnection(wait) : leg.borrow(() -> pool.getConnection(wait));
                     record(borrowMetrics, start, false);
                     return c;
                 } catch (SQLTransientConnectionException timeout) {
@@ -308,6 +310,9 @@ public final class NodePool implements ReadTarget, AutoCloseable {
                         // no failure of the node's (not a pool timeout, which would make it suspect): the read was answered elsewhere
                         throw new SQLException(name + ": stopped waiting for a connection, the hedged read was answered by "
                                 + "another node", "57014", timeout);
+                    }
+                    if (remainingMillis <= slice && deadline != poolDeadline) {
+                        throw Deadlines.noConnection(name, start, timeout); // no failure of the node's either
                     }
                     if (remainingMillis <= WAIT_SLICE_MILLIS) {
                         record(borrowMetrics, start, true);

@@ -239,6 +239,9 @@ final class StatementRunner {
      * @throws DatabaseException for any other failure, which another node would only repeat
      */
     private boolean needsPrimary(SQLException e, NodePool node, String sql) {
+        if (Deadlines.passed()) {
+            throw Deadlines.exceeded(e, node.name(), sql); // no other node: the time is up
+        }
         if (SqlStates.isReadOnlyViolation(e)) {
             reroutes[Reroute.NEEDS_PRIMARY.ordinal()].increment();
             return true;
@@ -303,6 +306,9 @@ final class StatementRunner {
 
     /** The failure of a statement as the caller sees it: unavailable when the node or its pool could not serve it. */
     static DatabaseException failure(SQLException e, NodePool node, String sql) {
+        if (Deadlines.passed()) {
+            return Deadlines.exceeded(e, node.name(), sql);
+        }
         String statement = sql.length() > 200 ? sql.substring(0, 200) + "..." : sql;
         String state = e.getSQLState();
         String message = "statement failed on " + node + (state == null ? "" : " [SQLSTATE " + state + "]") + ": "

@@ -51,6 +51,40 @@ final class TrackedConnection extends ForwardingConnection {
         delegate.close();
     }
 
+    /**
+     * HikariCP validates an idle connection on the borrowing thread, for up to its validation timeout. Under that thread's
+     * {@link io.fortress.db.api.Deadline}, when the deadline plus its margin ends first, the check is an empty statement
+     * whose socket waits no longer (pgjdbc's isValid would set the socket's timeout to its own argument), so a frozen node
+     * cannot hold the borrow past the deadline; the socket's timeout is put back after the check.
+     */
+    @Override
+    public boolean isValid(int timeoutSeconds) throws SQLException {
+        HedgeLeg leg = HedgeLeg.borrowing();
+        return leg == null ? check(timeoutSeconds) : leg.validate(delegate, () -> check(timeoutSeconds));
+    }
+
+    /** The check of {@link #isValid}; also ended by the hedged read whose borrow runs it ({@link HedgeLeg#validate}). */
+    private boolean check(int timeoutSeconds) throws SQLException {
+        int cap = Deadlines.cap(timeoutSeconds * 1000);
+        if (cap == timeoutSeconds * 1000) {
+            return delegate.isValid(timeoutSeconds);
+        }
+        int saved = delegate.getNetworkTimeout();
+        try {
+            delegate.setNetworkTimeout(Deadlines.DIRECT, cap);
+            try (java.sql.Statement s = delegate.createStatement()) {
+                s.execute("");
+            }
+            return true;
+        } catch (SQLException e) {
+            return false;
+        } finally {
+            if (!delegate.isClosed()) {
+                delegate.setNetworkTimeout(Deadlines.DIRECT, saved);
+            }
+        }
+    }
+
     @Override
     public void setSchema(String schema) throws SQLException {
         refuseSessionChange("setSchema", "qualify names, or run SET LOCAL search_path as a transaction's first statement");

@@ -67,6 +67,11 @@ public final class Transactions {
                 rollbackQuietly(c, t);
                 throw propagate(t);
             }
+            if (Deadlines.passed()) {
+                DatabaseException late = Deadlines.beforeCommit(lease.node().name());
+                rollbackQuietly(c, late);
+                throw late;
+            }
             c.commit();
             return result;
         } catch (SQLException e) {
