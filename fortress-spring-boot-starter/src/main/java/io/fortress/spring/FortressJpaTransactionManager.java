@@ -37,7 +37,7 @@ public class FortressJpaTransactionManager extends JpaTransactionManager impleme
 
     @Override
     protected void doBegin(Object transaction, TransactionDefinition definition) {
-        TransactionDefinition routed = routing.begin(definition);
+        TransactionDefinition routed = routing.begin(definition, determineTimeout(definition));
         boolean begun = false;
         try {
             super.doBegin(transaction, routed);

@@ -1,6 +1,7 @@
 package io.fortress.spring;
 
 import io.fortress.db.api.Consistency;
+import io.fortress.db.api.Deadline;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -13,11 +14,12 @@ import java.util.Deque;
  *
  * @param readOnly    a read-only transaction: one replica for the whole transaction
  * @param consistency what that replica must guarantee
+ * @param deadline    the transaction's timeout as the thread's {@link Deadline} while it runs, or null without one
  */
-record FortressRoute(boolean readOnly, Consistency consistency) {
+record FortressRoute(boolean readOnly, Consistency consistency, Deadline.Scope deadline) {
     private static final ThreadLocal<Deque<FortressRoute>> CURRENT = ThreadLocal.withInitial(ArrayDeque::new);
     /** Marks a suspended transaction: no route until it resumes. */
-    private static final FortressRoute SUSPENDED = new FortressRoute(false, null);
+    private static final FortressRoute SUSPENDED = new FortressRoute(false, null, null);
 
     /** The route of the innermost active transaction of this thread, or null outside of one. */
     static FortressRoute current() {
@@ -36,7 +38,10 @@ record FortressRoute(boolean readOnly, Consistency consistency) {
 
     static void pop() {
         Deque<FortressRoute> routes = CURRENT.get();
-        routes.poll();
+        FortressRoute ended = routes.poll();
+        if (ended != null && ended.deadline() != null) {
+            ended.deadline().close();
+        }
         if (routes.isEmpty()) {
             CURRENT.remove();
         }

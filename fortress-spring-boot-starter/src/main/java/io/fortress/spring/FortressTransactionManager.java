@@ -55,7 +55,7 @@ public class FortressTransactionManager extends JdbcTransactionManager implement
 
     @Override
     protected void doBegin(Object transaction, TransactionDefinition definition) {
-        TransactionDefinition routed = routing.begin(definition);
+        TransactionDefinition routed = routing.begin(definition, determineTimeout(definition));
         try {
             super.doBegin(transaction, routed);
         } catch (RuntimeException | Error e) {

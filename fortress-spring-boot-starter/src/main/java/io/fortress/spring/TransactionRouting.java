@@ -2,10 +2,12 @@ package io.fortress.spring;
 
 import io.fortress.db.Database;
 import io.fortress.db.api.Consistency;
+import io.fortress.db.api.Deadline;
 import io.fortress.db.api.Durations;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import org.springframework.transaction.TransactionDefinition;
@@ -16,7 +18,8 @@ import org.springframework.transaction.support.DelegatingTransactionDefinition;
  * What fortress's transaction managers ({@link FortressTransactionManager} for JDBC,
  * {@link FortressJpaTransactionManager} for JPA) add to Spring's, in one place: the route of each
  * transaction, decided from its definition before a connection is taken; the route-free stretch
- * while a transaction is suspended; the request's consistency token after a write commits; and,
+ * while a transaction is suspended; the transaction's timeout as a {@link Deadline} for fortress's own waits; the
+ * request's consistency token after a write commits; and,
  * behind PgBouncer, the isolation level set inside the transaction rather than on the session.
  */
 final class TransactionRouting {
@@ -31,12 +34,16 @@ final class TransactionRouting {
     }
 
     /**
-     * Routes the transaction about to begin; call {@link #completed()} once it has ended (or failed to begin).
+     * Routes the transaction about to begin, under a {@link Deadline} of {@code timeoutSeconds} when positive (Spring's
+     * transaction timeout); call {@link #completed()} once it has ended (or failed to begin).
      *
      * @return the definition to begin it with: behind the pooler, one whose isolation level Spring leaves alone
      */
-    TransactionDefinition begin(TransactionDefinition definition) {
-        FortressRoute.push(new FortressRoute(definition.isReadOnly(), consistency(definition)));
+    TransactionDefinition begin(TransactionDefinition definition, int timeoutSeconds) {
+        Consistency consistency = consistency(definition);
+        // the transaction's timeout bounds fortress's waits too: a frozen node holds it no longer than that plus Deadline.MARGIN
+        Deadline.Scope deadline = timeoutSeconds > 0 ? Deadline.after(Duration.ofSeconds(timeoutSeconds)).enter() : null;
+        FortressRoute.push(new FortressRoute(definition.isReadOnly(), consistency, deadline));
         boolean inTransaction = database.config().behindPooler() && definition.getIsolationLevel() != TransactionDefinition.ISOLATION_DEFAULT;
         return inTransaction ? new IsolationInTransaction(definition) : definition;
     }

@@ -50,6 +50,12 @@ public class Bank {
         return accounts.serverPort();
     }
 
+    /** As {@link #readOnlyPort()}, with a one-second transaction timeout. */
+    @Transactional(readOnly = true, timeout = 1)
+    public int readOnlyPortWithinASecond() {
+        return accounts.serverPort();
+    }
+
     @Transactional
     public int readWritePort() {
         return accounts.serverPort();
