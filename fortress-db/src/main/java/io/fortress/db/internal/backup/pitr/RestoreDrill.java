@@ -86,9 +86,9 @@ public final class RestoreDrill {
             Restore.deleteTree(folder);
             deleteQuietly(folder.resolveSibling(folder.getFileName() + ".log"));
             problems.add("restore: " + e.getMessage());
-            return new Outcome(false, started, Duration.ofNanos(System.nanoTime() - restoreStart), Optional.empty(), 0, 0, List.of(), problems);
+            return new Outcome(false, started, Duration.ofMillis((System.nanoTime() - restoreStart) / 1_000_000), Optional.empty(), 0, 0, List.of(), problems);
         }
-        Duration restoreTime = Duration.ofNanos(System.nanoTime() - restoreStart);
+        Duration restoreTime = Duration.ofMillis((System.nanoTime() - restoreStart) / 1_000_000);
         try {
             Optional<Instant> upTo;
             long replayed;
