@@ -44,7 +44,14 @@ final class FaultBench {
     private record Read(long start, long nanos, boolean failed) {
     }
 
+    /** Every round twice: as configured by default, then with hedged reads (DB_HEDGE_READS) on. */
     void run() throws Exception {
+        measure(false);
+        measure(true);
+    }
+
+    private void measure(boolean hedge) throws Exception {
+        String as = hedge ? "hedged reads on: " : "";
         Figures reads = new Figures();
         Figures failed = new Figures();
         Figures freezeMax = new Figures();
@@ -60,7 +67,7 @@ final class FaultBench {
                 cluster.primary().execute("CREATE TABLE fault_reads(id int PRIMARY KEY, v int);"
                         + " INSERT INTO fault_reads SELECT g, g FROM generate_series(1, " + ROWS + ") g");
                 cluster.awaitReplication(Duration.ofSeconds(60));
-                try (Database db = Database.open(config(cluster))) {
+                try (Database db = Database.open(config(cluster, hedge))) {
                     Round r = runRound(cluster, db);
                     reads.add(r.reads.stream().filter(x -> !x.failed).count());
                     failed.add(r.reads.stream().filter(Read::failed).count());
@@ -75,32 +82,33 @@ final class FaultBench {
                     thawReadmit.add(r.thawReadmitNanos / 1e9);
                     killDetect.add(r.killDetectNanos / 1e9);
                     restartReadmit.add(r.restartReadmitNanos / 1e9);
-                    log(String.format(Locale.ROOT, "W4 round %d: %.0f reads, %.0f failed; frozen: max %.0f ms, p99 %.1f ms, detected in %.2f s,"
+                    log(String.format(Locale.ROOT, "W4 " + as + "round %d: %.0f reads, %.0f failed; frozen: max %.0f ms, p99 %.1f ms, detected in %.2f s,"
                                     + " back %.2f s after the thaw; killed: max %.0f ms, p99 %.1f ms, detected in %.2f s, back %.2f s after the restart",
                             round + 1, reads.last(), failed.last(), freezeMax.last(), freezeP99.last(), freezeDetect.last(), thawReadmit.last(),
                             killMax.last(), killP99.last(), killDetect.last(), restartReadmit.last()));
                 }
             }
         }
-        results.figure(NAME, "reads completed in 40 s", "reads", reads);
-        results.figure(NAME, "failed reads (target 0)", "reads", failed);
-        results.figure(NAME, "replica frozen 15 s: max (≤2000)", "latency_ms", freezeMax);
-        results.figure(NAME, "replica frozen 15 s: p99", "latency_ms", freezeP99);
-        results.figure(NAME, "replica frozen: out after", "seconds", freezeDetect);
-        results.figure(NAME, "replica thawed: back after", "seconds", thawReadmit);
-        results.figure(NAME, "replica killed, restarted: max (≤2000)", "latency_ms", killMax);
-        results.figure(NAME, "replica killed, restarted: p99", "latency_ms", killP99);
-        results.figure(NAME, "replica killed: out after", "seconds", killDetect);
-        results.figure(NAME, "replica restarted: back after", "seconds", restartReadmit);
+        results.figure(NAME, as + "reads completed in 40 s", "reads", reads);
+        results.figure(NAME, as + "failed reads (target 0)", "reads", failed);
+        results.figure(NAME, as + "replica frozen 15 s: max (≤2000)", "latency_ms", freezeMax);
+        results.figure(NAME, as + "replica frozen 15 s: p99", "latency_ms", freezeP99);
+        results.figure(NAME, as + "replica frozen: out after", "seconds", freezeDetect);
+        results.figure(NAME, as + "replica thawed: back after", "seconds", thawReadmit);
+        results.figure(NAME, as + "replica killed, restarted: max (≤2000)", "latency_ms", killMax);
+        results.figure(NAME, as + "replica killed, restarted: p99", "latency_ms", killP99);
+        results.figure(NAME, as + "replica killed: out after", "seconds", killDetect);
+        results.figure(NAME, as + "replica restarted: back after", "seconds", restartReadmit);
     }
 
-    private static DbConfig config(LocalCluster cluster) {
+    private static DbConfig config(LocalCluster cluster, boolean hedge) {
         return DbConfig.builder()
                 .host(Node.HOST).port(cluster.primary().port())
                 .user(cluster.superuser()).password(cluster.password()).database(cluster.database())
                 .replicaHosts(cluster.replicas().stream().map(Node::address).toList())
                 .maxOpenConns(THREADS).maxIdleConns(THREADS)
                 .healthInterval(Duration.ofSeconds(1)).healthTimeout(Duration.ofSeconds(1))
+                .hedgeReads(hedge)
                 .build();
     }
 
