@@ -66,11 +66,16 @@ final class Deadlines {
     }
 
     /** Makes a lent connection's socket give up at the deadline plus the margin. */
-    static void limit(Connection c) throws SQLException {
+    private static void limit(Connection c) throws SQLException {
         Deadline d = Deadline.current().orElse(null);
         if (d != null) {
-            c.setNetworkTimeout(DIRECT, (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.remaining().plus(Deadline.MARGIN).toMillis())));
+            c.setNetworkTimeout(DIRECT, socketMillis(d));
         }
+    }
+
+    /** The longest wait on a socket under the deadline: the time left plus the margin, at least 1 ms. */
+    private static int socketMillis(Deadline d) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.remaining().plus(Deadline.MARGIN).toMillis()));
     }
 
     /**
@@ -82,8 +87,8 @@ final class Deadlines {
         if (d == null) {
             return millis;
         }
-        long left = Math.max(1, d.remaining().plus(Deadline.MARGIN).toMillis());
-        return millis > 0 && millis <= left ? millis : (int) Math.min(Integer.MAX_VALUE, left);
+        int left = socketMillis(d);
+        return millis > 0 && millis <= left ? millis : left;
     }
 
     /**

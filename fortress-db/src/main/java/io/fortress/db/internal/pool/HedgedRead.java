@@ -92,27 +92,8 @@ final class HedgedRead<T> {
 
     /** The hedge, on this hedge thread, under the caller's deadline. */
     private T underDeadline() throws SQLException {
-        try {
-            return deadline.call(() -> {
-                try {
-                    return work.run(second, guard, hedgeLeg);
-                } catch (SQLException e) {
-                    throw new Thrown(e);
-                }
-            });
-        } catch (Thrown t) {
-            throw t.failure;
-        }
-    }
-
-    /** Carries the hedge's SQLException through {@link io.fortress.db.api.Deadline#call}. */
-    private static final class Thrown extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final transient SQLException failure;
-
-        Thrown(SQLException failure) {
-            super(null, null, false, false);
-            this.failure = failure;
+        try (io.fortress.db.api.Deadline.Scope scope = deadline.enter()) {
+            return work.run(second, guard, hedgeLeg);
         }
     }
 
