@@ -215,12 +215,12 @@ final class StatusPage {
         h.append("</dl></section>");
     }
 
-    /** WAL archiving (read from the primary's pg_stat_archiver), the newest base backup and the last restore drill this process ran. */
+    /** WAL archiving (the primary's pg_stat_archiver, read at most every 10 s), the newest base backup and the last restore drill this process ran. */
     private void pointInTime(StringBuilder h, List<String> alerts) {
         io.fortress.db.backup.PointInTime pitr = backups.pointInTime();
         h.append("<section><h2>Point-in-time recovery</h2><dl id=\"pitr\"><dt>WAL archive</dt><dd>");
         try {
-            io.fortress.db.backup.ArchiveState a = pitr.archiveState();
+            io.fortress.db.backup.ArchiveState a = pitr.recentArchiveState();
             h.append(a.failing() ? "<span class=\"badge bad\">FAILING</span> " : "<span class=\"badge ok\">ARCHIVING</span> ")
                     .append(esc(a.lastArchivedWal().orElse("nothing archived yet")))
                     .append(a.lastArchivedAge().map(age -> " · " + esc(io.fortress.db.api.Durations.format(age.withNanos(0))) + " ago").orElse(""))

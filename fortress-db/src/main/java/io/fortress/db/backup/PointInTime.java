@@ -70,6 +70,16 @@ public final class PointInTime {
     }
 
     /**
+     * The archiver as read at most 10 seconds ago (the age of the last archived file brought up to now): for views
+     * polled often, such as a status page, which should not open a connection to the primary each time.
+     *
+     * @throws BackupException when that read failed
+     */
+    public ArchiveState recentArchiveState() {
+        return command.recentArchiveState();
+    }
+
+    /**
      * Runs a restore drill: verifies the repository, restores the latest base backup and the archive up to now
      * into a throw-away server in a new folder of BACKUP_PITR_WORK_DIR, compares every table's row count with the
      * primary's (tables written meanwhile excepted), then removes the server and its folder. The primary must be

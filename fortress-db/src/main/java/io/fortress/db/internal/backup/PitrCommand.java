@@ -51,6 +51,7 @@ public final class PitrCommand {
     private Connector connector; // guarded by this
     private volatile Optional<BaseBackupInfo> newestKnown = Optional.empty();
     private volatile Optional<RestoreDrillReport> lastDrill = Optional.empty();
+    private final RecentArchiveState recentArchive;
 
     public PitrCommand(BackupContext ctx) {
         this(ctx, PgBackRest::locate);
@@ -59,6 +60,7 @@ public final class PitrCommand {
     PitrCommand(BackupContext ctx, Supplier<Path> pgbackrestProgram) {
         this.ctx = ctx;
         this.pgbackrestProgram = pgbackrestProgram;
+        this.recentArchive = new RecentArchiveState(this::archiveState, ctx.clock());
     }
 
     /** The engine, made on first use; pgbackrest.conf and the password file are written before it is kept. */
@@ -169,6 +171,11 @@ public final class PitrCommand {
         ArchiveStatus s = wrap(() -> engine().archiveMonitor().status());
         return new ArchiveState(s.archivedCount(), s.lastArchivedWal(), s.lastArchivedTime(), s.lastArchivedAge(), s.failedCount(),
                 s.lastFailedWal(), s.failing(), s.unarchivedBytes());
+    }
+
+    /** The archiver as read at most {@link RecentArchiveState#EVERY} ago, for views polled often (meters, the status page). */
+    public ArchiveState recentArchiveState() {
+        return recentArchive.get();
     }
 
     /** Runs a restore drill into a new folder of BACKUP_PITR_WORK_DIR (see {@link RestoreDrill}). */

@@ -28,18 +28,15 @@ import org.slf4j.LoggerFactory;
  *       and {@code fortress_pitr_last_drill_restore_seconds} (the recovery time it measured): the last restore drill this
  *       process ran; NaN before the first</li>
  * </ul>
- * A scrape reads the archiver at most every {@link #ARCHIVER_EVERY} and the repository at most every
+ * A scrape reads the archiver at most every 10 seconds (shared with the status page, {@link RecentArchiveState}) and the repository at most every
  * {@link #REPOSITORY_EVERY} (a pgbackrest run), so that a scrape stays cheap; the age keeps growing between reads.
  */
 public final class PitrMetrics {
     private static final Logger LOG = LoggerFactory.getLogger(PitrMetrics.class);
-    static final Duration ARCHIVER_EVERY = Duration.ofSeconds(10);
     static final Duration REPOSITORY_EVERY = Duration.ofMinutes(5);
 
     private final PitrCommand command;
     private final Clock clock;
-    private Instant archiverReadAt; // guarded by this
-    private Optional<ArchiveState> archiver = Optional.empty(); // guarded by this
     private Instant repositoryReadAt; // guarded by this
 
     private PitrMetrics(PitrCommand command, Clock clock) {
@@ -80,28 +77,16 @@ public final class PitrMetrics {
     }
 
     private double archivedAgeSeconds() {
-        Optional<ArchiveState> state;
-        Instant readAt;
-        synchronized (this) {
-            state = archiver();
-            readAt = archiverReadAt;
-        }
-        return state.flatMap(ArchiveState::lastArchivedAge)
-                .map(age -> age.plus(Duration.between(readAt, clock.instant())).toMillis() / 1000.0).orElse(Double.NaN);
+        return archiver().flatMap(ArchiveState::lastArchivedAge).map(age -> age.toMillis() / 1000.0).orElse(Double.NaN);
     }
 
-    private synchronized Optional<ArchiveState> archiver() {
-        Instant now = clock.instant();
-        if (archiverReadAt == null || Duration.between(archiverReadAt, now).compareTo(ARCHIVER_EVERY) >= 0) {
-            archiverReadAt = now;
-            try {
-                archiver = Optional.of(command.archiveState());
-            } catch (RuntimeException e) {
-                LOG.debug("cannot read the WAL archiver for the meters: {}", e.getMessage());
-                archiver = Optional.empty();
-            }
+    private Optional<ArchiveState> archiver() {
+        try {
+            return Optional.of(command.recentArchiveState());
+        } catch (RuntimeException e) {
+            LOG.debug("cannot read the WAL archiver for the meters: {}", e.getMessage());
+            return Optional.empty();
         }
-        return archiver;
     }
 
     private synchronized Optional<BaseBackupInfo> newestBase() {
