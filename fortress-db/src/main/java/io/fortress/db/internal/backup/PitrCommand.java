@@ -19,7 +19,6 @@ import io.fortress.db.internal.backup.pitr.PgBackRest;
 import io.fortress.db.internal.backup.pitr.PgBackRestConfigFile;
 import io.fortress.db.internal.backup.pitr.PgBackRestSettings;
 import io.fortress.db.internal.backup.pitr.PitrEngine;
-import io.fortress.db.internal.backup.pitr.PitrException;
 import io.fortress.db.internal.backup.pitr.RestoreDrill;
 import io.fortress.db.internal.backup.pitr.RestoreTarget;
 import io.fortress.db.internal.backup.pitr.RestoredServer;
@@ -67,16 +66,13 @@ public final class PitrCommand {
     private synchronized PitrEngine engine() {
         if (engine == null) {
             PitrSetup.Server server = PitrSetup.describe(ctx);
-            PgBackRestSettings settings = wrap(() -> PitrSetup.settings(ctx, server));
+            PgBackRestSettings settings = PitrSetup.settings(ctx, server);
             Connector opened = PitrSetup.connector(ctx.db(), server.address().host());
-            PitrEngine made = new PitrEngine(new PgBackRest(settings, wrap(pgbackrestProgram::get)), opened,
+            PitrEngine made = new PitrEngine(new PgBackRest(settings, pgbackrestProgram.get()), opened,
                     PitrSetup.serverBinaries(ctx.config(), server.major()), timeout());
-            wrap(() -> {
-                PgBackRestConfigFile.write(settings);
-                settings.passFile().ifPresent(file -> PassFile.write(file, ctx.db().user(),
-                        PasswordSource.primary(ctx.db()).current().orElseThrow(), settings));
-                return null;
-            });
+            PgBackRestConfigFile.write(settings);
+            settings.passFile().ifPresent(file -> PassFile.write(file, ctx.db().user(),
+                    PasswordSource.primary(ctx.db()).current().orElseThrow(), settings));
             if (server.live()) {
                 PitrSetup.remember(ctx.config().pitrWorkDir(), server);
             } else {
@@ -100,7 +96,7 @@ public final class PitrCommand {
      * @return whether the primary was restarted
      */
     public boolean setUpArchiving(Runnable restartPrimary) {
-        return wrap(() -> engine().archiving().enable(restartPrimary));
+        return engine().archiving().enable(restartPrimary);
     }
 
     /** What a DBA puts in postgresql.conf and pgbackrest.conf for this cluster, keys left out (pgBackRest reads them from PGBACKREST_* variables). */
@@ -127,9 +123,9 @@ public final class PitrCommand {
             LOG.warn("the standby named by BACKUP_PITR_STANDBY_PORT is not streaming: the base backup is taken from the primary");
         }
         io.fortress.db.internal.backup.pitr.BaseBackupType kind = io.fortress.db.internal.backup.pitr.BaseBackupType.valueOf(type.name());
-        BaseBackupInfo taken = info(wrap(() -> e.backup(kind, OptionalInt.empty(), fromStandby)));
+        BaseBackupInfo taken = info(e.backup(kind, OptionalInt.empty(), fromStandby));
         if (e.pgbackrest().settings().s3Repository().isPresent()) {
-            wrap(() -> e.backup(kind, OptionalInt.of(2), fromStandby)); // the bucket of BACKUP_REMOTE gets its own
+            e.backup(kind, OptionalInt.of(2), fromStandby); // the bucket of BACKUP_REMOTE gets its own
         }
         newestKnown = Optional.of(taken);
         return taken;
@@ -153,11 +149,11 @@ public final class PitrCommand {
     /** The base backups and the restorable window. */
     public BaseBackups list() {
         PitrEngine e = engine();
-        BackupInventory inventory = wrap(e::info);
+        BackupInventory inventory = e.info();
         Optional<java.time.Instant> lastArchived;
         try {
             lastArchived = e.archiveMonitor().status().lastArchivedTime();
-        } catch (PitrException unreachable) {
+        } catch (BackupException unreachable) {
             lastArchived = Optional.empty();
         }
         BaseBackups listed = new BaseBackups(inventory.stanza(), inventory.backups().stream().map(PitrCommand::info).toList(),
@@ -168,7 +164,7 @@ public final class PitrCommand {
 
     /** The primary's archiver now. */
     public ArchiveState archiveState() {
-        ArchiveStatus s = wrap(() -> engine().archiveMonitor().status());
+        ArchiveStatus s = engine().archiveMonitor().status();
         return new ArchiveState(s.archivedCount(), s.lastArchivedWal(), s.lastArchivedTime(), s.lastArchivedAge(), s.failedCount(),
                 s.lastFailedWal(), s.failing(), s.unarchivedBytes());
     }
@@ -181,8 +177,8 @@ public final class PitrCommand {
     /** Runs a restore drill into a new folder of BACKUP_PITR_WORK_DIR (see {@link RestoreDrill}). */
     public RestoreDrillReport drill() {
         PitrEngine e = engine();
-        RestoreDrill.Outcome o = wrap(() -> RestoreDrill.run(e, connector, e.pgbackrest().settings().primary().port(),
-                ctx.config().pitrWorkDir()));
+        RestoreDrill.Outcome o = RestoreDrill.run(e, connector, e.pgbackrest().settings().primary().port(),
+                ctx.config().pitrWorkDir());
         RestoreDrillReport report = new RestoreDrillReport(o.passed(), o.started(), o.restoreTime(), o.restoredUpTo(), o.bytesBehind(),
                 o.compared(), o.written(), o.problems());
         lastDrill = Optional.of(report);
@@ -228,10 +224,7 @@ public final class PitrCommand {
 
     /** Removes base backups and WAL beyond BACKUP_PITR_RETENTION_FULL. */
     public void expire() {
-        wrap(() -> {
-            engine().expire();
-            return null;
-        });
+        engine().expire();
     }
 
     /**
@@ -244,8 +237,8 @@ public final class PitrCommand {
                 .orElseGet(RestoreTarget::latest);
         PitrEngine e = engine();
         boolean primaryIsLive = primaryAnswers(e);
-        RestoredServer server = wrap(() -> e.restore(t, targetDirectory.toAbsolutePath().normalize(), OptionalInt.empty(), primaryIsLive,
-                !keepRunning));
+        RestoredServer server = e.restore(t, targetDirectory.toAbsolutePath().normalize(), OptionalInt.empty(), primaryIsLive,
+                !keepRunning);
         return new RestoredCluster() {
             @Override
             public Path dataDirectory() {
@@ -279,7 +272,7 @@ public final class PitrCommand {
         try {
             e.archiveMonitor().status();
             return true;
-        } catch (PitrException down) {
+        } catch (BackupException down) {
             LOG.warn("the primary cannot be reached ({}): restoring from what the archive holds; commits not yet archived are not in it",
                     down.getMessage());
             return false;
@@ -289,14 +282,5 @@ public final class PitrCommand {
     private static BaseBackupInfo info(BaseBackup b) {
         return new BaseBackupInfo(b.label(), BaseBackupType.parse(b.type()), b.repository(), b.started(), b.stopped(), b.lsnStart(),
                 b.lsnStop(), b.size(), b.repositorySize(), b.prior(), b.pageErrors());
-    }
-
-    /** Runs a step, turning pgBackRest's failures into the API's exception (their texts hold no secret). */
-    private static <T> T wrap(Supplier<T> step) {
-        try {
-            return step.get();
-        } catch (PitrException e) {
-            throw new BackupException(e.getMessage(), e);
-        }
     }
 }

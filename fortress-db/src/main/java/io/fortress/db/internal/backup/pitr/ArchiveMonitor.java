@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -35,7 +36,7 @@ public final class ArchiveMonitor {
                     Optional.ofNullable(rs.getString(5)), instant(rs.getTimestamp(6)), rs.getString(7),
                     io.fortress.db.internal.Lsn.distance(archivedEnd, current), rs.getTimestamp(9).toInstant());
         } catch (SQLException e) {
-            throw new PitrException("cannot read pg_stat_archiver on port " + port + ": " + e.getMessage(), e);
+            throw new BackupException("cannot read pg_stat_archiver on port " + port + ": " + e.getMessage(), e);
         }
     }
 
@@ -46,7 +47,7 @@ public final class ArchiveMonitor {
      * archive, so a restore to a time before now finds the WAL it needs.
      *
      * @return the segment that was ended
-     * @throws PitrException when it is not archived within {@code timeout}, with the archiver's failures
+     * @throws BackupException when it is not archived within {@code timeout}, with the archiver's failures
      */
     public String switchAndAwaitArchived(Duration timeout) {
         String segment;
@@ -57,7 +58,7 @@ public final class ArchiveMonitor {
                 segment = rs.getString(1);
             }
         } catch (SQLException e) {
-            throw new PitrException("cannot switch WAL on the primary (port " + port + "): " + e.getMessage(), e);
+            throw new BackupException("cannot switch WAL on the primary (port " + port + "): " + e.getMessage(), e);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -69,7 +70,7 @@ public final class ArchiveMonitor {
                 return segment;
             }
             if (System.nanoTime() > deadline) {
-                throw new PitrException("WAL segment " + segment + " did not reach the archive within " + io.fortress.db.api.Durations.format(timeout)
+                throw new BackupException("WAL segment " + segment + " did not reach the archive within " + io.fortress.db.api.Durations.format(timeout)
                         + " (last archived: " + status.lastArchivedWal().orElse("none") + "; failed attempts: " + status.failedCount()
                         + status.lastFailedWal().map(w -> ", the last for " + w).orElse("")
                         + "); check archive_command, the repository and pgBackRest's log");
@@ -87,7 +88,7 @@ public final class ArchiveMonitor {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PitrException("interrupted while waiting for the WAL archive", e);
+            throw new BackupException("interrupted while waiting for the WAL archive", e);
         }
     }
 }

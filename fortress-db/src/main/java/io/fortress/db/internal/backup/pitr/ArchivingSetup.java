@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -35,7 +36,7 @@ public final class ArchivingSetup {
      *
      * @param restartPrimary restarts the primary server (archive_mode takes effect only then); called only when needed
      * @return whether the primary was restarted
-     * @throws PitrException naming the step that failed and what to do
+     * @throws BackupException naming the step that failed and what to do
      */
     public boolean enable(Runnable restartPrimary) {
         PgBackRestConfigFile.write(pgbackrest.settings());
@@ -65,7 +66,7 @@ public final class ArchivingSetup {
             String mode = setting(c, "archive_mode");
             String walLevel = setting(c, "wal_level");
             if ("minimal".equals(walLevel)) {
-                throw new PitrException("wal_level is minimal on the primary: WAL archiving needs wal_level = replica (or logical); "
+                throw new BackupException("wal_level is minimal on the primary: WAL archiving needs wal_level = replica (or logical); "
                         + "set it and restart the server");
             }
             // ALTER SYSTEM takes no parameters: the value is a quoted literal of a command made of checked paths only
@@ -81,7 +82,7 @@ public final class ArchivingSetup {
             s.execute("SELECT pg_reload_conf()");
             return restart;
         } catch (SQLException e) {
-            throw new PitrException("cannot set archive_mode and archive_command on the primary (port " + port + "): " + e.getMessage(), e);
+            throw new BackupException("cannot set archive_mode and archive_command on the primary (port " + port + "): " + e.getMessage(), e);
         }
     }
 
@@ -92,7 +93,7 @@ public final class ArchivingSetup {
             s.execute("ALTER SYSTEM RESET archive_command");
             s.execute("SELECT pg_reload_conf()");
         } catch (SQLException e) {
-            throw new PitrException("cannot reset archive_command on the primary (port " + port + "): " + e.getMessage(), e);
+            throw new BackupException("cannot reset archive_command on the primary (port " + port + "): " + e.getMessage(), e);
         }
     }
 

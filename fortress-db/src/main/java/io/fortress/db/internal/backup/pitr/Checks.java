@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import io.fortress.db.api.Secret;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
@@ -21,11 +22,11 @@ final class Checks {
 
     static Path path(String setting, Path value) {
         if (value == null) {
-            throw new PitrException(setting + " is required: an absolute path");
+            throw new BackupException(setting + " is required: an absolute path");
         }
         Path normal = value.toAbsolutePath().normalize();
         if (!value.isAbsolute() || !SAFE_PATH.matcher(value.toString()).matches() || !normal.toString().equals(value.toString())) {
-            throw new PitrException(setting + " must be an absolute, normalized path of letters, digits and _ . / @ + : , - "
+            throw new BackupException(setting + " must be an absolute, normalized path of letters, digits and _ . / @ + : , - "
                     + "(no spaces, quotes or '..', since it is written into pgbackrest.conf and archive_command), was '" + value + "'");
         }
         return value;
@@ -33,7 +34,7 @@ final class Checks {
 
     static String stanza(String value) {
         if (value == null || !STANZA.matcher(value).matches()) {
-            throw new PitrException("the pgBackRest stanza must be 1 to 64 letters, digits, _ . - starting with a letter or digit, was '"
+            throw new BackupException("the pgBackRest stanza must be 1 to 64 letters, digits, _ . - starting with a letter or digit, was '"
                     + value + "'");
         }
         return value;
@@ -41,7 +42,7 @@ final class Checks {
 
     static String role(String setting, String value) {
         if (value == null || !ROLE.matcher(value).matches()) {
-            throw new PitrException(setting + " must be a plain PostgreSQL role name (letters, digits, _), was '" + value + "'");
+            throw new BackupException(setting + " must be a plain PostgreSQL role name (letters, digits, _), was '" + value + "'");
         }
         return value;
     }
@@ -52,7 +53,7 @@ final class Checks {
 
     static int range(String setting, int value, int min, int max) {
         if (value < min || value > max) {
-            throw new PitrException(setting + " must be between " + min + " and " + max + ", was " + value);
+            throw new BackupException(setting + " must be between " + min + " and " + max + ", was " + value);
         }
         return value;
     }
@@ -60,10 +61,10 @@ final class Checks {
     /** A host name for TLS: pgBackRest 2.45 matches the certificate against it and refuses IP subject alternative names. */
     static String tlsHostName(String setting, String value) {
         if (value == null || !HOST_NAME.matcher(value).matches()) {
-            throw new PitrException(setting + " must be a host name (letters, digits, '-' and '.'), was '" + value + "'");
+            throw new BackupException(setting + " must be a host name (letters, digits, '-' and '.'), was '" + value + "'");
         }
         if (IP_LITERAL.matcher(value).matches()) {
-            throw new PitrException(setting + " must be a host name, not the IP address " + value + ": pgBackRest checks the "
+            throw new BackupException(setting + " must be a host name, not the IP address " + value + ": pgBackRest checks the "
                     + "server's certificate against the name and does not accept an IP address (use e.g. localhost with a "
                     + "certificate for DNS:localhost)");
         }
@@ -73,7 +74,7 @@ final class Checks {
     /** A single-line value of a pgbackrest.conf option. */
     static String line(String setting, String value) {
         if (value == null || value.isBlank() || value.strip().length() != value.length() || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new PitrException(setting + " must be a non-empty single line without control characters or surrounding spaces");
+            throw new BackupException(setting + " must be a non-empty single line without control characters or surrounding spaces");
         }
         return value;
     }
@@ -81,15 +82,15 @@ final class Checks {
     /** A secret written into pgbackrest.conf: one line; the message never shows it. */
     static Secret secret(String setting, Secret value, int minLength) {
         if (value == null) {
-            throw new PitrException(setting + " is required");
+            throw new BackupException(setting + " is required");
         }
         String v = value.reveal();
         if (v.length() < minLength) {
-            throw new PitrException(setting + " must be at least " + minLength + " characters long (e.g. the output of "
+            throw new BackupException(setting + " must be at least " + minLength + " characters long (e.g. the output of "
                     + "openssl rand -base64 48), was " + v.length());
         }
         if (v.strip().length() != v.length() || v.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new PitrException(setting + " must be a single line without control characters or surrounding spaces");
+            throw new BackupException(setting + " must be a single line without control characters or surrounding spaces");
         }
         return value;
     }

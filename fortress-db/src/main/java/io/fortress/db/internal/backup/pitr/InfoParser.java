@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -129,7 +130,7 @@ final class InfoParser {
         return clean.length() > 60 ? clean.substring(0, 60) + "..." : clean;
     }
 
-    private static PitrException bad(String why) {
-        return new PitrException("cannot read pgbackrest info's output: " + why);
+    private static BackupException bad(String why) {
+        return new BackupException("cannot read pgbackrest info's output: " + why);
     }
 }

@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -32,12 +33,12 @@ final class OsUser {
             int uid = (Integer) Files.getAttribute(dataDirectory, "unix:uid", LinkOption.NOFOLLOW_LINKS);
             int gid = (Integer) Files.getAttribute(dataDirectory, "unix:gid", LinkOption.NOFOLLOW_LINKS);
             if (uid == 0) {
-                throw new PitrException("the data directory " + dataDirectory + " is owned by root; PostgreSQL and pgBackRest "
+                throw new BackupException("the data directory " + dataDirectory + " is owned by root; PostgreSQL and pgBackRest "
                         + "run as the unprivileged user who owns it (e.g. postgres)");
             }
             return new OsUser(uid, gid);
         } catch (IOException e) {
-            throw new PitrException("cannot read the owner of the data directory " + dataDirectory + ": " + e.getMessage(), e);
+            throw new BackupException("cannot read the owner of the data directory " + dataDirectory + ": " + e.getMessage(), e);
         }
     }
 
@@ -85,7 +86,7 @@ final class OsUser {
             Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
-            throw new PitrException("cannot give " + path + " to the database's OS user (uid " + uid + "): " + e.getMessage(), e);
+            throw new BackupException("cannot give " + path + " to the database's OS user (uid " + uid + "): " + e.getMessage(), e);
         }
     }
 

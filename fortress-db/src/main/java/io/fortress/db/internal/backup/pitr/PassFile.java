@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import io.fortress.db.api.Secret;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -18,11 +19,11 @@ public final class PassFile {
     /**
      * Writes {@code file} (replacing it atomically) with the password for {@code user}, owned by the OS user pgBackRest runs as.
      *
-     * @throws PitrException when the password holds a line break (a password file cannot hold one) or the file cannot be written
+     * @throws BackupException when the password holds a line break (a password file cannot hold one) or the file cannot be written
      */
     public static void write(Path file, String user, Secret password, PgBackRestSettings settings) {
         if (password.reveal().matches("(?s).*[\\r\\n].*")) {
-            throw new PitrException("the database password holds a line break, which a libpq password file (PGPASSFILE) cannot hold; "
+            throw new BackupException("the database password holds a line break, which a libpq password file (PGPASSFILE) cannot hold; "
                     + "pgBackRest could not log in");
         }
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
@@ -36,7 +37,7 @@ public final class PassFile {
             OsUser.of(settings).own(temporary);
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new PitrException("cannot write the password file " + file + " for pgBackRest: " + e.getMessage(), e);
+            throw new BackupException("cannot write the password file " + file + " for pgBackRest: " + e.getMessage(), e);
         } finally {
             try {
                 Files.deleteIfExists(temporary);

@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import io.fortress.db.internal.OutputLines;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ public final class PgBackRest {
     /**
      * The {@code pgbackrest} program on PATH or in /usr/bin.
      *
-     * @throws PitrException naming the package to install when it is missing
+     * @throws BackupException naming the package to install when it is missing
      */
     public static Path locate() {
         List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
@@ -53,7 +54,7 @@ public final class PgBackRest {
                 }
             }
         }
-        throw new PitrException("pgbackrest is not installed: install Debian's pgbackrest package (apt-get install pgbackrest)");
+        throw new BackupException("pgbackrest is not installed: install Debian's pgbackrest package (apt-get install pgbackrest)");
     }
 
     public PgBackRestSettings settings() {
@@ -78,7 +79,7 @@ public final class PgBackRest {
      *
      * @param options further {@code --name=value} options (never a secret: they are visible to every local user)
      * @throws PgBackRestFailure when it exits with a non-zero code
-     * @throws PitrException     when it cannot start, runs past {@code timeout}, or the thread is interrupted
+     * @throws BackupException     when it cannot start, runs past {@code timeout}, or the thread is interrupted
      */
     public Output run(String command, List<String> options, Duration timeout) {
         Outcome outcome = execute(command, options, timeout);
@@ -95,7 +96,7 @@ public final class PgBackRest {
     /**
      * Runs the command like {@link #run} but returns its outcome on any exit code.
      *
-     * @throws PitrException when it cannot start, runs past {@code timeout}, or the thread is interrupted
+     * @throws BackupException when it cannot start, runs past {@code timeout}, or the thread is interrupted
      */
     Outcome execute(String command, List<String> options, Duration timeout) {
         List<String> argv = new ArrayList<>(List.of(executable.toString(), "--config=" + settings.configFile(), "--stanza=" + settings.stanza()));
@@ -113,7 +114,7 @@ public final class PgBackRest {
         try {
             process = builder.start();
         } catch (IOException e) {
-            throw new PitrException("cannot run " + executable + ": " + e.getMessage(), e);
+            throw new BackupException("cannot run " + executable + ": " + e.getMessage(), e);
         }
         LIVE.add(process);
         try {
@@ -124,7 +125,7 @@ public final class PgBackRest {
             Thread err = OutputLines.drain(process.getErrorStream(), "fortress-pgbackrest-output", stderr::add);
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 end(process);
-                throw new PitrException("pgbackrest " + command + " did not finish within " + io.fortress.db.api.Durations.format(timeout)
+                throw new BackupException("pgbackrest " + command + " did not finish within " + io.fortress.db.api.Durations.format(timeout)
                         + " and was ended by fortress" + tail(stderr));
             }
             out.join(10_000);
@@ -133,10 +134,10 @@ public final class PgBackRest {
         } catch (InterruptedException e) {
             end(process);
             Thread.currentThread().interrupt();
-            throw new PitrException("pgbackrest " + command + " was cancelled (its thread was interrupted) and ended by fortress", e);
+            throw new BackupException("pgbackrest " + command + " was cancelled (its thread was interrupted) and ended by fortress", e);
         } catch (IOException e) {
             end(process);
-            throw new PitrException("cannot talk to pgbackrest: " + e.getMessage(), e);
+            throw new BackupException("cannot talk to pgbackrest: " + e.getMessage(), e);
         } finally {
             LIVE.remove(process);
         }

@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -102,7 +103,7 @@ public final class PgBackRestConfigFile {
             user.own(temporary);
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new PitrException("cannot write the pgBackRest configuration " + file + ": " + e.getMessage(), e);
+            throw new BackupException("cannot write the pgBackRest configuration " + file + ": " + e.getMessage(), e);
         } finally {
             try {
                 Files.deleteIfExists(temporary);
@@ -120,7 +121,7 @@ public final class PgBackRestConfigFile {
                 user.own(dir);
             }
         } catch (IOException e) {
-            throw new PitrException("cannot create " + dir + " for pgBackRest: " + e.getMessage(), e);
+            throw new BackupException("cannot create " + dir + " for pgBackRest: " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import java.util.OptionalInt;
 
 /**
@@ -7,7 +8,7 @@ import java.util.OptionalInt;
  * pgBackRest's own error code ({@code ERROR: [050]: unable to acquire lock ...}) so that callers can
  * tell a held lock from a missing stanza or a broken repository.
  */
-public final class PgBackRestFailure extends PitrException {
+public final class PgBackRestFailure extends BackupException {
     private static final long serialVersionUID = 1L;
 
     private final String command;

@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -40,13 +41,13 @@ public final class PgBackRestSettings {
         this.spoolPath = Checks.path("spool-path", b.spoolPath);
         this.archiveAsync = b.archiveAsync;
         if (!COMPRESS_TYPES.contains(b.compressType)) {
-            throw new PitrException("compress-type must be one of " + new java.util.TreeSet<>(COMPRESS_TYPES) + ", was '" + b.compressType + "'");
+            throw new BackupException("compress-type must be one of " + new java.util.TreeSet<>(COMPRESS_TYPES) + ", was '" + b.compressType + "'");
         }
         this.compressType = b.compressType;
         this.processMax = Checks.range("process-max", b.processMax, 1, 999);
         this.startFast = b.startFast;
         if (b.archiveTimeout == null || b.archiveTimeout.toMillis() < 100 || b.archiveTimeout.toSeconds() > 86_400) {
-            throw new PitrException("archive-timeout must be between 100ms and 24h, was " + b.archiveTimeout);
+            throw new BackupException("archive-timeout must be between 100ms and 24h, was " + b.archiveTimeout);
         }
         this.archiveTimeout = b.archiveTimeout;
         this.primary = Objects.requireNonNull(b.primary, "primary");
@@ -61,11 +62,11 @@ public final class PgBackRestSettings {
 
     private void checkConsistency() {
         if (backupStandby && standby.isEmpty()) {
-            throw new PitrException("backup-standby needs a standby (pg2): name the streaming standby's data directory and port");
+            throw new BackupException("backup-standby needs a standby (pg2): name the streaming standby's data directory and port");
         }
         standby.ifPresent(s -> {
             if (s.dataDirectory().equals(primary.dataDirectory()) || s.port() == primary.port()) {
-                throw new PitrException("the standby (pg2) must be another server than the primary (pg1): its data directory and port "
+                throw new BackupException("the standby (pg2) must be another server than the primary (pg1): its data directory and port "
                         + "must differ, were " + s.dataDirectory() + " and " + s.port());
             }
         });
@@ -73,12 +74,12 @@ public final class PgBackRestSettings {
         for (var entry : java.util.Map.of("repo1-path", localRepository.path(), "spool-path", spoolPath, "lock-path", lockPath,
                 "log-path", logPath, "the pgbackrest.conf file", configFile).entrySet()) {
             if (entry.getValue().startsWith(data) || data.startsWith(entry.getValue())) {
-                throw new PitrException(entry.getKey() + " (" + entry.getValue() + ") must lie outside the data directory " + data
+                throw new BackupException(entry.getKey() + " (" + entry.getValue() + ") must lie outside the data directory " + data
                         + ": a restore replaces that directory, and a repository there is lost with it");
             }
         }
         if ((primary.socketPath().isEmpty() || standby.map(s -> s.socketPath().isEmpty()).orElse(false)) && connectHost.isEmpty()) {
-            throw new PitrException("a server without pg-socket-path is reached over TCP: give the host pgBackRest connects to (PGHOST), "
+            throw new BackupException("a server without pg-socket-path is reached over TCP: give the host pgBackRest connects to (PGHOST), "
                     + "e.g. 127.0.0.1");
         }
     }
@@ -299,14 +300,14 @@ public final class PgBackRestSettings {
         /**
          * The settings, checked.
          *
-         * @throws PitrException naming the first bad or missing setting
+         * @throws BackupException naming the first bad or missing setting
          */
         public PgBackRestSettings build() {
             if (primary == null) {
-                throw new PitrException("the primary (pg1) is required: its data directory, port and user");
+                throw new BackupException("the primary (pg1) is required: its data directory, port and user");
             }
             if (localRepository == null) {
-                throw new PitrException("the local repository (repo1) is required: its path and retention");
+                throw new BackupException("the local repository (repo1) is required: its path and retention");
             }
             return new PgBackRestSettings(this);
         }

@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ public final class PitrEngine {
         BackupInventory inventory = info();
         int repo = repository.orElse(1);
         return inventory.backups().stream().filter(b -> b.repository() == repo).reduce((a, b) -> b)
-                .orElseThrow(() -> new PitrException("pgbackrest backup succeeded but repository " + repo + " lists no backup"));
+                .orElseThrow(() -> new BackupException("pgbackrest backup succeeded but repository " + repo + " lists no backup"));
     }
 
     /** The base backups and archived WAL of every repository. */

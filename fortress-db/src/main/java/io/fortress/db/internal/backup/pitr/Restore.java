@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ final class Restore {
         s.standby().ifPresent(st -> live.add(st.dataDirectory()));
         for (Path data : live) {
             if (target.startsWith(data) || data.startsWith(target)) {
-                throw new PitrException("refusing to restore into " + target + ": it overlaps the data directory " + data
+                throw new BackupException("refusing to restore into " + target + ": it overlaps the data directory " + data
                         + " of a server of stanza " + s.stanza() + "; restore into a new directory");
             }
         }
@@ -47,23 +48,23 @@ final class Restore {
         try {
             if (Files.exists(target)) {
                 if (!Files.isDirectory(target)) {
-                    throw new PitrException("refusing to restore into " + target + ": it exists and is not a directory");
+                    throw new BackupException("refusing to restore into " + target + ": it exists and is not a directory");
                 }
                 try (Stream<Path> entries = Files.list(target)) {
                     if (entries.findAny().isPresent()) {
-                        throw new PitrException("refusing to restore into " + target + ": it is not empty; give a new or empty directory");
+                        throw new BackupException("refusing to restore into " + target + ": it is not empty; give a new or empty directory");
                     }
                 }
             } else {
                 if (target.getParent() == null || !Files.isDirectory(target.getParent())) {
-                    throw new PitrException("cannot restore into " + target + ": its parent folder does not exist");
+                    throw new BackupException("cannot restore into " + target + ": its parent folder does not exist");
                 }
                 Files.createDirectory(target);
             }
             Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
             user.own(target);
         } catch (IOException e) {
-            throw new PitrException("cannot prepare " + target + " for the restore: " + e.getMessage(), e);
+            throw new BackupException("cannot prepare " + target + " for the restore: " + e.getMessage(), e);
         }
     }
 
@@ -77,7 +78,7 @@ final class Restore {
                 Files.deleteIfExists(entry);
             }
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw new PitrException("cannot delete " + root + ": " + e.getMessage(), e);
+            throw new BackupException("cannot delete " + root + ": " + e.getMessage(), e);
         }
     }
 }

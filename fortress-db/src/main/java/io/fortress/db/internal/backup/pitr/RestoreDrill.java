@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +83,7 @@ public final class RestoreDrill {
         RestoredServer server;
         try {
             server = engine.restore(RestoreTarget.latest(), folder, OptionalInt.empty(), false, true);
-        } catch (PitrException e) {
+        } catch (BackupException e) {
             Restore.deleteTree(folder);
             deleteQuietly(folder.resolveSibling(folder.getFileName() + ".log"));
             problems.add("restore: " + e.getMessage());
@@ -101,7 +102,7 @@ public final class RestoreDrill {
                 }
                 restoredCounts = counts(s, writesBefore.keySet());
             } catch (SQLException e) {
-                throw new PitrException("cannot read the restored server on port " + server.port() + ": " + e.getMessage(), e);
+                throw new BackupException("cannot read the restored server on port " + server.port() + ": " + e.getMessage(), e);
             }
             long waitNanos = STATISTICS_DELAY.toNanos() - (System.nanoTime() - switchedAt);
             if (waitNanos > 0) {
@@ -113,7 +114,7 @@ public final class RestoreDrill {
                 primaryCounts = counts(s, writesBefore.keySet());
                 writesAfter = writes(s);
             } catch (SQLException e) {
-                throw new PitrException("cannot count the primary's rows on port " + primaryPort + ": " + e.getMessage(), e);
+                throw new BackupException("cannot count the primary's rows on port " + primaryPort + ": " + e.getMessage(), e);
             }
             List<String> written = new ArrayList<>();
             int compared = 0;
@@ -143,7 +144,7 @@ public final class RestoreDrill {
         try (Connection c = connector.open(port); Statement s = c.createStatement()) {
             return writes(s);
         } catch (SQLException e) {
-            throw new PitrException("cannot read pg_stat_user_tables on port " + port + ": " + e.getMessage(), e);
+            throw new BackupException("cannot read pg_stat_user_tables on port " + port + ": " + e.getMessage(), e);
         }
     }
 
@@ -183,7 +184,7 @@ public final class RestoreDrill {
             rs.next();
             return io.fortress.db.internal.Lsn.parse(rs.getString(1));
         } catch (SQLException e) {
-            throw new PitrException("cannot read the primary's WAL position on port " + port + ": " + e.getMessage(), e);
+            throw new BackupException("cannot read the primary's WAL position on port " + port + ": " + e.getMessage(), e);
         }
     }
 
@@ -194,7 +195,7 @@ public final class RestoreDrill {
             Files.delete(folder); // the restore makes it, owned by the server's OS user
             return folder;
         } catch (IOException e) {
-            throw new PitrException("cannot make a folder for the drill in " + workDir + ": " + e.getMessage(), e);
+            throw new BackupException("cannot make a folder for the drill in " + workDir + ": " + e.getMessage(), e);
         }
     }
 

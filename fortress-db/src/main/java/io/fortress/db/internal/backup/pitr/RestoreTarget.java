@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -24,7 +25,7 @@ public sealed interface RestoreTarget {
     /**
      * Replays up to and including WAL position {@code lsn} ({@code --type=lsn}).
      *
-     * @throws PitrException when it is not a WAL position
+     * @throws BackupException when it is not a WAL position
      */
     static RestoreTarget lsn(String lsn) {
         return new Lsn(lsn);
@@ -60,7 +61,7 @@ public sealed interface RestoreTarget {
             try {
                 io.fortress.db.internal.Lsn.parse(lsn);
             } catch (IllegalArgumentException e) {
-                throw new PitrException("the restore target " + e.getMessage());
+                throw new BackupException("the restore target " + e.getMessage());
             }
         }
 

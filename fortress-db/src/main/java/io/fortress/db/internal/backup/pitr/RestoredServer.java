@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -51,7 +52,7 @@ public final class RestoredServer implements AutoCloseable {
             Files.createFile(logFile);
             user.own(logFile);
         } catch (IOException e) {
-            throw new PitrException("cannot create the restored server's log " + logFile + ": " + e.getMessage(), e);
+            throw new BackupException("cannot create the restored server's log " + logFile + ": " + e.getMessage(), e);
         }
         // pg_ctl hands -o to a shell: only fixed words and a number go in it
         String options = "-c port=" + port + " -c listen_addresses=" + HOST + " -c unix_socket_directories= -c archive_mode=off"
@@ -89,7 +90,7 @@ public final class RestoredServer implements AutoCloseable {
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             if (!Files.exists(dataDirectory.resolve("postmaster.pid"))) {
-                throw new PitrException("the restored server stopped during recovery; its log ends with:\n" + logTail(15));
+                throw new BackupException("the restored server stopped during recovery; its log ends with:\n" + logTail(15));
             }
             try (Connection c = connector.open(port); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
@@ -103,7 +104,7 @@ public final class RestoredServer implements AutoCloseable {
             }
             ArchiveMonitor.sleep(100);
         }
-        throw new PitrException("the restored server on port " + port + " did not finish recovery within "
+        throw new BackupException("the restored server on port " + port + " did not finish recovery within "
                 + io.fortress.db.api.Durations.format(timeout) + " (" + last + "); its log ends with:\n" + logTail(15));
     }
 
@@ -130,7 +131,7 @@ public final class RestoredServer implements AutoCloseable {
         try {
             Files.deleteIfExists(logFile);
         } catch (IOException e) {
-            throw new PitrException("cannot delete " + logFile + ": " + e.getMessage(), e);
+            throw new BackupException("cannot delete " + logFile + ": " + e.getMessage(), e);
         }
     }
 
@@ -152,18 +153,18 @@ public final class RestoredServer implements AutoCloseable {
             Process p = builder.start();
             if (!p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new PitrException("pg_ctl " + args.get(0) + " of the restored server in " + dataDirectory + " did not finish within "
+                throw new BackupException("pg_ctl " + args.get(0) + " of the restored server in " + dataDirectory + " did not finish within "
                         + io.fortress.db.api.Durations.format(timeout) + "; its log ends with:\n" + logTail(15));
             }
             if (p.exitValue() != 0) {
-                throw new PitrException("pg_ctl " + args.get(0) + " of the restored server in " + dataDirectory + " failed with exit code "
+                throw new BackupException("pg_ctl " + args.get(0) + " of the restored server in " + dataDirectory + " failed with exit code "
                         + p.exitValue() + "; its log ends with:\n" + logTail(15));
             }
         } catch (IOException e) {
-            throw new PitrException("cannot run " + pgCtl + ": " + e.getMessage(), e);
+            throw new BackupException("cannot run " + pgCtl + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PitrException("interrupted while running pg_ctl " + args.get(0), e);
+            throw new BackupException("interrupted while running pg_ctl " + args.get(0), e);
         }
     }
 
@@ -181,7 +182,7 @@ public final class RestoredServer implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             return socket.getLocalPort();
         } catch (IOException e) {
-            throw new PitrException("cannot find a free port on " + HOST + ": " + e.getMessage(), e);
+            throw new BackupException("cannot find a free port on " + HOST + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import io.fortress.db.api.Secret;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -24,13 +25,13 @@ public record S3Repository(String bucket, String endpoint, int port, String regi
     /** Checks every value; the message names the option and never shows a secret. */
     public S3Repository {
         if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
-            throw new PitrException("repo2-s3-bucket must be an S3 bucket name (3 to 63 lower-case letters, digits, '.' and '-'), was '"
+            throw new BackupException("repo2-s3-bucket must be an S3 bucket name (3 to 63 lower-case letters, digits, '.' and '-'), was '"
                     + bucket + "'");
         }
         Checks.tlsHostName("repo2-s3-endpoint", endpoint);
         Checks.port("repo2-storage-port", port);
         if (region == null || !region.matches("[a-z0-9-]{1,64}")) {
-            throw new PitrException("repo2-s3-region must be a region name such as us-east-1, was '" + region + "'");
+            throw new BackupException("repo2-s3-region must be a region name such as us-east-1, was '" + region + "'");
         }
         Checks.path("repo2-path", path);
         caFile.ifPresent(f -> Checks.path("repo2-storage-ca-file", f));

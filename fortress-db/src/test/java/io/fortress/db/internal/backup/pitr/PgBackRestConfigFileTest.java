@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,6 @@ class PgBackRestConfigFileTest {
                 .containsExactly("--type=time", "--target=2026-12-07 10:15:00.123456+00", "--target-action=promote");
         assertThat(RestoreTarget.lsn("0/3000060").options()).containsExactly("--type=lsn", "--target=0/3000060", "--target-action=promote");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> RestoreTarget.lsn("0/3000060; DROP"))
-                .isInstanceOf(PitrException.class).hasMessageContaining("is not a WAL position");
+                .isInstanceOf(BackupException.class).hasMessageContaining("is not a WAL position");
     }
 }

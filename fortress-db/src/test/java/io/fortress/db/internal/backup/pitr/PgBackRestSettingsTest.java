@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -86,6 +87,6 @@ class PgBackRestSettingsTest {
     private static void refused(Consumer<PgBackRestSettings.Builder> change, String message) {
         PgBackRestSettings.Builder b = valid();
         change.accept(b);
-        assertThatThrownBy(b::build).isInstanceOf(PitrException.class).hasMessageContaining(message);
+        assertThatThrownBy(b::build).isInstanceOf(BackupException.class).hasMessageContaining(message);
     }
 }

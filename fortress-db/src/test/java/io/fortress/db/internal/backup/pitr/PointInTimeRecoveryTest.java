@@ -1,5 +1,6 @@
 package io.fortress.db.internal.backup.pitr;
 
+import io.fortress.db.backup.BackupException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -157,11 +158,11 @@ class PointInTimeRecoveryTest {
     void aRestoreNeverGoesOverALiveOrNonEmptyDirectory() throws Exception {
         Path live = CLUSTER.cluster().primary().dataDirectory();
         assertThatThrownBy(() -> engine.restore(RestoreTarget.latest(), live, OptionalInt.empty(), false, true))
-                .isInstanceOf(PitrException.class).hasMessageContaining("overlaps the data directory");
+                .isInstanceOf(BackupException.class).hasMessageContaining("overlaps the data directory");
         Path full = work.resolve("not-empty");
         Files.createDirectories(full.resolve("something"));
         assertThatThrownBy(() -> engine.restore(RestoreTarget.latest(), full, OptionalInt.empty(), false, true))
-                .isInstanceOf(PitrException.class).hasMessageContaining("not empty");
+                .isInstanceOf(BackupException.class).hasMessageContaining("not empty");
         assertThat(full.resolve("something")).isDirectory();
         assertThat(CLUSTER.cluster().primary().queryValue("SELECT 1")).isEqualTo("1");
     }
@@ -242,7 +243,7 @@ class PointInTimeRecoveryTest {
     void aCommandPastItsTimeLimitIsEndedAndSaysSo() throws Exception {
         String config = "--config=" + engine.pgbackrest().settings().configFile();
         assertThatThrownBy(() -> engine.pgbackrest().run("info", List.of("--output=json"), Duration.ofMillis(1)))
-                .isInstanceOf(PitrException.class).hasMessageStartingWith("pgbackrest info did not finish within 1ms and was ended by fortress");
+                .isInstanceOf(BackupException.class).hasMessageStartingWith("pgbackrest info did not finish within 1ms and was ended by fortress");
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (ProcFiles.ofProcessesRunning(config).stream().anyMatch(l -> l.contains(" info"))) {
             assertThat(System.nanoTime()).as("the ended pgbackrest is gone").isLessThan(deadline);
