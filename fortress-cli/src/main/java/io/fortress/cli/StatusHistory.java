@@ -37,11 +37,24 @@ final class StatusHistory implements AutoCloseable {
                  double inUse, double idle, double pending) {
     }
 
+    /**
+     * The hedged reads' counters at one moment (totals since start), in {@link #HEDGE_METERS} order:
+     * sent, won, denied, unsent, cancels, cancels unanswered, aborts.
+     */
+    record Hedges(Instant at, double[] totals) {
+    }
+
+    /** The meters of hedged reads the page shows, in the order of {@link Hedges#totals()}. */
+    static final List<String> HEDGE_METERS = List.of("fortress.db.read.hedges", "fortress.db.read.hedges.won",
+            "fortress.db.read.hedges.denied", "fortress.db.read.hedges.unsent", "fortress.db.read.hedge.cancels",
+            "fortress.db.read.hedge.cancels.unanswered", "fortress.db.read.hedge.aborts");
+
     private final Database db;
     private final MeterRegistry registry;
     private final Map<Service, MigrationManager> managers;
     private final Map<String, Deque<Point>> nodes = new LinkedHashMap<>();
     private volatile Map<Service, List<String>> findings = Map.of();
+    private final Deque<Hedges> hedges = new ArrayDeque<>(); // guarded by itself
     private final ScheduledExecutorService sampler;
     private long samples;
 
@@ -70,6 +83,15 @@ final class StatusHistory implements AutoCloseable {
                     }
                 }
             }
+            if (db.config().hedgeReads()) {
+                Hedges sample = new Hedges(now, HEDGE_METERS.stream().mapToDouble(name -> total(name, null, null)).toArray());
+                synchronized (hedges) {
+                    hedges.addLast(sample);
+                    while (hedges.size() > SAMPLES) {
+                        hedges.removeFirst();
+                    }
+                }
+            }
             if (samples++ % FINDINGS_EVERY == 0) {
                 Map<Service, List<String>> found = new LinkedHashMap<>();
                 managers.forEach((service, manager) -> {
@@ -87,11 +109,11 @@ final class StatusHistory implements AutoCloseable {
         }
     }
 
-    /** The sum of the meters of this name and tag (NaN when there is none). */
+    /** The sum of the meters of this name and tag, or of every meter of the name when the tag is null (NaN when there is none). */
     private double total(String name, String tag, String value) {
         double sum = 0;
         boolean any = false;
-        for (Meter m : registry.find(name).tag(tag, value).meters()) {
+        for (Meter m : (tag == null ? registry.find(name) : registry.find(name).tag(tag, value)).meters()) {
             for (Measurement measurement : m.measure()) {
                 sum += measurement.getValue();
                 any = true;
@@ -105,6 +127,13 @@ final class StatusHistory implements AutoCloseable {
         synchronized (nodes) {
             Deque<Point> points = nodes.get(node);
             return points == null ? List.of() : new ArrayList<>(points);
+        }
+    }
+
+    /** The hedged reads' counters, oldest first (none while DB_HEDGE_READS is off). */
+    List<Hedges> hedges() {
+        synchronized (hedges) {
+            return new ArrayList<>(hedges);
         }
     }
 

@@ -59,6 +59,9 @@ final class StatusPage {
                 .append(status.age().toMillis()).append(" ms old · reloads every ").append(REFRESH_SECONDS).append(" s</span></header>");
 
         nodes(h, status, maxLag, alerts);
+        if (db.config().hedgeReads()) {
+            hedgedReads(h);
+        }
         schemas(h, alerts);
         backups(h, alerts);
         if (backups.config().pitr()) {
@@ -213,6 +216,38 @@ final class StatusPage {
                     .append("</dd>");
         });
         h.append("</dl></section>");
+    }
+
+    /** Hedged reads (DB_HEDGE_READS): what the counters did over the last minute, and since serve started. */
+    private void hedgedReads(StringBuilder h) {
+        List<StatusHistory.Hedges> samples = history.hedges();
+        h.append("<section><h2>Hedged reads</h2>");
+        if (samples.isEmpty()) {
+            h.append("<p class=\"muted\">no sample yet</p></section>");
+            return;
+        }
+        StatusHistory.Hedges last = samples.get(samples.size() - 1);
+        Instant minuteAgo = last.at().minusSeconds(60);
+        StatusHistory.Hedges from = samples.stream().filter(p -> !p.at().isBefore(minuteAgo)).findFirst().orElse(last);
+        String[] labels = {"sent", "won", "denied by budget", "unsent", "cancels", "cancels unanswered", "aborted without cancel"};
+        h.append("<div class=\"scroll\"><table id=\"hedges\"><tr><th></th>");
+        for (String label : labels) {
+            h.append("<th>").append(label).append("</th>");
+        }
+        for (boolean lastMinute : new boolean[] {true, false}) {
+            h.append("</tr><tr><td>").append(lastMinute ? "last minute" : "since start").append("</td>");
+            for (int i = 0; i < labels.length; i++) {
+                double value = lastMinute ? last.totals()[i] - from.totals()[i] : last.totals()[i];
+                boolean warn = i == 3 && value > 0;
+                h.append("<td data-meter=\"").append(esc(StatusHistory.HEDGE_METERS.get(i))).append("\"")
+                        .append(warn ? " class=\"warn-text\"" : "").append(">").append(count(value)).append("</td>");
+            }
+        }
+        h.append("</tr></table></div></section>");
+    }
+
+    private static String count(double value) {
+        return Double.isNaN(value) ? "-" : String.valueOf(Math.round(value));
     }
 
     /** WAL archiving (the primary's pg_stat_archiver, read at most every 10 s), the newest base backup and the last restore drill this process ran. */

@@ -47,7 +47,8 @@ class ServeIT {
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x")); // the server user must reach it
         dataDir = work.resolve("data");
         port = FortressProcess.freePort();
-        env = FortressProcess.environment(dataDir, port);
+        env = new java.util.HashMap<>(FortressProcess.environment(dataDir, port));
+        env.put("DB_HEDGE_READS", "true"); // the status page's panel of hedged reads shows
         serveLog = work.resolve("serve.log");
         serve = FortressProcess.serve(env, serveLog);
     }
@@ -285,6 +286,10 @@ class ServeIT {
         assertThat(dom).contains("data-node=\"primary\" data-state=\"UP\"").contains("data-node=\"replica-1\" data-state=\"STREAMING\"")
                 .contains("data-node=\"replica-2\" data-state=\"STREAMING\"").contains("data-service=\"credits\"")
                 .contains("id=\"backups\"").contains("<svg class=\"spark\"");
+        assertThat(dom).as("the hedged reads' panel, read from serve's meters").contains("id=\"hedges\"")
+                .contains("data-meter=\"fortress.db.read.hedges\"").contains("data-meter=\"fortress.db.read.hedge.aborts\"");
+        String hedges = dom.substring(dom.indexOf("id=\"hedges\""), dom.indexOf("</table>", dom.indexOf("id=\"hedges\"")));
+        assertThat(hedges).as("every counter found in the registry").doesNotContain("\">-</td>");
         assertThat(dom).contains("id=\"overall\">UP<");
         assertThat(dom).as("a serve with good backups shows no backup alert").doesNotContain("FortressBackupTooOld")
                 .doesNotContain("FortressNoBackupYet");
