@@ -5,6 +5,7 @@ import io.fortress.cluster.LocalCluster;
 import io.fortress.cluster.Node;
 import io.fortress.cluster.PgBouncers;
 import io.fortress.db.Database;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
@@ -147,19 +149,42 @@ public final class BenchMain {
         List<HikariDataSource> rawReplicas = List.of(Contenders.rawPool(cluster, cluster.replica(1), threads),
                 Contenders.rawPool(cluster, cluster.replica(2), threads));
         try (rawPrimary; Database primaryOnly = Contenders.fortress(cluster, false, threads);
-             Database routed = Contenders.fortress(cluster, true, threads)) {
+             Database routed = Contenders.fortress(cluster, true, threads);
+             Database hedged = Contenders.fortress(cluster, true, true, threads, null)) {
             Map<String, Contender> contenders = new LinkedHashMap<>();
             contenders.put("raw HikariCP, primary", new Contender(Contenders.rawRead(rawPrimary, scale)));
             contenders.put("fortress, primary only", new Contender(Contenders.fortressRead(primaryOnly, scale)));
             contenders.put("round robin, raw replicas", new Contender(Contenders.roundRobinRead(rawReplicas, scale)));
             contenders.put("fortress, replicas", new Contender(Contenders.fortressRead(routed, scale)));
+            contenders.put("fortress, replicas, hedged", new Contender(Contenders.fortressRead(hedged, scale)));
             contenders.put("pgbench -S, primary", new Contender(cluster.primary(), "-S"));
             measure(name, threads, contenders, pgbench);
             compareAll(name, contenders, "fortress, primary only", "raw HikariCP, primary", "≥0.97", "≤1.05");
             compareAll(name, contenders, "fortress, replicas", "round robin, raw replicas", "≥0.97", null);
+            compareAll(name, contenders, "fortress, replicas, hedged", "fortress, replicas", "≥0.97", null);
             compareAll(name, contenders, "pgbench -S, primary", "raw HikariCP, primary", "reference", null);
         } finally {
             rawReplicas.forEach(HikariDataSource::close);
+        }
+        hedgedFraction(cluster, name, threads);
+    }
+
+    /**
+     * The share of reads hedged on a healthy cluster, from a run of its own with meters on (the measured
+     * contenders run without, like the raw pools they are compared with).
+     */
+    private void hedgedFraction(LocalCluster cluster, String name, int threads) throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (Database hedged = Contenders.fortress(cluster, true, true, threads, meters)) {
+            LoadRunner.Operation read = Contenders.fortressRead(hedged, scale);
+            LongAdder reads = new LongAdder();
+            LoadRunner.run(threads, 0, warmup + measure, random -> {
+                read.run(random);
+                reads.increment();
+            });
+            Figures percent = new Figures();
+            percent.add(100.0 * meters.get("fortress.db.read.hedges").functionCounter().count() / Math.max(1, reads.sum()));
+            results.figure(name, "fortress, replicas, hedged: reads hedged (target ≤2)", "percent", percent);
         }
     }
 

@@ -75,13 +75,19 @@ final class Contenders {
 
     /** A Database on the cluster with {@code size} connections per pool, all kept open; the replicas only if asked. */
     static Database fortress(LocalCluster cluster, boolean withReplicas, int size) {
+        return fortress(cluster, withReplicas, false, size, null);
+    }
+
+    /** As {@link #fortress(LocalCluster, boolean, int)}, with hedged reads (DB_HEDGE_READS) on or off, and its meters in {@code registry} (none when null). */
+    static Database fortress(LocalCluster cluster, boolean withReplicas, boolean hedgeReads, int size,
+                             io.micrometer.core.instrument.MeterRegistry registry) {
         DbConfig.Builder b = DbConfig.builder().host(Node.HOST).port(cluster.primary().port()).user(cluster.superuser())
                 .password(cluster.password()).database(cluster.database()).maxOpenConns(size).maxIdleConns(size)
-                .sslMode(SslMode.DISABLE);
+                .sslMode(SslMode.DISABLE).hedgeReads(hedgeReads);
         if (withReplicas) {
             b.replicaHosts(cluster.replicaAddresses().split(","));
         }
-        return Database.open(b.build());
+        return Database.open(b.build(), registry);
     }
 
     static int randomAccount(SplittableRandom random, int scale) {
