@@ -44,25 +44,43 @@ final class FaultBench {
     private record Read(long start, long nanos, boolean failed) {
     }
 
-    /** Every round twice: as configured by default, then with hedged reads (DB_HEDGE_READS) on. */
+    /**
+     * Every round twice, as configured by default and with hedged reads (DB_HEDGE_READS) on, each on a new
+     * cluster; the order alternates from round to round, so that a drift of the machine weighs on both alike.
+     */
     void run() throws Exception {
-        measure(false);
-        measure(true);
+        Mode plain = new Mode(false);
+        Mode hedged = new Mode(true);
+        for (int round = 0; round < rounds; round++) {
+            for (Mode mode : round % 2 == 0 ? List.of(plain, hedged) : List.of(hedged, plain)) {
+                mode.measure(round);
+            }
+        }
+        plain.report();
+        hedged.report();
     }
 
-    private void measure(boolean hedge) throws Exception {
-        String as = hedge ? "hedged reads on: " : "";
-        Figures reads = new Figures();
-        Figures failed = new Figures();
-        Figures freezeMax = new Figures();
-        Figures freezeP99 = new Figures();
-        Figures killMax = new Figures();
-        Figures killP99 = new Figures();
-        Figures freezeDetect = new Figures();
-        Figures thawReadmit = new Figures();
-        Figures killDetect = new Figures();
-        Figures restartReadmit = new Figures();
-        for (int round = 0; round < rounds; round++) {
+    /** The figures of one configuration over the rounds. */
+    private final class Mode {
+        final boolean hedge;
+        final String as;
+        final Figures reads = new Figures();
+        final Figures failed = new Figures();
+        final Figures freezeMax = new Figures();
+        final Figures freezeP99 = new Figures();
+        final Figures killMax = new Figures();
+        final Figures killP99 = new Figures();
+        final Figures freezeDetect = new Figures();
+        final Figures thawReadmit = new Figures();
+        final Figures killDetect = new Figures();
+        final Figures restartReadmit = new Figures();
+
+        Mode(boolean hedge) {
+            this.hedge = hedge;
+            this.as = hedge ? "hedged reads on: " : "";
+        }
+
+        void measure(int round) throws Exception {
             try (LocalCluster cluster = LocalCluster.builder().replicas(2).start()) {
                 cluster.primary().execute("CREATE TABLE fault_reads(id int PRIMARY KEY, v int);"
                         + " INSERT INTO fault_reads SELECT g, g FROM generate_series(1, " + ROWS + ") g");
@@ -89,16 +107,19 @@ final class FaultBench {
                 }
             }
         }
-        results.figure(NAME, as + "reads completed in 40 s", "reads", reads);
-        results.figure(NAME, as + "failed reads (target 0)", "reads", failed);
-        results.figure(NAME, as + "replica frozen 15 s: max (≤2000)", "latency_ms", freezeMax);
-        results.figure(NAME, as + "replica frozen 15 s: p99", "latency_ms", freezeP99);
-        results.figure(NAME, as + "replica frozen: out after", "seconds", freezeDetect);
-        results.figure(NAME, as + "replica thawed: back after", "seconds", thawReadmit);
-        results.figure(NAME, as + "replica killed, restarted: max (≤2000)", "latency_ms", killMax);
-        results.figure(NAME, as + "replica killed, restarted: p99", "latency_ms", killP99);
-        results.figure(NAME, as + "replica killed: out after", "seconds", killDetect);
-        results.figure(NAME, as + "replica restarted: back after", "seconds", restartReadmit);
+
+        void report() {
+            results.figure(NAME, as + "reads completed in 40 s", "reads", reads);
+            results.figure(NAME, as + "failed reads (target 0)", "reads", failed);
+            results.figure(NAME, as + "replica frozen 15 s: max (≤2000)", "latency_ms", freezeMax);
+            results.figure(NAME, as + "replica frozen 15 s: p99", "latency_ms", freezeP99);
+            results.figure(NAME, as + "replica frozen: out after", "seconds", freezeDetect);
+            results.figure(NAME, as + "replica thawed: back after", "seconds", thawReadmit);
+            results.figure(NAME, as + "replica killed, restarted: max (≤2000)", "latency_ms", killMax);
+            results.figure(NAME, as + "replica killed, restarted: p99", "latency_ms", killP99);
+            results.figure(NAME, as + "replica killed: out after", "seconds", killDetect);
+            results.figure(NAME, as + "replica restarted: back after", "seconds", restartReadmit);
+        }
     }
 
     private static DbConfig config(LocalCluster cluster, boolean hedge) {

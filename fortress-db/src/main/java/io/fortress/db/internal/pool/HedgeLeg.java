@@ -13,8 +13,12 @@ import org.postgresql.PGConnection;
  * attempt answered first. A cancel is a CancelRequest to the node ({@link PGConnection#cancelQuery()},
  * sent on another thread); a node that does not answer it within {@link Hedger#CANCEL_GRACE_NANOS} gets
  * the connection aborted instead. A connection goes back to the pool only when no cancel can still
- * reach it: none was sent, or the request was delivered before the statement ended (PostgreSQL ignores
- * a cancel that finds its backend idle); any other is retired from the pool.
+ * reach it: none was sent, or the request was delivered (PostgreSQL ignores a cancel that finds its
+ * backend idle). An attempt that ends while its cancel is still on the way leaves the connection to the
+ * cancelling thread, which gives it back once the request was delivered; only a connection whose cancel
+ * was not delivered within the grace period is aborted and retired. (Retiring every connection whose
+ * statement beat its cancel made the pools refill all the time: on a healthy cluster most losers are
+ * about to finish when they are cancelled.)
  *
  * <p>Not {@code Statement.cancel()}: pgjdbc makes the statement's own thread wait, when the statement
  * ends, until the cancel request was sent, and a frozen node's postmaster accepts the request's
@@ -27,6 +31,8 @@ final class HedgeLeg {
     private static final int CANCELLED = 2;
     private static final int ABORTED = 3;
     private static final int RELEASED = 4;
+    /** The attempt ended while its cancel was on the way: the cancelling thread gives the connection back, or retires it. */
+    private static final int HANDED_TO_CANCEL = 5;
     private static final VarHandle STATE;
 
     static {
@@ -107,6 +113,12 @@ final class HedgeLeg {
         }
     }
 
+    /** True once the attempt gave its connection back or up (a cancel would find nothing to end). */
+    boolean ended() {
+        int s = state;
+        return s == RELEASED || s == HANDED_TO_CANCEL || s == ABORTED;
+    }
+
     /** True once the other attempt answered first: a failure of this one is no failure of the read. */
     boolean unwanted() {
         return unwanted;
@@ -133,6 +145,9 @@ final class HedgeLeg {
         }
         if (STATE.compareAndSet(this, CANCELLING, CANCELLED)) {
             LockSupport.unpark(owner);
+        } else if (STATE.compareAndSet(this, HANDED_TO_CANCEL, RELEASED)) {
+            // the request was delivered to a backend whose statement had ended: it is ignored, and the connection is clean
+            closeQuietly(l);
         }
         return true;
     }
@@ -145,6 +160,12 @@ final class HedgeLeg {
         int s = state;
         if ((s == CANCELLING || s == CANCELLED) && STATE.compareAndSet(this, s, ABORTED)) {
             abort(lease);
+            return true;
+        }
+        if (s == HANDED_TO_CANCEL && STATE.compareAndSet(this, s, ABORTED)) {
+            // the owner left; the cancel never got through, and could still: the connection is never lent again
+            abort(lease);
+            retireQuietly(lease);
             return true;
         }
         return false;
@@ -180,10 +201,9 @@ final class HedgeLeg {
                 l.close();
                 return;
             }
-            if (s == CANCELLING && STATE.compareAndSet(this, CANCELLING, ABORTED)) {
-                // the statement ended while its cancel is still on the way: the cancel could hit the connection's next user
-                abort(l);
-                l.retire();
+            if (s == CANCELLING && STATE.compareAndSet(this, CANCELLING, HANDED_TO_CANCEL)) {
+                // the statement ended while its cancel is still on the way, which could hit the connection's next user:
+                // the cancelling thread gives it back once the request was delivered (or it is retired after the grace)
                 return;
             }
             if (s == ABORTED) {
@@ -202,6 +222,22 @@ final class HedgeLeg {
             } catch (SQLException | RuntimeException e) {
                 // closed already
             }
+        }
+    }
+
+    private static void closeQuietly(Lease l) {
+        try {
+            l.close();
+        } catch (SQLException | RuntimeException e) {
+            // HikariCP logs and evicts a connection it cannot take back
+        }
+    }
+
+    private static void retireQuietly(Lease l) {
+        try {
+            l.retire();
+        } catch (SQLException | RuntimeException e) {
+            // closed already
         }
     }
 

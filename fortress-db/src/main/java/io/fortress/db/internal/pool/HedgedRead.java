@@ -9,7 +9,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One read that may be hedged. Its first attempt runs on the caller's thread; the hedging timer claims it
  * once it is due, and a hedge thread then runs the same read on a second node. Whichever answers first
- * wins; the other is cancelled ({@link HedgeLeg}). A first attempt that fails while
+ * wins; the other is cancelled unless it ends soon ({@link Hedger#cancelUnlessDoneSoon}, {@link HedgeLeg}). A first attempt that fails while
  * its hedge runs waits for the hedge, which then serves as its retry.
  *
  * @param <T> what the read returns
@@ -86,7 +86,7 @@ final class HedgedRead<T> {
         }
         if (won) {
             hedger.won();
-            hedger.cancel(firstLeg);
+            hedger.cancelUnlessDoneSoon(firstLeg);
         }
     }
 
@@ -113,7 +113,7 @@ final class HedgedRead<T> {
             return result;
         }
         if (WINNER.compareAndSet(this, NONE, FIRST)) {
-            hedger.cancelLater(hedgeLeg);
+            hedger.cancelUnlessDoneSoon(hedgeLeg);
             return result;
         }
         awaitHedge();
@@ -135,7 +135,7 @@ final class HedgedRead<T> {
     /** A failure the hedge would repeat (a row mapper's): the hedge is stopped (caller's thread). */
     RuntimeException afterFirstBroke(RuntimeException failure, Hedger hedger) {
         if (!PHASE.compareAndSet(this, WAITING, FINISHED) && WINNER.compareAndSet(this, NONE, FIRST)) {
-            hedger.cancelLater(hedgeLeg);
+            hedger.cancelUnlessDoneSoon(hedgeLeg);
         }
         return failure;
     }

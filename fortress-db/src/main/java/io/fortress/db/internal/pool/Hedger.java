@@ -163,7 +163,7 @@ final class Hedger implements AutoCloseable {
      * Cancels an attempt that lost, on this thread (a hedge thread); its connection is aborted if the node does
      * not answer, or at once when the node has {@link #CANCELS_IN_FLIGHT_PER_NODE} cancel requests unanswered.
      */
-    void cancel(HedgeLeg leg) {
+    private void cancel(HedgeLeg leg) {
         NodePool node = leg.node();
         AtomicInteger onTheWay = node == null ? null : cancelsInFlight.computeIfAbsent(node, n -> new AtomicInteger());
         if (onTheWay != null && onTheWay.incrementAndGet() > CANCELS_IN_FLIGHT_PER_NODE) {
@@ -192,8 +192,26 @@ final class Hedger implements AutoCloseable {
         }
     }
 
-    /** Cancels an attempt that lost from the caller's thread, which must not wait for the cancel: on a hedge thread. */
-    void cancelLater(HedgeLeg leg) {
+    /**
+     * Cancels an attempt that lost unless it ends within the hedge delay's floor (DB_HEDGE_MIN_DELAY). On a healthy
+     * but busy cluster a loser is usually about to answer, and a cancel costs the server a process of its own
+     * (PostgreSQL forks one per cancel request) and may cost the connection: cancelling every loser at once made
+     * hedging feed on itself on a loaded machine (bench W1). A loser on a hung node is cancelled after that wait.
+     */
+    void cancelUnlessDoneSoon(HedgeLeg leg) {
+        try {
+            timer.schedule(() -> {
+                if (!leg.ended()) {
+                    cancelLater(leg);
+                }
+            }, minDelayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            abortUnsent(leg);
+        }
+    }
+
+    /** Cancels an attempt that lost, on a hedge thread (the request may block). */
+    private void cancelLater(HedgeLeg leg) {
         try {
             legs.execute(() -> cancel(leg));
         } catch (RejectedExecutionException busy) {
