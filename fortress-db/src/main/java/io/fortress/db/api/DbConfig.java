@@ -221,7 +221,7 @@ public final class DbConfig extends Configuration {
         return get(DbSettings.HEDGE_READS);
     }
 
-    /** The shortest wait before a read is hedged. */
+    /** The shortest wait before a read is hedged, and how long the attempt that lost may go on before it is cancelled. */
     public Duration hedgeMinDelay() {
         return get(DbSettings.HEDGE_MIN_DELAY);
     }

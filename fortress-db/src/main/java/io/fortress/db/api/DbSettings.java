@@ -165,7 +165,8 @@ public final class DbSettings {
     public static final Setting<Duration> HEDGE_MIN_DELAY = Setting.duration("hedgeMinDelay", "DB_HEDGE_MIN_DELAY",
             Duration.ofMillis(20), d -> d.compareTo(Duration.ofMillis(1)) >= 0 && d.compareTo(Duration.ofSeconds(10)) <= 0,
             "a duration from 1ms to 10s",
-            "the shortest wait before a read is hedged, whatever its node's recent latency");
+            "the shortest wait before a read is hedged, whatever its node's recent latency; also how long the attempt that "
+                    + "lost may go on before it is cancelled");
     public static final Setting<Percentage> HEDGE_BUDGET = Setting.of("hedgeBudget", "DB_HEDGE_BUDGET", new Percentage(5),
             Percentage::parse, p -> p.value() >= 0.1 && p.value() <= 50, "a percentage from 0.1% to 50%, e.g. 5%",
             "the most hedges sent, as a share of the reads started over the last 10 seconds, so that a slowdown of every node "
