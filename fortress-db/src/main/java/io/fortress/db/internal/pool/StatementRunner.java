@@ -172,16 +172,20 @@ final class StatementRunner {
                 break; // no replica could ever qualify: waiting would only delay the read
             }
             int start = topology.readPolicy().start(candidates.length);
+            boolean failedOnce = false;
             for (int i = 0; i < candidates.length; i++) {
                 NodePool node = candidates[(start + i) % candidates.length];
                 try {
-                    // a hedge runs with the same guard: its node must have replayed the token too
-                    return i == 0 && hedge && candidates.length > 1
-                            ? hedger.run(node, candidates[(start + 1) % candidates.length], guard, work)
+                    // the first attempt that runs may be hedged, also after replicas that had not replayed the token were
+                    // passed over (no failure: the read has not run yet); a hedge runs with the same guard, so its node must
+                    // have replayed the token too
+                    return hedge && !failedOnce && candidates.length > 1
+                            ? hedger.run(node, candidates[(start + i + 1) % candidates.length], guard, work)
                             : work.run(node, guard, null);
                 } catch (ReplayGuard.NotReplayedYet notYet) {
                     // try the next replica
                 } catch (SQLException e) {
+                    failedOnce = true; // what follows is a retry, never hedged
                     if (needsPrimary(e, node, sql)) {
                         return onPrimary(sql, work);
                     }
